@@ -1,0 +1,100 @@
+// The command line: commander wires flags to the commands; this file owns the
+// one exit point and turns problems into text on stderr and an exit code.
+
+import { Command, CommanderError, Option } from 'commander';
+import { VeilError } from '../core/errors.js';
+import { TRANSFORMS } from '../transforms/index.js';
+import { runApply, type ApplyFlags } from './apply.js';
+import { EXIT, EXIT_HELP, exitCodeOf } from './exit-codes.js';
+import { problemText, type Where } from './messages.js';
+import { VERSION } from './version.js';
+import { removeTemporaryFiles } from '../io/files.js';
+
+const APPLY_EXAMPLE = `
+Example:
+  export VEIL_KEY=$(cat ~/.veil-key)
+  veil apply patients.csv --policy policy.yaml -o safe.csv --report report.json
+  cat patients.jsonl | veil apply --policy policy.yaml > safe.jsonl
+
+The key for hash, fake and date-shift comes from --key-file or VEIL_KEY
+(at least 16 bytes); it is never printed or written to the report.
+
+${EXIT_HELP}`;
+
+function program(onCode: (code: number) => void, where: Where): Command {
+  const veil = new Command('veil')
+    .description('Anonymize CSV and JSONL exports with a YAML policy, for training sets that are safe to share.')
+    .version(VERSION)
+    .addHelpText('after', `\n${EXIT_HELP}`)
+    .exitOverride()
+    .showSuggestionAfterError(true);
+
+  veil
+    .command('apply')
+    .description('apply a policy to a CSV or JSONL input and write the anonymized data (and a privacy report)')
+    .argument('[input]', 'input file (.csv .tsv .jsonl .ndjson, optionally .gz), or - for stdin', '-')
+    .requiredOption('--policy <file>', 'YAML policy file')
+    .option('-o, --output <file>', 'output file (written whole or not at all); default stdout')
+    .option('--report <file>', 'write the privacy report (JSON) here')
+    .addOption(new Option('--input-format <format>', 'input format (default: from the extension, else csv)').choices(['csv', 'jsonl']))
+    .addOption(new Option('--output-format <format>', "output format (default: from the output's extension, else the input's)").choices(['csv', 'jsonl']))
+    .option('--delimiter <char>', 'CSV input delimiter (default , or tab for .tsv; \\t for tab)')
+    .option('--output-delimiter <char>', "CSV output delimiter (default: the input's)")
+    .option('--seed <n>', 'seed for randomized transforms (reproducible runs; not secure)')
+    .option('--key-file <file>', 'read the secret key from this file instead of VEIL_KEY')
+    .option('-q, --quiet', 'no summary line on stderr')
+    .addHelpText('after', APPLY_EXAMPLE)
+    .action(async (input: string, flags: ApplyFlags) => {
+      where.policyFile = flags.policy;
+      where.inputFile = input === '-' ? '<stdin>' : input;
+      onCode(await runApply(input, flags, { stdout: process.stdout, stderr: process.stderr, env: process.env }));
+    });
+
+  veil
+    .command('transforms')
+    .description('list the column transforms a policy can use, with an example of each')
+    .action(() => {
+      const width = Math.max(...TRANSFORMS.map((t) => t.name.length));
+      for (const t of TRANSFORMS) {
+        process.stdout.write(`${t.name.padEnd(width)}  ${t.summary}\n${' '.repeat(width)}  e.g. ${t.example}\n`);
+      }
+      onCode(EXIT.OK);
+    });
+  return veil;
+}
+
+/** Runs the CLI and returns the exit code; never throws. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let code: number = EXIT.OK;
+  const where: Where = { policyFile: 'policy', inputFile: '<stdin>' };
+  try {
+    await program((c) => (code = c), where).parseAsync(argv as string[]);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? EXIT.OK : EXIT.USAGE;
+    }
+    if (e instanceof VeilError) {
+      for (const p of e.problems) process.stderr.write(`veil: ${problemText(p, where)}\n`);
+      return exitCodeOf(e.problems);
+    }
+    const errno = (e as NodeJS.ErrnoException).code;
+    process.stderr.write(`veil: ${problemText({ kind: 'io', code: 'INTERNAL', ...(errno !== undefined && { errno }) }, where)}\n`);
+    if (process.env.VEIL_DEBUG) process.stderr.write(`${(e as Error).stack ?? ''}\n`);
+    return EXIT.IO;
+  }
+  return code;
+}
+
+/** Process-level wiring: a closed stdout pipe is a normal end; signals remove temporary files. */
+export function installProcessHandlers(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    removeTemporaryFiles();
+    process.exit(e.code === 'EPIPE' ? EXIT.OK : EXIT.IO);
+  });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      removeTemporaryFiles();
+      process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
+    });
+  }
+}

@@ -1,0 +1,84 @@
+// The text of every problem, in one table per kind; `satisfies` makes a new
+// code fail to compile until it has its message. Only names, positions and
+// policy text appear here: never a cell's value.
+
+import type { InputCode, InputProblem, IoCode, IoProblem, KeyCode, PolicyProblem, Problem, UsageCode, UsageProblem } from '../core/errors.js';
+
+export interface Where {
+  /** How the policy file is named in messages. */
+  policyFile: string;
+  /** How the input is named in messages (a path, or <stdin>). */
+  inputFile: string;
+}
+
+const col = (p: InputProblem) =>
+  p.columnName === undefined ? '' : ` column "${p.columnName}"${p.columnNumber === undefined ? '' : ` (#${p.columnNumber})`}`;
+const expected = (p: InputProblem) => (p.expected === undefined ? '' : `: expected ${p.expected}`);
+const hint = (s: string | undefined) => (s === undefined ? '' : ` (did you mean "${s}"?)`);
+
+const INPUT_TEXT = {
+  INPUT_UNREADABLE: (p) => `cannot read the input${expected(p)}`,
+  INPUT_GZIP: () => 'the input is not valid gzip data',
+  CSV_NO_HEADER: () => 'the input is empty: expected a header row',
+  CSV_DUPLICATE_COLUMN: (p) => `the header repeats${col(p)}`,
+  CSV_QUOTE_NOT_CLOSED: () => 'a quoted field is not closed before the end of the input',
+  CSV_INVALID_QUOTE: () => 'a closing quote is followed by something other than a delimiter or line end',
+  CSV_FIELD_COUNT: (p) => `wrong number of fields${expected(p)}`,
+  CSV_MALFORMED: () => 'malformed CSV',
+  JSON_INVALID: () => 'not valid JSON',
+  JSON_NOT_OBJECT: () => 'expected a JSON object on each line',
+  COLUMN_MISSING: (p) => `the policy names column "${p.columnName}", which the input lacks${hint(p.suggestion)}`,
+  COLUMN_UNLISTED: (p) =>
+    `input columns the policy does not name: ${(p.names ?? []).map((n) => `"${n}"`).join(', ')} (name them in the policy, or set unlisted: drop or keep)`,
+  COLUMN_NOT_IN_FIRST_RECORD: (p) => `${col(p).trim()} first appears after the first record; with unlisted: keep, a column the policy does not name must be in the first record`,
+  VALUE_NOT_NUMBER: (p) => `${col(p).trim()}${expected(p)}`,
+  VALUE_NOT_INTEGER: (p) => `${col(p).trim()}${expected(p)}`,
+  VALUE_NOT_DATE: (p) => `${col(p).trim()}${expected(p)}`,
+  VALUE_NOT_IN_HIERARCHY: (p) => `${col(p).trim()}: the value is not${p.expected === undefined ? ' in the hierarchy' : ` ${p.expected}`}`,
+  VALUE_NOT_SCALAR: (p) => `${col(p).trim()}${expected(p)}`,
+  ENTITY_EMPTY: (p) => `${col(p).trim()}${expected(p)}`,
+} satisfies Record<InputCode, (p: InputProblem) => string>;
+
+const USAGE_TEXT = {
+  USAGE: (p) => p.detail ?? 'invalid usage',
+  USAGE_FORMAT: (p) => `unknown format ${p.detail ?? ''}: expected csv or jsonl`,
+  USAGE_DELIMITER: (p) => `invalid delimiter ${p.detail ?? ''}: expected one character other than a quote or line end (\\t for tab)`,
+  USAGE_SEED: (p) => `invalid seed ${p.detail ?? ''}: expected a non-negative integer`,
+  KEY_MISSING: () => 'the policy uses keyed transforms but no key was given: set VEIL_KEY or pass --key-file FILE',
+  KEY_TOO_SHORT: (p) => `the key is too short: expected at least 16 bytes, found ${p.detail ?? 'fewer'}`,
+  KEY_UNREADABLE: (p) => `cannot read the key file${p.detail === undefined ? '' : ` (${p.detail})`}`,
+} satisfies Record<UsageCode | KeyCode, (p: UsageProblem) => string>;
+
+const IO_TEXT = {
+  OUTPUT_WRITE_FAILED: (p) => `cannot write the output ${p.path ?? ''}${p.errno ? ` (${p.errno})` : ''}`,
+  REPORT_WRITE_FAILED: (p) => `cannot write the report ${p.path ?? ''}${p.errno ? ` (${p.errno})` : ''}`,
+  INTERNAL: (p) => `internal error${p.errno ? ` (${p.errno})` : ''}; please report it`,
+} satisfies Record<IoCode, (p: IoProblem) => string>;
+
+function policyText(p: PolicyProblem, where: Where): string {
+  const pos = p.line === undefined ? '' : `:${p.line}:${p.column ?? 1}`;
+  const path = p.path === '' ? '' : ` ${p.path}:`;
+  const what =
+    p.code === 'POLICY_YAML_SYNTAX'
+      ? ` invalid YAML (${p.found ?? 'syntax error'})`
+      : p.code === 'POLICY_UNREADABLE'
+        ? ` cannot read the policy (${p.found ?? 'error'})`
+        : `${p.expected === undefined ? '' : ` expected ${p.expected}`}${p.found === undefined ? '' : `, found ${p.found}`}`;
+  return `${where.policyFile}${pos}:${path}${what}${hint(p.suggestion)} [${p.code}]`;
+}
+
+export function problemText(p: Problem, where: Where): string {
+  switch (p.kind) {
+    case 'policy':
+      return policyText(p, where);
+    case 'input': {
+      const pos = p.line === undefined ? '' : `:${p.line}`;
+      return `${where.inputFile}${pos}: ${INPUT_TEXT[p.code](p)} [${p.code}]`;
+    }
+    case 'usage':
+    case 'key':
+      return `${USAGE_TEXT[p.code](p)} [${p.code}]`;
+    case 'io':
+      return `${IO_TEXT[p.code](p)} [${p.code}]`;
+  }
+}

@@ -1,0 +1,119 @@
+// Problems are data: a code plus where it happened. Their text is added at the
+// edge (src/cli/messages.ts), and nothing here ever holds a cell's content, so
+// printing a problem cannot leak a protected value.
+
+/** Where a policy problem sits: its path in the policy and its place in the YAML file. */
+export interface PolicyProblem {
+  readonly kind: 'policy';
+  readonly code: PolicyCode;
+  /** Dotted path in the policy, e.g. `columns.age.width`. Empty for the document itself. */
+  readonly path: string;
+  readonly line?: number;
+  readonly column?: number;
+  /** What was expected, in words ("a positive number"). */
+  readonly expected?: string;
+  /** What was found, as policy text (never data). */
+  readonly found?: string;
+  /** The nearest valid name, for a typo. */
+  readonly suggestion?: string;
+}
+
+/** A problem with the data being read: file, line and column, never the cell. */
+export interface InputProblem {
+  readonly kind: 'input';
+  readonly code: InputCode;
+  readonly line?: number;
+  /** The column's name (a header name, not data). */
+  readonly columnName?: string;
+  /** The column's 1-based position in the input. */
+  readonly columnNumber?: number;
+  readonly expected?: string;
+  /** Names (header names only) that the problem concerns, e.g. every unlisted column. */
+  readonly names?: readonly string[];
+  readonly suggestion?: string;
+}
+
+export interface UsageProblem {
+  readonly kind: 'usage' | 'key';
+  readonly code: UsageCode | KeyCode;
+  readonly detail?: string;
+}
+
+export interface IoProblem {
+  readonly kind: 'io';
+  readonly code: IoCode;
+  readonly path?: string;
+  /** The system error code (ENOSPC, EACCES), never a message that could quote data. */
+  readonly errno?: string;
+}
+
+export type Problem = PolicyProblem | InputProblem | UsageProblem | IoProblem;
+
+export const POLICY_CODES = [
+  'POLICY_UNREADABLE',
+  'POLICY_YAML_SYNTAX',
+  'POLICY_TYPE',
+  'POLICY_VALUE',
+  'POLICY_UNKNOWN_KEY',
+  'POLICY_MISSING_KEY',
+  'POLICY_UNKNOWN_TRANSFORM',
+  'POLICY_CONFLICT',
+  'POLICY_HIERARCHY',
+  'POLICY_REFERENCE',
+] as const;
+export type PolicyCode = (typeof POLICY_CODES)[number];
+
+export const INPUT_CODES = [
+  'INPUT_UNREADABLE',
+  'INPUT_GZIP',
+  'CSV_NO_HEADER',
+  'CSV_DUPLICATE_COLUMN',
+  'CSV_QUOTE_NOT_CLOSED',
+  'CSV_INVALID_QUOTE',
+  'CSV_FIELD_COUNT',
+  'CSV_MALFORMED',
+  'JSON_INVALID',
+  'JSON_NOT_OBJECT',
+  'COLUMN_MISSING',
+  'COLUMN_UNLISTED',
+  'COLUMN_NOT_IN_FIRST_RECORD',
+  'VALUE_NOT_NUMBER',
+  'VALUE_NOT_INTEGER',
+  'VALUE_NOT_DATE',
+  'VALUE_NOT_IN_HIERARCHY',
+  'VALUE_NOT_SCALAR',
+  'ENTITY_EMPTY',
+] as const;
+export type InputCode = (typeof INPUT_CODES)[number];
+
+export type UsageCode = 'USAGE' | 'USAGE_FORMAT' | 'USAGE_DELIMITER' | 'USAGE_SEED';
+export type KeyCode = 'KEY_MISSING' | 'KEY_TOO_SHORT' | 'KEY_UNREADABLE';
+export type IoCode = 'OUTPUT_WRITE_FAILED' | 'REPORT_WRITE_FAILED' | 'INTERNAL';
+
+/**
+ * Thrown across the streaming machinery, where returning is not possible.
+ * Carries problems only; its message is the first code, never data.
+ */
+export class VeilError extends Error {
+  readonly problems: readonly Problem[];
+  constructor(problems: Problem | readonly Problem[]) {
+    const list = Array.isArray(problems) ? problems : [problems as Problem];
+    super(list.map((p) => p.code).join(', '));
+    this.name = 'VeilError';
+    this.problems = list;
+  }
+}
+
+/**
+ * What a transform throws for a value it cannot read. The pipeline adds the
+ * line and column; the transform adds only what it expected.
+ */
+export class ValueError extends Error {
+  constructor(
+    readonly code: InputCode,
+    readonly expected: string,
+  ) {
+    super(code);
+    this.name = 'ValueError';
+  }
+}

@@ -1,0 +1,207 @@
+// The pure core of `veil apply`: a policy compiled against the input's
+// columns becomes a function from one row to one output row, plus counters.
+// It never touches files or the process; the adapters in src/io feed it rows
+// and write what it returns.
+
+import type { SecretKey } from '../lib/key.js';
+import { nearest } from '../lib/suggest.js';
+import type { Policy } from '../policy/load.js';
+import { cellText, type ColumnFn, type Row } from '../transforms/define.js';
+import { ValueError, VeilError, type InputProblem } from './errors.js';
+
+export interface ColumnStats {
+  /** Output differs from input. */
+  changed: number;
+  /** Output equals input. */
+  unchanged: number;
+  /** Empty (or null, or absent) in the input; left empty. */
+  empty: number;
+}
+
+export interface ColumnReport {
+  readonly name: string;
+  readonly transform: string;
+  readonly params: Record<string, unknown>;
+  /** Named by the policy, or handled by `unlisted`. */
+  readonly listed: boolean;
+  readonly stats: ColumnStats;
+}
+
+export interface Pipeline {
+  /** Output column names, in input order. */
+  readonly outputColumns: readonly string[];
+  /** Transforms one row (values by input column); throws VeilError for a value it cannot read. */
+  row(values: Row, line: number): unknown[];
+  /** Checks what only the end of the stream can tell (JSONL: a policy column that never appeared). */
+  finish(): void;
+  readonly rowsIn: number;
+  readonly rowsOut: number;
+  /** Rows removed, by reason. Empty until a stage removes rows. */
+  readonly removed: Readonly<Record<string, number>>;
+  columns(): ColumnReport[];
+}
+
+export interface PipelineOptions {
+  readonly key: SecretKey | undefined;
+  readonly seed: number | undefined;
+  /**
+   * JSONL: rows may lack a key, so a policy column missing from the header
+   * is not an error until the end of the stream shows it never appeared.
+   */
+  readonly sparse: boolean;
+}
+
+interface OutputSpec {
+  readonly source: number;
+  /** Undefined: the value passes through untouched (JSON numbers and objects too). */
+  readonly fn: ColumnFn | undefined;
+  readonly stats: ColumnStats;
+}
+
+/**
+ * Compiles the policy against the input header. Throws VeilError listing every
+ * column problem at once (missing, unlisted) before any row is read.
+ */
+export async function compilePipeline(policy: Policy, header: readonly string[], options: PipelineOptions): Promise<Pipeline> {
+  const index = new Map(header.map((name, i) => [name, i]));
+  const named = new Map(policy.columns.map((c) => [c.name, c]));
+  const problems: InputProblem[] = [];
+
+  const unlistedNames = header.filter((h) => !named.has(h));
+  if (!options.sparse) {
+    const wanted = [...policy.columns.map((c) => c.name), ...policy.columns.flatMap((c) => c.configured.references)];
+    const missing = [...new Set(wanted.filter((n) => !index.has(n)))];
+    for (const name of missing) {
+      const suggestion = nearest(name, unlistedNames);
+      problems.push({ kind: 'input', code: 'COLUMN_MISSING', columnName: name, ...(suggestion && { suggestion }) });
+    }
+  }
+  if (policy.unlisted === 'error' && unlistedNames.length > 0) {
+    problems.push({ kind: 'input', code: 'COLUMN_UNLISTED', names: unlistedNames });
+  }
+  if (problems.length > 0) throw new VeilError(problems);
+
+  const reports: ColumnReport[] = [];
+  const specs: OutputSpec[] = [];
+  const outputColumns: string[] = [];
+  for (let i = 0; i < header.length; i++) {
+    const name = header[i]!;
+    const column = named.get(name);
+    const stats: ColumnStats = { changed: 0, unchanged: 0, empty: 0 };
+    if (!column) {
+      reports.push({ name, transform: policy.unlisted === 'keep' ? 'keep' : 'drop', params: {}, listed: false, stats });
+      if (policy.unlisted === 'keep') {
+        specs.push({ source: i, fn: undefined, stats });
+        outputColumns.push(name);
+      }
+      continue;
+    }
+    reports.push({ name, transform: column.transform, params: column.configured.params, listed: true, stats });
+    if (column.configured.drops) continue;
+    const fn = await column.configured.create({
+      column: name,
+      key: options.key,
+      seed: options.seed,
+      columnIndex: (other) => {
+        const at = index.get(other);
+        if (at === undefined) throw new VeilError({ kind: 'input', code: 'COLUMN_MISSING', columnName: other });
+        return at;
+      },
+    });
+    specs.push({ source: i, fn: column.transform === 'keep' ? undefined : fn, stats });
+    outputColumns.push(name);
+  }
+
+  // JSONL only: which policy columns have held a value so far.
+  const policyIndexes = policy.columns.map((c) => index.get(c.name)!);
+  const seen = new Uint8Array(header.length);
+  let rowsIn = 0;
+  let rowsOut = 0;
+
+  return {
+    outputColumns,
+    get rowsIn() {
+      return rowsIn;
+    },
+    get rowsOut() {
+      return rowsOut;
+    },
+    removed: {},
+    row(values, line) {
+      rowsIn++;
+      const out = new Array<unknown>(specs.length);
+      for (let j = 0; j < specs.length; j++) {
+        const spec = specs[j]!;
+        const raw = values[spec.source];
+        if (raw === undefined || raw === null || raw === '') {
+          spec.stats.empty++;
+          out[j] = raw;
+          continue;
+        }
+        if (spec.fn === undefined) {
+          spec.stats.unchanged++;
+          out[j] = raw;
+          continue;
+        }
+        const text = cellText(raw);
+        let result: string;
+        try {
+          result = spec.fn(text, values);
+        } catch (e) {
+          throw cellError(e, line, header[spec.source]!, spec.source + 1);
+        }
+        if (result === text) spec.stats.unchanged++;
+        else spec.stats.changed++;
+        out[j] = result;
+      }
+      if (options.sparse) {
+        for (const i of policyIndexes) if (values[i] !== undefined) seen[i] = 1;
+      }
+      rowsOut++;
+      return out;
+    },
+    finish() {
+      if (!options.sparse || rowsIn === 0) return;
+      const never = policy.columns.filter((c, j) => !seen[policyIndexes[j]!]);
+      if (never.length > 0) {
+        throw new VeilError(never.map((c) => ({ kind: 'input', code: 'COLUMN_MISSING', columnName: c.name }) satisfies InputProblem));
+      }
+    },
+    columns: () => reports,
+  };
+}
+
+/** The header of a JSONL input: the first record's keys, then the policy's columns it lacks (rows may be sparse). */
+export function sparseHeader(policy: Policy, firstKeys: readonly string[]): string[] {
+  const header = [...firstKeys];
+  for (const name of [...policy.columns.map((c) => c.name), ...policy.columns.flatMap((c) => c.configured.references)]) {
+    if (!header.includes(name)) header.push(name);
+  }
+  return header;
+}
+
+/**
+ * Maps JSONL objects onto the header. A key the header lacks is handled by
+ * `unlisted`: dropped, or an error (with keep too, since the output's
+ * columns were fixed by the first record).
+ */
+export function jsonRow(policy: Policy, header: readonly string[]): (object: Record<string, unknown>, line: number) => unknown[] {
+  const index = new Map(header.map((name, i) => [name, i]));
+  return (object, line) => {
+    const row = new Array<unknown>(header.length);
+    for (const key in object) {
+      const at = index.get(key);
+      if (at !== undefined) row[at] = object[key];
+      else if (policy.unlisted === 'error') throw new VeilError({ kind: 'input', code: 'COLUMN_UNLISTED', line, names: [key] });
+      else if (policy.unlisted === 'keep') throw new VeilError({ kind: 'input', code: 'COLUMN_NOT_IN_FIRST_RECORD', line, columnName: key });
+    }
+    return row;
+  };
+}
+
+function cellError(e: unknown, line: number, columnName: string, columnNumber: number): unknown {
+  if (e instanceof ValueError) {
+    return new VeilError({ kind: 'input', code: e.code, line, columnName, columnNumber, expected: e.expected });
+  }
+  return e;
+}

@@ -1,0 +1,63 @@
+// The privacy report: assembled from parts. Each column section is what its
+// transform described of itself plus the pipeline's counts; the reporter adds
+// row accounting, hashes that tie the report to its files, and versions.
+// It never holds key material or a cell's value.
+
+import type { ColumnReport } from './pipeline.js';
+
+export interface FileFacts {
+  readonly path: string | null;
+  readonly format: string;
+  readonly delimiter?: string;
+  readonly gzip: boolean;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+export interface ReportParts {
+  readonly tool: { readonly name: string; readonly version: string; readonly node: string };
+  readonly command: string;
+  readonly startedAt: Date;
+  readonly durationSeconds: number;
+  readonly policy: { readonly path: string; readonly sha256: string; readonly unlisted: string };
+  readonly input: FileFacts;
+  readonly output: FileFacts;
+  readonly key: { readonly fingerprint: string; readonly source: string } | null;
+  readonly seed: number | null;
+  readonly rows: { readonly in: number; readonly out: number; readonly removed: Readonly<Record<string, number>> };
+  readonly columns: readonly ColumnReport[];
+}
+
+export function buildReport(p: ReportParts): Record<string, unknown> {
+  const removedTotal = Object.values(p.rows.removed).reduce((a, b) => a + b, 0);
+  if (p.rows.in !== p.rows.out + removedTotal) {
+    throw new Error(`row accounting does not balance: ${p.rows.in} in, ${p.rows.out} out, ${removedTotal} removed`);
+  }
+  const file = ({ sha256: _sha, ...rest }: FileFacts) => rest;
+  return {
+    tool: p.tool,
+    command: p.command,
+    started_at: p.startedAt.toISOString(),
+    duration_seconds: Math.round(p.durationSeconds * 1000) / 1000,
+    policy_sha256: p.policy.sha256,
+    input_sha256: p.input.sha256,
+    output_sha256: p.output.sha256,
+    policy: { path: p.policy.path, unlisted: p.policy.unlisted },
+    input: file(p.input),
+    output: file(p.output),
+    key: p.key,
+    seed: p.seed,
+    rows: { in: p.rows.in, out: p.rows.out, removed: p.rows.removed },
+    columns: Object.fromEntries(
+      p.columns.map((c) => [
+        c.name,
+        {
+          transform: c.transform,
+          listed: c.listed,
+          params: c.params,
+          values: c.transform === 'drop' ? { dropped: p.rows.in } : { ...c.stats },
+        },
+      ]),
+    ),
+  };
+}

@@ -1,0 +1,114 @@
+// Reads a YAML policy into its canonical form, or into the full list of its
+// problems (each with code, policy path, line and column). Nothing about the
+// data is known here: facts that depend on the input (a column the input
+// lacks) are checked when the pipeline meets the header.
+
+import { isMap, isScalar, LineCounter, parseDocument, YAMLMap, type Node } from 'yaml';
+import type { PolicyProblem } from '../core/errors.js';
+import { nearest } from '../lib/suggest.js';
+import type { Configured } from '../transforms/define.js';
+import { findTransform, TRANSFORM_NAMES } from '../transforms/index.js';
+import { OptionReader, show, type PolicyContext, type PolicyFileReader } from './reader.js';
+
+export const UNLISTED_MODES = ['error', 'drop', 'keep'] as const;
+export type UnlistedMode = (typeof UNLISTED_MODES)[number];
+
+export interface PolicyColumn {
+  readonly name: string;
+  readonly transform: string;
+  readonly configured: Configured;
+}
+
+export interface Policy {
+  readonly version: 1;
+  readonly unlisted: UnlistedMode;
+  readonly columns: readonly PolicyColumn[];
+  /** Some transform needs the secret key. */
+  readonly needsKey: boolean;
+}
+
+export type PolicyResult = { policy: Policy; problems: [] } | { policy?: undefined; problems: PolicyProblem[] };
+
+const TOP_LEVEL = ['version', 'unlisted', 'columns'] as const;
+
+export async function loadPolicy(text: string, readFile: PolicyFileReader): Promise<PolicyResult> {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const problems: PolicyProblem[] = [];
+  if (doc.errors.length > 0) {
+    for (const e of doc.errors) {
+      const pos = lineCounter.linePos(e.pos[0]);
+      problems.push({ kind: 'policy', code: 'POLICY_YAML_SYNTAX', path: '', line: pos.line, column: pos.col, expected: 'valid YAML', found: e.code });
+    }
+    return { problems };
+  }
+  if (!isMap(doc.contents)) {
+    problems.push({ kind: 'policy', code: 'POLICY_TYPE', path: '', expected: 'a mapping with version and columns', found: show(doc.contents as Node | null) });
+    return { problems };
+  }
+  const ctx: PolicyContext = { problems, lineCounter, readFile };
+  const root = new OptionReader(doc.contents, '', ctx);
+  root.rejectUnknown(TOP_LEVEL);
+
+  const version = root.number('version', { required: true, integer: true });
+  if (version !== undefined && version !== 1) root.report('POLICY_VALUE', 'version', { expected: '1', found: String(version) });
+  const unlisted = (root.string('unlisted', { oneOf: UNLISTED_MODES }) ?? 'error') as UnlistedMode;
+
+  const columns: PolicyColumn[] = [];
+  const columnsReader = root.child('columns', true);
+  if (columnsReader) {
+    if (columnsReader.map.items.length === 0) {
+      columnsReader.report('POLICY_VALUE', undefined, { expected: 'at least one column', found: 'an empty mapping' });
+    }
+    for (const pair of columnsReader.map.items) {
+      const name = isScalar(pair.key) ? pair.key.value : undefined;
+      if (typeof name !== 'string' || name === '') {
+        columnsReader.report('POLICY_TYPE', show(pair.key as Node), { expected: 'a column name', found: show(pair.key as Node), node: pair.key as Node });
+        continue;
+      }
+      const column = await readColumn(columnsReader, name, pair.value as Node | null);
+      if (column) columns.push(column);
+    }
+  }
+  if (problems.length > 0) return { problems };
+  return { policy: { version: 1, unlisted, columns, needsKey: columns.some((c) => c.configured.keyed) }, problems: [] };
+}
+
+async function readColumn(parent: OptionReader, name: string, node: Node | null): Promise<PolicyColumn | undefined> {
+  const path = `${parent.path}.${name}`;
+  let options: OptionReader;
+  let transformName: unknown;
+  let transformNode: Node | null = node;
+  if (isScalar(node) && typeof node.value === 'string') {
+    // Shorthand: `notes: drop` is `notes: { transform: drop }`.
+    const map = new YAMLMap();
+    map.range = node.range;
+    options = new OptionReader(map, path, parent.ctx);
+    transformName = node.value;
+  } else if (isMap(node)) {
+    options = new OptionReader(node, path, parent.ctx);
+    transformNode = options.node('transform') ?? node;
+    if (!options.has('transform')) {
+      options.report('POLICY_MISSING_KEY', 'transform', { expected: `a transform: ${TRANSFORM_NAMES.join(', ')}`, node });
+      return undefined;
+    }
+    transformName = isScalar(transformNode) ? transformNode.value : undefined;
+  } else {
+    parent.report('POLICY_TYPE', name, { expected: 'a mapping with a transform, or a transform name', found: show(node), node });
+    return undefined;
+  }
+  const transform = typeof transformName === 'string' ? findTransform(transformName) : undefined;
+  if (!transform) {
+    const suggestion = typeof transformName === 'string' ? nearest(transformName, TRANSFORM_NAMES) : undefined;
+    options.report('POLICY_UNKNOWN_TRANSFORM', isMap(node) ? 'transform' : undefined, {
+      expected: `one of ${TRANSFORM_NAMES.join(', ')}`,
+      found: show(transformNode),
+      node: transformNode,
+      ...(suggestion && { suggestion }),
+    });
+    return undefined;
+  }
+  await transform.preload(options);
+  const configured = transform.configure(options);
+  return configured && { name, transform: transform.name, configured };
+}

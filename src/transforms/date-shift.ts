@@ -1,0 +1,62 @@
+// date-shift: moves every date of one entity (the `by` column: a patient, a
+// customer) by the same number of days, between -max_days and +max_days and
+// never 0, so intervals between one entity's events survive while calendar
+// dates do not (Google SDP's DateShiftConfig). The offset is derived from the
+// key and the entity's raw value: HMAC-SHA256 under a subkey of the `by`
+// column (or `domain`), mapped to the range without modulo bias. Date columns
+// shifted by the same entity share the offset. Time and offset text after the
+// date are kept.
+// Example: `visit_date: { transform: date-shift, max_days: 30, by: patient_id }`,
+// 2024-03-12 -> 2024-03-29 for one patient, every visit of theirs +17 days.
+
+import { ValueError } from '../core/errors.js';
+import { formatDate, fromDays, parseDate, toDays } from '../lib/dates.js';
+import { hmac, uniformInt } from '../lib/key.js';
+import { cellText, defineTransform } from './define.js';
+
+interface DateShiftOptions {
+  maxDays: number;
+  by: string;
+  domain: string | undefined;
+}
+
+const CACHE_LIMIT = 100_000;
+
+export const dateShift = defineTransform<DateShiftOptions>({
+  name: 'date-shift',
+  summary: "shift an entity's dates by one keyed offset within +/- max_days",
+  example: 'visit_date: { transform: date-shift, max_days: 30, by: patient_id }',
+  options: ['max_days', 'by', 'domain'],
+  keyed: true,
+  references: (o) => [o.by],
+  parse(r) {
+    const maxDays = r.number('max_days', { required: true, integer: true, min: 1, max: 36500 });
+    const by = r.string('by', { required: true, nonEmpty: true });
+    const domain = r.string('domain', { nonEmpty: true });
+    return maxDays === undefined || by === undefined ? undefined : { maxDays, by, domain };
+  },
+  describe: (o) => ({ max_days: o.maxDays, by: o.by, ...(o.domain !== undefined && { domain: o.domain }), zero_shift: false }),
+  create(o, ctx) {
+    const subkey = ctx.key!.derive('date-shift', o.domain ?? o.by);
+    const byIndex = ctx.columnIndex(o.by);
+    const offsets = new Map<string, number>();
+    const offsetOf = (entity: string): number => {
+      let days = offsets.get(entity);
+      if (days === undefined) {
+        const u = uniformInt(hmac(subkey, entity), 2 * o.maxDays, (round) => hmac(subkey, `${entity}\u0000${round}`));
+        days = u < o.maxDays ? u - o.maxDays : u - o.maxDays + 1;
+        if (offsets.size >= CACHE_LIMIT) offsets.clear();
+        offsets.set(entity, days);
+      }
+      return days;
+    };
+    return (value, row) => {
+      const d = parseDate(value);
+      if (!d || d.day === 0) throw new ValueError('VALUE_NOT_DATE', 'a date YYYY-MM-DD (optionally with a time)');
+      const entity = cellText(row[byIndex]);
+      if (entity === '') throw new ValueError('ENTITY_EMPTY', `a non-empty '${o.by}' to key the shift`);
+      const shifted = fromDays(toDays(d.year, d.month, d.day) + offsetOf(entity));
+      return formatDate(shifted.year, shifted.month, shifted.day) + d.rest;
+    };
+  },
+});

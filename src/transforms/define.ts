@@ -1,0 +1,108 @@
+// The shape every column transform has. Each transform is one file that
+// exports `defineTransform({...})`; src/transforms/index.ts is the one list
+// that drives policy validation, help and the report.
+
+import type { OptionReader } from '../policy/reader.js';
+import type { SecretKey } from '../lib/key.js';
+
+/** A row as read: values by input column position (strings for CSV, JSON values for JSONL). */
+export type Row = readonly unknown[];
+
+/** Turns one cell into its output. Throws ValueError for a value it cannot read. */
+export type ColumnFn = (value: string, row: Row) => string;
+
+export interface CreateContext {
+  /** The column this transform is applied to. */
+  readonly column: string;
+  /** Present whenever the configured transform is keyed. */
+  readonly key: SecretKey | undefined;
+  /** --seed, when given. */
+  readonly seed: number | undefined;
+  /** Position of another input column in the row (resolved before any row is read). */
+  columnIndex(name: string): number;
+}
+
+/** A transform with its options read and checked: ready to be created for a column. */
+export interface Configured {
+  /** Parameters for the report (never key material). */
+  readonly params: Record<string, unknown>;
+  /** Whether it needs the secret key. */
+  readonly keyed: boolean;
+  /** Other input columns it reads (date-shift's `by`). */
+  readonly references: readonly string[];
+  /** The column is removed from the output. */
+  readonly drops: boolean;
+  create(ctx: CreateContext): ColumnFn | Promise<ColumnFn>;
+}
+
+export interface TransformSpec<O> {
+  /** Kebab-case name used in the policy. */
+  readonly name: string;
+  /** One line for `veil transforms` and help. */
+  readonly summary: string;
+  /** A policy line that uses it. */
+  readonly example: string;
+  /** Option names it accepts (besides `transform`), for validation and typo suggestions. */
+  readonly options: readonly string[];
+  /** Loads what parse needs before it runs (a faker locale); reports nothing. */
+  preload?(reader: OptionReader): Promise<void>;
+  /** Reads and checks the options; reports problems on the reader and returns undefined if any. */
+  parse(reader: OptionReader): O | undefined;
+  /** Parameters for the report. */
+  describe(options: O): Record<string, unknown>;
+  keyed: boolean | ((options: O) => boolean);
+  references?(options: O): readonly string[];
+  drops?: boolean;
+  create(options: O, ctx: CreateContext): ColumnFn | Promise<ColumnFn>;
+}
+
+export interface Transform {
+  readonly name: string;
+  readonly summary: string;
+  readonly example: string;
+  readonly options: readonly string[];
+  preload(reader: OptionReader): Promise<void>;
+  configure(reader: OptionReader): Configured | undefined;
+}
+
+export function defineTransform<O>(spec: TransformSpec<O>): Transform {
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    example: spec.example,
+    options: spec.options,
+    preload: async (reader) => spec.preload?.(reader),
+    configure(reader) {
+      reader.rejectUnknown(['transform', ...spec.options]);
+      const before = reader.ctx.problems.length;
+      const options = spec.parse(reader);
+      if (options === undefined || reader.ctx.problems.length > before) return undefined;
+      return {
+        params: spec.describe(options),
+        keyed: typeof spec.keyed === 'function' ? spec.keyed(options) : spec.keyed,
+        references: spec.references?.(options) ?? [],
+        drops: spec.drops ?? false,
+        create: (ctx) => spec.create(options, ctx),
+      };
+    },
+  };
+}
+
+/** A cell as text: JSON numbers and booleans by their JSON text, null and missing as empty, objects as canonical JSON. */
+export function cellText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'object') return canonicalJson(value);
+  return String(value);
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

@@ -1,0 +1,190 @@
+// generalize: replaces a value by a coarser one that covers it (Sweeney 2002,
+// "Achieving k-anonymity privacy protection using generalization and
+// suppression"; Google SDP's bucketing). One mode per column:
+//   width: 10, top: 90, bottom: 18   37 -> 30-39, 93 -> 90+, 12 -> <18
+//   bins: [0, 20000, 50000]          34000.5 -> [20000, 50000), 70000 -> 50000+
+//   to: year|quarter|month|week|day  1984-03-12 -> 1984, 1984-Q1, 1984-03, 1984-W11
+//   prefix: 3                        02139 -> 021
+//   hierarchy: FILE, level: N        ARX hierarchy file, value at level N
+// Interval formats are those of src/lib/numeric.ts.
+
+import { ValueError } from '../core/errors.js';
+import { DATE_LEVELS, parseDate, truncateDate, type DateLevel } from '../lib/dates.js';
+import { parseHierarchy, type Hierarchy } from '../lib/hierarchy.js';
+import { bottomCode, integerRange, parseNumber, realRange, topCode } from '../lib/numeric.js';
+import type { OptionReader } from '../policy/reader.js';
+import { defineTransform, type ColumnFn } from './define.js';
+
+type GeneralizeOptions =
+  | { mode: 'width'; width: number; top?: number; bottom?: number; integer: boolean }
+  | { mode: 'bins'; bins: number[] }
+  | { mode: 'to'; to: DateLevel }
+  | { mode: 'prefix'; prefix: number }
+  | { mode: 'hierarchy'; file: string; level: number; hierarchy: Hierarchy };
+
+const MODES = ['width', 'bins', 'to', 'prefix', 'hierarchy'] as const;
+/** Options each mode accepts besides its own name. */
+const MODE_OPTIONS: Record<(typeof MODES)[number], readonly string[]> = {
+  width: ['top', 'bottom', 'integer'],
+  bins: [],
+  to: [],
+  prefix: [],
+  hierarchy: ['level'],
+};
+const OPTIONS = ['width', 'bins', 'top', 'bottom', 'integer', 'to', 'prefix', 'hierarchy', 'level'] as const;
+
+export const generalize = defineTransform<GeneralizeOptions>({
+  name: 'generalize',
+  summary: 'coarsen: numeric buckets, date levels, string prefixes, ARX hierarchies',
+  example: 'age: { transform: generalize, width: 10, top: 90 }',
+  options: OPTIONS,
+  keyed: false,
+  parse(r) {
+    const mode = r.oneOf(MODES, "a generalization") as (typeof MODES)[number] | undefined;
+    if (mode === undefined) return undefined;
+    for (const other of OPTIONS) {
+      if (other !== mode && !MODE_OPTIONS[mode].includes(other) && r.has(other)) {
+        r.report('POLICY_CONFLICT', other, { expected: `no '${other}' with '${mode}'`, found: other });
+      }
+    }
+    switch (mode) {
+      case 'width':
+        return parseWidth(r);
+      case 'bins': {
+        const bins = r.numberList('bins', { required: true, minLength: 2, increasing: true });
+        return bins && { mode, bins };
+      }
+      case 'to': {
+        const to = r.string('to', { required: true, oneOf: DATE_LEVELS }) as DateLevel | undefined;
+        return to && { mode, to };
+      }
+      case 'prefix': {
+        const prefix = r.number('prefix', { required: true, integer: true, min: 1 });
+        return prefix === undefined ? undefined : { mode, prefix };
+      }
+      case 'hierarchy':
+        return parseHierarchyOption(r);
+    }
+  },
+  describe(o) {
+    switch (o.mode) {
+      case 'width':
+        return { width: o.width, integer: o.integer, ...(o.top !== undefined && { top: o.top }), ...(o.bottom !== undefined && { bottom: o.bottom }) };
+      case 'bins':
+        return { bins: o.bins };
+      case 'to':
+        return { to: o.to };
+      case 'prefix':
+        return { prefix: o.prefix };
+      case 'hierarchy':
+        return { hierarchy: o.file, level: o.level, levels: o.hierarchy.levels };
+    }
+  },
+  create: (o) => generalizer(o),
+});
+
+function parseWidth(r: OptionReader): GeneralizeOptions | undefined {
+  const width = r.number('width', { required: true, above: 0 });
+  const top = r.number('top');
+  const bottom = r.number('bottom');
+  if (width === undefined) return undefined;
+  const allIntegers = [width, top ?? 0, bottom ?? 0].every(Number.isInteger);
+  const integer = r.boolean('integer') ?? allIntegers;
+  if (integer && !allIntegers) {
+    r.report('POLICY_CONFLICT', 'integer', { expected: 'integer width, top and bottom with integer: true', found: 'a fractional bound' });
+    return undefined;
+  }
+  if (top !== undefined && bottom !== undefined && top <= bottom) {
+    r.report('POLICY_VALUE', 'top', { expected: `a number above bottom (${bottom})`, found: String(top) });
+    return undefined;
+  }
+  return { mode: 'width', width, integer, ...(top !== undefined && { top }), ...(bottom !== undefined && { bottom }) };
+}
+
+function parseHierarchyOption(r: OptionReader): GeneralizeOptions | undefined {
+  const file = r.string('hierarchy', { required: true, nonEmpty: true });
+  const level = r.number('level', { integer: true, min: 0 }) ?? 1;
+  if (file === undefined) return undefined;
+  const read = r.ctx.readFile(file);
+  if ('errno' in read) {
+    r.report('POLICY_HIERARCHY', 'hierarchy', { expected: 'a readable ARX hierarchy file', found: `${file} (${read.errno})` });
+    return undefined;
+  }
+  const parsed = parseHierarchy(read.text);
+  if ('error' in parsed) {
+    r.report('POLICY_HIERARCHY', 'hierarchy', { expected: 'an ARX hierarchy (leaf;level1;...;*)', found: `${file}: ${parsed.error}` });
+    return undefined;
+  }
+  if (level >= parsed.hierarchy.levels) {
+    r.report('POLICY_VALUE', 'level', {
+      expected: `a level from 0 to ${parsed.hierarchy.levels - 1} (${file} has ${parsed.hierarchy.levels} levels)`,
+      found: String(level),
+    });
+    return undefined;
+  }
+  return { mode: 'hierarchy', file, level, hierarchy: parsed.hierarchy };
+}
+
+function readNumber(value: string): number {
+  const n = parseNumber(value);
+  if (n === undefined) throw new ValueError('VALUE_NOT_NUMBER', 'a number');
+  return n;
+}
+
+function generalizer(o: GeneralizeOptions): ColumnFn {
+  switch (o.mode) {
+    case 'width': {
+      const origin = o.bottom ?? 0;
+      return (value) => {
+        const v = readNumber(value);
+        if (o.integer && !Number.isInteger(v)) {
+          throw new ValueError('VALUE_NOT_INTEGER', 'an integer (set integer: false for real numbers)');
+        }
+        if (o.top !== undefined && v >= o.top) return topCode(o.top);
+        if (o.bottom !== undefined && v < o.bottom) return bottomCode(o.bottom);
+        const lo = origin + Math.floor((v - origin) / o.width) * o.width;
+        const hi = o.top === undefined ? lo + o.width : Math.min(lo + o.width, o.top);
+        return o.integer ? integerRange(lo, hi - 1) : realRange(lo, hi);
+      };
+    }
+    case 'bins': {
+      const { bins } = o;
+      const first = bins[0]!;
+      const last = bins[bins.length - 1]!;
+      return (value) => {
+        const v = readNumber(value);
+        if (v < first) return bottomCode(first);
+        if (v >= last) return topCode(last);
+        let lo = 0;
+        let hi = bins.length - 1; // bins[lo] <= v < bins[hi]
+        while (hi - lo > 1) {
+          const mid = (lo + hi) >> 1;
+          if (bins[mid]! <= v) lo = mid;
+          else hi = mid;
+        }
+        return realRange(bins[lo]!, bins[hi]!);
+      };
+    }
+    case 'to':
+      return (value) => {
+        const d = parseDate(value);
+        const out = d && truncateDate(d, o.to);
+        if (out === undefined) throw new ValueError('VALUE_NOT_DATE', o.to === 'year' ? 'a date (YYYY, YYYY-MM or YYYY-MM-DD)' : 'a date YYYY-MM-DD');
+        return out;
+      };
+    case 'prefix':
+      return (value) => {
+        const chars = [...value];
+        return chars.length <= o.prefix ? value : chars.slice(0, o.prefix).join('');
+      };
+    case 'hierarchy': {
+      const { rows } = o.hierarchy;
+      return (value) => {
+        const row = rows.get(value);
+        if (row === undefined) throw new ValueError('VALUE_NOT_IN_HIERARCHY', `a leaf of ${o.file}`);
+        return row[o.level]!;
+      };
+    }
+  }
+}
+
