@@ -27,6 +27,7 @@ function program(onCode: (code: number) => void, where: Where): Command {
     .version(VERSION)
     .addHelpText('after', `\n${EXIT_HELP}`)
     .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`veil: ${text}`) })
     .showSuggestionAfterError(true);
 
   veil

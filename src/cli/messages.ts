@@ -63,7 +63,9 @@ function policyText(p: PolicyProblem, where: Where): string {
       ? ` invalid YAML (${p.found ?? 'syntax error'})`
       : p.code === 'POLICY_UNREADABLE'
         ? ` cannot read the policy (${p.found ?? 'error'})`
-        : `${p.expected === undefined ? '' : ` expected ${p.expected}`}${p.found === undefined ? '' : `, found ${p.found}`}`;
+        : p.code === 'POLICY_MISSING_KEY'
+          ? ` missing${p.expected === undefined ? '' : `: expected ${p.expected}`}`
+          : `${p.expected === undefined ? '' : ` expected ${p.expected}`}${p.found === undefined ? '' : `, found ${p.found}`}`;
   return `${where.policyFile}${pos}:${path}${what}${hint(p.suggestion)} [${p.code}]`;
 }
 

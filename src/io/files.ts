@@ -3,7 +3,7 @@
 // and renamed into place only on success, so a file appears whole or not at all.
 
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream, promises as fsp, rmSync } from 'node:fs';
+import { createWriteStream, promises as fsp, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Transform, type Readable, type Writable } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
@@ -45,7 +45,7 @@ export async function openInput(path: string | undefined, gzip: boolean): Promis
   } else {
     try {
       const handle = await fsp.open(path, 'r');
-      source = createReadStream('', { fd: handle.fd, highWaterMark: 1 << 20, autoClose: true });
+      source = handle.createReadStream({ highWaterMark: 1 << 20 });
     } catch (e) {
       throw new VeilError({ kind: 'input', code: 'INPUT_UNREADABLE', expected: `a readable file (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
     }

@@ -15,25 +15,26 @@ export interface CsvReadOptions {
 const CSV_ERRORS: Record<string, InputCode> = {
   CSV_QUOTE_NOT_CLOSED: 'CSV_QUOTE_NOT_CLOSED',
   CSV_INVALID_CLOSING_QUOTE: 'CSV_INVALID_QUOTE',
-  CSV_RECORD_INCONSISTENT_FIELDS_LENGTH: 'CSV_FIELD_COUNT',
-  CSV_RECORD_DONT_MATCH_COLUMNS_LENGTH: 'CSV_FIELD_COUNT',
 };
 
 /** RFC 4180 CSV: quotes, doubled quotes, quoted newlines, CRLF or LF, a UTF-8 BOM, a header row. */
 export async function* readCsv(input: Readable, options: CsvReadOptions): AsyncGenerator<InputEvent> {
-  const parser = parse({ delimiter: options.delimiter, bom: true, skip_empty_lines: true, info: true });
+  const parser = parse({ delimiter: options.delimiter, bom: true, info: true, relax_column_count: true });
   input.on('error', (e) => parser.destroy(e));
   input.pipe(parser);
   let width = -1;
   let lastEnd = 0;
-  let lastEmpty = 0;
   try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number; empty_lines: number } }>) {
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       const { record, info } = item;
-      // A record starts on the line after the previous record ended, past any skipped empty lines.
-      const start = lastEnd + 1 + (info.empty_lines - lastEmpty);
+      // A record starts on the line after the previous record ended.
+      const start = lastEnd + 1;
       lastEnd = info.lines;
-      lastEmpty = info.empty_lines;
+      // A blank line is no record when there are several columns; with one column it is an empty value.
+      if (width > 1 && record.length === 1 && record[0] === '') continue;
+      if (width >= 0 && record.length !== width) {
+        throw new VeilError({ kind: 'input', code: 'CSV_FIELD_COUNT', line: start, expected: `${width} fields, found ${record.length}` });
+      }
       if (width < 0) {
         width = record.length;
         const seen = new Set<string>();
@@ -47,23 +48,18 @@ export async function* readCsv(input: Readable, options: CsvReadOptions): AsyncG
       }
     }
   } catch (e) {
-    throw csvProblem(e, width);
+    throw csvProblem(e, lastEnd + 1);
   }
   if (width < 0) throw new VeilError({ kind: 'input', code: 'CSV_NO_HEADER', line: 1 });
 }
 
-function csvProblem(e: unknown, width: number): unknown {
+/** A parse error is reported at the line where the broken record starts. */
+function csvProblem(e: unknown, line: number): unknown {
   if (e instanceof VeilError) return e;
-  const err = e as Partial<CsvError> & { code?: string; lines?: number };
+  const err = e as Partial<CsvError> & { code?: string };
   if (typeof err.code === 'string' && err.code.startsWith('CSV_')) {
     const code = CSV_ERRORS[err.code] ?? 'CSV_MALFORMED';
-    const found = (err as { record?: unknown[] }).record?.length;
-    return new VeilError({
-      kind: 'input',
-      code,
-      ...(err.lines !== undefined && { line: err.lines }),
-      ...(code === 'CSV_FIELD_COUNT' && { expected: `${width} fields${found === undefined ? '' : `, found ${found}`}` }),
-    });
+    return new VeilError({ kind: 'input', code, line });
   }
   return e;
 }

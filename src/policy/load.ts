@@ -38,7 +38,8 @@ export async function loadPolicy(text: string, readFile: PolicyFileReader): Prom
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
       const pos = lineCounter.linePos(e.pos[0]);
-      problems.push({ kind: 'policy', code: 'POLICY_YAML_SYNTAX', path: '', line: pos.line, column: pos.col, expected: 'valid YAML', found: e.code });
+      const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '');
+      problems.push({ kind: 'policy', code: 'POLICY_YAML_SYNTAX', path: '', line: pos.line, column: pos.col, expected: 'valid YAML', found: `${message} (${e.code})` });
     }
     return { problems };
   }
@@ -70,7 +71,7 @@ export async function loadPolicy(text: string, readFile: PolicyFileReader): Prom
       if (column) columns.push(column);
     }
   }
-  if (problems.length > 0) return { problems };
+  if (problems.length > 0) return { problems: problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)) };
   return { policy: { version: 1, unlisted, columns, needsKey: columns.some((c) => c.configured.keyed) }, problems: [] };
 }
 

@@ -232,7 +232,10 @@ function describeNumber(rule: NumberRule): string {
 export function show(node: Node | null | undefined): string {
   if (node === null || node === undefined) return 'nothing';
   if (isMap(node)) return 'a mapping';
-  if (isSeq(node)) return 'a list';
+  if (isSeq(node)) {
+    const text = JSON.stringify(node.toJSON());
+    return text.length > 40 ? 'a list' : text;
+  }
   if (isScalar(node)) {
     const v = node.value;
     if (v === null) return 'null';
