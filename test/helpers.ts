@@ -40,3 +40,39 @@ export function splitWords(line: string): string[] {
   }
   return words;
 }
+
+import { compilePipeline, type Pipeline } from '../src/core/pipeline.js';
+import { SecretKey } from '../src/lib/key.js';
+import { loadPolicy, type Policy } from '../src/policy/load.js';
+import type { PolicyProblem } from '../src/core/errors.js';
+
+/** Loads a policy from text; files named in it are served from `files`. */
+export async function policyFrom(text: string, files: Record<string, string> = {}): Promise<{ policy?: Policy; problems: PolicyProblem[] }> {
+  return loadPolicy(text, (path) => (path in files ? { text: files[path]! } : { errno: 'ENOENT' }));
+}
+
+/** A compiled pipeline for a policy and a header, with the test key unless another is given. */
+export async function pipelineFor(
+  text: string,
+  header: readonly string[],
+  options: { key?: string | null; seed?: number; files?: Record<string, string>; sparse?: boolean } = {},
+): Promise<Pipeline> {
+  const { policy, problems } = await policyFrom(text, options.files);
+  if (!policy) throw new Error(`policy problems: ${JSON.stringify(problems)}`);
+  const key = options.key === null ? undefined : new SecretKey(Buffer.from(options.key ?? TEST_KEY));
+  return compilePipeline(policy, header, { key, seed: options.seed, sparse: options.sparse ?? false });
+}
+
+/** One column's transform as a function of its value (other columns given in `row`). */
+export async function columnFn(
+  column: string,
+  spec: string,
+  options: { key?: string | null; seed?: number; files?: Record<string, string>; others?: readonly string[] } = {},
+): Promise<(value: string, others?: Record<string, string>) => unknown> {
+  const others = options.others ?? [];
+  const header = [column, ...others];
+  const text = `version: 1\ncolumns:\n  ${column}: ${spec}\n${others.map((o) => `  ${o}: keep\n`).join('')}`;
+  const pipeline = await pipelineFor(text, header, options);
+  let line = 1;
+  return (value, row = {}) => pipeline.row([value, ...others.map((o) => row[o] ?? '')], ++line)[0];
+}

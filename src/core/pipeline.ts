@@ -63,6 +63,8 @@ interface OutputSpec {
  * column problem at once (missing, unlisted) before any row is read.
  */
 export async function compilePipeline(policy: Policy, header: readonly string[], options: PipelineOptions): Promise<Pipeline> {
+  // Fail closed: a keyed transform never runs without a key.
+  if (policy.needsKey && !options.key) throw new VeilError({ kind: 'key', code: 'KEY_MISSING' });
   const index = new Map(header.map((name, i) => [name, i]));
   const named = new Map(policy.columns.map((c) => [c.name, c]));
   const problems: InputProblem[] = [];

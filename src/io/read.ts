@@ -3,8 +3,8 @@
 
 import type { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
-import { parse, type CsvError } from 'csv-parse';
-import { VeilError, type InputCode } from '../core/errors.js';
+import { VeilError, type InputProblem } from '../core/errors.js';
+import { CsvParser } from './csv-parser.js';
 
 export type InputEvent = { header: string[] } | { row: unknown[]; line: number };
 
@@ -12,56 +12,51 @@ export interface CsvReadOptions {
   readonly delimiter: string;
 }
 
-const CSV_ERRORS: Record<string, InputCode> = {
-  CSV_QUOTE_NOT_CLOSED: 'CSV_QUOTE_NOT_CLOSED',
-  CSV_INVALID_CLOSING_QUOTE: 'CSV_INVALID_QUOTE',
-};
-
-/** RFC 4180 CSV: quotes, doubled quotes, quoted newlines, CRLF or LF, a UTF-8 BOM, a header row. */
+/**
+ * RFC 4180 CSV (see csv-parser.ts): the first record is the header. With
+ * several columns a blank line is no record; with one column it is an empty
+ * value. Every record must have the header's number of fields.
+ */
 export async function* readCsv(input: Readable, options: CsvReadOptions): AsyncGenerator<InputEvent> {
-  const parser = parse({ delimiter: options.delimiter, bom: true, info: true, relax_column_count: true });
-  input.on('error', (e) => parser.destroy(e));
-  input.pipe(parser);
-  let width = -1;
-  let lastEnd = 0;
-  try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const { record, info } = item;
-      // A record starts on the line after the previous record ended.
-      const start = lastEnd + 1;
-      lastEnd = info.lines;
-      // A blank line is no record when there are several columns; with one column it is an empty value.
-      if (width > 1 && record.length === 1 && record[0] === '') continue;
-      if (width >= 0 && record.length !== width) {
-        throw new VeilError({ kind: 'input', code: 'CSV_FIELD_COUNT', line: start, expected: `${width} fields, found ${record.length}` });
-      }
-      if (width < 0) {
-        width = record.length;
-        const seen = new Set<string>();
-        for (const [i, name] of record.entries()) {
-          if (seen.has(name)) throw new VeilError({ kind: 'input', code: 'CSV_DUPLICATE_COLUMN', line: start, columnName: name, columnNumber: i + 1 });
-          seen.add(name);
+  const parser = new CsvParser(options.delimiter);
+  let header: string[] | undefined;
+  let batch: InputEvent[] = [];
+  let problem: InputProblem | undefined;
+  const sink = (fields: string[], line: number): void => {
+    if (problem) return;
+    if (!header) {
+      const seen = new Set<string>();
+      for (const [i, name] of fields.entries()) {
+        if (seen.has(name)) {
+          problem = { kind: 'input', code: 'CSV_DUPLICATE_COLUMN', line, columnName: name, columnNumber: i + 1 };
+          return;
         }
-        yield { header: record };
-      } else {
-        yield { row: record, line: start };
+        seen.add(name);
       }
+      header = fields;
+      batch.push({ header: fields });
+      return;
     }
-  } catch (e) {
-    throw csvProblem(e, lastEnd + 1);
+    if (fields.length !== header.length) {
+      if (fields.length === 1 && fields[0] === '' && header.length > 1) return;
+      problem = { kind: 'input', code: 'CSV_FIELD_COUNT', line, expected: `${header.length} fields, found ${fields.length}` };
+      return;
+    }
+    batch.push({ row: fields, line });
+  };
+  input.setEncoding('utf8');
+  for await (const chunk of input as AsyncIterable<string>) {
+    const parseProblem = parser.push(chunk, sink); // the sink may have set `problem` meanwhile
+    problem ??= parseProblem;
+    yield* batch;
+    batch = [];
+    if (problem) throw new VeilError(problem);
   }
-  if (width < 0) throw new VeilError({ kind: 'input', code: 'CSV_NO_HEADER', line: 1 });
-}
-
-/** A parse error is reported at the line where the broken record starts. */
-function csvProblem(e: unknown, line: number): unknown {
-  if (e instanceof VeilError) return e;
-  const err = e as Partial<CsvError> & { code?: string };
-  if (typeof err.code === 'string' && err.code.startsWith('CSV_')) {
-    const code = CSV_ERRORS[err.code] ?? 'CSV_MALFORMED';
-    return new VeilError({ kind: 'input', code, line });
-  }
-  return e;
+  const endProblem = parser.end(sink);
+  problem ??= endProblem;
+  yield* batch;
+  if (problem) throw new VeilError(problem);
+  if (!header) throw new VeilError({ kind: 'input', code: 'CSV_NO_HEADER', line: 1 });
 }
 
 /** JSON Lines: one object per line; blank lines are skipped. */
