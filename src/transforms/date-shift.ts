@@ -11,6 +11,7 @@
 
 import { ValueError } from '../core/errors.js';
 import { formatDate, fromDays, parseDate, toDays } from '../lib/dates.js';
+import { BoundedCache } from '../lib/bounded-cache.js';
 import { hmac, uniformInt } from '../lib/key.js';
 import { cellText, defineTransform } from './define.js';
 
@@ -19,8 +20,6 @@ interface DateShiftOptions {
   by: string;
   domain: string | undefined;
 }
-
-const CACHE_LIMIT = 100_000;
 
 export const dateShift = defineTransform<DateShiftOptions>({
   name: 'date-shift',
@@ -39,23 +38,17 @@ export const dateShift = defineTransform<DateShiftOptions>({
   create(o, ctx) {
     const subkey = ctx.key!.derive('date-shift', o.domain ?? o.by);
     const byIndex = ctx.columnIndex(o.by);
-    const offsets = new Map<string, number>();
+    const offsets = new BoundedCache<number>();
     const offsetOf = (entity: string): number => {
-      let days = offsets.get(entity);
-      if (days === undefined) {
-        const u = uniformInt(hmac(subkey, entity), 2 * o.maxDays, (round) => hmac(subkey, `${entity}\u0000${round}`));
-        days = u < o.maxDays ? u - o.maxDays : u - o.maxDays + 1;
-        if (offsets.size >= CACHE_LIMIT) offsets.clear();
-        offsets.set(entity, days);
-      }
-      return days;
+      const u = uniformInt(hmac(subkey, entity), 2 * o.maxDays, (round) => hmac(subkey, `${entity}\u0000${round}`));
+      return u < o.maxDays ? u - o.maxDays : u - o.maxDays + 1;
     };
     return (value, row) => {
       const d = parseDate(value);
       if (!d || d.day === 0) throw new ValueError('VALUE_NOT_DATE', 'a date YYYY-MM-DD (optionally with a time)');
       const entity = cellText(row[byIndex]);
       if (entity === '') throw new ValueError('ENTITY_EMPTY', `a non-empty '${o.by}' to key the shift`);
-      const shifted = fromDays(toDays(d.year, d.month, d.day) + offsetOf(entity));
+      const shifted = fromDays(toDays(d.year, d.month, d.day) + offsets.get(entity, offsetOf));
       return formatDate(shifted.year, shifted.month, shifted.day) + d.rest;
     };
   },

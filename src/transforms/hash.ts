@@ -6,6 +6,7 @@
 // trim, lowercase, digits (keep digits only, for phone numbers).
 // Example: `email: { transform: hash, normalize: email }`.
 
+import { BoundedCache } from '../lib/bounded-cache.js';
 import { hmac } from '../lib/key.js';
 import { NORMALIZERS, type Normalizer } from '../lib/normalize.js';
 import { defineTransform } from './define.js';
@@ -37,6 +38,9 @@ export const hash = defineTransform<HashOptions>({
   create(o, ctx) {
     const subkey = ctx.key!.derive('hash', o.domain ?? ctx.column);
     const normalize = NORMALIZERS[o.normalize];
-    return (value) => hmac(subkey, normalize(value)).toString('hex', 0, Math.ceil(o.length / 2)).slice(0, o.length);
+    const bytes = Math.ceil(o.length / 2);
+    const cache = new BoundedCache<string>();
+    const pseudonym = (value: string) => hmac(subkey, normalize(value)).toString('hex', 0, bytes).slice(0, o.length);
+    return (value) => cache.get(value, pseudonym);
   },
 });
