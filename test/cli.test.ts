@@ -2,7 +2,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -117,6 +117,13 @@ describe('veil apply on the command line', () => {
     const code = await new Promise((r) => child.on('exit', (c) => r(c)));
     expect(code).toBe(143);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('writes a device in place: -o /dev/null stays a device', () => {
+    const run = veil(['apply', PATIENTS, '--policy', POLICY, '-o', '/dev/null', '-q']);
+    expect(run.status).toBe(0);
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+    expect(readdirSync('/dev').filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('reads and writes gzip by extension', () => {

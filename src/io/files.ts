@@ -45,7 +45,7 @@ export async function openInput(path: string | undefined, gzip: boolean): Promis
   } else {
     try {
       const handle = await fsp.open(path, 'r');
-      source = handle.createReadStream({ highWaterMark: 1 << 20 });
+      source = handle.createReadStream({ highWaterMark: 1 << 16 });
     } catch (e) {
       throw new VeilError({ kind: 'input', code: 'INPUT_UNREADABLE', expected: `a readable file (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
     }
@@ -94,9 +94,11 @@ export async function openSink(path: string | undefined, gzip: boolean, stdout: 
       abort: async () => undefined,
     };
   }
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  temporaryFiles.add(temp);
-  const file = createWriteStream(temp, { flags: 'wx', highWaterMark: 1 << 20 });
+  // A device or pipe (-o /dev/null, a FIFO) is written in place: renaming over it would replace it.
+  const special = await fsp.stat(path).then((st) => !st.isFile(), () => false);
+  const temp = special ? path : join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  if (!special) temporaryFiles.add(temp);
+  const file = createWriteStream(temp, { flags: special ? 'w' : 'wx', highWaterMark: 1 << 20 });
   await new Promise<void>((resolve, reject) => {
     file.once('open', () => resolve());
     file.once('error', reject);
@@ -122,6 +124,7 @@ export async function openSink(path: string | undefined, gzip: boolean, stdout: 
         tap.end();
       }),
     async commit() {
+      if (special) return;
       await fsp.rename(temp, path);
       temporaryFiles.delete(temp);
       state = 'committed';
@@ -131,6 +134,7 @@ export async function openSink(path: string | undefined, gzip: boolean, stdout: 
       state = 'aborted';
       tap.unpipe();
       file.destroy();
+      if (special) return;
       await fsp.rm(temp, { force: true });
       temporaryFiles.delete(temp);
     },

@@ -2,18 +2,22 @@
 // bounded by a fixed number of entries, not by the input: when full it is
 // emptied and refilled, which keeps the common case (an entity's rows close
 // together) fast without any bookkeeping per hit.
+//
+// Keys are copied before they are kept: a cell cut from a large input chunk
+// is a slice that keeps the whole chunk alive, so a cache of slices would
+// hold on to most of the input it has seen.
 
 export class BoundedCache<V> {
   private readonly map = new Map<string, V>();
 
-  constructor(private readonly limit = 100_000) {}
+  constructor(private readonly limit = 10_000) {}
 
   get(key: string, compute: (key: string) => V): V {
     let value = this.map.get(key);
     if (value === undefined) {
       value = compute(key);
       if (this.map.size >= this.limit) this.map.clear();
-      this.map.set(key, value);
+      this.map.set(Buffer.from(key, 'utf8').toString('utf8'), value);
     }
     return value;
   }

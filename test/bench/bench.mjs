@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+// `npm run bench`: throughput and peak memory of whole processes, each run
+// under /usr/bin/time (GNU time, Debian package `time`), median of N runs.
+//
+//   npm run bench                        # 100k and 1M rows, 3 runs each
+//   npm run bench -- --sizes 100k,1m,10m --runs 5
+//
+// Data: seeded fake patient visits from generate.mjs, written once to
+// test/bench/data/ (ignored by git). Commands compared on the same file:
+//   veil apply    the README's example policy (fixtures/demo/policy.yaml)
+//   veil jsonl    the same policy, JSONL in and out
+//   csv round trip  csv-parse -> csv-stringify, no transform (roundtrip.mjs)
+//   miller        `mlr --csv put '$email = sha256($email)'`, when mlr is on the PATH
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, closeSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, '..', '..');
+const dataDir = join(here, 'data');
+const { values } = parseArgs({ options: { sizes: { type: 'string', default: '100k,1m' }, runs: { type: 'string', default: '3' } } });
+const runs = Number(values.runs);
+const sizes = values.sizes.split(',').map((s) => ({ label: s, rows: Number(s.replace(/k$/i, '000').replace(/m$/i, '000000')) }));
+const TIME = '/usr/bin/time';
+const BENCH_KEY = 'veil-bench-key-PUBLIC-not-secret';
+
+if (!existsSync(TIME)) {
+  console.error('bench: needs GNU time at /usr/bin/time (apt-get install time)');
+  process.exit(2);
+}
+const hasMiller = spawnSync('mlr', ['--version']).status === 0;
+
+function dataFile(rows, format) {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, `patients-${rows}.${format}`);
+  if (!existsSync(file)) {
+    process.stderr.write(`bench: generating ${file}\n`);
+    const fd = openSync(file, 'w');
+    execFileSync(process.execPath, [join(here, 'generate.mjs'), '--rows', String(rows), '--seed', '42', '--format', format], { stdio: ['ignore', fd, 'inherit'] });
+    closeSync(fd);
+  }
+  return file;
+}
+
+/** Runs a command under GNU time; returns seconds (wall) and peak resident memory in MB. */
+function measure(argv) {
+  const r = spawnSync(TIME, ['-f', 'BENCH %e %M', ...argv], {
+    cwd: repo,
+    env: { ...process.env, VEIL_KEY: BENCH_KEY },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    maxBuffer: 1 << 24,
+  });
+  const line = r.stderr.toString().split('\n').find((l) => l.startsWith('BENCH '));
+  if (r.status !== 0 || !line) throw new Error(`bench: command failed: ${argv.join(' ')}\n${r.stderr}`);
+  const [, seconds, kb] = line.split(' ');
+  return { seconds: Number(seconds), mb: Number(kb) / 1024 };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const veil = join(repo, 'bin', 'veil.js');
+const policy = join(repo, 'fixtures', 'demo', 'policy.yaml');
+const rows = [];
+for (const size of sizes) {
+  const csv = dataFile(size.rows, 'csv');
+  const jsonl = dataFile(size.rows, 'jsonl');
+  const commands = [
+    { name: 'veil apply (csv)', file: csv, argv: [process.execPath, veil, 'apply', csv, '--policy', policy, '-q'] },
+    { name: 'veil apply (jsonl)', file: jsonl, argv: [process.execPath, veil, 'apply', jsonl, '--policy', policy, '-q'] },
+    { name: 'csv-parse/stringify round trip', file: csv, argv: [process.execPath, join(here, 'roundtrip.mjs'), csv] },
+    ...(hasMiller ? [{ name: 'miller sha256(email)', file: csv, argv: ['mlr', '--csv', 'put', '$email = sha256($email)', csv] }] : []),
+  ];
+  for (const c of commands) {
+    const samples = Array.from({ length: runs }, () => measure(c.argv));
+    const seconds = median(samples.map((s) => s.seconds));
+    const bytes = statSync(c.file).size;
+    rows.push({
+      rows: size.label,
+      command: c.name,
+      seconds,
+      mbPerSecond: bytes / 1e6 / seconds,
+      rowsPerSecond: size.rows / seconds,
+      peakMb: Math.max(...samples.map((s) => s.mb)),
+      inputMb: bytes / 1e6,
+    });
+  }
+}
+
+const pad = (s, n) => String(s).padEnd(n);
+console.log(`veil bench: median of ${runs} runs, whole processes (GNU time), node ${process.version}`);
+console.log(`${pad('rows', 6)}${pad('command', 34)}${pad('input MB', 10)}${pad('seconds', 9)}${pad('MB/s', 8)}${pad('rows/s', 11)}peak MB`);
+for (const r of rows) {
+  console.log(
+    `${pad(r.rows, 6)}${pad(r.command, 34)}${pad(r.inputMb.toFixed(1), 10)}${pad(r.seconds.toFixed(2), 9)}${pad(r.mbPerSecond.toFixed(1), 8)}${pad(Math.round(r.rowsPerSecond), 11)}${r.peakMb.toFixed(0)}`,
+  );
+}
+if (!hasMiller) console.log('(miller not on the PATH: apt-get install miller to compare)');
