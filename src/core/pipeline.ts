@@ -6,7 +6,8 @@
 import type { SecretKey } from '../lib/key.js';
 import { nearest } from '../lib/suggest.js';
 import type { Policy } from '../policy/load.js';
-import { cellText, type ColumnFn, type Row } from '../transforms/define.js';
+import { cellText } from '../lib/cell.js';
+import type { ColumnFn, Row } from '../transforms/define.js';
 import { ValueError, VeilError, type InputProblem } from './errors.js';
 
 export interface ColumnStats {

@@ -13,7 +13,8 @@ import { ValueError } from '../core/errors.js';
 import { formatDate, fromDays, parseDate, toDays } from '../lib/dates.js';
 import { BoundedCache } from '../lib/bounded-cache.js';
 import { hmac, uniformInt } from '../lib/key.js';
-import { cellText, defineTransform } from './define.js';
+import { cellText } from '../lib/cell.js';
+import { defineTransform } from './define.js';
 
 interface DateShiftOptions {
   maxDays: number;
