@@ -12,7 +12,10 @@ import { createHash } from 'node:crypto';
 import { VeilError, type UsageProblem } from '../core/errors.js';
 import { compilePipeline, jsonRow, sparseHeader, type Pipeline } from '../core/pipeline.js';
 import { buildReport } from '../core/report.js';
-import { openInput, openSink, stageFile, type Sink, type Staged } from '../io/files.js';
+import { cellText } from '../lib/cell.js';
+import { SUPPRESSED } from '../lib/numeric.js';
+import { firstPass, kSection, readPlanFile, stageModel, type KStage } from './k-stage.js';
+import { openInput, openSink, removeSpool, spoolStdin, stageFile, type Sink, type Staged } from '../io/files.js';
 import { FORMATS, kindOfPath, parseDelimiter, type Format } from '../io/formats.js';
 import { readCsv, readJsonl, type InputEvent } from '../io/read.js';
 import { csvSerializer, jsonlSerializer, type RowSerializer } from '../io/write.js';
@@ -32,6 +35,8 @@ export interface ApplyFlags {
   readonly seed?: string;
   readonly keyFile?: string;
   readonly quiet?: boolean;
+  readonly plan?: string;
+  readonly planOut?: string;
 }
 
 export interface Streams {
@@ -116,7 +121,7 @@ export async function readPolicy(path: string): Promise<{ policy: Policy; sha256
 }
 
 /** Input rows as events: a header, then rows with their line. */
-function inputEvents(s: Settings, stream: NodeJS.ReadableStream, policy: Policy): AsyncGenerator<InputEvent> {
+export function inputEvents(s: Pick<Settings, 'inputFormat' | 'delimiter'>, stream: NodeJS.ReadableStream, policy: Policy): AsyncGenerator<InputEvent> {
   if (s.inputFormat === 'csv') return readCsv(stream as never, { delimiter: s.delimiter });
   return (async function* () {
     let toRow: ReturnType<typeof jsonRow> | undefined;
@@ -139,9 +144,44 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
   const key = await loadKey(flags.keyFile, io.env);
   if (policy.needsKey && !key) throw new VeilError({ kind: 'key', code: 'KEY_MISSING' });
 
-  const source = await openInput(s.inputPath, s.inputGzip);
+  const plan = flags.plan === undefined ? undefined : await readPlanFile(flags.plan);
+  const model = stageModel(policy, plan);
+  if (flags.planOut !== undefined && (!model || plan)) {
+    throw new VeilError({ kind: 'usage', code: 'USAGE_PLAN', detail: '--plan-out needs a policy with k_anonymity (and no --plan)' });
+  }
+
+  // The k-anonymity stage reads the input twice: stdin is spooled to a temporary file first.
+  const spool = model && s.inputPath === undefined ? await spoolStdin() : undefined;
+  const inputPath = spool ?? s.inputPath;
+  try {
+    let stage: KStage | undefined;
+    if (model) {
+      const first = await openInput(inputPath, s.inputGzip);
+      stage = await firstPass({ events: inputEvents(s, first.stream, policy), policy, model, plan, key: key?.key, seed: s.seed, sparse: s.inputFormat === 'jsonl' });
+    }
+    return await writePass(input, flags, io, { s, inputPath, policy, policySha, key, stage, started, t0 });
+  } finally {
+    if (spool) await removeSpool(spool);
+  }
+}
+
+interface PassContext {
+  readonly s: Settings;
+  readonly inputPath: string | undefined;
+  readonly policy: Policy;
+  readonly policySha: string;
+  readonly key: Awaited<ReturnType<typeof loadKey>>;
+  readonly stage: KStage | undefined;
+  readonly started: Date;
+  readonly t0: number;
+}
+
+/** The pass that writes: every row through the pipeline, then the k-anonymity stage's published values or removal. */
+async function writePass(input: string | undefined, flags: ApplyFlags, io: Streams, c: PassContext): Promise<number> {
+  const { s, policy, key, stage } = c;
+  const source = await openInput(c.inputPath, s.inputGzip);
   const sink: Sink = await openSink(s.outputPath, s.outputGzip, io.stdout);
-  let staged: Staged | undefined;
+  const staged: Staged[] = [];
   const progress = new Progress(io.stderr, !flags.quiet && io.stderr.isTTY === true, () => source.tap.bytes);
   try {
     const serializer: RowSerializer = s.outputFormat === 'csv' ? csvSerializer(s.outputDelimiter) : jsonlSerializer();
@@ -151,43 +191,58 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
       if (!sink.stream.write(chunk)) await once(sink.stream, 'drain');
       chunk = '';
     };
+    let rowsIn = 0;
+    let removed = 0;
+    let publish: ((out: unknown[], row: number) => unknown[] | undefined) | undefined;
     for await (const event of inputEvents(s, source.stream, policy)) {
       if ('header' in event) {
         pipeline = await compilePipeline(policy, event.header, { key: key?.key, seed: s.seed, sparse: s.inputFormat === 'jsonl' });
         chunk += serializer.header(pipeline.outputColumns);
+        if (stage) publish = publisher(stage, pipeline.outputColumns);
         continue;
       }
-      chunk += serializer.row(pipeline!.row(event.row, event.line));
+      const row = rowsIn++;
+      if (stage && stage.classOf[row] === -1 && stage.model.suppressed === 'remove') {
+        removed++;
+        continue;
+      }
+      let out = pipeline!.row(event.row, event.line);
+      if (publish) out = publish(out, row)!;
+      chunk += serializer.row(out);
       if (chunk.length >= 1 << 16) {
         await flush();
-        progress.tick(pipeline!.rowsIn);
+        progress.tick(rowsIn);
       }
     }
     pipeline?.finish();
     if (chunk.length > 0) await flush();
     await sink.end();
     progress.stop();
+    if (stage && rowsIn !== stage.classOf.length) throw new VeilError({ kind: 'io', code: 'INTERNAL', errno: 'INPUT_CHANGED_BETWEEN_PASSES' });
 
-    const rows = { in: pipeline?.rowsIn ?? 0, out: pipeline?.rowsOut ?? 0, removed: pipeline?.removed ?? {} };
-    const seconds = (performance.now() - t0) / 1000;
+    const rows = { in: rowsIn, out: rowsIn - removed, removed: (removed > 0 ? { k_anonymity: removed } : {}) as Record<string, number> };
+    const seconds = (performance.now() - c.t0) / 1000;
+    const privacy = stage ? { k_anonymity: kSection(stage, rowsIn) } : undefined;
+    if (flags.planOut !== undefined && stage) staged.push(await stageFile(flags.planOut, `${JSON.stringify(stage.plan, null, 1)}\n`));
     if (flags.report !== undefined) {
       const report = buildReport({
         tool: { name: 'veil', version: VERSION, node: process.version },
         command: 'apply',
-        startedAt: started,
+        startedAt: c.started,
         durationSeconds: seconds,
-        policy: { path: flags.policy, sha256: policySha, unlisted: policy.unlisted },
+        policy: { path: flags.policy, sha256: c.policySha, unlisted: policy.unlisted },
         input: { path: s.inputPath ?? null, format: s.inputFormat, ...(s.inputFormat === 'csv' && { delimiter: s.delimiter }), gzip: s.inputGzip, bytes: source.tap.bytes, sha256: source.tap.digest() },
         output: { path: s.outputPath ?? null, format: s.outputFormat, ...(s.outputFormat === 'csv' && { delimiter: s.outputDelimiter }), gzip: s.outputGzip, bytes: sink.tap.bytes, sha256: sink.tap.digest() },
         key: key ? { fingerprint: key.key.fingerprint(), source: key.source } : null,
         seed: s.seed ?? null,
         rows,
         columns: pipeline?.columns() ?? [],
+        privacy,
       });
-      staged = await stageFile(flags.report, `${JSON.stringify(report, null, 2)}\n`);
+      staged.push(await stageFile(flags.report, `${JSON.stringify(report, null, 2)}\n`));
     }
     await sink.commit();
-    await staged?.commit();
+    for (const file of staged) await file.commit();
     if (!flags.quiet) {
       const removed = Object.values(rows.removed).reduce((a, b) => a + b, 0);
       const rate = seconds > 0 ? Math.round(rows.in / seconds) : rows.in;
@@ -197,8 +252,21 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
   } catch (e) {
     progress.stop();
     await sink.abort();
-    await staged?.abort();
+    for (const file of staged) await file.abort();
     source.stream.destroy();
     throw e;
   }
+}
+
+/** Replaces a row's quasi-identifiers by its class's published values ('*' when suppressed and masked), and counts the published classes. */
+function publisher(stage: KStage, columns: readonly string[]): (out: unknown[], row: number) => unknown[] {
+  const positions = stage.model.quasiIdentifiers.map((n) => columns.indexOf(n));
+  const sensitive = stage.model.lDiversity ? columns.indexOf(stage.model.lDiversity.sensitive) : -1;
+  return (out, row) => {
+    const c = stage.classOf[row]!;
+    const values = c === -1 ? undefined : stage.outputs[c]!;
+    positions.forEach((p, j) => (out[p] = values ? values[j]! : SUPPRESSED));
+    if (values) stage.published.add(values.join('\u0000'), sensitive >= 0 ? cellText(out[sensitive]) : undefined);
+    return out;
+  };
 }

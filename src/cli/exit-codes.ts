@@ -25,5 +25,6 @@ export function exitCodeOf(problems: readonly Problem[]): number {
   const kinds = new Set(problems.map((p) => p.kind));
   if (kinds.has('usage') || kinds.has('key') || kinds.has('policy')) return EXIT.USAGE;
   if (kinds.has('input')) return EXIT.INPUT;
+  if (kinds.has('privacy')) return EXIT.PRIVACY;
   return EXIT.IO;
 }

@@ -43,6 +43,8 @@ function program(onCode: (code: number) => void, where: Where): Command {
     .option('--output-delimiter <char>', "CSV output delimiter (default: the input's)")
     .option('--seed <n>', 'seed for randomized transforms (reproducible runs; not secure)')
     .option('--key-file <file>', 'read the secret key from this file instead of VEIL_KEY')
+    .option('--plan <file>', 'apply a saved k-anonymity recoding plan (from --plan-out) to this input')
+    .option('--plan-out <file>', 'write the k-anonymity recoding plan (JSON) here')
     .option('-q, --quiet', 'no summary line on stderr')
     .addHelpText('after', APPLY_EXAMPLE)
     .action(async (input: string, flags: ApplyFlags) => {

@@ -2,7 +2,7 @@
 // code fail to compile until it has its message. Only names, positions and
 // policy text appear here: never a cell's value.
 
-import type { InputCode, InputProblem, IoCode, IoProblem, KeyCode, PolicyProblem, Problem, UsageCode, UsageProblem } from '../core/errors.js';
+import type { InputCode, InputProblem, IoCode, IoProblem, KeyCode, PolicyProblem, PrivacyCode, PrivacyProblem, Problem, UsageCode, UsageProblem } from '../core/errors.js';
 
 export interface Where {
   /** How the policy file is named in messages. */
@@ -44,6 +44,8 @@ const USAGE_TEXT = {
   USAGE_FORMAT: (p) => `unknown format ${p.detail ?? ''}: expected csv or jsonl`,
   USAGE_DELIMITER: (p) => `invalid delimiter ${p.detail ?? ''}: expected one character other than a quote or line end (\\t for tab)`,
   USAGE_SEED: (p) => `invalid seed ${p.detail ?? ''}: expected a non-negative integer`,
+  USAGE_PLAN: (p) => `cannot use the plan: ${p.detail ?? 'invalid plan'}`,
+  USAGE_CHECK: (p) => p.detail ?? 'invalid check options',
   KEY_MISSING: () => 'the policy uses keyed transforms but no key was given: set VEIL_KEY or pass --key-file FILE',
   KEY_TOO_SHORT: (p) => `the key is too short: expected at least 16 bytes, found ${p.detail ?? 'fewer'}`,
   KEY_UNREADABLE: (p) => `cannot read the key file${p.detail === undefined ? '' : ` (${p.detail})`}`,
@@ -54,6 +56,12 @@ const IO_TEXT = {
   REPORT_WRITE_FAILED: (p) => `cannot write the report ${p.path ?? ''}${p.errno ? ` (${p.errno})` : ''}`,
   INTERNAL: (p) => `internal error${p.errno ? ` (${p.errno})` : ''}; please report it`,
 } satisfies Record<IoCode, (p: IoProblem) => string>;
+
+const PRIVACY_TEXT = {
+  K_ANONYMITY_NOT_MET: (p) => `k-anonymity not met: required ${p.required ?? ''}, found ${p.found ?? ''}`,
+  L_DIVERSITY_NOT_MET: (p) => `l-diversity not met: required ${p.required ?? ''}, found ${p.found ?? ''}`,
+  SUPPRESSION_OVER_BUDGET: (p) => `the privacy requirement cannot be met within the suppression budget: allowed ${p.required ?? ''}, needed ${p.found ?? ''}`,
+} satisfies Record<PrivacyCode, (p: PrivacyProblem) => string>;
 
 function policyText(p: PolicyProblem, where: Where): string {
   const pos = p.line === undefined ? '' : `:${p.line}:${p.column ?? 1}`;
@@ -82,5 +90,7 @@ export function problemText(p: Problem, where: Where): string {
       return `${USAGE_TEXT[p.code](p)} [${p.code}]`;
     case 'io':
       return `${IO_TEXT[p.code](p)} [${p.code}]`;
+    case 'privacy':
+      return `${PRIVACY_TEXT[p.code](p)} [${p.code}]`;
   }
 }

@@ -47,7 +47,17 @@ export interface IoProblem {
   readonly errno?: string;
 }
 
-export type Problem = PolicyProblem | InputProblem | UsageProblem | IoProblem;
+/** A privacy requirement that was not met: exit 1. */
+export interface PrivacyProblem {
+  readonly kind: 'privacy';
+  readonly code: PrivacyCode;
+  readonly required?: string;
+  readonly found?: string;
+}
+
+export type PrivacyCode = 'K_ANONYMITY_NOT_MET' | 'L_DIVERSITY_NOT_MET' | 'SUPPRESSION_OVER_BUDGET';
+
+export type Problem = PolicyProblem | InputProblem | UsageProblem | IoProblem | PrivacyProblem;
 
 export const POLICY_CODES = [
   'POLICY_UNREADABLE',
@@ -86,7 +96,7 @@ export const INPUT_CODES = [
 ] as const;
 export type InputCode = (typeof INPUT_CODES)[number];
 
-export type UsageCode = 'USAGE' | 'USAGE_FORMAT' | 'USAGE_DELIMITER' | 'USAGE_SEED';
+export type UsageCode = 'USAGE' | 'USAGE_FORMAT' | 'USAGE_DELIMITER' | 'USAGE_SEED' | 'USAGE_PLAN' | 'USAGE_CHECK';
 export type KeyCode = 'KEY_MISSING' | 'KEY_TOO_SHORT' | 'KEY_UNREADABLE';
 export type IoCode = 'OUTPUT_WRITE_FAILED' | 'REPORT_WRITE_FAILED' | 'INTERNAL';
 

@@ -50,6 +50,11 @@ export interface PipelineOptions {
    * is not an error until the end of the stream shows it never appeared.
    */
   readonly sparse: boolean;
+  /**
+   * Evaluate only these columns (after checking all of them against the
+   * header): the first pass of k-anonymity needs only the quasi-identifiers.
+   */
+  readonly only?: ReadonlySet<string>;
 }
 
 interface OutputSpec {
@@ -93,14 +98,14 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
     const stats: ColumnStats = { changed: 0, unchanged: 0, empty: 0 };
     if (!column) {
       reports.push({ name, transform: policy.unlisted === 'keep' ? 'keep' : 'drop', params: {}, listed: false, stats });
-      if (policy.unlisted === 'keep') {
+      if (policy.unlisted === 'keep' && (!options.only || options.only.has(name))) {
         specs.push({ source: i, fn: undefined, stats });
         outputColumns.push(name);
       }
       continue;
     }
     reports.push({ name, transform: column.transform, params: column.configured.params, listed: true, stats });
-    if (column.configured.drops) continue;
+    if (column.configured.drops || (options.only && !options.only.has(name))) continue;
     const fn = await column.configured.create({
       column: name,
       key: options.key,

@@ -26,6 +26,8 @@ export interface ReportParts {
   readonly seed: number | null;
   readonly rows: { readonly in: number; readonly out: number; readonly removed: Readonly<Record<string, number>> };
   readonly columns: readonly ColumnReport[];
+  /** Sections of the dataset-level privacy models that ran (k-anonymity), each rendered by its model. */
+  readonly privacy?: Record<string, unknown>;
 }
 
 export function buildReport(p: ReportParts): Record<string, unknown> {
@@ -59,5 +61,6 @@ export function buildReport(p: ReportParts): Record<string, unknown> {
         },
       ]),
     ),
+    ...(p.privacy && { privacy: p.privacy }),
   };
 }

@@ -4,7 +4,9 @@
 
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { createWriteStream, promises as fsp, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable, type Writable } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import { VeilError } from '../core/errors.js';
@@ -181,4 +183,22 @@ export async function stageFile(path: string, text: string): Promise<Staged> {
       temporaryFiles.delete(temp);
     },
   };
+}
+
+/** Copies stdin to a temporary file, for inputs that must be read twice; removed by removeSpool, on a signal or on exit. */
+export async function spoolStdin(): Promise<string> {
+  const path = join(tmpdir(), `veil-stdin.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  temporaryFiles.add(path);
+  try {
+    await pipeline(process.stdin, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+  } catch (e) {
+    await removeSpool(path);
+    throw new VeilError({ kind: 'input', code: 'INPUT_UNREADABLE', expected: `a readable standard input (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
+  }
+  return path;
+}
+
+export async function removeSpool(path: string): Promise<void> {
+  await fsp.rm(path, { force: true });
+  temporaryFiles.delete(path);
 }

@@ -39,3 +39,8 @@ export function bottomCode(bottom: number): string {
 }
 
 export const SUPPRESSED = '*';
+
+/** A closed range of real numbers, as a class of observed values spans. */
+export function closedRange(lo: number, hi: number): string {
+  return `[${formatNumber(lo)}, ${formatNumber(hi)}]`;
+}

@@ -6,6 +6,7 @@
 import { isMap, isScalar, LineCounter, parseDocument, YAMLMap, type Node } from 'yaml';
 import type { PolicyProblem } from '../core/errors.js';
 import { nearest } from '../lib/suggest.js';
+import { parseKAnonymity, type KAnonymity } from '../privacy/k-anonymity.js';
 import type { Configured } from '../transforms/define.js';
 import { findTransform, TRANSFORM_NAMES } from '../transforms/index.js';
 import { OptionReader, show, type PolicyContext, type PolicyFileReader } from './reader.js';
@@ -25,11 +26,13 @@ export interface Policy {
   readonly columns: readonly PolicyColumn[];
   /** Some transform needs the secret key. */
   readonly needsKey: boolean;
+  /** The dataset-level privacy model, when the policy asks for one. */
+  readonly kAnonymity: KAnonymity | undefined;
 }
 
 export type PolicyResult = { policy: Policy; problems: [] } | { policy?: undefined; problems: PolicyProblem[] };
 
-const TOP_LEVEL = ['version', 'unlisted', 'columns'] as const;
+const TOP_LEVEL = ['version', 'unlisted', 'columns', 'k_anonymity'] as const;
 
 export async function loadPolicy(text: string, readFile: PolicyFileReader): Promise<PolicyResult> {
   const lineCounter = new LineCounter();
@@ -71,8 +74,20 @@ export async function loadPolicy(text: string, readFile: PolicyFileReader): Prom
       if (column) columns.push(column);
     }
   }
+  const kReader = root.child('k_anonymity');
+  const kAnonymity = kReader && parseKAnonymity(kReader);
+  if (kReader && kAnonymity) checkAgainstColumns(kReader, kAnonymity, columns);
+
   if (problems.length > 0) return { problems: problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)) };
-  return { policy: { version: 1, unlisted, columns, needsKey: columns.some((c) => c.configured.keyed) }, problems: [] };
+  return { policy: { version: 1, unlisted, columns, needsKey: columns.some((c) => c.configured.keyed), kAnonymity }, problems: [] };
+}
+
+/** A quasi-identifier or sensitive column that its column transform drops cannot be measured. */
+function checkAgainstColumns(r: OptionReader, m: KAnonymity, columns: readonly PolicyColumn[]): void {
+  const dropped = new Set(columns.filter((c) => c.configured.drops).map((c) => c.name));
+  for (const name of [...m.quasiIdentifiers, ...(m.lDiversity ? [m.lDiversity.sensitive] : [])]) {
+    if (dropped.has(name)) r.report('POLICY_CONFLICT', 'quasi_identifiers', { expected: `columns that are kept, not dropped`, found: `${name} (transform: drop)` });
+  }
 }
 
 async function readColumn(parent: OptionReader, name: string, node: Node | null): Promise<PolicyColumn | undefined> {

@@ -157,6 +157,37 @@ export class OptionReader {
     return values;
   }
 
+  stringList(name: string, rule: { required?: boolean; minLength?: number } = {}): string[] | undefined {
+    const node = this.node(name);
+    const expected = `a list of ${rule.minLength ?? 1} or more names`;
+    if (node === undefined) {
+      if (rule.required) this.missing(name, expected);
+      return undefined;
+    }
+    if (!isSeq(node)) {
+      this.report('POLICY_TYPE', name, { expected, found: show(node) });
+      return undefined;
+    }
+    const values: string[] = [];
+    for (const item of node.items) {
+      const v = isScalar(item) ? item.value : undefined;
+      if (typeof v !== 'string' || v === '') {
+        this.report('POLICY_TYPE', name, { expected, found: show(item as Node), node: item as Node });
+        return undefined;
+      }
+      if (values.includes(v)) {
+        this.report('POLICY_VALUE', name, { expected: 'names without repeats', found: JSON.stringify(v), node: item as Node });
+        return undefined;
+      }
+      values.push(v);
+    }
+    if (values.length < (rule.minLength ?? 1)) {
+      this.report('POLICY_VALUE', name, { expected, found: show(node) });
+      return undefined;
+    }
+    return values;
+  }
+
   /** A plain JSON-like value (for options passed through, such as faker arguments). */
   plain(name: string): unknown {
     const node = this.node(name);

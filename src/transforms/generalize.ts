@@ -10,8 +10,9 @@
 
 import { ValueError } from '../core/errors.js';
 import { DATE_LEVELS, parseDate, truncateDate, type DateLevel } from '../lib/dates.js';
-import { parseHierarchy, type Hierarchy } from '../lib/hierarchy.js';
+import type { Hierarchy } from '../lib/hierarchy.js';
 import { bottomCode, integerRange, parseNumber, realRange, topCode } from '../lib/numeric.js';
+import { readHierarchyOption } from '../policy/hierarchy-file.js';
 import type { OptionReader } from '../policy/reader.js';
 import { defineTransform, type ColumnFn } from './define.js';
 
@@ -102,27 +103,17 @@ function parseWidth(r: OptionReader): GeneralizeOptions | undefined {
 }
 
 function parseHierarchyOption(r: OptionReader): GeneralizeOptions | undefined {
-  const file = r.string('hierarchy', { required: true, nonEmpty: true });
   const level = r.number('level', { integer: true, min: 0 }) ?? 1;
-  if (file === undefined) return undefined;
-  const read = r.ctx.readFile(file);
-  if ('errno' in read) {
-    r.report('POLICY_HIERARCHY', 'hierarchy', { expected: 'a readable ARX hierarchy file', found: `${file} (${read.errno})` });
-    return undefined;
-  }
-  const parsed = parseHierarchy(read.text);
-  if ('error' in parsed) {
-    r.report('POLICY_HIERARCHY', 'hierarchy', { expected: 'an ARX hierarchy (leaf;level1;...;*)', found: `${file}: ${parsed.error}` });
-    return undefined;
-  }
-  if (level >= parsed.hierarchy.levels) {
+  const read = readHierarchyOption(r, 'hierarchy');
+  if (read === undefined) return undefined;
+  if (level >= read.hierarchy.levels) {
     r.report('POLICY_VALUE', 'level', {
-      expected: `a level from 0 to ${parsed.hierarchy.levels - 1} (${file} has ${parsed.hierarchy.levels} levels)`,
+      expected: `a level from 0 to ${read.hierarchy.levels - 1} (${read.file} has ${read.hierarchy.levels} levels)`,
       found: String(level),
     });
     return undefined;
   }
-  return { mode: 'hierarchy', file, level, hierarchy: parsed.hierarchy };
+  return { mode: 'hierarchy', file: read.file, level, hierarchy: read.hierarchy };
 }
 
 function readNumber(value: string): number {
