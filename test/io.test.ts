@@ -6,7 +6,7 @@ import { csvSerializer, jsonlSerializer } from '../src/io/write.js';
 
 async function readAll(text: string | Buffer, delimiter = ','): Promise<InputEvent[]> {
   const out: InputEvent[] = [];
-  for await (const e of readCsv(Readable.from([text]), { delimiter })) out.push(e);
+  for await (const batch of readCsv(Readable.from([text]), { delimiter })) out.push(...batch);
   return out;
 }
 

@@ -121,18 +121,24 @@ export async function readPolicy(path: string): Promise<{ policy: Policy; sha256
 }
 
 /** Input rows as events: a header, then rows with their line. */
-export function inputEvents(s: Pick<Settings, 'inputFormat' | 'delimiter'>, stream: NodeJS.ReadableStream, policy: Policy): AsyncGenerator<InputEvent> {
+export function inputEvents(s: Pick<Settings, 'inputFormat' | 'delimiter'>, stream: NodeJS.ReadableStream, policy: Policy): AsyncGenerator<InputEvent[]> {
   if (s.inputFormat === 'csv') return readCsv(stream as never, { delimiter: s.delimiter });
   return (async function* () {
     let toRow: ReturnType<typeof jsonRow> | undefined;
+    let batch: InputEvent[] = [];
     for await (const { object, line } of readJsonl(stream as never)) {
       if (!toRow) {
         const header = sparseHeader(policy, Object.keys(object));
         toRow = jsonRow(policy, header);
-        yield { header };
+        batch.push({ header });
       }
-      yield { row: toRow(object, line), line };
+      batch.push({ row: toRow(object, line), line });
+      if (batch.length >= 1024) {
+        yield batch;
+        batch = [];
+      }
     }
+    if (batch.length > 0) yield batch;
   })();
 }
 
@@ -194,7 +200,7 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
     let rowsIn = 0;
     let removed = 0;
     let publish: ((out: unknown[], row: number) => unknown[] | undefined) | undefined;
-    for await (const event of inputEvents(s, source.stream, policy)) {
+    for await (const batch of inputEvents(s, source.stream, policy)) for (const event of batch) {
       if ('header' in event) {
         pipeline = await compilePipeline(policy, event.header, { key: key?.key, seed: s.seed, sparse: s.inputFormat === 'jsonl' });
         chunk += serializer.header(pipeline.outputColumns);
@@ -258,15 +264,15 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
   }
 }
 
-/** Replaces a row's quasi-identifiers by its class's published values ('*' when suppressed and masked), and counts the published classes. */
+/** Replaces a row's quasi-identifiers by its class's published values ('*' when suppressed and masked), and counts what each class published. */
 function publisher(stage: KStage, columns: readonly string[]): (out: unknown[], row: number) => unknown[] {
   const positions = stage.model.quasiIdentifiers.map((n) => columns.indexOf(n));
   const sensitive = stage.model.lDiversity ? columns.indexOf(stage.model.lDiversity.sensitive) : -1;
   return (out, row) => {
     const c = stage.classOf[row]!;
     const values = c === -1 ? undefined : stage.outputs[c]!;
-    positions.forEach((p, j) => (out[p] = values ? values[j]! : SUPPRESSED));
-    if (values) stage.published.add(values.join('\u0000'), sensitive >= 0 ? cellText(out[sensitive]) : undefined);
+    for (let j = 0; j < positions.length; j++) out[positions[j]!] = values ? values[j]! : SUPPRESSED;
+    if (values) stage.published.add(c, out, positions, sensitive >= 0 ? cellText(out[sensitive]) : undefined);
     return out;
   };
 }

@@ -31,7 +31,40 @@ export interface KStage {
   readonly gcp: number;
   readonly uniquesBefore: number;
   /** Filled by the second pass: the classes as published. */
-  readonly published: ClassCounter;
+  readonly published: Published;
+}
+
+/**
+ * What the writing pass actually published, counted per class and then
+ * grouped by the published values themselves, so the report measures the
+ * output and not the plan.
+ */
+export class Published {
+  private readonly sizes: Int32Array;
+  private readonly keys: (string | undefined)[];
+  private readonly sensitive: Map<string, number>[] | undefined;
+
+  constructor(classes: number, withSensitive: boolean) {
+    this.sizes = new Int32Array(classes);
+    this.keys = new Array<string | undefined>(classes);
+    this.sensitive = withSensitive ? Array.from({ length: classes }, () => new Map()) : undefined;
+  }
+
+  add(c: number, out: readonly unknown[], positions: readonly number[], sensitive: string | undefined): void {
+    if (this.sizes[c]!++ === 0) this.keys[c] = positions.map((p) => cellText(out[p])).join('\u0000');
+    if (this.sensitive && sensitive !== undefined) {
+      const m = this.sensitive[c]!;
+      m.set(sensitive, (m.get(sensitive) ?? 0) + 1);
+    }
+  }
+
+  classes(): ClassCounter {
+    const counter = new ClassCounter();
+    this.sizes.forEach((size, c) => {
+      if (size > 0) counter.addClass(this.keys[c]!, size, this.sensitive?.[c]);
+    });
+    return counter;
+  }
 }
 
 export async function readPlanFile(path: string): Promise<Plan> {
@@ -69,7 +102,7 @@ export function stageModel(policy: Policy, plan: Plan | undefined): KAnonymity |
 }
 
 export interface FirstPassInput {
-  readonly events: AsyncIterable<InputEvent>;
+  readonly events: AsyncIterable<InputEvent[]>;
   readonly policy: Policy;
   readonly model: KAnonymity;
   readonly plan: Plan | undefined;
@@ -87,7 +120,7 @@ export async function firstPass(i: FirstPassInput): Promise<KStage> {
   let sensitivePos = -1;
   let pipeline: Awaited<ReturnType<typeof compilePipeline>> | undefined;
   let header: readonly string[] = [];
-  for await (const event of i.events) {
+  for await (const batch of i.events) for (const event of batch) {
     if ('header' in event) {
       header = event.header;
       const missing = [...needed].filter((n) => !event.header.includes(n));
@@ -125,7 +158,7 @@ function recodeTable(table: QiTable, model: KAnonymity): KStage {
     fromPlan: false,
     gcp: r.gcp,
     uniquesBefore: r.uniquesBefore,
-    published: new ClassCounter(),
+    published: new Published(r.classes.length, model.lDiversity !== undefined),
   };
   checkBudget(stage, table.rows);
   return stage;
@@ -177,7 +210,7 @@ function matchPlan(table: QiTable, model: KAnonymity, plan: Plan): KStage {
     fromPlan: true,
     gcp: planLoss(table, plan, classOf, suppressed),
     uniquesBefore: 0,
-    published: new ClassCounter(),
+    published: new Published(plan.classes.length, model.lDiversity !== undefined),
   };
   checkBudget(stage, table.rows);
   return stage;
@@ -222,7 +255,7 @@ export function riskOptions(model: KAnonymity): RiskOptions {
 /** The report section, from what the second pass published (not from the plan's own figures). */
 export function kSection(stage: KStage, rowsIn: number): Record<string, unknown> {
   const { model } = stage;
-  const a = measure(stage.published.summaries(), stage.suppressed, riskOptions(model));
+  const a = measure(stage.published.classes().summaries(), stage.suppressed, riskOptions(model));
   if (a.violatingClasses > 0) {
     // Never publish a report (or output) that claims what the output does not hold.
     throw new VeilError({ kind: 'privacy', code: 'K_ANONYMITY_NOT_MET', required: `k=${model.k}`, found: `${a.violatingClasses} classes below it in the output` });

@@ -55,14 +55,19 @@ export class CsvParser {
     const d = this.delimiter;
     const n = buf.length;
     let pos = 0;
+    // The next quote at or after pos (n when none): searched once, not once per line.
+    let quote = -1;
     while (pos < n) {
       let eol = buf.indexOf('\n', pos);
       if (eol < 0) {
         if (!atEnd) return pos;
         eol = n;
       }
-      const quote = buf.indexOf('"', pos);
-      if (quote < 0 || quote > eol) {
+      if (quote < pos) {
+        quote = buf.indexOf('"', pos);
+        if (quote < 0) quote = n;
+      }
+      if (quote > eol) {
         // Fast path: no quote in this line.
         const end = eol < n && eol > pos && buf.charCodeAt(eol - 1) === CR ? eol - 1 : eol;
         sink(buf.slice(pos, end).split(d), this.line);

@@ -17,7 +17,8 @@ export interface CsvReadOptions {
  * several columns a blank line is no record; with one column it is an empty
  * value. Every record must have the header's number of fields.
  */
-export async function* readCsv(input: Readable, options: CsvReadOptions): AsyncGenerator<InputEvent> {
+/** Yields events in batches (one per input chunk): a per-row await costs more than the parsing. */
+export async function* readCsv(input: Readable, options: CsvReadOptions): AsyncGenerator<InputEvent[]> {
   const parser = new CsvParser(options.delimiter);
   let header: string[] | undefined;
   let batch: InputEvent[] = [];
@@ -48,13 +49,13 @@ export async function* readCsv(input: Readable, options: CsvReadOptions): AsyncG
   for await (const chunk of input as AsyncIterable<string>) {
     const parseProblem = parser.push(chunk, sink); // the sink may have set `problem` meanwhile
     problem ??= parseProblem;
-    yield* batch;
+    if (batch.length > 0) yield batch;
     batch = [];
     if (problem) throw new VeilError(problem);
   }
   const endProblem = parser.end(sink);
   problem ??= endProblem;
-  yield* batch;
+  if (batch.length > 0) yield batch;
   if (problem) throw new VeilError(problem);
   if (!header) throw new VeilError({ kind: 'input', code: 'CSV_NO_HEADER', line: 1 });
 }

@@ -113,6 +113,17 @@ export class ClassCounter {
     if (sensitive !== undefined) c.sensitive.set(sensitive, (c.sensitive.get(sensitive) ?? 0) + 1);
   }
 
+  /** Adds a whole class at once (merged with any class of the same key). */
+  addClass(key: string, size: number, sensitive: ReadonlyMap<string, number> | undefined): void {
+    let c = this.classes.get(key);
+    if (!c) {
+      c = { size: 0, sensitive: new Map() };
+      this.classes.set(key, c);
+    }
+    c.size += size;
+    for (const [v, n] of sensitive ?? []) c.sensitive.set(v, (c.sensitive.get(v) ?? 0) + n);
+  }
+
   summaries(): ClassSummary[] {
     return [...this.classes.values()].map((c) => ({ size: c.size, sensitive: [...c.sensitive.values()] }));
   }

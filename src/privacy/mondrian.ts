@@ -18,18 +18,20 @@ import { diversityOf } from './measures.js';
 import type { Dim, QiTable } from './qi-table.js';
 
 export interface Partition {
-  /** Row indices, grouped by class. */
-  readonly order: Uint32Array;
-  /** [start, end) of each class in `order`. */
-  readonly classes: readonly { readonly start: number; readonly end: number }[];
+  /** The rows of each class. */
+  readonly classes: readonly Uint32Array[];
+  /** Rows published in no class. */
+  readonly suppressed: Uint32Array;
 }
 
 interface Cut {
   readonly gain: number;
-  /** Group of each code of the dimension (scratch, valid for this cut). */
+  /** Group of each code of the dimension (scratch, valid for this cut); -1: the group is suppressed. */
   readonly groupOf: Int32Array;
   readonly groups: number;
   readonly dim: number;
+  /** Rows the cut suppresses. */
+  readonly suppressing: number;
 }
 
 /** Per-dimension scratch space, reused across nodes. */
@@ -39,54 +41,198 @@ interface Scratch {
   readonly groupOf: Int32Array;
 }
 
-export function partition(table: QiTable, k: number, lDiversity: LDiversity | undefined, rows?: Uint32Array): Partition {
-  const order = rows ?? Uint32Array.from({ length: table.rows }, (_, i) => i);
-  const classes: { start: number; end: number }[] = [];
-  const n = order.length;
-  if (n === 0) return { order, classes };
-  const diverse = (start: number, end: number, groupOf?: Int32Array, dim?: Dim, groups = 1): boolean => {
-    if (!lDiversity || !table.sensitive) return true;
-    return splitIsDiverse(order, start, end, table.sensitive.codes, lDiversity, groupOf, dim, groups);
-  };
-  if (n < k || !diverse(0, n)) return { order, classes: [] };
+interface Context {
+  readonly table: QiTable;
+  readonly k: number;
+  readonly lDiversity: LDiversity | undefined;
+  readonly scratch: Scratch[];
+}
 
-  const scratch: Scratch[] = table.dims.map((d) => ({
-    count: new Int32Array(d.cardinality),
-    touched: new Int32Array(d.cardinality),
-    groupOf: new Int32Array(d.cardinality),
-  }));
-  const buffer = new Uint32Array(n);
-  const stack: [number, number][] = [[0, n]];
+/**
+ * Partitions the rows into classes of at least k rows (l-diverse if asked).
+ * Then, within `maxSuppressed` rows, suppresses the small groups whose removal
+ * lets a class be cut further, where that lowers the total loss most per row
+ * suppressed (a row suppressed costs 1 in every quasi-identifier, as in GCP).
+ */
+export function partition(table: QiTable, k: number, lDiversity: LDiversity | undefined, maxSuppressed = 0): Partition {
+  const all = Uint32Array.from({ length: table.rows }, (_, i) => i);
+  if (table.rows === 0) return { classes: [], suppressed: new Uint32Array(0) };
+  const ctx: Context = {
+    table,
+    k,
+    lDiversity,
+    scratch: table.dims.map((d) => ({ count: new Int32Array(d.cardinality), touched: new Int32Array(d.cardinality), groupOf: new Int32Array(d.cardinality) })),
+  };
+  if (table.rows < k || !diverse(ctx, all, 0, all.length)) return { classes: [], suppressed: all };
+  let classes = split(ctx, all);
+  const suppressed: Uint32Array[] = [];
+  let budget = maxSuppressed;
+  // Rounds of suppression: the best moves first, each class re-partitioned after its move.
+  for (let round = 0; round < 40 && budget > 0; round++) {
+    const moves = classes
+      .map((rows, index) => ({ index, cut: bestSuppressingCut(ctx, rows) }))
+      .filter((m): m is { index: number; cut: Cut } => m.cut !== undefined && m.cut.suppressing <= budget)
+      .sort((a, b) => b.cut.gain / b.cut.suppressing - a.cut.gain / a.cut.suppressing);
+    if (moves.length === 0) break;
+    const next: Uint32Array[] = [];
+    const moved = new Set<number>();
+    for (const { index, cut } of moves) {
+      if (cut.suppressing > budget) continue;
+      budget -= cut.suppressing;
+      moved.add(index);
+      const { groups, dropped } = applyCut(ctx, classes[index]!, cut);
+      suppressed.push(dropped);
+      for (const g of groups) next.push(...split(ctx, g));
+    }
+    classes = [...classes.filter((_, i) => !moved.has(i)), ...next];
+  }
+  const dropped = new Uint32Array(suppressed.reduce((a, x) => a + x.length, 0));
+  let at = 0;
+  for (const x of suppressed) {
+    dropped.set(x, at);
+    at += x.length;
+  }
+  return { classes, suppressed: dropped };
+}
+
+function diverse(ctx: Context, order: Uint32Array, start: number, end: number, cut?: Cut): boolean {
+  if (!ctx.lDiversity || !ctx.table.sensitive) return true;
+  return splitIsDiverse(order, start, end, ctx.table.sensitive.codes, ctx.lDiversity, cut && cut.groupOf, cut && ctx.table.dims[cut.dim], cut?.groups ?? 1);
+}
+
+/** Top-down partitioning of one set of rows (at least k of them) into classes. */
+function split(ctx: Context, rows: Uint32Array): Uint32Array[] {
+  const { table, k } = ctx;
+  const order = rows;
+  const classes: Uint32Array[] = [];
+  const buffer = new Uint32Array(order.length);
+  const stack: [number, number][] = [[0, order.length]];
   while (stack.length > 0) {
     const [start, end] = stack.pop()!;
     const cuts: Cut[] = [];
     if (end - start >= 2 * k) {
       for (let j = 0; j < table.dims.length; j++) {
-        const cut = bestCut(table.dims[j]!, j, order, start, end, k, scratch[j]!);
+        const cut = bestCut(table.dims[j]!, j, order, start, end, k, ctx.scratch[j]!);
         if (cut && cut.gain > 1e-12) cuts.push(cut);
       }
       cuts.sort((a, b) => b.gain - a.gain);
     }
-    const cut = cuts.find((c) => diverse(start, end, c.groupOf, table.dims[c.dim], c.groups));
+    const cut = cuts.find((c) => diverse(ctx, order, start, end, c));
     if (!cut) {
-      classes.push({ start, end });
+      classes.push(order.subarray(start, end));
       continue;
     }
-    // Counting sort of the node's rows by group, then one child per group.
-    const dim = table.dims[cut.dim]!;
-    const sizes = new Int32Array(cut.groups + 1);
-    for (let i = start; i < end; i++) sizes[cut.groupOf[dim.codes[order[i]!]!]! + 1]!++;
-    for (let g = 1; g <= cut.groups; g++) sizes[g]! += sizes[g - 1]!;
-    const offsets = sizes.slice();
-    for (let i = start; i < end; i++) {
-      const row = order[i]!;
-      buffer[start + offsets[cut.groupOf[dim.codes[row]!]!]!++] = row;
-    }
-    order.set(buffer.subarray(start, end), start);
+    const sizes = groupRows(table.dims[cut.dim]!, cut, order, start, end, buffer);
     for (let g = cut.groups - 1; g >= 0; g--) stack.push([start + sizes[g]!, start + sizes[g + 1]!]);
   }
-  classes.sort((a, b) => a.start - b.start);
-  return { order, classes };
+  return classes;
+}
+
+/** Counting sort of order[start, end) by group (suppressed rows, group -1, last); returns group offsets. */
+function groupRows(dim: Dim, cut: Cut, order: Uint32Array, start: number, end: number, buffer: Uint32Array): Int32Array {
+  const slot = (row: number) => {
+    const g = cut.groupOf[dim.codes[row]!]!;
+    return g < 0 ? cut.groups : g;
+  };
+  const sizes = new Int32Array(cut.groups + 2);
+  for (let i = start; i < end; i++) sizes[slot(order[i]!) + 1]!++;
+  for (let g = 1; g < sizes.length; g++) sizes[g]! += sizes[g - 1]!;
+  const offsets = sizes.slice();
+  for (let i = start; i < end; i++) {
+    const row = order[i]!;
+    buffer[start + offsets[slot(row)]!++] = row;
+  }
+  order.set(buffer.subarray(start, end), start);
+  return sizes;
+}
+
+function applyCut(ctx: Context, rows: Uint32Array, cut: Cut): { groups: Uint32Array[]; dropped: Uint32Array } {
+  const order = Uint32Array.from(rows);
+  const sizes = groupRows(ctx.table.dims[cut.dim]!, cut, order, 0, order.length, new Uint32Array(order.length));
+  const groups = Array.from({ length: cut.groups }, (_, g) => order.subarray(sizes[g]!, sizes[g + 1]!));
+  return { groups, dropped: order.subarray(sizes[cut.groups]!, sizes[cut.groups + 1]!) };
+}
+
+/** The per-row loss of a class summed over its quasi-identifiers (as recode.ts measures it). */
+function rowLoss(ctx: Context, rows: Uint32Array): number {
+  let loss = 0;
+  for (let j = 0; j < ctx.table.dims.length; j++) {
+    const dim = ctx.table.dims[j]!;
+    const s = ctx.scratch[j]!;
+    const m = histogram(dim, rows, 0, rows.length, s);
+    const codes = Array.from(s.touched.subarray(0, m));
+    clear(s, m);
+    if (m < 2) continue;
+    if (dim.kind === 'numeric') loss += (dim.numbers![Math.max(...codes)]! - dim.numbers![Math.min(...codes)]!) / span(dim);
+    else if (dim.kind === 'set') loss += m / dim.cardinality;
+    else loss += dim.hierarchy!.leaves[dim.hierarchy!.node[commonLevel(dim, codes)]![codes[0]!]!]! / dim.cardinality;
+  }
+  return loss;
+}
+
+/**
+ * The best cut of a class that suppresses its small groups: groups under k
+ * (at either end of a number or value order, or small hierarchy children)
+ * are suppressed, the rest become classes. Its gain is the loss removed from
+ * the kept rows minus what the suppressed rows cost.
+ */
+function bestSuppressingCut(ctx: Context, rows: Uint32Array): Cut | undefined {
+  const { table, k } = ctx;
+  const dims = table.dims.length;
+  const before = rowLoss(ctx, rows);
+  let best: Cut | undefined;
+  for (let j = 0; j < dims; j++) {
+    const dim = table.dims[j]!;
+    const s = ctx.scratch[j]!;
+    const m = histogram(dim, rows, 0, rows.length, s);
+    const codes = Array.from(s.touched.subarray(0, m));
+    const counts = codes.map((c) => s.count[c]!);
+    clear(s, m);
+    if (m < 2) continue;
+    const candidates: { groupOf: (code: number, index: number) => number; groups: number }[] = [];
+    if (dim.kind === 'hierarchy') {
+      const h = dim.hierarchy!;
+      const level = commonLevel(dim, codes);
+      const below = h.node[level - 1]!;
+      const childRows = new Map<number, number>();
+      codes.forEach((c, i) => childRows.set(below[c]!, (childRows.get(below[c]!) ?? 0) + counts[i]!));
+      const big = [...childRows].filter(([, n]) => n >= k).map(([child]) => child);
+      if (big.length === 0 || big.length === childRows.size) continue;
+      const groupIndex = new Map(big.map((child, g) => [child, g]));
+      candidates.push({ groupOf: (c) => groupIndex.get(below[c]!) ?? -1, groups: big.length });
+    } else {
+      const order = codes.map((_, i) => i);
+      if (dim.kind === 'numeric') order.sort((a, b) => codes[a]! - codes[b]!);
+      else order.sort((a, b) => counts[b]! - counts[a]!);
+      const position = new Map(order.map((i, p) => [codes[i]!, p]));
+      // Suppress a small prefix or a small suffix of the order.
+      let prefix = 0;
+      for (let p = 0; p < m - 1 && prefix + counts[order[p]!]! < k; p++) {
+        prefix += counts[order[p]!]!;
+        const cutAt = p;
+        if (rows.length - prefix >= k) candidates.push({ groupOf: (c) => (position.get(c)! <= cutAt ? -1 : 0), groups: 1 });
+      }
+      let suffix = 0;
+      for (let p = m - 1; p > 0 && suffix + counts[order[p]!]! < k; p--) {
+        suffix += counts[order[p]!]!;
+        const cutAt = p;
+        if (rows.length - suffix >= k) candidates.push({ groupOf: (c) => (position.get(c)! >= cutAt ? -1 : 0), groups: 1 });
+      }
+    }
+    for (const cand of candidates) {
+      codes.forEach((c, i) => (s.groupOf[c] = cand.groupOf(c, i)));
+      const trial: Cut = { gain: 0, groupOf: s.groupOf, groups: cand.groups, dim: j, suppressing: 0 };
+      const { groups, dropped } = applyCut(ctx, rows, trial);
+      if (dropped.length === 0 || groups.some((g) => g.length < k)) continue;
+      if (ctx.lDiversity && groups.some((g) => !diverse(ctx, g, 0, g.length))) continue;
+      const after = groups.reduce((a, g) => a + g.length * rowLoss(ctx, g), 0);
+      const gain = rows.length * before - after - dropped.length * dims;
+      if (gain > 1e-9 && (!best || gain / dropped.length > best.gain / best.suppressing)) {
+        best = { gain, groupOf: Int32Array.from(s.groupOf), groups: cand.groups, dim: j, suppressing: dropped.length };
+      }
+    }
+  }
+  return best;
 }
 
 /** Distinct codes of the node with their counts (in scratch.touched[0..m), scratch.count). */
@@ -139,7 +285,7 @@ function bestCut(dim: Dim, j: number, order: Uint32Array, start: number, end: nu
     }
     if (best < 0) return undefined;
     for (let t = 0; t < m; t++) s.groupOf[codes[t]!] = t <= best ? 0 : 1;
-    return { gain: bestGain, groupOf: s.groupOf, groups: 2, dim: j };
+    return { gain: bestGain, groupOf: s.groupOf, groups: 2, dim: j, suppressing: 0 };
   } finally {
     clear(s, m);
   }
@@ -197,7 +343,7 @@ function hierarchyCut(dim: Dim, j: number, codes: number[], s: Scratch, k: numbe
   const total = groups.reduce((a, g) => a + g.rows, 0);
   const gain = (total * h.leaves[h.node[level]![codes[0]!]!]! - groups.reduce((a, g) => a + g.rows * leavesAt(g.codes), 0)) / dim.cardinality;
   groups.forEach((g, gi) => g.codes.forEach((c) => (s.groupOf[c] = gi)));
-  return { gain, groupOf: s.groupOf, groups: groups.length, dim: j };
+  return { gain, groupOf: s.groupOf, groups: groups.length, dim: j, suppressing: 0 };
 }
 
 function splitIsDiverse(

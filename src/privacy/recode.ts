@@ -10,7 +10,7 @@
 //   Higher education   the lowest hierarchy node above the class's values
 //   *               the whole domain (cost 1)
 
-import { closedRange, formatNumber, integerRange, SUPPRESSED } from '../lib/numeric.js';
+import { closedRange, integerRange, SUPPRESSED } from '../lib/numeric.js';
 import { commonLevel, span, type Partition } from './mondrian.js';
 import type { Dim, QiTable } from './qi-table.js';
 
@@ -37,7 +37,8 @@ export interface Recoding {
 }
 
 export function escapeSetValue(v: string): string {
-  return v === SUPPRESSED ? '\\*' : v.replace(/[\\|]/g, (c) => `\\${c}`);
+  if (v === SUPPRESSED) return '\\*';
+  return v.includes('|') || v.includes('\\') ? v.replace(/[\\|]/g, (c) => `\\${c}`) : v;
 }
 
 /** The values of a published set (the inverse of the set format). */
@@ -57,11 +58,25 @@ export function parseSetValue(text: string): string[] {
   return out;
 }
 
-function summarize(dim: Dim, codes: number[]): { output: string; loss: number; match: Match } {
+/** Distinct codes of a dimension among rows, with a reusable marker array (cleared before returning). */
+function distinctCodes(dim: Dim, rows: Uint32Array, seen: Uint8Array): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const c = dim.codes[rows[i]!]!;
+    if (seen[c] === 0) {
+      seen[c] = 1;
+      out.push(c);
+    }
+  }
+  for (const c of out) seen[c] = 0;
+  return out;
+}
+
+function summarize(dim: Dim, distinct: number[]): { output: string; loss: number; match: Match } {
   if (dim.kind === 'numeric') {
-    let lo = codes[0]!;
-    let hi = codes[0]!;
-    for (const c of codes) {
+    let lo = distinct[0]!;
+    let hi = distinct[0]!;
+    for (const c of distinct) {
       if (c < lo) lo = c;
       if (c > hi) hi = c;
     }
@@ -71,14 +86,13 @@ function summarize(dim: Dim, codes: number[]): { output: string; loss: number; m
     if (lo === 0 && hi === dim.cardinality - 1) return { output: SUPPRESSED, loss: 1, match };
     return { output: dim.integer ? integerRange(a, b) : closedRange(a, b), loss: (b - a) / span(dim), match };
   }
-  const distinct = [...new Set(codes)];
-  const values = distinct.map((c) => dim.values[c]!).sort();
+  const values = distinct.length === 1 ? [dim.values[distinct[0]!]!] : distinct.map((c) => dim.values[c]!).sort();
   const match = { in: values };
   if (dim.kind === 'hierarchy') {
     const level = commonLevel(dim, distinct);
     const h = dim.hierarchy!;
     const node = h.node[level]![distinct[0]!]!;
-    return { output: level === 0 ? dim.values[distinct[0]!]! : h.label[node]!, loss: level === 0 ? 0 : h.leaves[node]! / dim.cardinality, match };
+    return { output: level === 0 ? values[0]! : h.label[node]!, loss: level === 0 ? 0 : h.leaves[node]! / dim.cardinality, match };
   }
   if (distinct.length === 1) return { output: escapeSetValue(values[0]!), loss: 0, match };
   if (distinct.length === dim.cardinality) return { output: SUPPRESSED, loss: 1, match };
@@ -92,30 +106,22 @@ export function recode(table: QiTable, p: Partition): Recoding {
   let lossSum = 0;
   let kept = 0;
   let uniquesBefore = 0;
-  for (const [index, { start, end }] of p.classes.entries()) {
-    const rows = p.order.subarray(start, end);
+  const seen = table.dims.map((d) => new Uint8Array(d.cardinality));
+  for (const [index, rows] of p.classes.entries()) {
     const match: Record<string, Match> = {};
     const output: Record<string, string> = {};
     const out: string[] = [];
     let loss = 0;
-    for (const dim of table.dims) {
-      const s = summarize(
-        dim,
-        Array.from(rows, (r) => dim.codes[r]!),
-      );
+    for (const [j, dim] of table.dims.entries()) {
+      const s = summarize(dim, distinctCodes(dim, rows, seen[j]!));
       match[dim.name] = s.match;
       output[dim.name] = s.output;
       out.push(s.output);
       loss += s.loss;
     }
+    for (const r of rows) classOf[r] = index;
     // Identical combinations always share a class, so uniqueness is counted within it.
-    const combos = new Map<string, number>();
-    for (const r of rows) {
-      classOf[r] = index;
-      const key = table.dims.map((d) => d.codes[r]).join(',');
-      combos.set(key, (combos.get(key) ?? 0) + 1);
-    }
-    for (const n of combos.values()) if (n === 1) uniquesBefore++;
+    uniquesBefore += uniques(table, Array.from(rows));
     lossSum += loss * rows.length;
     kept += rows.length;
     classes.push({ size: rows.length, match, output });
@@ -123,7 +129,7 @@ export function recode(table: QiTable, p: Partition): Recoding {
   }
   const suppressed = table.rows - kept;
   const dims = table.dims.length;
-  if (suppressed > 0) uniquesBefore += countUniques(table, classOf);
+  if (suppressed > 0) uniquesBefore += uniques(table, Array.from(p.suppressed));
   return {
     classOf,
     classes,
@@ -134,18 +140,22 @@ export function recode(table: QiTable, p: Partition): Recoding {
   };
 }
 
-/** Unique combinations among the suppressed rows (which are in no class). */
-function countUniques(table: QiTable, classOf: Int32Array): number {
-  const combos = new Map<string, number>();
-  for (let r = 0; r < table.rows; r++) {
-    if (classOf[r] !== -1) continue;
-    const key = table.dims.map((d) => d.codes[r]).join(',');
-    combos.set(key, (combos.get(key) ?? 0) + 1);
+/** How many of these rows have a quasi-identifier combination no other of them has: sort, then count runs of one. */
+function uniques(table: QiTable, rows: number[]): number {
+  const dims = table.dims.map((d) => d.codes);
+  const compare = (a: number, b: number): number => {
+    for (const codes of dims) {
+      const d = codes[a]! - codes[b]!;
+      if (d !== 0) return d;
+    }
+    return 0;
+  };
+  rows.sort(compare);
+  let count = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const sameAsPrevious = i > 0 && compare(rows[i - 1]!, rows[i]!) === 0;
+    const sameAsNext = i + 1 < rows.length && compare(rows[i]!, rows[i + 1]!) === 0;
+    if (!sameAsPrevious && !sameAsNext) count++;
   }
-  return [...combos.values()].filter((n) => n === 1).length;
-}
-
-/** Formats a number bound of a plan's match for messages. */
-export function describeMatch(m: Match): string {
-  return 'in' in m ? m.in.join('|') : `${formatNumber(m.min)}..${formatNumber(m.max)}`;
+  return count;
 }

@@ -11,7 +11,6 @@
 
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import seedrandom from 'seedrandom';
 import { BoundedCache } from '../lib/bounded-cache.js';
 import { hmac } from '../lib/key.js';
 import { defineTransform } from './define.js';
@@ -130,7 +129,7 @@ export const fake = defineTransform<FakeOptions>({
     ...(o.args !== undefined && { args: o.args }),
     faker_version: FAKER_VERSION,
   }),
-  create(o, ctx) {
+  async create(o, ctx) {
     const randomizer = sfc32();
     const call = method(fakerWith(o.locale, randomizer), o.as)!;
     const produce = (): string => {
@@ -152,6 +151,8 @@ export const fake = defineTransform<FakeOptions>({
       const bytes = randomBytes(16);
       randomizer.seed([bytes.readInt32BE(0), bytes.readInt32BE(4), bytes.readInt32BE(8), bytes.readInt32BE(12)]);
     } else {
+      // Loaded only here: most policies never draw seeded fakes.
+      const seedrandom = (await import('seedrandom')).default;
       const rng = seedrandom(`veil/fake/${ctx.seed}/${ctx.column}`);
       randomizer.seed([rng.int32(), rng.int32(), rng.int32(), rng.int32()]);
     }
