@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { VeilError } from '../core/errors.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { runApply, type ApplyFlags } from './apply.js';
+import { runCheck, type CheckFlags } from './check.js';
 import { EXIT, EXIT_HELP, exitCodeOf } from './exit-codes.js';
 import { problemText, type Where } from './messages.js';
 import { VERSION } from './version.js';
@@ -51,6 +52,35 @@ function program(onCode: (code: number) => void, where: Where): Command {
       where.policyFile = flags.policy;
       where.inputFile = input === '-' ? '<stdin>' : input;
       onCode(await runApply(input, flags, { stdout: process.stdout, stderr: process.stderr, env: process.env }));
+    });
+
+  veil
+    .command('check')
+    .description('measure a file against k-anonymity (and l-diversity) for CI: exit 0 when met, 1 when not')
+    .argument('[input]', 'input file, or - for stdin', '-')
+    .option('--qi <columns>', 'quasi-identifier columns, comma-separated')
+    .option('--k <n>', 'every combination of quasi-identifiers must be shared by at least n rows')
+    .option('--l <n>', 'l-diversity: each class needs l well-represented values of --sensitive')
+    .option('--sensitive <column>', 'the sensitive column for l-diversity')
+    .addOption(new Option('--l-variant <variant>', 'l-diversity variant').choices(['distinct', 'entropy', 'recursive']))
+    .option('--c <c>', 'the c of recursive (c, l)-diversity')
+    .option('--risk-threshold <p>', 'count records whose re-identification risk exceeds p (default 0.2)')
+    .option('--policy <file>', "take the requirement from the policy's k_anonymity section")
+    .option('--json', 'print the measures as JSON (the report section)')
+    .option('--report <file>', 'write a JSON report')
+    .option('--show-violations <n>', 'print the quasi-identifier values of up to n violating classes (they identify people)')
+    .option('--delimiter <char>', 'CSV delimiter (default , or tab for .tsv)')
+    .addOption(new Option('--input-format <format>', 'input format').choices(['csv', 'jsonl']))
+    .addHelpText('after', `
+Example:
+  veil apply export.csv --policy policy.yaml -o safe.csv && veil check safe.csv --policy policy.yaml
+  veil check export.csv --qi age,zip,sex --k 5 --l 2 --sensitive diagnosis
+
+${EXIT_HELP}`)
+    .action(async (input: string, flags: CheckFlags) => {
+      where.inputFile = input === '-' ? '<stdin>' : input;
+      if (flags.policy !== undefined) where.policyFile = flags.policy;
+      onCode(await runCheck(input, flags, { stdout: process.stdout, stderr: process.stderr, env: process.env }));
     });
 
   veil

@@ -1,0 +1,180 @@
+// `veil check`: measures an existing file against k-anonymity (and
+// l-diversity) without changing it, for CI: exit 0 when every requirement
+// holds, 1 when one fails. Rows are grouped by their quasi-identifier values
+// exactly as written (so the output of `veil apply` passes); a row whose
+// quasi-identifiers are all '*' is a suppressed row, not a class. It never
+// prints quasi-identifier values unless asked (--show-violations N).
+
+import { VeilError, type UsageProblem } from '../core/errors.js';
+import { cellText } from '../lib/cell.js';
+import { SUPPRESSED } from '../lib/numeric.js';
+import { openInput, stageFile } from '../io/files.js';
+import { FORMATS, kindOfPath, parseDelimiter, type Format } from '../io/formats.js';
+import { readCsv, readJsonl, type InputEvent } from '../io/read.js';
+import { L_VARIANTS, type LVariant } from '../privacy/k-anonymity.js';
+import { ClassCounter, measure, type Achieved, type RiskOptions } from '../privacy/measures.js';
+import { readPolicy, type Streams } from './apply.js';
+import { EXIT } from './exit-codes.js';
+import { VERSION } from './version.js';
+
+export interface CheckFlags {
+  readonly qi?: string;
+  readonly k?: string;
+  readonly l?: string;
+  readonly sensitive?: string;
+  readonly lVariant?: string;
+  readonly c?: string;
+  readonly riskThreshold?: string;
+  readonly policy?: string;
+  readonly json?: boolean;
+  readonly report?: string;
+  readonly showViolations?: string;
+  readonly delimiter?: string;
+  readonly inputFormat?: string;
+}
+
+interface Requirement {
+  readonly qis: readonly string[];
+  readonly risk: RiskOptions;
+}
+
+const usage = (detail: string): VeilError => new VeilError({ kind: 'usage', code: 'USAGE_CHECK', detail } satisfies UsageProblem);
+
+function positiveInteger(text: string | undefined, name: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw usage(`${name} must be a positive integer, found ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+async function requirement(f: CheckFlags): Promise<Requirement> {
+  const model = f.policy === undefined ? undefined : (await readPolicy(f.policy)).policy.kAnonymity;
+  if (f.policy !== undefined && !model && (f.qi === undefined || f.k === undefined)) throw usage(`${f.policy} has no k_anonymity section: give --qi and --k`);
+  const qis = f.qi !== undefined ? f.qi.split(',').map((q) => q.trim()).filter((q) => q !== '') : (model?.quasiIdentifiers ?? []);
+  if (qis.length === 0) throw usage('give the quasi-identifiers: --qi a,b,c (or --policy with k_anonymity)');
+  const k = positiveInteger(f.k, '--k') ?? model?.k;
+  if (k === undefined) throw usage('give --k N (or --policy with k_anonymity)');
+  const l = positiveInteger(f.l, '--l') ?? model?.lDiversity?.l;
+  const sensitive = f.sensitive ?? model?.lDiversity?.sensitive;
+  if ((l === undefined) !== (sensitive === undefined)) throw usage('--l and --sensitive go together');
+  const variant = (f.lVariant ?? model?.lDiversity?.variant ?? 'distinct') as LVariant;
+  if (!L_VARIANTS.includes(variant)) throw usage(`--l-variant must be one of ${L_VARIANTS.join(', ')}`);
+  const c = f.c !== undefined ? Number(f.c) : model?.lDiversity?.c;
+  if (variant === 'recursive' && !(c !== undefined && c > 0)) throw usage('recursive l-diversity needs --c, a number above 0');
+  const threshold = f.riskThreshold !== undefined ? Number(f.riskThreshold) : (model?.riskThreshold ?? 0.2);
+  if (!(threshold > 0 && threshold <= 1)) throw usage('--risk-threshold must be above 0 and at most 1');
+  return { qis, risk: { k, riskThreshold: threshold, ...(l !== undefined && sensitive !== undefined && { l: { sensitive, l, variant, c } }) } };
+}
+
+/** Rows as events, without a policy: JSONL columns are the first record's keys. */
+async function* rows(format: Format, delimiter: string, stream: NodeJS.ReadableStream): AsyncGenerator<InputEvent[]> {
+  if (format === 'csv') {
+    yield* readCsv(stream as never, { delimiter });
+    return;
+  }
+  let header: string[] | undefined;
+  for await (const { object, line } of readJsonl(stream as never)) {
+    const batch: InputEvent[] = [];
+    if (!header) {
+      header = Object.keys(object);
+      batch.push({ header });
+    }
+    batch.push({ row: header.map((h) => object[h]), line });
+    yield batch;
+  }
+}
+
+export async function runCheck(input: string | undefined, f: CheckFlags, io: Streams): Promise<number> {
+  const req = await requirement(f);
+  const path = input === undefined || input === '-' ? undefined : input;
+  const kind = kindOfPath(path);
+  const format = (f.inputFormat ?? kind.format ?? 'csv') as Format;
+  if (!FORMATS.includes(format)) throw new VeilError({ kind: 'usage', code: 'USAGE_FORMAT', detail: JSON.stringify(f.inputFormat) });
+  const delimiter = f.delimiter === undefined ? (kind.delimiter ?? ',') : parseDelimiter(f.delimiter);
+  if (delimiter === undefined) throw new VeilError({ kind: 'usage', code: 'USAGE_DELIMITER', detail: JSON.stringify(f.delimiter) });
+  const show = positiveInteger(f.showViolations, '--show-violations') ?? 0;
+
+  const source = await openInput(path, kind.gzip);
+  const counter = new ClassCounter();
+  let positions: number[] = [];
+  let sensitivePos = -1;
+  let suppressed = 0;
+  for await (const batch of rows(format, delimiter, source.stream)) {
+    for (const event of batch) {
+      if ('header' in event) {
+        const wanted = [...req.qis, ...(req.risk.l ? [req.risk.l.sensitive] : [])];
+        const missing = wanted.filter((n) => !event.header.includes(n));
+        if (missing.length > 0) throw new VeilError(missing.map((n) => ({ kind: 'input' as const, code: 'COLUMN_MISSING' as const, columnName: n })));
+        positions = req.qis.map((q) => event.header.indexOf(q));
+        sensitivePos = req.risk.l ? event.header.indexOf(req.risk.l.sensitive) : -1;
+        continue;
+      }
+      const values = positions.map((p) => cellText(event.row[p]));
+      if (values.every((v) => v === SUPPRESSED)) {
+        suppressed++;
+        continue;
+      }
+      counter.add(values.join('\u0000'), sensitivePos >= 0 ? cellText(event.row[sensitivePos]) : undefined);
+    }
+  }
+  const a = measure(counter.summaries(), suppressed, req.risk);
+  const met = a.violatingClasses === 0;
+  const section = checkSection(req, a, suppressed, met);
+  if (f.json) io.stdout.write(`${JSON.stringify(section, null, 2)}\n`);
+  else io.stdout.write(checkText(req, a, suppressed, met, show > 0 ? counter.violations(req.risk, show) : []));
+  if (f.report !== undefined) {
+    const report = {
+      tool: { name: 'veil', version: VERSION, node: process.version },
+      command: 'check',
+      input_sha256: source.tap.digest(),
+      input: { path: path ?? null, format, ...(format === 'csv' && { delimiter }), gzip: kind.gzip, bytes: source.tap.bytes },
+      privacy: { k_anonymity: section },
+    };
+    const staged = await stageFile(f.report, `${JSON.stringify(report, null, 2)}\n`);
+    await staged.commit();
+  }
+  return met ? EXIT.OK : EXIT.PRIVACY;
+}
+
+function checkSection(req: Requirement, a: Achieved, suppressed: number, met: boolean): Record<string, unknown> {
+  return {
+    requirement: {
+      k: req.risk.k,
+      quasi_identifiers: req.qis,
+      ...(req.risk.l && { l_diversity: { sensitive: req.risk.l.sensitive, l: req.risk.l.l, variant: req.risk.l.variant, ...(req.risk.l.c !== undefined && { c: req.risk.l.c }) } }),
+    },
+    met,
+    achieved: {
+      k: a.k,
+      classes: a.classes,
+      class_sizes: a.classSizes,
+      rows_published: a.rows,
+      rows_suppressed: suppressed,
+      ...(req.risk.l && { l: { [req.risk.l.sensitive]: round(a.l ?? 0) } }),
+    },
+    violations: { classes: a.violatingClasses, rows: a.violatingRows },
+    risk: {
+      prosecutor_highest: round(a.risk.prosecutor_highest),
+      prosecutor_average: round(a.risk.prosecutor_average),
+      records_at_risk: round(a.risk.records_at_risk),
+      threshold: a.risk.threshold,
+      sample_uniques: a.risk.sample_uniques,
+    },
+    information_loss: { discernibility: a.discernibility, average_class_size_over_k: round(a.averageClassSizeOverK) },
+  };
+}
+
+function checkText(req: Requirement, a: Achieved, suppressed: number, met: boolean, violations: { key: string; size: number }[]): string {
+  const lines = [
+    `veil check: k-anonymity with k=${req.risk.k} on ${req.qis.join(', ')}${req.risk.l ? `, ${req.risk.l.variant} l-diversity with l=${req.risk.l.l} of ${req.risk.l.sensitive}` : ''}: ${met ? 'met' : 'NOT met'}`,
+    `  ${a.rows} rows in ${a.classes} classes; smallest class ${a.k} rows${suppressed > 0 ? `; ${suppressed} suppressed rows (every quasi-identifier '*')` : ''}`,
+  ];
+  if (req.risk.l) lines.push(`  l achieved: ${round(a.l ?? 0)}`);
+  if (!met) lines.push(`  violating: ${a.violatingClasses} classes holding ${a.violatingRows} rows`);
+  lines.push(
+    `  risk (prosecutor): highest ${round(a.risk.prosecutor_highest)}, average ${round(a.risk.prosecutor_average)}, records above ${a.risk.threshold}: ${(a.risk.records_at_risk * 100).toFixed(1)}%`,
+  );
+  for (const v of violations) lines.push(`  class of ${v.size}: ${v.key.split('\u0000').map((x, i) => `${req.qis[i]}=${JSON.stringify(x)}`).join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+const round = (x: number) => Math.round(x * 1e6) / 1e6;
