@@ -148,7 +148,7 @@ export async function firstPass(i: FirstPassInput): Promise<KStage> {
 }
 
 function recodeTable(table: QiTable, model: KAnonymity): KStage {
-  const r = recode(table, partition(table, model.k, model.lDiversity));
+  const r = recode(table, partition(table, model.k, model.lDiversity, Math.floor(model.maxSuppression * table.rows + 1e-9)));
   const stage = {
     model,
     classOf: r.classOf,

@@ -111,7 +111,8 @@ function buildDim(name: string, enc: Encoder, hierarchy: Hierarchy | undefined):
   const codes = enc.finish();
   const values = enc.values;
   if (hierarchy) return { name, kind: 'hierarchy', codes, values, cardinality: values.length, hierarchy: indexHierarchy(values, hierarchy) };
-  const numbers = values.map(parseNumber);
+  // Numbers only when every value reads as one and none is a code with a leading zero (ZIP 02139 stays text).
+  const numbers = values.map((v) => (/^[+-]?0\d/.test(v) ? undefined : parseNumber(v)));
   if (values.length === 0 || numbers.some((v) => v === undefined)) return { name, kind: 'set', codes, values, cardinality: values.length };
   // Renumber codes so that their order is the numbers' order.
   const order = values.map((_, i) => i).sort((a, b) => numbers[a]! - numbers[b]! || (values[a]! < values[b]! ? -1 : 1));
