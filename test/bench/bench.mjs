@@ -2,8 +2,9 @@
 // `npm run bench`: throughput and peak memory of whole processes, each run
 // under /usr/bin/time (GNU time, Debian package `time`), median of N runs.
 //
-//   npm run bench                        # 100k and 1M rows, 3 runs each
-//   npm run bench -- --sizes 100k,1m,10m --runs 5
+//   npm run bench                        # 100k and 1M rows, 3 runs each, then bench-k.mjs
+//   npm run bench -- --sizes 100k,1m,10m --runs 5 --k-sizes 1m,10m
+//   npm run bench -- --skip-k            # throughput only
 //
 // Data: seeded fake patient visits from generate.mjs, written once to
 // test/bench/data/ (ignored by git). Commands compared on the same file:
@@ -21,7 +22,14 @@ import { parseArgs } from 'node:util';
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
 const dataDir = join(here, 'data');
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '100k,1m' }, runs: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '100k,1m' },
+    runs: { type: 'string', default: '3' },
+    'k-sizes': { type: 'string', default: '1m,10m' },
+    'skip-k': { type: 'boolean', default: false },
+  },
+});
 const runs = Number(values.runs);
 const sizes = values.sizes.split(',').map((s) => ({ label: s, rows: Number(s.replace(/k$/i, '000').replace(/m$/i, '000000')) }));
 const TIME = '/usr/bin/time';
@@ -98,3 +106,8 @@ for (const r of rows) {
   );
 }
 if (!hasMiller) console.log('(miller not on the PATH: apt-get install miller to compare)');
+
+if (!values['skip-k']) {
+  console.log('');
+  execFileSync(process.execPath, [join(here, 'bench-k.mjs'), '--sizes', values['k-sizes'], '--runs', values.runs], { stdio: 'inherit' });
+}
