@@ -130,59 +130,52 @@ export class OptionReader {
     return value;
   }
 
-  numberList(name: string, rule: { required?: boolean; minLength?: number; increasing?: boolean } = {}): number[] | undefined {
+  /** The items of a list option, each accepted by `item`; reports and returns undefined otherwise. */
+  private list<T>(name: string, expected: string, required: boolean | undefined, item: (v: unknown) => v is T): T[] | undefined {
     const node = this.node(name);
-    const expected = `a list of ${rule.minLength ?? 1} or more numbers${rule.increasing ? ' in increasing order' : ''}`;
     if (node === undefined) {
-      if (rule.required) this.missing(name, expected);
+      if (required) this.missing(name, expected);
       return undefined;
     }
     if (!isSeq(node)) {
       this.report('POLICY_TYPE', name, { expected, found: show(node) });
       return undefined;
     }
-    const values: number[] = [];
-    for (const item of node.items) {
-      const v = isScalar(item) ? item.value : undefined;
-      if (typeof v !== 'number' || !Number.isFinite(v)) {
-        this.report('POLICY_TYPE', name, { expected, found: show(item as Node), node: item as Node });
+    const values: T[] = [];
+    for (const entry of node.items) {
+      const v = isScalar(entry) ? entry.value : undefined;
+      if (!item(v)) {
+        this.report('POLICY_TYPE', name, { expected, found: show(entry as Node), node: entry as Node });
         return undefined;
       }
       values.push(v);
     }
+    return values;
+  }
+
+  numberList(name: string, rule: { required?: boolean; minLength?: number; increasing?: boolean } = {}): number[] | undefined {
+    const expected = `a list of ${rule.minLength ?? 1} or more numbers${rule.increasing ? ' in increasing order' : ''}`;
+    const values = this.list(name, expected, rule.required, (v): v is number => typeof v === 'number' && Number.isFinite(v));
+    if (values === undefined) return undefined;
     if (values.length < (rule.minLength ?? 1) || (rule.increasing && values.some((v, i) => i > 0 && v <= values[i - 1]!))) {
-      this.report('POLICY_VALUE', name, { expected, found: show(node) });
+      this.report('POLICY_VALUE', name, { expected, found: show(this.node(name)) });
       return undefined;
     }
     return values;
   }
 
   stringList(name: string, rule: { required?: boolean; minLength?: number } = {}): string[] | undefined {
-    const node = this.node(name);
     const expected = `a list of ${rule.minLength ?? 1} or more names`;
-    if (node === undefined) {
-      if (rule.required) this.missing(name, expected);
+    const values = this.list(name, expected, rule.required, (v): v is string => typeof v === 'string' && v !== '');
+    if (values === undefined) return undefined;
+    const repeat = values.findIndex((v, i) => values.indexOf(v) !== i);
+    if (repeat >= 0) {
+      const item = (this.node(name) as { items: Node[] }).items[repeat];
+      this.report('POLICY_VALUE', name, { expected: 'names without repeats', found: JSON.stringify(values[repeat]), node: item ?? null });
       return undefined;
-    }
-    if (!isSeq(node)) {
-      this.report('POLICY_TYPE', name, { expected, found: show(node) });
-      return undefined;
-    }
-    const values: string[] = [];
-    for (const item of node.items) {
-      const v = isScalar(item) ? item.value : undefined;
-      if (typeof v !== 'string' || v === '') {
-        this.report('POLICY_TYPE', name, { expected, found: show(item as Node), node: item as Node });
-        return undefined;
-      }
-      if (values.includes(v)) {
-        this.report('POLICY_VALUE', name, { expected: 'names without repeats', found: JSON.stringify(v), node: item as Node });
-        return undefined;
-      }
-      values.push(v);
     }
     if (values.length < (rule.minLength ?? 1)) {
-      this.report('POLICY_VALUE', name, { expected, found: show(node) });
+      this.report('POLICY_VALUE', name, { expected, found: show(this.node(name)) });
       return undefined;
     }
     return values;
