@@ -119,6 +119,19 @@ describe('veil apply on the command line', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('noise: a seeded run is byte-identical twice, an unseeded run differs', () => {
+    const noisePolicy = join(REPO, 'test/bench/noise-policy.yaml');
+    const env = { ...process.env, VEIL_KEY: undefined };
+    const a = veil(['apply', PATIENTS, '--policy', noisePolicy, '--seed', '7', '-q'], { env });
+    const b = veil(['apply', PATIENTS, '--policy', noisePolicy, '--seed', '7', '-q'], { env });
+    const c = veil(['apply', PATIENTS, '--policy', noisePolicy, '-q'], { env });
+    const d = veil(['apply', PATIENTS, '--policy', noisePolicy, '-q'], { env });
+    expect(a.status).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+    expect(c.stdout).not.toBe(d.stdout);
+    expect(c.stdout).not.toBe(a.stdout);
+  });
+
   it('writes a device in place: -o /dev/null stays a device', () => {
     const run = veil(['apply', PATIENTS, '--policy', POLICY, '-o', '/dev/null', '-q']);
     expect(run.status).toBe(0);

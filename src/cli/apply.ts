@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { VeilError, type UsageProblem } from '../core/errors.js';
 import { compilePipeline, jsonRow, sparseHeader, type Pipeline } from '../core/pipeline.js';
 import { buildReport } from '../core/report.js';
+import { dpSection } from '../privacy/differential-privacy.js';
 import { cellText } from '../lib/cell.js';
 import { SUPPRESSED } from '../lib/numeric.js';
 import { firstPass, kSection, readPlanFile, stageModel, type KStage } from './k-stage.js';
@@ -228,7 +229,8 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
 
     const rows = { in: rowsIn, out: rowsIn - removed, removed: (removed > 0 ? { k_anonymity: removed } : {}) as Record<string, number> };
     const seconds = (performance.now() - c.t0) / 1000;
-    const privacy = stage ? { k_anonymity: kSection(stage, rowsIn) } : undefined;
+    const dp = dpSection(policy, s.seed);
+    const privacy = stage || dp ? { ...(stage && { k_anonymity: kSection(stage, rowsIn) }), ...(dp && { differential_privacy: dp }) } : undefined;
     if (flags.planOut !== undefined && stage) staged.push(await stageFile(flags.planOut, `${JSON.stringify(stage.plan, null, 1)}\n`));
     if (flags.report !== undefined) {
       const report = buildReport({

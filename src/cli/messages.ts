@@ -36,6 +36,7 @@ const INPUT_TEXT = {
   VALUE_NOT_DATE: (p) => `${col(p).trim()}${expected(p)}`,
   VALUE_NOT_IN_HIERARCHY: (p) => `${col(p).trim()}: the value is not${p.expected === undefined ? ' in the hierarchy' : ` ${p.expected}`}`,
   VALUE_NOT_SCALAR: (p) => `${col(p).trim()}${expected(p)}`,
+  VALUE_NOT_LISTED: (p) => `${col(p).trim()}: the value is not one of the listed values${p.expected === undefined ? '' : ` (${p.expected})`}`,
   ENTITY_EMPTY: (p) => `${col(p).trim()}${expected(p)}`,
 } satisfies Record<InputCode, (p: InputProblem) => string>;
 

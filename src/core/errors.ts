@@ -70,6 +70,7 @@ export const POLICY_CODES = [
   'POLICY_CONFLICT',
   'POLICY_HIERARCHY',
   'POLICY_REFERENCE',
+  'POLICY_BUDGET',
 ] as const;
 export type PolicyCode = (typeof POLICY_CODES)[number];
 
@@ -91,6 +92,7 @@ export const INPUT_CODES = [
   'VALUE_NOT_INTEGER',
   'VALUE_NOT_DATE',
   'VALUE_NOT_IN_HIERARCHY',
+  'VALUE_NOT_LISTED',
   'VALUE_NOT_SCALAR',
   'ENTITY_EMPTY',
 ] as const;

@@ -28,11 +28,13 @@ export interface Policy {
   readonly needsKey: boolean;
   /** The dataset-level privacy model, when the policy asks for one. */
   readonly kAnonymity: KAnonymity | undefined;
+  /** privacy_budget.epsilon_per_record: the most the differentially private columns of one record may spend. */
+  readonly epsilonPerRecord: number | undefined;
 }
 
 export type PolicyResult = { policy: Policy; problems: [] } | { policy?: undefined; problems: PolicyProblem[] };
 
-const TOP_LEVEL = ['version', 'unlisted', 'columns', 'k_anonymity'] as const;
+const TOP_LEVEL = ['version', 'unlisted', 'columns', 'k_anonymity', 'privacy_budget'] as const;
 
 export async function loadPolicy(text: string, readFile: PolicyFileReader): Promise<PolicyResult> {
   const lineCounter = new LineCounter();
@@ -78,8 +80,17 @@ export async function loadPolicy(text: string, readFile: PolicyFileReader): Prom
   const kAnonymity = kReader && parseKAnonymity(kReader);
   if (kReader && kAnonymity) checkAgainstColumns(kReader, kAnonymity, columns);
 
+  const budgetReader = root.child('privacy_budget');
+  budgetReader?.rejectUnknown(['epsilon_per_record']);
+  const epsilonPerRecord = budgetReader?.number('epsilon_per_record', { required: true, above: 0 });
+  const spent = columns.reduce((sum, c) => sum + (c.configured.epsilon ?? 0), 0);
+  if (budgetReader && epsilonPerRecord !== undefined && spent > epsilonPerRecord * (1 + 1e-12)) {
+    const detail = columns.filter((c) => c.configured.epsilon !== undefined).map((c) => `${c.name} ${c.configured.epsilon}`);
+    budgetReader.report('POLICY_BUDGET', 'epsilon_per_record', { expected: `at least the sum of the columns' epsilon (${detail.join(' + ')} = ${Number(spent.toPrecision(12))})`, found: String(epsilonPerRecord) });
+  }
+
   if (problems.length > 0) return { problems: problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)) };
-  return { policy: { version: 1, unlisted, columns, needsKey: columns.some((c) => c.configured.keyed), kAnonymity }, problems: [] };
+  return { policy: { version: 1, unlisted, columns, needsKey: columns.some((c) => c.configured.keyed), kAnonymity, epsilonPerRecord }, problems: [] };
 }
 
 /** A quasi-identifier or sensitive column that its column transform drops cannot be measured. */

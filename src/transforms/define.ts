@@ -32,6 +32,8 @@ export interface Configured {
   readonly references: readonly string[];
   /** The column is removed from the output. */
   readonly drops: boolean;
+  /** The epsilon a differentially private transform spends per record, counted against privacy_budget. */
+  readonly epsilon: number | undefined;
   create(ctx: CreateContext): ColumnFn | Promise<ColumnFn>;
 }
 
@@ -53,6 +55,7 @@ export interface TransformSpec<O> {
   keyed: boolean | ((options: O) => boolean);
   references?(options: O): readonly string[];
   drops?: boolean;
+  epsilon?(options: O): number;
   create(options: O, ctx: CreateContext): ColumnFn | Promise<ColumnFn>;
 }
 
@@ -82,6 +85,7 @@ export function defineTransform<O>(spec: TransformSpec<O>): Transform {
         keyed: typeof spec.keyed === 'function' ? spec.keyed(options) : spec.keyed,
         references: spec.references?.(options) ?? [],
         drops: spec.drops ?? false,
+        epsilon: spec.epsilon?.(options),
         create: (ctx) => spec.create(options, ctx),
       };
     },

@@ -9,9 +9,11 @@ import { generalize } from './generalize.js';
 import { hash } from './hash.js';
 import { keep } from './keep.js';
 import { mask } from './mask.js';
+import { noise } from './noise.js';
+import { randomizedResponse } from './randomized-response.js';
 import { redact } from './redact.js';
 
-export const TRANSFORMS: readonly Transform[] = [hash, fake, mask, redact, drop, keep, generalize, dateShift];
+export const TRANSFORMS: readonly Transform[] = [hash, fake, mask, redact, drop, keep, generalize, dateShift, noise, randomizedResponse];
 
 export const TRANSFORM_NAMES: readonly string[] = TRANSFORMS.map((t) => t.name);
 

@@ -79,6 +79,7 @@ for (const size of sizes) {
     { name: 'veil apply (csv)', file: csv, argv: [process.execPath, veil, 'apply', csv, '--policy', policy, '-q'] },
     { name: 'veil apply (jsonl)', file: jsonl, argv: [process.execPath, veil, 'apply', jsonl, '--policy', policy, '-q'] },
     { name: 'csv-parse/stringify round trip', file: csv, argv: [process.execPath, join(here, 'roundtrip.mjs'), csv] },
+    { name: 'veil apply, noise on 2 columns', file: csv, valuesPerRow: 2, argv: [process.execPath, veil, 'apply', csv, '--policy', join(here, 'noise-policy.yaml'), '-q'] },
     ...(hasMiller ? [{ name: 'miller sha256(email)', file: csv, argv: ['mlr', '--csv', 'put', '$email = sha256($email)', csv] }] : []),
   ];
   for (const c of commands) {
@@ -93,6 +94,7 @@ for (const size of sizes) {
       rowsPerSecond: size.rows / seconds,
       peakMb: Math.max(...samples.map((s) => s.mb)),
       inputMb: bytes / 1e6,
+      valuesPerSecond: c.valuesPerRow ? (c.valuesPerRow * size.rows) / seconds : undefined,
     });
   }
 }
@@ -102,7 +104,7 @@ console.log(`veil bench: median of ${runs} runs, whole processes (GNU time), nod
 console.log(`${pad('rows', 6)}${pad('command', 34)}${pad('input MB', 10)}${pad('seconds', 9)}${pad('MB/s', 8)}${pad('rows/s', 11)}peak MB`);
 for (const r of rows) {
   console.log(
-    `${pad(r.rows, 6)}${pad(r.command, 34)}${pad(r.inputMb.toFixed(1), 10)}${pad(r.seconds.toFixed(2), 9)}${pad(r.mbPerSecond.toFixed(1), 8)}${pad(Math.round(r.rowsPerSecond), 11)}${r.peakMb.toFixed(0)}`,
+    `${pad(r.rows, 6)}${pad(r.command, 34)}${pad(r.inputMb.toFixed(1), 10)}${pad(r.seconds.toFixed(2), 9)}${pad(r.mbPerSecond.toFixed(1), 8)}${pad(Math.round(r.rowsPerSecond), 11)}${pad(r.peakMb.toFixed(0), 9)}${r.valuesPerSecond ? `${Math.round(r.valuesPerSecond)} noised values/s` : ''}`,
   );
 }
 if (!hasMiller) console.log('(miller not on the PATH: apt-get install miller to compare)');
