@@ -231,7 +231,7 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
     const seconds = (performance.now() - c.t0) / 1000;
     const dp = dpSection(policy, s.seed);
     const privacy = stage || dp ? { ...(stage && { k_anonymity: kSection(stage, rowsIn) }), ...(dp && { differential_privacy: dp }) } : undefined;
-    if (flags.planOut !== undefined && stage) staged.push(await stageFile(flags.planOut, `${JSON.stringify(stage.plan, null, 1)}\n`));
+    if (flags.planOut !== undefined && stage) staged.push(await stageFile(flags.planOut, `${JSON.stringify(stage.plan(), null, 1)}\n`));
     if (flags.report !== undefined) {
       const report = buildReport({
         tool: { name: 'veil', version: VERSION, node: process.version },

@@ -26,7 +26,8 @@ export interface KStage {
   /** Published quasi-identifier values of each class, in model order. */
   readonly outputs: readonly (readonly string[])[];
   readonly suppressed: number;
-  readonly plan: Plan;
+  /** The plan: built on demand (for --plan-out). */
+  readonly plan: () => Plan;
   readonly fromPlan: boolean;
   readonly gcp: number;
   readonly uniquesBefore: number;
@@ -154,11 +155,11 @@ function recodeTable(table: QiTable, model: KAnonymity): KStage {
     classOf: r.classOf,
     outputs: r.outputs,
     suppressed: r.suppressed,
-    plan: buildPlan(model, table.dims.map((d) => d.kind), r.classes),
+    plan: () => buildPlan(model, table.dims.map((d) => d.kind), r.classes()),
     fromPlan: false,
     gcp: r.gcp,
     uniquesBefore: r.uniquesBefore,
-    published: new Published(r.classes.length, model.lDiversity !== undefined),
+    published: new Published(r.outputs.length, model.lDiversity !== undefined),
   };
   checkBudget(stage, table.rows);
   return stage;
@@ -206,7 +207,7 @@ function matchPlan(table: QiTable, model: KAnonymity, plan: Plan): KStage {
     classOf,
     outputs,
     suppressed,
-    plan,
+    plan: () => plan,
     fromPlan: true,
     gcp: planLoss(table, plan, classOf, suppressed),
     uniquesBefore: 0,

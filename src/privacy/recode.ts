@@ -26,7 +26,8 @@ export interface PlanClass {
 export interface Recoding {
   /** Class of each row, or -1 when the row is suppressed. */
   readonly classOf: Int32Array;
-  readonly classes: readonly PlanClass[];
+  /** The plan's classes, built on demand. */
+  readonly classes: () => PlanClass[];
   /** Output values of each class, in quasi-identifier order. */
   readonly outputs: readonly (readonly string[])[];
   readonly suppressed: number;
@@ -72,7 +73,8 @@ function distinctCodes(dim: Dim, rows: Uint32Array, seen: Uint8Array): number[] 
   return out;
 }
 
-function summarize(dim: Dim, distinct: number[]): { output: string; loss: number; match: Match } {
+/** What a class publishes in one dimension, and what that costs (GCP). */
+function publish(dim: Dim, distinct: number[]): { output: string; loss: number } {
   if (dim.kind === 'numeric') {
     let lo = distinct[0]!;
     let hi = distinct[0]!;
@@ -81,55 +83,67 @@ function summarize(dim: Dim, distinct: number[]): { output: string; loss: number
       if (c > hi) hi = c;
     }
     const [a, b] = [dim.numbers![lo]!, dim.numbers![hi]!];
-    const match = { min: a, max: b };
-    if (lo === hi) return { output: dim.values[lo]!, loss: 0, match };
-    if (lo === 0 && hi === dim.cardinality - 1) return { output: SUPPRESSED, loss: 1, match };
-    return { output: dim.integer ? integerRange(a, b) : closedRange(a, b), loss: (b - a) / span(dim), match };
+    if (lo === hi) return { output: dim.values[lo]!, loss: 0 };
+    if (lo === 0 && hi === dim.cardinality - 1) return { output: SUPPRESSED, loss: 1 };
+    return { output: dim.integer ? integerRange(a, b) : closedRange(a, b), loss: (b - a) / span(dim) };
   }
-  const values = distinct.length === 1 ? [dim.values[distinct[0]!]!] : distinct.map((c) => dim.values[c]!).sort();
-  const match = { in: values };
   if (dim.kind === 'hierarchy') {
     const level = commonLevel(dim, distinct);
     const h = dim.hierarchy!;
     const node = h.node[level]![distinct[0]!]!;
-    return { output: level === 0 ? values[0]! : h.label[node]!, loss: level === 0 ? 0 : h.leaves[node]! / dim.cardinality, match };
+    return { output: level === 0 ? dim.values[distinct[0]!]! : h.label[node]!, loss: level === 0 ? 0 : h.leaves[node]! / dim.cardinality };
   }
-  if (distinct.length === 1) return { output: escapeSetValue(values[0]!), loss: 0, match };
-  if (distinct.length === dim.cardinality) return { output: SUPPRESSED, loss: 1, match };
-  return { output: values.map(escapeSetValue).join('|'), loss: distinct.length / dim.cardinality, match };
+  if (distinct.length === 1) return { output: escapeSetValue(dim.values[distinct[0]!]!), loss: 0 };
+  if (distinct.length === dim.cardinality) return { output: SUPPRESSED, loss: 1 };
+  const values = distinct.map((c) => dim.values[c]!).sort();
+  return { output: values.map(escapeSetValue).join('|'), loss: distinct.length / dim.cardinality };
+}
+
+/** Which input values a class matches in one dimension (for the plan). */
+function matchOf(dim: Dim, distinct: number[]): Match {
+  if (dim.kind === 'numeric') {
+    const nums = distinct.map((c) => dim.numbers![c]!);
+    return { min: Math.min(...nums), max: Math.max(...nums) };
+  }
+  return { in: distinct.map((c) => dim.values[c]!).sort() };
 }
 
 export function recode(table: QiTable, p: Partition): Recoding {
   const classOf = new Int32Array(table.rows).fill(-1);
-  const classes: PlanClass[] = [];
   const outputs: string[][] = [];
   let lossSum = 0;
   let kept = 0;
   let uniquesBefore = 0;
   const seen = table.dims.map((d) => new Uint8Array(d.cardinality));
   for (const [index, rows] of p.classes.entries()) {
-    const match: Record<string, Match> = {};
-    const output: Record<string, string> = {};
     const out: string[] = [];
     let loss = 0;
     for (const [j, dim] of table.dims.entries()) {
-      const s = summarize(dim, distinctCodes(dim, rows, seen[j]!));
-      match[dim.name] = s.match;
-      output[dim.name] = s.output;
+      const s = publish(dim, distinctCodes(dim, rows, seen[j]!));
       out.push(s.output);
       loss += s.loss;
     }
-    for (const r of rows) classOf[r] = index;
+    for (let i = 0; i < rows.length; i++) classOf[rows[i]!] = index;
     // Identical combinations always share a class, so uniqueness is counted within it.
-    uniquesBefore += uniques(table, Array.from(rows));
+    uniquesBefore += uniques(table, rows);
     lossSum += loss * rows.length;
     kept += rows.length;
-    classes.push({ size: rows.length, match, output });
     outputs.push(out);
   }
   const suppressed = table.rows - kept;
   const dims = table.dims.length;
-  if (suppressed > 0) uniquesBefore += uniques(table, Array.from(p.suppressed));
+  if (suppressed > 0) uniquesBefore += uniques(table, p.suppressed);
+  // The plan's matches are built only when asked for (--plan-out).
+  const classes = (): PlanClass[] =>
+    p.classes.map((rows, index) => {
+      const match: Record<string, Match> = {};
+      const output: Record<string, string> = {};
+      table.dims.forEach((dim, j) => {
+        match[dim.name] = matchOf(dim, distinctCodes(dim, rows, seen[j]!));
+        output[dim.name] = outputs[index]![j]!;
+      });
+      return { size: rows.length, match, output };
+    });
   return {
     classOf,
     classes,
@@ -140,22 +154,35 @@ export function recode(table: QiTable, p: Partition): Recoding {
   };
 }
 
-/** How many of these rows have a quasi-identifier combination no other of them has: sort, then count runs of one. */
-function uniques(table: QiTable, rows: number[]): number {
+/** How many of these rows have a quasi-identifier combination no other of them has. */
+function uniques(table: QiTable, rows: Uint32Array): number {
   const dims = table.dims.map((d) => d.codes);
-  const compare = (a: number, b: number): number => {
+  const same = (a: number, b: number): boolean => {
+    for (const codes of dims) if (codes[a] !== codes[b]) return false;
+    return true;
+  };
+  if (rows.length <= 32) {
+    // Small classes (the usual case): compare pairs, no allocation.
+    let count = 0;
+    for (let i = 0; i < rows.length; i++) {
+      let alone = true;
+      for (let j = 0; j < rows.length && alone; j++) if (i !== j && same(rows[i]!, rows[j]!)) alone = false;
+      if (alone) count++;
+    }
+    return count;
+  }
+  const sorted = Array.from(rows).sort((a, b) => {
     for (const codes of dims) {
       const d = codes[a]! - codes[b]!;
       if (d !== 0) return d;
     }
     return 0;
-  };
-  rows.sort(compare);
+  });
   let count = 0;
-  for (let i = 0; i < rows.length; i++) {
-    const sameAsPrevious = i > 0 && compare(rows[i - 1]!, rows[i]!) === 0;
-    const sameAsNext = i + 1 < rows.length && compare(rows[i]!, rows[i + 1]!) === 0;
-    if (!sameAsPrevious && !sameAsNext) count++;
+  for (let i = 0; i < sorted.length; i++) {
+    const previous = i > 0 && same(sorted[i - 1]!, sorted[i]!);
+    const next = i + 1 < sorted.length && same(sorted[i]!, sorted[i + 1]!);
+    if (!previous && !next) count++;
   }
   return count;
 }
