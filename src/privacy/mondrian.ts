@@ -61,6 +61,9 @@ interface Context {
  * lets a class be cut further, where that lowers the total loss most per row
  * suppressed (a row suppressed costs 1 in every quasi-identifier, as in GCP).
  */
+/** Candidates that get the lookahead: on Adult, three give the GCP of all eight in two thirds of the time. */
+const LOOKAHEAD_WIDTH = 3;
+
 export function partition(table: QiTable, k: number, lDiversity: LDiversity | undefined, maxSuppressed = 0): Partition {
   const all = Uint32Array.from({ length: table.rows }, (_, i) => i);
   if (table.rows === 0) return { classes: [], suppressed: new Uint32Array(0) };
@@ -124,7 +127,9 @@ function split(ctx: Context, rows: Uint32Array): Uint32Array[] {
         if (cut && cut.gain > 1e-12) cuts.push(cut);
       }
       if (ctx.lookahead && cuts.length > 1) {
-        // One step of lookahead: a cut is worth its gain plus the best gain each of its groups could make next.
+        // One step of lookahead for the LOOKAHEAD_WIDTH best candidates: a cut is worth its gain plus the best gain each of its groups could make next.
+        cuts.sort((a, b) => b.gain - a.gain);
+        cuts.length = Math.min(cuts.length, LOOKAHEAD_WIDTH);
         const node = order.subarray(start, end);
         const probe = new Uint32Array(node.length);
         const spare = new Uint32Array(node.length);
