@@ -79,9 +79,11 @@ export function partition(table: QiTable, k: number, lDiversity: LDiversity | un
   const suppressed: Uint32Array[] = [];
   let budget = maxSuppressed;
   // Rounds of suppression: the best moves first, each class re-partitioned after its move.
+  // A class's best move is computed once; only the classes a move creates are examined again.
+  let pending = classes.map((rows) => ({ rows, cut: budget > 0 ? bestSuppressingCut(ctx, rows) : undefined }));
   for (let round = 0; round < 40 && budget > 0; round++) {
-    const moves = classes
-      .map((rows, index) => ({ index, cut: bestSuppressingCut(ctx, rows) }))
+    const moves = pending
+      .map((p, index) => ({ index, cut: p.cut }))
       .filter((m): m is { index: number; cut: Cut } => m.cut !== undefined && m.cut.suppressing <= budget)
       .sort((a, b) => b.cut.gain / b.cut.suppressing - a.cut.gain / a.cut.suppressing);
     if (moves.length === 0) break;
@@ -91,12 +93,13 @@ export function partition(table: QiTable, k: number, lDiversity: LDiversity | un
       if (cut.suppressing > budget) continue;
       budget -= cut.suppressing;
       moved.add(index);
-      const { groups, dropped } = applyCut(ctx, classes[index]!, cut);
+      const { groups, dropped } = applyCut(ctx, pending[index]!.rows, cut);
       suppressed.push(dropped);
       for (const g of groups) next.push(...split(ctx, g));
     }
-    classes = [...classes.filter((_, i) => !moved.has(i)), ...next];
+    pending = [...pending.filter((_, i) => !moved.has(i)), ...next.map((rows) => ({ rows, cut: budget > 0 ? bestSuppressingCut(ctx, rows) : undefined }))];
   }
+  classes = pending.map((p) => p.rows);
   const dropped = new Uint32Array(suppressed.reduce((a, x) => a + x.length, 0));
   let at = 0;
   for (const x of suppressed) {
