@@ -61,6 +61,15 @@ interface Context {
  * lets a class be cut further, where that lowers the total loss most per row
  * suppressed (a row suppressed costs 1 in every quasi-identifier, as in GCP).
  */
+/**
+ * Cuts along a hierarchy are ranked at twice their immediate gain. A number
+ * or a value set can be cut anywhere later at little cost, but a hierarchy
+ * only along its tree: once other cuts have mixed a large subtree with its
+ * small siblings, the subtree stays at their common node. Tuned on Adult
+ * (k = 2..100, GCP 5-8% lower than at weight 1; 3 and more do no better).
+ */
+const HIERARCHY_WEIGHT = 2;
+
 /** Candidates that get the lookahead: on Adult, three give the GCP of all eight in two thirds of the time. */
 const LOOKAHEAD_WIDTH = 3;
 
@@ -382,7 +391,7 @@ function hierarchyCut(dim: Dim, j: number, codes: number[], s: Scratch, k: numbe
   const total = groups.reduce((a, g) => a + g.rows, 0);
   const gain = (total * h.leaves[h.node[level]![codes[0]!]!]! - groups.reduce((a, g) => a + g.rows * leavesAt(g.codes), 0)) / dim.cardinality;
   groups.forEach((g, gi) => g.codes.forEach((c) => (s.groupOf[c] = gi)));
-  return { gain, groupOf: s.groupOf, groups: groups.length, dim: j, suppressing: 0 };
+  return { gain: gain * HIERARCHY_WEIGHT, groupOf: s.groupOf, groups: groups.length, dim: j, suppressing: 0 };
 }
 
 function splitIsDiverse(
