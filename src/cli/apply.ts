@@ -15,7 +15,8 @@ import { buildReport } from '../core/report.js';
 import { dpSection } from '../privacy/differential-privacy.js';
 import { cellText } from '../lib/cell.js';
 import { SUPPRESSED } from '../lib/numeric.js';
-import { firstPass, kSection, readPlanFile, stageModel, type KStage } from './k-stage.js';
+import { firstPass, kSection, stageModel, type KStage } from '../privacy/stage.js';
+import { parsePlan, type Plan } from '../privacy/plan.js';
 import { openInput, openSink, removeSpool, spoolStdin, stageFile, type Sink, type Staged } from '../io/files.js';
 import { FORMATS, kindOfPath, parseDelimiter, type Format } from '../io/formats.js';
 import { readCsv, readJsonl, type InputEvent } from '../io/read.js';
@@ -141,6 +142,18 @@ export function inputEvents(s: Pick<Settings, 'inputFormat' | 'delimiter'>, stre
     }
     if (batch.length > 0) yield batch;
   })();
+}
+
+async function readPlanFile(path: string): Promise<Plan> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new VeilError({ kind: 'usage', code: 'USAGE_PLAN', detail: `${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
+  }
+  const plan = parsePlan(text);
+  if (typeof plan === 'string') throw new VeilError({ kind: 'usage', code: 'USAGE_PLAN', detail: `${path}: ${plan}` });
+  return plan;
 }
 
 export async function runApply(input: string | undefined, flags: ApplyFlags, io: Streams): Promise<number> {

@@ -1,22 +1,22 @@
-// The k-anonymity stage of `veil apply`: a first pass over the input keeps
-// only the quasi-identifier (and sensitive) columns, dictionary-encoded; the
-// recoding is computed (or a saved plan is matched); the second pass in
-// apply.ts rewrites the rows, and this stage supplies each row's published
-// quasi-identifiers or its removal, then measures what was published.
+// The k-anonymity stage of `veil apply`, without any I/O: a first pass over
+// the input's rows keeps only the quasi-identifier (and sensitive) columns,
+// dictionary-encoded; the recoding is computed (or a saved plan is matched);
+// the writing pass (src/cli/apply.ts) then takes each row's published
+// quasi-identifiers or its removal from here, and the section of the report
+// is measured on what it published.
 
-import { readFile } from 'node:fs/promises';
 import { VeilError, ValueError, type Problem } from '../core/errors.js';
 import { compilePipeline } from '../core/pipeline.js';
 import { cellText } from '../lib/cell.js';
 import type { SecretKey } from '../lib/key.js';
 import { SUPPRESSED } from '../lib/numeric.js';
 import type { Policy } from '../policy/load.js';
-import { describeKAnonymity, type KAnonymity, type LVariant } from '../privacy/k-anonymity.js';
-import { ClassCounter, diversityOf, measure, type RiskOptions } from '../privacy/measures.js';
-import { partition } from '../privacy/mondrian.js';
-import { buildPlan, parsePlan, planMatcher, type Plan } from '../privacy/plan.js';
-import { QiCollector, type QiTable } from '../privacy/qi-table.js';
-import { recode, type PlanClass } from '../privacy/recode.js';
+import { describeKAnonymity, type KAnonymity, type LVariant } from './k-anonymity.js';
+import { ClassCounter, diversityOf, measure, type RiskOptions } from './measures.js';
+import { partition } from './mondrian.js';
+import { buildPlan, planMatcher, type Plan } from './plan.js';
+import { QiCollector, type QiTable } from './qi-table.js';
+import { recode, type PlanClass } from './recode.js';
 import type { InputEvent } from '../io/read.js';
 
 export interface KStage {
@@ -66,18 +66,6 @@ export class Published {
     });
     return counter;
   }
-}
-
-export async function readPlanFile(path: string): Promise<Plan> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new VeilError({ kind: 'usage', code: 'USAGE_PLAN', detail: `${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
-  }
-  const plan = parsePlan(text);
-  if (typeof plan === 'string') throw new VeilError({ kind: 'usage', code: 'USAGE_PLAN', detail: `${path}: ${plan}` });
-  return plan;
 }
 
 /** The model to enforce: the policy's, or the one a plan carries (with the policy's budget). */
