@@ -234,11 +234,12 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
         progress.tick(rowsIn);
       }
     }
-    pipeline?.finish();
+    // With k-anonymity the first pass has checked the columns (and saw the rows this pass removes).
+    if (!stage) pipeline?.finish();
     if (chunk.length > 0) await flush();
     await sink.end();
     progress.stop();
-    if (stage && rowsIn !== stage.classOf.length) throw new VeilError({ kind: 'io', code: 'INTERNAL', errno: 'INPUT_CHANGED_BETWEEN_PASSES' });
+    if (stage && rowsIn !== stage.classOf.length) throw new VeilError({ kind: 'input', code: 'INPUT_CHANGED' });
 
     const rows = { in: rowsIn, out: rowsIn - removed, removed: (removed > 0 ? { k_anonymity: removed } : {}) as Record<string, number> };
     const seconds = (performance.now() - c.t0) / 1000;
