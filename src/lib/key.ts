@@ -7,6 +7,7 @@
 // against hashes.
 
 import { createHmac } from 'node:crypto';
+import { hmacSha256 } from './hmac-sha256.js';
 
 /** 128 bits: the smallest key veil accepts. */
 export const MIN_KEY_BYTES = 16;
@@ -44,8 +45,9 @@ export class SecretKey {
   }
 }
 
-export function hmac(subkey: Buffer, value: string): Buffer {
-  return createHmac('sha256', subkey).update(value, 'utf8').digest();
+/** HMAC-SHA256 under a subkey, as a function of the message (the key's pads are prepared once). */
+export function hmacWith(subkey: Buffer): (value: string) => Buffer {
+  return hmacSha256(subkey);
 }
 
 /**

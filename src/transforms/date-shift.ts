@@ -12,7 +12,7 @@
 import { ValueError } from '../core/errors.js';
 import { formatDate, fromDays, parseDate, toDays } from '../lib/dates.js';
 import { BoundedCache } from '../lib/bounded-cache.js';
-import { hmac, uniformInt } from '../lib/key.js';
+import { hmacWith, uniformInt } from '../lib/key.js';
 import { cellText } from '../lib/cell.js';
 import { defineTransform } from './define.js';
 
@@ -37,11 +37,11 @@ export const dateShift = defineTransform<DateShiftOptions>({
   },
   describe: (o) => ({ max_days: o.maxDays, by: o.by, ...(o.domain !== undefined && { domain: o.domain }), zero_shift: false }),
   create(o, ctx) {
-    const subkey = ctx.key!.derive('date-shift', o.domain ?? o.by);
+    const mac = hmacWith(ctx.key!.derive('date-shift', o.domain ?? o.by));
     const byIndex = ctx.columnIndex(o.by);
     const offsets = new BoundedCache<number>();
     const offsetOf = (entity: string): number => {
-      const u = uniformInt(hmac(subkey, entity), 2 * o.maxDays, (round) => hmac(subkey, `${entity}\u0000${round}`));
+      const u = uniformInt(mac(entity), 2 * o.maxDays, (round) => mac(`${entity}\u0000${round}`));
       return u < o.maxDays ? u - o.maxDays : u - o.maxDays + 1;
     };
     return (value, row) => {

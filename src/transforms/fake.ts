@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { BoundedCache } from '../lib/bounded-cache.js';
-import { hmac } from '../lib/key.js';
+import { hmacWith } from '../lib/key.js';
 import { defineTransform } from './define.js';
 
 interface FakeOptions {
@@ -137,10 +137,10 @@ export const fake = defineTransform<FakeOptions>({
       return typeof out === 'string' ? out : JSON.stringify(out);
     };
     if (o.consistent) {
-      const subkey = ctx.key!.derive('fake', `${o.domain ?? ctx.column}/${o.locale}/${o.as}`);
+      const mac = hmacWith(ctx.key!.derive('fake', `${o.domain ?? ctx.column}/${o.locale}/${o.as}`));
       const cache = new BoundedCache<string>();
       const fakeOf = (value: string): string => {
-        const digest = hmac(subkey, value);
+        const digest = mac(value);
         randomizer.seed([digest.readInt32BE(0), digest.readInt32BE(4), digest.readInt32BE(8), digest.readInt32BE(12)]);
         return produce();
       };

@@ -7,7 +7,7 @@
 // Example: `email: { transform: hash, normalize: email }`.
 
 import { BoundedCache } from '../lib/bounded-cache.js';
-import { hmac } from '../lib/key.js';
+import { hmacWith } from '../lib/key.js';
 import { NORMALIZERS, type Normalizer } from '../lib/normalize.js';
 import { defineTransform } from './define.js';
 
@@ -36,11 +36,11 @@ export const hash = defineTransform<HashOptions>({
     normalize: o.normalize,
   }),
   create(o, ctx) {
-    const subkey = ctx.key!.derive('hash', o.domain ?? ctx.column);
+    const mac = hmacWith(ctx.key!.derive('hash', o.domain ?? ctx.column));
     const normalize = NORMALIZERS[o.normalize];
     const bytes = Math.ceil(o.length / 2);
     const cache = new BoundedCache<string>();
-    const pseudonym = (value: string) => hmac(subkey, normalize(value)).toString('hex', 0, bytes).slice(0, o.length);
+    const pseudonym = (value: string) => mac(normalize(value)).toString('hex', 0, bytes).slice(0, o.length);
     return (value) => cache.get(value, pseudonym);
   },
 });
