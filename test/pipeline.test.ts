@@ -13,7 +13,7 @@ columns:
 `;
 
 describe('pipeline', () => {
-  it('accounts for every row and every value: rows in = rows out, changed + unchanged + empty = rows', async () => {
+  it('accounts for every row and every value: one output row per input row, changed + unchanged + empty = rows', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(fc.string(), fc.string(), fc.string(), fc.string(), fc.string()), { maxLength: 50 }), async (rows) => {
         const p = await pipelineFor(POLICY, ['id', 'zip', 'note', 'city', 'extra']);
@@ -21,7 +21,6 @@ describe('pipeline', () => {
         expect(p.outputColumns).toEqual(['id', 'zip', 'city']);
         expect(out).toHaveLength(rows.length);
         expect(p.rowsIn).toBe(rows.length);
-        expect(p.rowsIn).toBe(p.rowsOut + Object.values(p.removed).reduce((a, b) => a + b, 0));
         for (const c of p.columns().filter((c) => c.transform !== 'drop')) {
           expect(c.stats.changed + c.stats.unchanged + c.stats.empty, c.name).toBe(rows.length);
         }

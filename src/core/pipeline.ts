@@ -35,10 +35,8 @@ export interface Pipeline {
   row(values: Row, line: number): unknown[];
   /** Checks what only the end of the stream can tell (JSONL: a policy column that never appeared). */
   finish(): void;
+  /** Rows transformed (the pipeline removes none: stages around it do, and count why). */
   readonly rowsIn: number;
-  readonly rowsOut: number;
-  /** Rows removed, by reason. Empty until a stage removes rows. */
-  readonly removed: Readonly<Record<string, number>>;
   columns(): ColumnReport[];
 }
 
@@ -124,17 +122,12 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
   const policyIndexes = policy.columns.map((c) => index.get(c.name)!);
   const seen = new Uint8Array(header.length);
   let rowsIn = 0;
-  let rowsOut = 0;
 
   return {
     outputColumns,
     get rowsIn() {
       return rowsIn;
     },
-    get rowsOut() {
-      return rowsOut;
-    },
-    removed: {},
     row(values, line) {
       rowsIn++;
       const out = new Array<unknown>(specs.length);
@@ -165,7 +158,6 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
       if (options.sparse) {
         for (const i of policyIndexes) if (values[i] !== undefined) seen[i] = 1;
       }
-      rowsOut++;
       return out;
     },
     finish() {

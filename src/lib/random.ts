@@ -12,17 +12,15 @@ export interface RandomSource {
   next32(): number;
 }
 
-export type Fill = (buffer: Uint32Array) => void;
-
-/** The operating system's secure generator, buffered. `fill` is injectable for tests. */
-export function secureSource(fill: Fill = (b) => void randomFillSync(b)): RandomSource {
+/** The operating system's secure generator, buffered. */
+export function secureSource(): RandomSource {
   const block = new Uint32Array(16384);
   let at = block.length;
   return {
     kind: 'secure',
     next32() {
       if (at === block.length) {
-        fill(block);
+        randomFillSync(block);
         at = 0;
       }
       return block[at++]!;

@@ -107,7 +107,3 @@ export const noise = defineTransform<NoiseOptions>({
   },
 });
 
-/** Where the noise of a column comes from, for the report. */
-export function randomnessOf(seed: number | undefined): string {
-  return seed === undefined ? 'node:crypto randomFillSync (secure)' : `seedrandom, seeded with --seed ${seed}: reproducible, for testing only, NOT secure`;
-}
