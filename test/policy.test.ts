@@ -48,8 +48,8 @@ columns:
     expect((await policyFrom('version: 1')).problems).toEqual([expect.objectContaining({ code: 'POLICY_MISSING_KEY', path: 'columns' })]);
     expect((await policyFrom('version: 1\ncolumns: {}')).problems).toEqual([expect.objectContaining({ code: 'POLICY_VALUE', path: 'columns' })]);
     expect((await policyFrom('- a\n- b')).problems).toEqual([expect.objectContaining({ code: 'POLICY_TYPE', path: '' })]);
-    expect((await policyFrom('version: 1\ncolumns: { a: keep }\nrows: { require: x }')).problems).toEqual([
-      expect.objectContaining({ code: 'POLICY_UNKNOWN_KEY', path: 'rows' }),
+    expect((await policyFrom('version: 1\ncolumns: { a: keep }\ncolour: blue')).problems).toEqual([
+      expect.objectContaining({ code: 'POLICY_UNKNOWN_KEY', path: 'colour' }),
     ]);
   });
 

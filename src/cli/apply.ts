@@ -12,6 +12,8 @@ import { createHash } from 'node:crypto';
 import { VeilError, type UsageProblem } from '../core/errors.js';
 import { compilePipeline, jsonRow, sparseHeader, type Pipeline } from '../core/pipeline.js';
 import { buildReport } from '../core/report.js';
+import { compileRowRules, type RemovalReason } from '../governance/row-rules.js';
+import type { SecretKey } from '../lib/key.js';
 import { dpSection } from '../privacy/differential-privacy.js';
 import { cellText } from '../lib/cell.js';
 import { SUPPRESSED } from '../lib/numeric.js';
@@ -177,7 +179,16 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
     let stage: KStage | undefined;
     if (model) {
       const first = await openInput(inputPath, s.inputGzip);
-      stage = await firstPass({ events: inputEvents(s, first.stream, policy), policy, model, plan, key: key?.key, seed: s.seed, sparse: s.inputFormat === 'jsonl' });
+      stage = await firstPass({
+        events: inputEvents(s, first.stream, policy),
+        policy,
+        model,
+        plan,
+        key: key?.key,
+        seed: s.seed,
+        sparse: s.inputFormat === 'jsonl',
+        rowRules: (header) => rowRulesFor(policy, header, key?.key),
+      });
     }
     return await writePass(input, flags, io, { s, inputPath, policy, policySha, key, stage, started, t0 });
   } finally {
@@ -212,18 +223,27 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
       chunk = '';
     };
     let rowsIn = 0;
-    let removed = 0;
+    let kept = 0;
+    const removedBy: Record<string, number> = {};
+    let rowRule: ((row: readonly unknown[]) => string | undefined) | undefined;
     let publish: ((out: unknown[], row: number) => unknown[] | undefined) | undefined;
     for await (const batch of inputEvents(s, source.stream, policy)) for (const event of batch) {
       if ('header' in event) {
         pipeline = await compilePipeline(policy, event.header, { key: key?.key, seed: s.seed, sparse: s.inputFormat === 'jsonl' });
         chunk += serializer.header(pipeline.outputColumns);
         if (stage) publish = publisher(stage, pipeline.outputColumns);
+        rowRule = await rowRulesFor(policy, event.header, key?.key);
         continue;
       }
-      const row = rowsIn++;
+      rowsIn++;
+      const reason = rowRule!(event.row);
+      if (reason !== undefined) {
+        removedBy[reason] = (removedBy[reason] ?? 0) + 1;
+        continue;
+      }
+      const row = kept++;
       if (stage && stage.classOf[row] === -1 && stage.model.suppressed === 'remove') {
-        removed++;
+        removedBy.k_anonymity = (removedBy.k_anonymity ?? 0) + 1;
         continue;
       }
       let out = pipeline!.row(event.row, event.line);
@@ -239,9 +259,9 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
     if (chunk.length > 0) await flush();
     await sink.end();
     progress.stop();
-    if (stage && rowsIn !== stage.classOf.length) throw new VeilError({ kind: 'input', code: 'INPUT_CHANGED' });
+    if (stage && kept !== stage.classOf.length) throw new VeilError({ kind: 'input', code: 'INPUT_CHANGED' });
 
-    const rows = { in: rowsIn, out: rowsIn - removed, removed: (removed > 0 ? { k_anonymity: removed } : {}) as Record<string, number> };
+    const rows = { in: rowsIn, out: rowsIn - Object.values(removedBy).reduce((a, b) => a + b, 0), removed: removedBy };
     const seconds = (performance.now() - c.t0) / 1000;
     const dp = dpSection(policy, s.seed);
     const privacy = stage || dp ? { ...(stage && { k_anonymity: kSection(stage, rowsIn) }), ...(dp && { differential_privacy: dp }) } : undefined;
@@ -291,4 +311,10 @@ function publisher(stage: KStage, columns: readonly string[]): (out: unknown[], 
     if (values) stage.published.add(c, out, positions, sensitive >= 0 ? cellText(out[sensitive]) : undefined);
     return out;
   };
+}
+
+/** The policy's row rules compiled against the header (the forget column's hash comes from its own transform). */
+export function rowRulesFor(policy: Policy, header: readonly string[], key: SecretKey | undefined): Promise<(row: readonly unknown[]) => RemovalReason | undefined> {
+  const forgetColumn = policy.rows?.forget && policy.columns.find((c) => c.name === policy.rows!.forget!.column)?.configured;
+  return compileRowRules(policy.rows, { header, key, forgetColumn });
 }

@@ -6,6 +6,7 @@ import { VeilError } from '../core/errors.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { runApply, type ApplyFlags } from './apply.js';
 import { runCheck, type CheckFlags } from './check.js';
+import { runHash, type HashFlags } from './hash.js';
 import { EXIT, EXIT_HELP, exitCodeOf } from './exit-codes.js';
 import { problemText, type Where } from './messages.js';
 import { VERSION } from './version.js';
@@ -81,6 +82,26 @@ ${EXIT_HELP}`)
       where.inputFile = input === '-' ? '<stdin>' : input;
       if (flags.policy !== undefined) where.policyFile = flags.policy;
       onCode(await runCheck(input, flags, { stdout: process.stdout, stderr: process.stderr, env: process.env }));
+    });
+
+  veil
+    .command('hash')
+    .description("print the pseudonym veil's hash gives a column for each line of stdin (to make forget lists)")
+    .requiredOption('--column <name>', 'the column whose hash transform to use')
+    .option('--policy <file>', "take the column's hash options (domain, normalize, length) from this policy")
+    .option('--domain <name>', 'hash domain (default: the column name)')
+    .option('--normalize <how>', 'none, email, trim, lowercase or digits')
+    .option('--length <n>', 'hex characters, 16 to 64 (default 32)')
+    .option('--key-file <file>', 'read the secret key from this file instead of VEIL_KEY')
+    .addHelpText('after', `
+Example:
+  veil hash --column email --policy policy.yaml < forget-emails.txt > forget.txt
+  # policy.yaml: rows: { forget: { column: email, list: forget.txt, match: hash } }
+
+${EXIT_HELP}`)
+    .action(async (flags: HashFlags) => {
+      if (flags.policy !== undefined) where.policyFile = flags.policy;
+      onCode(await runHash(flags, { stdout: process.stdout, stderr: process.stderr, env: process.env, stdin: process.stdin }));
     });
 
   veil

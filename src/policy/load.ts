@@ -6,6 +6,7 @@
 import { isMap, isScalar, LineCounter, parseDocument, YAMLMap, type Node } from 'yaml';
 import type { PolicyProblem } from '../core/errors.js';
 import { nearest } from '../lib/suggest.js';
+import { checkRowRules, parseRowRules, type RowRules } from '../governance/row-rules.js';
 import { parseKAnonymity, type KAnonymity } from '../privacy/k-anonymity.js';
 import type { Configured } from '../transforms/define.js';
 import { findTransform, TRANSFORM_NAMES } from '../transforms/index.js';
@@ -30,11 +31,13 @@ export interface Policy {
   readonly kAnonymity: KAnonymity | undefined;
   /** privacy_budget.epsilon_per_record: the most the differentially private columns of one record may spend. */
   readonly epsilonPerRecord: number | undefined;
+  /** Which rows may be used at all (consent, forget lists). */
+  readonly rows: RowRules | undefined;
 }
 
 export type PolicyResult = { policy: Policy; problems: [] } | { policy?: undefined; problems: PolicyProblem[] };
 
-const TOP_LEVEL = ['version', 'unlisted', 'columns', 'k_anonymity', 'privacy_budget'] as const;
+const TOP_LEVEL = ['version', 'unlisted', 'rows', 'columns', 'k_anonymity', 'privacy_budget'] as const;
 
 export async function loadPolicy(text: string, readFile: PolicyFileReader): Promise<PolicyResult> {
   const lineCounter = new LineCounter();
@@ -76,6 +79,10 @@ export async function loadPolicy(text: string, readFile: PolicyFileReader): Prom
       if (column) columns.push(column);
     }
   }
+  const rowsReader = root.child('rows');
+  const rows = rowsReader && parseRowRules(rowsReader);
+  if (rowsReader && rows) checkRowRules(rowsReader, rows, (name) => columns.find((c) => c.name === name)?.transform);
+
   const kReader = root.child('k_anonymity');
   const kAnonymity = kReader && parseKAnonymity(kReader);
   if (kReader && kAnonymity) checkAgainstColumns(kReader, kAnonymity, columns);
@@ -90,7 +97,7 @@ export async function loadPolicy(text: string, readFile: PolicyFileReader): Prom
   }
 
   if (problems.length > 0) return { problems: problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)) };
-  return { policy: { version: 1, unlisted, columns, needsKey: columns.some((c) => c.configured.keyed), kAnonymity, epsilonPerRecord }, problems: [] };
+  return { policy: { version: 1, unlisted, columns, needsKey: columns.some((c) => c.configured.keyed), kAnonymity, epsilonPerRecord, rows }, problems: [] };
 }
 
 /** A quasi-identifier or sensitive column that its column transform drops cannot be measured. */

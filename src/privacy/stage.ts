@@ -98,6 +98,8 @@ export interface FirstPassInput {
   readonly key: SecretKey | undefined;
   readonly seed: number | undefined;
   readonly sparse: boolean;
+  /** Removes the rows the policy's row rules exclude (the writing pass removes the same ones). */
+  readonly rowRules: (header: readonly string[]) => Promise<(row: readonly unknown[]) => string | undefined>;
 }
 
 export async function firstPass(i: FirstPassInput): Promise<KStage> {
@@ -109,6 +111,7 @@ export async function firstPass(i: FirstPassInput): Promise<KStage> {
   let sensitivePos = -1;
   let pipeline: Awaited<ReturnType<typeof compilePipeline>> | undefined;
   let header: readonly string[] = [];
+  let excluded: (row: readonly unknown[]) => string | undefined = () => undefined;
   for await (const batch of i.events) for (const event of batch) {
     if ('header' in event) {
       header = event.header;
@@ -117,8 +120,10 @@ export async function firstPass(i: FirstPassInput): Promise<KStage> {
       pipeline = await compilePipeline(i.policy, event.header, { key: i.key, seed: i.seed, sparse: i.sparse, only: needed });
       positions = model.quasiIdentifiers.map((n) => pipeline!.outputColumns.indexOf(n));
       sensitivePos = sensitive ? pipeline.outputColumns.indexOf(sensitive) : -1;
+      excluded = await i.rowRules(event.header);
       continue;
     }
+    if (excluded(event.row) !== undefined) continue;
     const out = pipeline!.row(event.row, event.line);
     try {
       collector.add(
