@@ -12,8 +12,7 @@ import { createHash } from 'node:crypto';
 import { VeilError, type UsageProblem } from '../core/errors.js';
 import { compilePipeline, jsonRow, sparseHeader, type Pipeline } from '../core/pipeline.js';
 import { buildReport } from '../core/report.js';
-import { compileRowRules, type RemovalReason } from '../governance/row-rules.js';
-import type { SecretKey } from '../lib/key.js';
+import { rowGate, type Gate } from '../governance/gate.js';
 import { dpSection } from '../privacy/differential-privacy.js';
 import { cellText } from '../lib/cell.js';
 import { SUPPRESSED } from '../lib/numeric.js';
@@ -41,6 +40,7 @@ export interface ApplyFlags {
   readonly quiet?: boolean;
   readonly plan?: string;
   readonly planOut?: string;
+  readonly rejects?: string;
 }
 
 export interface Streams {
@@ -166,6 +166,13 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
   const key = await loadKey(flags.keyFile, io.env);
   if (policy.needsKey && !key) throw new VeilError({ kind: 'key', code: 'KEY_MISSING' });
 
+  if ((policy.onInvalid === 'quarantine') !== (flags.rejects !== undefined) || flags.rejects === '-') {
+    throw new VeilError({
+      kind: 'usage',
+      code: 'USAGE_REJECTS',
+      detail: policy.onInvalid === 'quarantine' ? 'on_invalid: quarantine needs --rejects FILE (never stdout)' : '--rejects FILE goes with on_invalid: quarantine',
+    });
+  }
   const plan = flags.plan === undefined ? undefined : await readPlanFile(flags.plan);
   const model = stageModel(policy, plan);
   if (flags.planOut !== undefined && (!model || plan)) {
@@ -187,7 +194,7 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
         key: key?.key,
         seed: s.seed,
         sparse: s.inputFormat === 'jsonl',
-        rowRules: (header) => rowRulesFor(policy, header, key?.key),
+        rowRules: (header) => rowGate(policy, header, key?.key),
       });
     }
     return await writePass(input, flags, io, { s, inputPath, policy, policySha, key, stage, started, t0 });
@@ -212,6 +219,7 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
   const { s, policy, key, stage } = c;
   const source = await openInput(c.inputPath, s.inputGzip);
   const sink: Sink = await openSink(s.outputPath, s.outputGzip, io.stdout);
+  const rejectsSink = flags.rejects === undefined ? undefined : await openSink(flags.rejects, kindOfPath(flags.rejects).gzip, io.stdout);
   const staged: Staged[] = [];
   const progress = new Progress(io.stderr, !flags.quiet && io.stderr.isTTY === true, () => source.tap.bytes);
   try {
@@ -225,18 +233,30 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
     let rowsIn = 0;
     let kept = 0;
     const removedBy: Record<string, number> = {};
-    let rowRule: ((row: readonly unknown[]) => string | undefined) | undefined;
+    let gate: Gate | undefined;
+    const violationCounts = new Map<string, Record<string, number>>();
+    const rejects = rejectsSink?.stream;
     let publish: ((out: unknown[], row: number) => unknown[] | undefined) | undefined;
     for await (const batch of inputEvents(s, source.stream, policy)) for (const event of batch) {
       if ('header' in event) {
         pipeline = await compilePipeline(policy, event.header, { key: key?.key, seed: s.seed, sparse: s.inputFormat === 'jsonl' });
         chunk += serializer.header(pipeline.outputColumns);
         if (stage) publish = publisher(stage, pipeline.outputColumns);
-        rowRule = await rowRulesFor(policy, event.header, key?.key);
+        gate = await rowGate(policy, event.header, key?.key, (row, line, v) => {
+          for (const col of v.columns) {
+            const counts = violationCounts.get(col.name) ?? {};
+            for (const code of col.codes) counts[code] = (counts[code] ?? 0) + 1;
+            violationCounts.set(col.name, counts);
+          }
+          if (rejects) {
+            const record = Object.fromEntries(event.header.map((h, i) => [h, row[i]]));
+            rejects.write(`${JSON.stringify({ line, reason: 'invalid', violations: v.columns.map((x) => ({ column: x.name, codes: x.codes })), row: record })}\n`);
+          }
+        });
         continue;
       }
       rowsIn++;
-      const reason = rowRule!(event.row);
+      const reason = gate!(event.row, event.line);
       if (reason !== undefined) {
         removedBy[reason] = (removedBy[reason] ?? 0) + 1;
         continue;
@@ -261,6 +281,10 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
     progress.stop();
     if (stage && kept !== stage.classOf.length) throw new VeilError({ kind: 'input', code: 'INPUT_CHANGED' });
 
+    const invalid = removedBy.invalid ?? 0;
+    if (rowsIn > 0 && invalid / rowsIn > policy.maxInvalid) {
+      throw new VeilError({ kind: 'input', code: 'INVALID_OVER_LIMIT', expected: `at most ${policy.maxInvalid} of the rows (max_invalid), found ${invalid} of ${rowsIn}` });
+    }
     const rows = { in: rowsIn, out: rowsIn - Object.values(removedBy).reduce((a, b) => a + b, 0), removed: removedBy };
     const seconds = (performance.now() - c.t0) / 1000;
     const dp = dpSection(policy, s.seed);
@@ -280,10 +304,13 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
         rows,
         columns: pipeline?.columns() ?? [],
         privacy,
+        violations: violationCounts,
       });
       staged.push(await stageFile(flags.report, `${JSON.stringify(report, null, 2)}\n`));
     }
+    await rejectsSink?.end();
     await sink.commit();
+    await rejectsSink?.commit();
     for (const file of staged) await file.commit();
     if (!flags.quiet) {
       const removed = Object.values(rows.removed).reduce((a, b) => a + b, 0);
@@ -294,6 +321,7 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
   } catch (e) {
     progress.stop();
     await sink.abort();
+    await rejectsSink?.abort();
     for (const file of staged) await file.abort();
     source.stream.destroy();
     throw e;
@@ -311,10 +339,4 @@ function publisher(stage: KStage, columns: readonly string[]): (out: unknown[], 
     if (values) stage.published.add(c, out, positions, sensitive >= 0 ? cellText(out[sensitive]) : undefined);
     return out;
   };
-}
-
-/** The policy's row rules compiled against the header (the forget column's hash comes from its own transform). */
-export function rowRulesFor(policy: Policy, header: readonly string[], key: SecretKey | undefined): Promise<(row: readonly unknown[]) => RemovalReason | undefined> {
-  const forgetColumn = policy.rows?.forget && policy.columns.find((c) => c.name === policy.rows!.forget!.column)?.configured;
-  return compileRowRules(policy.rows, { header, key, forgetColumn });
 }

@@ -37,6 +37,8 @@ const INPUT_TEXT = {
   VALUE_NOT_DATE: (p) => `${col(p).trim()}${expected(p)}`,
   VALUE_NOT_IN_HIERARCHY: (p) => `${col(p).trim()}: the value is not${p.expected === undefined ? ' in the hierarchy' : ` ${p.expected}`}`,
   VALUE_NOT_SCALAR: (p) => `${col(p).trim()}${expected(p)}`,
+  VALUE_INVALID: (p) => `${col(p).trim()}: the value breaks its declared type${p.expected === undefined ? '' : `: expected ${p.expected}`}`,
+  INVALID_OVER_LIMIT: (p) => `too many rows break their declared types: ${p.expected ?? ''}`,
   VALUE_NOT_LISTED: (p) => `${col(p).trim()}: the value is not one of the listed values${p.expected === undefined ? '' : ` (${p.expected})`}`,
   ENTITY_EMPTY: (p) => `${col(p).trim()}${expected(p)}`,
 } satisfies Record<InputCode, (p: InputProblem) => string>;
@@ -48,6 +50,7 @@ const USAGE_TEXT = {
   USAGE_SEED: (p) => `invalid seed ${p.detail ?? ''}: expected a non-negative integer`,
   USAGE_PLAN: (p) => `cannot use the plan: ${p.detail ?? 'invalid plan'}`,
   USAGE_CHECK: (p) => p.detail ?? 'invalid check options',
+  USAGE_REJECTS: (p) => p.detail ?? '--rejects goes with on_invalid: quarantine',
   KEY_MISSING: () => 'the policy uses keyed transforms but no key was given: set VEIL_KEY or pass --key-file FILE',
   KEY_TOO_SHORT: (p) => `the key is too short: expected at least 16 bytes, found ${p.detail ?? 'fewer'}`,
   KEY_UNREADABLE: (p) => `cannot read the key file${p.detail === undefined ? '' : ` (${p.detail})`}`,

@@ -94,12 +94,14 @@ export const INPUT_CODES = [
   'VALUE_NOT_DATE',
   'VALUE_NOT_IN_HIERARCHY',
   'VALUE_NOT_LISTED',
+  'VALUE_INVALID',
+  'INVALID_OVER_LIMIT',
   'VALUE_NOT_SCALAR',
   'ENTITY_EMPTY',
 ] as const;
 export type InputCode = (typeof INPUT_CODES)[number];
 
-export type UsageCode = 'USAGE' | 'USAGE_FORMAT' | 'USAGE_DELIMITER' | 'USAGE_SEED' | 'USAGE_PLAN' | 'USAGE_CHECK';
+export type UsageCode = 'USAGE' | 'USAGE_FORMAT' | 'USAGE_DELIMITER' | 'USAGE_SEED' | 'USAGE_PLAN' | 'USAGE_CHECK' | 'USAGE_REJECTS';
 export type KeyCode = 'KEY_MISSING' | 'KEY_TOO_SHORT' | 'KEY_UNREADABLE';
 export type IoCode = 'OUTPUT_WRITE_FAILED' | 'REPORT_WRITE_FAILED' | 'INTERNAL';
 

@@ -28,6 +28,8 @@ export interface ReportParts {
   readonly columns: readonly ColumnReport[];
   /** Sections of the dataset-level privacy models that ran (k-anonymity), each rendered by its model. */
   readonly privacy?: Record<string, unknown>;
+  /** Declared-type violations by column and code. */
+  readonly violations?: ReadonlyMap<string, Record<string, number>>;
 }
 
 export function buildReport(p: ReportParts): Record<string, unknown> {
@@ -58,6 +60,7 @@ export function buildReport(p: ReportParts): Record<string, unknown> {
           listed: c.listed,
           params: c.params,
           values: c.transform === 'drop' ? { dropped: p.rows.in } : { ...c.stats },
+          ...(p.violations?.has(c.name) && { violations: p.violations.get(c.name) }),
         },
       ]),
     ),

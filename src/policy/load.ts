@@ -7,6 +7,7 @@ import { isMap, isScalar, LineCounter, parseDocument, YAMLMap, type Node } from 
 import type { PolicyProblem } from '../core/errors.js';
 import { nearest } from '../lib/suggest.js';
 import { checkRowRules, parseRowRules, type RowRules } from '../governance/row-rules.js';
+import { parseSchema, type ColumnSchema } from '../governance/schema.js';
 import { parseKAnonymity, type KAnonymity } from '../privacy/k-anonymity.js';
 import type { Configured } from '../transforms/define.js';
 import { findTransform, TRANSFORM_NAMES } from '../transforms/index.js';
@@ -19,6 +20,8 @@ export interface PolicyColumn {
   readonly name: string;
   readonly transform: string;
   readonly configured: Configured;
+  /** The declared type, checked on input values, if any. */
+  readonly schema: ColumnSchema | undefined;
 }
 
 export interface Policy {
@@ -33,11 +36,15 @@ export interface Policy {
   readonly epsilonPerRecord: number | undefined;
   /** Which rows may be used at all (consent, forget lists). */
   readonly rows: RowRules | undefined;
+  /** What a row that breaks a declared type does: stop the run, be dropped, or be quarantined. */
+  readonly onInvalid: 'error' | 'drop' | 'quarantine';
+  /** The largest fraction of invalid rows before the run fails. */
+  readonly maxInvalid: number;
 }
 
 export type PolicyResult = { policy: Policy; problems: [] } | { policy?: undefined; problems: PolicyProblem[] };
 
-const TOP_LEVEL = ['version', 'unlisted', 'rows', 'columns', 'k_anonymity', 'privacy_budget'] as const;
+const TOP_LEVEL = ['version', 'unlisted', 'rows', 'columns', 'on_invalid', 'max_invalid', 'k_anonymity', 'privacy_budget'] as const;
 
 export async function loadPolicy(text: string, readFile: PolicyFileReader): Promise<PolicyResult> {
   const lineCounter = new LineCounter();
@@ -62,6 +69,8 @@ export async function loadPolicy(text: string, readFile: PolicyFileReader): Prom
   const version = root.number('version', { required: true, integer: true });
   if (version !== undefined && version !== 1) root.report('POLICY_VALUE', 'version', { expected: '1', found: String(version) });
   const unlisted = (root.string('unlisted', { oneOf: UNLISTED_MODES }) ?? 'error') as UnlistedMode;
+  const onInvalid = (root.string('on_invalid', { oneOf: ['error', 'drop', 'quarantine'] }) ?? 'error') as Policy['onInvalid'];
+  const maxInvalid = root.number('max_invalid', { min: 0, max: 1 }) ?? 1;
 
   const columns: PolicyColumn[] = [];
   const columnsReader = root.child('columns', true);
@@ -97,7 +106,7 @@ export async function loadPolicy(text: string, readFile: PolicyFileReader): Prom
   }
 
   if (problems.length > 0) return { problems: problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)) };
-  return { policy: { version: 1, unlisted, columns, needsKey: columns.some((c) => c.configured.keyed), kAnonymity, epsilonPerRecord, rows }, problems: [] };
+  return { policy: { version: 1, unlisted, columns, needsKey: columns.some((c) => c.configured.keyed), kAnonymity, epsilonPerRecord, rows, onInvalid, maxInvalid }, problems: [] };
 }
 
 /** A quasi-identifier or sensitive column that its column transform drops cannot be measured. */
@@ -144,5 +153,6 @@ async function readColumn(parent: OptionReader, name: string, node: Node | null)
   }
   await transform.preload(options);
   const configured = transform.configure(options);
-  return configured && { name, transform: transform.name, configured };
+  const schema = parseSchema(options, transform.options.includes('values'));
+  return configured && { name, transform: transform.name, configured, schema };
 }

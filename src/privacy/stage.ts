@@ -99,7 +99,7 @@ export interface FirstPassInput {
   readonly seed: number | undefined;
   readonly sparse: boolean;
   /** Removes the rows the policy's row rules exclude (the writing pass removes the same ones). */
-  readonly rowRules: (header: readonly string[]) => Promise<(row: readonly unknown[]) => string | undefined>;
+  readonly rowRules: (header: readonly string[]) => Promise<(row: readonly unknown[], line: number) => string | undefined>;
 }
 
 export async function firstPass(i: FirstPassInput): Promise<KStage> {
@@ -111,7 +111,7 @@ export async function firstPass(i: FirstPassInput): Promise<KStage> {
   let sensitivePos = -1;
   let pipeline: Awaited<ReturnType<typeof compilePipeline>> | undefined;
   let header: readonly string[] = [];
-  let excluded: (row: readonly unknown[]) => string | undefined = () => undefined;
+  let excluded: (row: readonly unknown[], line: number) => string | undefined = () => undefined;
   for await (const batch of i.events) for (const event of batch) {
     if ('header' in event) {
       header = event.header;
@@ -123,7 +123,7 @@ export async function firstPass(i: FirstPassInput): Promise<KStage> {
       excluded = await i.rowRules(event.header);
       continue;
     }
-    if (excluded(event.row) !== undefined) continue;
+    if (excluded(event.row, event.line) !== undefined) continue;
     const out = pipeline!.row(event.row, event.line);
     try {
       collector.add(

@@ -2,6 +2,7 @@
 // exports `defineTransform({...})`; src/transforms/index.ts is the one list
 // that drives policy validation, help and the report.
 
+import { SCHEMA_OPTIONS } from '../governance/schema.js';
 import type { OptionReader } from '../policy/reader.js';
 import type { SecretKey } from '../lib/key.js';
 
@@ -76,7 +77,7 @@ export function defineTransform<O>(spec: TransformSpec<O>): Transform {
     options: spec.options,
     preload: async (reader) => spec.preload?.(reader),
     configure(reader) {
-      reader.rejectUnknown(['transform', ...spec.options]);
+      reader.rejectUnknown(['transform', ...spec.options, ...SCHEMA_OPTIONS]);
       const before = reader.ctx.problems.length;
       const options = spec.parse(reader);
       if (options === undefined || reader.ctx.problems.length > before) return undefined;
