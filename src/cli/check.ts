@@ -66,7 +66,7 @@ async function requirement(f: CheckFlags): Promise<Requirement> {
 }
 
 /** Rows as events, without a policy: JSONL columns are the first record's keys. */
-async function* rows(format: Format, delimiter: string, stream: NodeJS.ReadableStream): AsyncGenerator<InputEvent[]> {
+export async function* rows(format: Format, delimiter: string, stream: NodeJS.ReadableStream): AsyncGenerator<InputEvent[]> {
   if (format === 'csv') {
     yield* readCsv(stream as never, { delimiter });
     return;

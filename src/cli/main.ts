@@ -7,6 +7,7 @@ import { TRANSFORMS } from '../transforms/index.js';
 import { runApply, type ApplyFlags } from './apply.js';
 import { runCheck, type CheckFlags } from './check.js';
 import { runHash, type HashFlags } from './hash.js';
+import { runScan, type ScanFlags } from './scan.js';
 import { EXIT, EXIT_HELP, exitCodeOf } from './exit-codes.js';
 import { problemText, type Where } from './messages.js';
 import { VERSION } from './version.js';
@@ -83,6 +84,25 @@ ${EXIT_HELP}`)
       where.inputFile = input === '-' ? '<stdin>' : input;
       if (flags.policy !== undefined) where.policyFile = flags.policy;
       onCode(await runCheck(input, flags, { stdout: process.stdout, stderr: process.stderr, env: process.env }));
+    });
+
+  veil
+    .command('scan')
+    .description('report what each column holds (personal data, role, type) from a sample; optionally write a draft policy')
+    .argument('[input]', 'input file, or - for stdin', '-')
+    .option('--sample <rows>', 'rows to read (default 10000; 0 for all)')
+    .option('--json', 'print the findings as JSON')
+    .option('--policy-out <file>', 'write a commented draft policy that veil apply runs')
+    .option('--delimiter <char>', 'CSV delimiter (default , or tab for .tsv)')
+    .addOption(new Option('--input-format <format>', 'input format').choices(['csv', 'jsonl']))
+    .addHelpText('after', `
+Example:
+  veil scan patients.csv --policy-out draft.yaml && veil apply patients.csv --policy draft.yaml -o safe.csv
+
+${EXIT_HELP}`)
+    .action(async (input: string, flags: ScanFlags) => {
+      where.inputFile = input === '-' ? '<stdin>' : input;
+      onCode(await runScan(input, flags, { stdout: process.stdout, stderr: process.stderr, env: process.env }));
     });
 
   veil

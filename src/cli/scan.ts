@@ -1,0 +1,69 @@
+// `veil scan`: what each column of a file holds (personal data, role, type),
+// from a sample of rows, and optionally a draft policy. Prints at most a
+// short masked example of any value.
+
+import { VeilError } from '../core/errors.js';
+import { cellText } from '../lib/cell.js';
+import { ColumnScan, draftPolicy, type ColumnFinding } from '../governance/scan.js';
+import { openInput, stageFile } from '../io/files.js';
+import { FORMATS, kindOfPath, parseDelimiter, type Format } from '../io/formats.js';
+import type { Streams } from './apply.js';
+import { rows } from './check.js';
+
+export interface ScanFlags {
+  readonly sample?: string;
+  readonly json?: boolean;
+  readonly policyOut?: string;
+  readonly delimiter?: string;
+  readonly inputFormat?: string;
+}
+
+export async function runScan(input: string | undefined, f: ScanFlags, io: Streams): Promise<number> {
+  const path = input === undefined || input === '-' ? undefined : input;
+  const kind = kindOfPath(path);
+  const format = (f.inputFormat ?? kind.format ?? 'csv') as Format;
+  if (!FORMATS.includes(format)) throw new VeilError({ kind: 'usage', code: 'USAGE_FORMAT', detail: JSON.stringify(f.inputFormat) });
+  const delimiter = f.delimiter === undefined ? (kind.delimiter ?? ',') : parseDelimiter(f.delimiter);
+  if (delimiter === undefined) throw new VeilError({ kind: 'usage', code: 'USAGE_DELIMITER', detail: JSON.stringify(f.delimiter) });
+  if (f.sample !== undefined && !/^\d+$/.test(f.sample)) throw new VeilError({ kind: 'usage', code: 'USAGE', detail: '--sample takes a number of rows (0: all)' });
+  const limit = f.sample === undefined ? 10_000 : Number(f.sample) || Infinity;
+
+  const source = await openInput(path, kind.gzip);
+  let scans: ColumnScan[] = [];
+  let sampled = 0;
+  outer: for await (const batch of rows(format, delimiter, source.stream)) {
+    for (const event of batch) {
+      if ('header' in event) {
+        scans = event.header.map((h) => new ColumnScan(h));
+        continue;
+      }
+      if (sampled >= limit) break outer;
+      sampled++;
+      scans.forEach((s, i) => s.add(cellText(event.row[i])));
+    }
+  }
+  source.stream.destroy();
+  const findings = scans.map((s) => s.finish());
+  if (f.json) io.stdout.write(`${JSON.stringify({ rows_sampled: sampled, columns: findings }, null, 2)}\n`);
+  else io.stdout.write(table(findings, path ?? '<stdin>', sampled));
+  if (f.policyOut !== undefined) {
+    const staged = await stageFile(f.policyOut, draftPolicy(findings, path ?? 'stdin', sampled));
+    await staged.commit();
+  }
+  return 0;
+}
+
+function table(findings: readonly ColumnFinding[], source: string, sampled: number): string {
+  const rowsOut = findings.map((c) => [
+    c.name,
+    c.kinds.length ? c.kinds.map((k) => `${k.kind} (${Math.round(k.share * 100)}%)`).join(', ') : '-',
+    c.role.replace('_', ' '),
+    c.type,
+    String(c.distinct),
+    c.example ?? '',
+  ]);
+  const head = ['column', 'holds', 'role', 'type', 'distinct', 'example (masked)'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rowsOut.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((x, i) => x.padEnd(widths[i]!)).join('  ').trimEnd();
+  return `veil scan: ${source}, ${sampled} rows sampled\n${[head, ...rowsOut].map(line).join('\n')}\n`;
+}

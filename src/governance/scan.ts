@@ -1,0 +1,237 @@
+// What a column holds, from its header and a sample of its values: personal
+// data (email, phone, US SSN, credit card with Luhn check, IBAN with its
+// mod-97 check, IP address, dates and birth dates, ZIP codes, person names,
+// free text carrying any of these), its role (direct identifier: near-unique;
+// quasi-identifier: low-cardinality demographics, dates, locations) and its
+// type. Pure: the CLI feeds it rows. It keeps only counts and at most one
+// short masked example per column, never a value as it was.
+
+import { parseDate } from '../lib/dates.js';
+import { parseNumber } from '../lib/numeric.js';
+
+export const KINDS = ['email', 'phone', 'ssn', 'credit_card', 'iban', 'ip', 'birth_date', 'date', 'zip', 'person_name', 'free_text'] as const;
+export type Kind = (typeof KINDS)[number];
+export type Role = 'direct_identifier' | 'quasi_identifier' | 'other';
+
+const EMAIL = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/u;
+const EMAIL_IN = /[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+/u;
+const SSN = /^(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}$/;
+const SSN_IN = /\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/;
+const PHONE = /^\+?[\d\s().-]{7,20}$/;
+const PHONE_IN = /(?:\+?\d[\d\s().-]{8,18}\d)/;
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)$/;
+const IPV6 = /^(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{0,4}$/i;
+const ZIP = /^\d{5}(?:-\d{4})?$/;
+const NAME = /^\p{Lu}[\p{L}'-]+(?: \p{Lu}[\p{L}'.-]*){1,3}$/u;
+
+function digits(s: string): string {
+  return s.replace(/\D/g, '');
+}
+
+export function luhn(number: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < number.length; i++) {
+    let d = number.charCodeAt(number.length - 1 - i) - 48;
+    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+function creditCard(v: string): boolean {
+  if (!/^[\d -]{13,23}$/.test(v)) return false;
+  const d = digits(v);
+  return d.length >= 13 && d.length <= 19 && luhn(d);
+}
+
+export function iban(v: string): boolean {
+  const s = v.replace(/ /g, '').toUpperCase();
+  if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(s)) return false;
+  const moved = s.slice(4) + s.slice(0, 4);
+  let rest = 0;
+  for (const ch of moved) {
+    const n = ch >= 'A' ? String(ch.charCodeAt(0) - 55) : ch;
+    for (const d of n) rest = (rest * 10 + Number(d)) % 97;
+  }
+  return rest === 1;
+}
+
+function phone(v: string): boolean {
+  const d = digits(v);
+  // Plain digit runs are numbers, not phones: a phone has separators or a leading +.
+  return PHONE.test(v) && d.length >= 10 && d.length <= 15 && !/^\d+$/.test(v.trim());
+}
+
+/** Kinds a single value shows (its own shape, not the header). */
+export function valueKinds(v: string): Kind[] {
+  const kinds: Kind[] = [];
+  if (EMAIL.test(v)) kinds.push('email');
+  else if (SSN.test(v)) kinds.push('ssn');
+  else if (creditCard(v)) kinds.push('credit_card');
+  else if (iban(v)) kinds.push('iban');
+  else if (IPV4.test(v) || (v.includes(':') && IPV6.test(v))) kinds.push('ip');
+  else if (phone(v)) kinds.push('phone');
+  else if (ZIP.test(v)) kinds.push('zip');
+  else if (parseDate(v)?.day) kinds.push('date');
+  else if (NAME.test(v)) kinds.push('person_name');
+  else if (v.length >= 25 && v.includes(' ') && (EMAIL_IN.test(v) || SSN_IN.test(v) || PHONE_IN.test(v))) kinds.push('free_text');
+  return kinds;
+}
+
+const HINTS: readonly [RegExp, Kind][] = [
+  [/e-?mail/i, 'email'],
+  [/phone|mobile|fax|tel/i, 'phone'],
+  [/ssn|social.?security/i, 'ssn'],
+  [/card|ccn|pan\b/i, 'credit_card'],
+  [/iban/i, 'iban'],
+  [/\bip\b|ip.?addr/i, 'ip'],
+  [/birth|dob/i, 'birth_date'],
+  [/zip|postal|postcode/i, 'zip'],
+  [/(^|_)(full_?)?name$|first.?name|last.?name|surname/i, 'person_name'],
+  [/note|comment|text|description|remark/i, 'free_text'],
+];
+const ID_HINT = /(^|_)id$|^id_|identifier|account|mrn|record.?number/i;
+const QI_HINT = /age|sex|gender|race|ethnic|marital|education|zip|postal|city|state|country|region|birth|dob|occupation|job|religion|nationality/i;
+
+export interface ColumnFinding {
+  readonly name: string;
+  readonly kinds: { readonly kind: Kind; readonly share: number }[];
+  readonly role: Role;
+  readonly type: 'integer' | 'number' | 'date' | 'datetime' | 'boolean' | 'string';
+  readonly values: number;
+  readonly empty: number;
+  readonly distinct: number;
+  /** A short masked example (first character and shape), never a whole value. */
+  readonly example: string | undefined;
+}
+
+export function maskExample(v: string): string {
+  const chars = [...v];
+  if (chars.length <= 2) return '*'.repeat(chars.length);
+  const shown = chars.slice(0, 1).join('');
+  const masked = chars
+    .slice(1, 12)
+    .map((c) => (/\d/.test(c) ? '9' : /\p{L}/u.test(c) ? 'x' : c))
+    .join('');
+  return `${shown}${masked}${chars.length > 12 ? '…' : ''}`;
+}
+
+/** Accumulates one column's sample; counts only, plus distinct values up to a cap. */
+export class ColumnScan {
+  private values = 0;
+  private empty = 0;
+  private readonly kindCounts = new Map<Kind, number>();
+  private readonly distinct = new Set<string>();
+  private ints = 0;
+  private numbers = 0;
+  private dates = 0;
+  private datetimes = 0;
+  private booleans = 0;
+  private example: string | undefined;
+
+  constructor(readonly name: string) {}
+
+  add(v: string): void {
+    this.values++;
+    if (v === '') {
+      this.empty++;
+      return;
+    }
+    if (this.distinct.size < 100_000) this.distinct.add(v);
+    for (const k of valueKinds(v)) this.kindCounts.set(k, (this.kindCounts.get(k) ?? 0) + 1);
+    if (/^[+-]?\d+$/.test(v) && !/^[+-]?0\d/.test(v)) this.ints++;
+    if (parseNumber(v) !== undefined && !/^[+-]?0\d/.test(v)) this.numbers++;
+    const d = parseDate(v);
+    if (d?.day && d.rest === '') this.dates++;
+    if (d?.day && d.rest !== '') this.datetimes++;
+    if (/^(true|false|yes|no)$/i.test(v)) this.booleans++;
+    this.example ??= maskExample(v);
+  }
+
+  finish(): ColumnFinding {
+    const filled = this.values - this.empty;
+    const share = (n: number) => (filled > 0 ? n / filled : 0);
+    const kinds = [...this.kindCounts]
+      .map(([kind, n]) => ({ kind, share: share(n) }))
+      .filter((k) => k.share >= 0.5)
+      .sort((a, b) => b.share - a.share);
+    // The header can name what the values suggest: birth dates are dates with a birth-like name, names need one too.
+    const hint = HINTS.find(([re]) => re.test(this.name))?.[1];
+    if (hint === 'birth_date' && kinds[0]?.kind === 'date') kinds[0] = { kind: 'birth_date', share: kinds[0].share };
+    if (hint && hint !== 'birth_date' && !kinds.some((k) => k.kind === hint) && filled > 0) {
+      const shaped = hint === 'person_name' ? kinds.length === 0 || kinds[0]!.kind === 'person_name' : hint === 'free_text';
+      if (shaped) kinds.unshift({ kind: hint, share: 1 });
+    }
+    const personName = kinds.findIndex((k) => k.kind === 'person_name');
+    if (personName >= 0 && hint !== 'person_name') kinds.splice(personName, 1); // capitalized words alone are not enough
+    const type = filled === 0 ? 'string' : this.ints === filled ? 'integer' : this.numbers === filled ? 'number' : this.dates === filled ? 'date' : this.datetimes + this.dates === filled && this.datetimes > 0 ? 'datetime' : this.booleans === filled ? 'boolean' : 'string';
+    const distinct = this.distinct.size;
+    const nearUnique = filled >= 20 && distinct / filled >= 0.9;
+    const main = kinds[0]?.kind;
+    const role: Role =
+      main === 'zip' || main === 'birth_date' || main === 'date' || (QI_HINT.test(this.name) && !nearUnique)
+        ? 'quasi_identifier'
+        : nearUnique || ID_HINT.test(this.name) || (main !== undefined && main !== 'free_text')
+          ? 'direct_identifier'
+          : 'other';
+    return { name: this.name, kinds, role, type, values: this.values, empty: this.empty, distinct, example: this.example };
+  }
+}
+
+const TRANSFORM_OF: Record<Kind, string> = {
+  email: '{ transform: hash, normalize: email }',
+  phone: '{ transform: hash, normalize: digits }',
+  ssn: '{ transform: hash }',
+  credit_card: '{ transform: hash, normalize: digits }',
+  iban: '{ transform: hash }',
+  ip: '{ transform: hash }',
+  birth_date: '{ transform: generalize, to: year }',
+  date: '{ transform: generalize, to: month }',
+  zip: '{ transform: generalize, prefix: 3 }',
+  person_name: '{ transform: fake, as: person.fullName }',
+  free_text: '{ transform: drop }',
+};
+
+/**
+ * A commented draft policy: identifiers hashed, names faked, free text
+ * dropped, quasi-identifiers generalized where a generalization is natural
+ * and listed for k-anonymity, everything else kept with its inferred type.
+ * It runs as it is (`veil apply --policy draft.yaml`), and is meant to be read
+ * and edited: the scan saw a sample.
+ */
+export function draftPolicy(findings: readonly ColumnFinding[], source: string, sampled: number): string {
+  const lines = [
+    `# Draft policy written by veil scan from ${sampled} sampled rows of ${source}.`,
+    '# Review every line: the scan sees a sample, and only you know what the data means.',
+    'version: 1',
+    'unlisted: error',
+    'columns:',
+  ];
+  const qis: string[] = [];
+  let typed = false;
+  for (const f of findings) {
+    const kind = f.kinds[0]?.kind;
+    const name = /^[A-Za-z_][\w-]*$/.test(f.name) ? f.name : JSON.stringify(f.name);
+    let spec: string;
+    let why: string;
+    if (kind) {
+      spec = TRANSFORM_OF[kind];
+      why = `${kind} (${Math.round(f.kinds[0]!.share * 100)}% of values)`;
+    } else if (f.role === 'direct_identifier') {
+      spec = '{ transform: hash }';
+      why = 'near-unique or named like an identifier';
+    } else {
+      const type = f.type === 'string' ? '' : `, type: ${f.type}`;
+      spec = `{ transform: keep${type} }`;
+      typed ||= type !== '';
+      why = f.role === 'quasi_identifier' ? 'quasi-identifier, generalized by k-anonymity below' : `kept${type ? ` as ${f.type}` : ''}`;
+    }
+    if (f.role === 'quasi_identifier' && kind !== 'free_text') qis.push(f.name);
+    lines.push(`  ${name}: ${spec}`.padEnd(60) + ` # ${why}`);
+  }
+  if (typed) lines.push('on_invalid: drop              # rows that break an inferred type are removed (counted in the report)', 'max_invalid: 0.01             # but more than 1% of them fails the run');
+  if (qis.length > 0) {
+    lines.push('k_anonymity:', '  k: 5', `  quasi_identifiers: [${qis.map((q) => (/^[A-Za-z_][\w-]*$/.test(q) ? q : JSON.stringify(q))).join(', ')}]`, '  max_suppression: 0.05');
+  }
+  return `${lines.join('\n')}\n`;
+}
