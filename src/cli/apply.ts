@@ -13,6 +13,7 @@ import { VeilError, type UsageProblem } from '../core/errors.js';
 import { compilePipeline, jsonRow, sparseHeader, type Pipeline } from '../core/pipeline.js';
 import { buildReport } from '../core/report.js';
 import { rowGate, type Gate } from '../governance/gate.js';
+import { ResidualScan } from '../governance/residual.js';
 import { dpSection } from '../privacy/differential-privacy.js';
 import { cellText } from '../lib/cell.js';
 import { SUPPRESSED } from '../lib/numeric.js';
@@ -41,6 +42,7 @@ export interface ApplyFlags {
   readonly plan?: string;
   readonly planOut?: string;
   readonly rejects?: string;
+  readonly failOnPii?: boolean;
 }
 
 export interface Streams {
@@ -234,6 +236,7 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
     let kept = 0;
     const removedBy: Record<string, number> = {};
     let gate: Gate | undefined;
+    let residual: ResidualScan | undefined;
     const violationCounts = new Map<string, Record<string, number>>();
     const rejects = rejectsSink?.stream;
     let publish: ((out: unknown[], row: number) => unknown[] | undefined) | undefined;
@@ -241,6 +244,7 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
       if ('header' in event) {
         pipeline = await compilePipeline(policy, event.header, { key: key?.key, seed: s.seed, sparse: s.inputFormat === 'jsonl' });
         chunk += serializer.header(pipeline.outputColumns);
+        residual = new ResidualScan(policy, event.header);
         if (stage) publish = publisher(stage, pipeline.outputColumns);
         gate = await rowGate(policy, event.header, key?.key, (row, line, v) => {
           for (const col of v.columns) {
@@ -267,6 +271,7 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
         continue;
       }
       let out = pipeline!.row(event.row, event.line);
+      residual!.observe(event.row);
       if (publish) out = publish(out, row)!;
       chunk += serializer.row(out);
       if (chunk.length >= 1 << 16) {
@@ -287,8 +292,15 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
     }
     const rows = { in: rowsIn, out: rowsIn - Object.values(removedBy).reduce((a, b) => a + b, 0), removed: removedBy };
     const seconds = (performance.now() - c.t0) / 1000;
+    if (flags.failOnPii && residual && residual.total > 0) {
+      throw new VeilError({ kind: 'privacy', code: 'RESIDUAL_PII', required: 'no personal data left in published columns (--fail-on-pii)', found: `${residual.total} findings in ${JSON.stringify(residual.section(true).findings)}` });
+    }
     const dp = dpSection(policy, s.seed);
-    const privacy = stage || dp ? { ...(stage && { k_anonymity: kSection(stage, rowsIn) }), ...(dp && { differential_privacy: dp }) } : undefined;
+    const privacy = {
+      ...(stage && { k_anonymity: kSection(stage, rowsIn) }),
+      ...(dp && { differential_privacy: dp }),
+      ...(residual && { residual_pii: residual.section(flags.failOnPii === true) }),
+    };
     if (flags.planOut !== undefined && stage) staged.push(await stageFile(flags.planOut, `${JSON.stringify(stage.plan(), null, 1)}\n`));
     if (flags.report !== undefined) {
       const report = buildReport({

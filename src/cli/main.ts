@@ -48,6 +48,7 @@ function program(onCode: (code: number) => void, where: Where): Command {
     .option('--key-file <file>', 'read the secret key from this file instead of VEIL_KEY')
     .option('--plan <file>', 'apply a saved k-anonymity recoding plan (from --plan-out) to this input')
     .option('--plan-out <file>', 'write the k-anonymity recoding plan (JSON) here')
+    .option('--fail-on-pii', 'exit 1 (and write nothing) when the residual-PII check finds personal data in published columns')
     .option('--rejects <file>', 'with on_invalid: quarantine, write the rows that break their declared types here (JSONL)')
     .option('-q, --quiet', 'no summary line on stderr')
     .addHelpText('after', APPLY_EXAMPLE)
