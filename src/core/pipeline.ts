@@ -5,7 +5,7 @@
 
 import type { SecretKey } from '../lib/key.js';
 import { nearest } from '../lib/suggest.js';
-import type { Policy } from '../policy/load.js';
+import { presetColumns, type Policy } from '../policy/load.js';
 import { cellText } from '../lib/cell.js';
 import type { ColumnFn, Row } from '../transforms/define.js';
 import { ValueError, VeilError, type InputProblem } from './errors.js';
@@ -71,6 +71,8 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
   if (policy.needsKey && !options.key) throw new VeilError({ kind: 'key', code: 'KEY_MISSING' });
   const index = new Map(header.map((name, i) => [name, i]));
   const named = new Map(policy.columns.map((c) => [c.name, c]));
+  // A preset (hipaa-safe-harbor) names the columns it recognizes among those the policy does not.
+  for (const c of await presetColumns(policy, header.filter((h) => !named.has(h)))) named.set(c.name, c);
   const problems: InputProblem[] = [];
 
   const unlistedNames = header.filter((h) => !named.has(h));

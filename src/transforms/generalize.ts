@@ -4,7 +4,8 @@
 //   width: 10, top: 90, bottom: 18   37 -> 30-39, 93 -> 90+, 12 -> <18
 //   bins: [0, 20000, 50000]          34000.5 -> [20000, 50000), 70000 -> 50000+
 //   to: year|quarter|month|week|day  1984-03-12 -> 1984, 1984-Q1, 1984-03, 1984-W11
-//   prefix: 3                        02139 -> 021
+//   prefix: 3                        02139 -> 021 (restricted: [036, ...] -> 000)
+//   top: 90 (alone)                  93 -> 90+, 37 -> 37 (top coding only)
 //   hierarchy: FILE, level: N        ARX hierarchy file, value at level N
 // Interval formats are those of src/lib/numeric.ts.
 
@@ -20,7 +21,8 @@ type GeneralizeOptions =
   | { mode: 'width'; width: number; top?: number; bottom?: number; integer: boolean }
   | { mode: 'bins'; bins: number[] }
   | { mode: 'to'; to: DateLevel }
-  | { mode: 'prefix'; prefix: number }
+  | { mode: 'prefix'; prefix: number; restricted: ReadonlySet<string> }
+  | { mode: 'cap'; top: number }
   | { mode: 'hierarchy'; file: string; level: number; hierarchy: Hierarchy };
 
 const MODES = ['width', 'bins', 'to', 'prefix', 'hierarchy'] as const;
@@ -29,10 +31,10 @@ const MODE_OPTIONS: Record<(typeof MODES)[number], readonly string[]> = {
   width: ['top', 'bottom', 'integer'],
   bins: [],
   to: [],
-  prefix: [],
+  prefix: ['restricted'],
   hierarchy: ['level'],
 };
-const OPTIONS = ['width', 'bins', 'top', 'bottom', 'integer', 'to', 'prefix', 'hierarchy', 'level'] as const;
+const OPTIONS = ['width', 'bins', 'top', 'bottom', 'integer', 'to', 'prefix', 'restricted', 'hierarchy', 'level'] as const;
 
 export const generalize = defineTransform<GeneralizeOptions>({
   name: 'generalize',
@@ -41,6 +43,12 @@ export const generalize = defineTransform<GeneralizeOptions>({
   options: OPTIONS,
   keyed: false,
   parse(r) {
+    // `top` alone is top coding: values at or above it become `top+`, the others stay.
+    if (r.has('top') && !MODES.some((m) => r.has(m))) {
+      r.rejectUnknown(['transform', 'top', 'type', 'values', 'pattern', 'min', 'max', 'required']);
+      const top = r.number('top', { required: true });
+      return top === undefined ? undefined : { mode: 'cap', top };
+    }
     const mode = r.oneOf(MODES, "a generalization") as (typeof MODES)[number] | undefined;
     if (mode === undefined) return undefined;
     for (const other of OPTIONS) {
@@ -61,7 +69,8 @@ export const generalize = defineTransform<GeneralizeOptions>({
       }
       case 'prefix': {
         const prefix = r.number('prefix', { required: true, integer: true, min: 1 });
-        return prefix === undefined ? undefined : { mode, prefix };
+        const restricted = new Set(r.stringList('restricted') ?? []);
+        return prefix === undefined ? undefined : { mode, prefix, restricted };
       }
       case 'hierarchy':
         return parseHierarchyOption(r);
@@ -76,7 +85,9 @@ export const generalize = defineTransform<GeneralizeOptions>({
       case 'to':
         return { to: o.to };
       case 'prefix':
-        return { prefix: o.prefix };
+        return { prefix: o.prefix, ...(o.restricted.size > 0 && { restricted: [...o.restricted] }) };
+      case 'cap':
+        return { top: o.top };
       case 'hierarchy':
         return { hierarchy: o.file, level: o.level, levels: o.hierarchy.levels };
     }
@@ -166,8 +177,11 @@ function generalizer(o: GeneralizeOptions): ColumnFn {
     case 'prefix':
       return (value) => {
         const chars = [...value];
-        return chars.length <= o.prefix ? value : chars.slice(0, o.prefix).join('');
+        const cut = chars.length <= o.prefix ? value : chars.slice(0, o.prefix).join('');
+        return o.restricted.has(cut) ? '0'.repeat(o.prefix) : cut;
       };
+    case 'cap':
+      return (value) => (readNumber(value) >= o.top ? topCode(o.top) : value);
     case 'hierarchy': {
       const { rows } = o.hierarchy;
       return (value) => {
