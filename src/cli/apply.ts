@@ -197,7 +197,7 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
         seed: s.seed,
         sparse: s.inputFormat === 'jsonl',
         rowRules: (header) => rowGate(policy, header, key?.key),
-      });
+      }).finally(() => first.close());
     }
     return await writePass(input, flags, io, { s, inputPath, policy, policySha, key, stage, started, t0 });
   } finally {
@@ -335,7 +335,7 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
     await sink.abort();
     await rejectsSink?.abort();
     for (const file of staged) await file.abort();
-    source.stream.destroy();
+    source.close();
     throw e;
   }
 }

@@ -98,23 +98,27 @@ export async function runCheck(input: string | undefined, f: CheckFlags, io: Str
   let positions: number[] = [];
   let sensitivePos = -1;
   let suppressed = 0;
-  for await (const batch of rows(format, delimiter, source.stream)) {
-    for (const event of batch) {
-      if ('header' in event) {
-        const wanted = [...req.qis, ...(req.risk.l ? [req.risk.l.sensitive] : [])];
-        const missing = wanted.filter((n) => !event.header.includes(n));
-        if (missing.length > 0) throw new VeilError(missing.map((n) => ({ kind: 'input' as const, code: 'COLUMN_MISSING' as const, columnName: n })));
-        positions = req.qis.map((q) => event.header.indexOf(q));
-        sensitivePos = req.risk.l ? event.header.indexOf(req.risk.l.sensitive) : -1;
-        continue;
+  try {
+    for await (const batch of rows(format, delimiter, source.stream)) {
+      for (const event of batch) {
+        if ('header' in event) {
+          const wanted = [...req.qis, ...(req.risk.l ? [req.risk.l.sensitive] : [])];
+          const missing = wanted.filter((n) => !event.header.includes(n));
+          if (missing.length > 0) throw new VeilError(missing.map((n) => ({ kind: 'input' as const, code: 'COLUMN_MISSING' as const, columnName: n })));
+          positions = req.qis.map((q) => event.header.indexOf(q));
+          sensitivePos = req.risk.l ? event.header.indexOf(req.risk.l.sensitive) : -1;
+          continue;
+        }
+        const values = positions.map((p) => cellText(event.row[p]));
+        if (values.every((v) => v === SUPPRESSED)) {
+          suppressed++;
+          continue;
+        }
+        counter.add(values.join('\u0000'), sensitivePos >= 0 ? cellText(event.row[sensitivePos]) : undefined);
       }
-      const values = positions.map((p) => cellText(event.row[p]));
-      if (values.every((v) => v === SUPPRESSED)) {
-        suppressed++;
-        continue;
-      }
-      counter.add(values.join('\u0000'), sensitivePos >= 0 ? cellText(event.row[sensitivePos]) : undefined);
     }
+  } finally {
+    source.close();
   }
   const a = measure(counter.summaries(), suppressed, req.risk);
   const met = a.violatingClasses === 0;

@@ -31,18 +31,21 @@ export async function runScan(input: string | undefined, f: ScanFlags, io: Strea
   const source = await openInput(path, kind.gzip);
   let scans: ColumnScan[] = [];
   let sampled = 0;
-  outer: for await (const batch of rows(format, delimiter, source.stream)) {
-    for (const event of batch) {
-      if ('header' in event) {
-        scans = event.header.map((h) => new ColumnScan(h));
-        continue;
+  try {
+    outer: for await (const batch of rows(format, delimiter, source.stream)) {
+      for (const event of batch) {
+        if ('header' in event) {
+          scans = event.header.map((h) => new ColumnScan(h));
+          continue;
+        }
+        if (sampled >= limit) break outer;
+        sampled++;
+        scans.forEach((s, i) => s.add(cellText(event.row[i])));
       }
-      if (sampled >= limit) break outer;
-      sampled++;
-      scans.forEach((s, i) => s.add(cellText(event.row[i])));
     }
+  } finally {
+    source.close();
   }
-  source.stream.destroy();
   const findings = scans.map((s) => s.finish());
   if (f.json) io.stdout.write(`${JSON.stringify({ rows_sampled: sampled, columns: findings }, null, 2)}\n`);
   else io.stdout.write(table(findings, path ?? '<stdin>', sampled));

@@ -36,6 +36,8 @@ export class ByteTap extends Transform {
 export interface OpenInput {
   readonly stream: Readable;
   readonly tap: ByteTap;
+  /** Stops reading and closes the file (also when the input was not read to its end). */
+  close(): void;
 }
 
 /** Opens a file (or stdin for undefined or "-"); the tap sees the bytes as stored, before gunzip. */
@@ -61,7 +63,14 @@ export async function openInput(path: string | undefined, gzip: boolean): Promis
     stream = tap.pipe(gunzip);
     stream = wrapGzipErrors(stream);
   }
-  return { stream, tap };
+  return {
+    stream,
+    tap,
+    close() {
+      if (source !== process.stdin) source.destroy();
+      stream.destroy();
+    },
+  };
 }
 
 function wrapGzipErrors(stream: Readable): Readable {
