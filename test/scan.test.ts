@@ -102,6 +102,22 @@ describe('veil scan', () => {
     for (const row of data.slice(0, 50)) for (const v of [row[0]!, row[2]!, row[3]!, row[8]!]) expect(out).not.toContain(v);
   });
 
+  it('with --preset hipaa-safe-harbor, leaves the columns the preset recognizes to it, and the draft runs', () => {
+    const scan = veil(['scan', join(dir, 'people.csv'), '--sample', '300', '--preset', 'hipaa-safe-harbor', '--policy-out', join(dir, 'hipaa.yaml')]);
+    expect(scan.status).toBe(0);
+    const draft = readFileSync(join(dir, 'hipaa.yaml'), 'utf8');
+    expect(draft).toMatch(/^extends: hipaa-safe-harbor/m);
+    expect(draft).toMatch(/# email: left to the preset/);
+    expect(draft).toMatch(/# zip: left to the preset/);
+    const run = veil(['apply', join(dir, 'people.csv'), '--policy', join(dir, 'hipaa.yaml'), '-q']);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const [header, ...lines] = run.stdout.trim().split('\n');
+    const at = header!.split(',').indexOf('zip');
+    expect(at).toBeGreaterThanOrEqual(0);
+    for (const l of lines) expect(l.split(',')[at]).toMatch(/^\d{3}$/);
+  });
+
   it('checks cards by Luhn and IBANs by mod 97', () => {
     expect(luhn('4111111111111111')).toBe(true);
     expect(luhn('4111111111111112')).toBe(false);

@@ -94,6 +94,7 @@ ${EXIT_HELP}`)
     .option('--sample <rows>', 'rows to read (default 10000; 0 for all)')
     .option('--json', 'print the findings as JSON')
     .option('--policy-out <file>', 'write a commented draft policy that veil apply runs')
+    .addOption(new Option('--preset <name>', 'the draft extends a preset and leaves it the columns it recognizes').choices(['hipaa-safe-harbor']))
     .option('--delimiter <char>', 'CSV delimiter (default , or tab for .tsv)')
     .addOption(new Option('--input-format <format>', 'input format').choices(['csv', 'jsonl']))
     .addHelpText('after', `

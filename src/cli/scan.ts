@@ -16,6 +16,7 @@ export interface ScanFlags {
   readonly policyOut?: string;
   readonly delimiter?: string;
   readonly inputFormat?: string;
+  readonly preset?: string;
 }
 
 export async function runScan(input: string | undefined, f: ScanFlags, io: Streams): Promise<number> {
@@ -50,7 +51,7 @@ export async function runScan(input: string | undefined, f: ScanFlags, io: Strea
   if (f.json) io.stdout.write(`${JSON.stringify({ rows_sampled: sampled, columns: findings }, null, 2)}\n`);
   else io.stdout.write(table(findings, path ?? '<stdin>', sampled));
   if (f.policyOut !== undefined) {
-    const staged = await stageFile(f.policyOut, draftPolicy(findings, path ?? 'stdin', sampled));
+    const staged = await stageFile(f.policyOut, draftPolicy(findings, path ?? 'stdin', sampled, f.preset as 'hipaa-safe-harbor' | undefined));
     await staged.commit();
   }
   return 0;

@@ -7,6 +7,7 @@
 // short masked example per column, never a value as it was.
 
 import { parseDate } from '../lib/dates.js';
+import { hipaaRule } from './hipaa.js';
 import { parseNumber } from '../lib/numeric.js';
 
 export const KINDS = ['email', 'phone', 'ssn', 'credit_card', 'iban', 'ip', 'birth_date', 'date', 'zip', 'person_name', 'free_text'] as const;
@@ -199,17 +200,23 @@ const TRANSFORM_OF: Record<Kind, string> = {
  * It runs as it is (`veil apply --policy draft.yaml`), and is meant to be read
  * and edited: the scan saw a sample.
  */
-export function draftPolicy(findings: readonly ColumnFinding[], source: string, sampled: number): string {
+export function draftPolicy(findings: readonly ColumnFinding[], source: string, sampled: number, preset?: 'hipaa-safe-harbor'): string {
   const lines = [
     `# Draft policy written by veil scan from ${sampled} sampled rows of ${source}.`,
     '# Review every line: the scan sees a sample, and only you know what the data means.',
     'version: 1',
+    ...(preset ? [`extends: ${preset}              # the columns it recognizes by header get its rule (see the README)`] : []),
     'unlisted: error',
     'columns:',
   ];
+  const presetCovers = (name: string) => preset === 'hipaa-safe-harbor' && hipaaRule(name) !== undefined;
   const qis: string[] = [];
   let typed = false;
   for (const f of findings) {
+    if (presetCovers(f.name)) {
+      lines.push(`  # ${f.name}: left to the preset (${hipaaRule(f.name)!.why})`);
+      continue;
+    }
     const kind = f.kinds[0]?.kind;
     const name = /^[A-Za-z_][\w-]*$/.test(f.name) ? f.name : JSON.stringify(f.name);
     let spec: string;
@@ -230,6 +237,7 @@ export function draftPolicy(findings: readonly ColumnFinding[], source: string, 
     lines.push(`  ${name}: ${spec}`.padEnd(60) + ` # ${why}`);
   }
   if (typed) lines.push('on_invalid: drop              # rows that break an inferred type are removed (counted in the report)', 'max_invalid: 0.01             # but more than 1% of them fails the run');
+  if (lines.at(-1) === 'columns:' || lines.every((l) => !l.startsWith('  ') || l.startsWith('  #'))) lines.push('  {}');
   if (qis.length > 0) {
     lines.push('k_anonymity:', '  k: 5', `  quasi_identifiers: [${qis.map((q) => (/^[A-Za-z_][\w-]*$/.test(q) ? q : JSON.stringify(q))).join(', ')}]`, '  max_suppression: 0.05');
   }

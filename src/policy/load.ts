@@ -43,22 +43,24 @@ export interface Policy {
   readonly maxInvalid: number;
   /** `extends: hipaa-safe-harbor`: columns the policy does not name get the preset's rule, if it recognizes them. */
   readonly preset: 'hipaa-safe-harbor' | undefined;
+  /** The year the preset measures ages against (as_of_year; default: the year of the run). */
+  readonly asOfYear: number;
 }
 
 /** The preset's policy entries for columns the policy does not name (those it recognizes). */
 export async function presetColumns(policy: Policy, names: readonly string[]): Promise<PolicyColumn[]> {
   if (policy.preset !== 'hipaa-safe-harbor') return [];
-  const rules = names.map((name) => ({ name, rule: hipaaRule(name) })).filter((x) => x.rule);
+  const rules = names.map((name) => ({ name, rule: hipaaRule(name, policy.asOfYear) })).filter((x) => x.rule);
   if (rules.length === 0) return [];
   const text = `version: 1\ncolumns:\n${rules.map((x) => `  ${JSON.stringify(x.name)}: ${x.rule!.spec}\n`).join('')}`;
   const loaded = await loadPolicy(text, () => ({ errno: 'ENOENT' }));
   if (!loaded.policy) throw new Error(`the hipaa-safe-harbor preset is invalid: ${JSON.stringify(loaded.problems)}`);
-  return loaded.policy.columns.map((c) => ({ ...c, configured: { ...c.configured, params: { ...c.configured.params, preset: 'hipaa-safe-harbor', rule: hipaaRule(c.name)!.why } } }));
+  return loaded.policy.columns.map((c) => ({ ...c, configured: { ...c.configured, params: { ...c.configured.params, preset: 'hipaa-safe-harbor', rule: hipaaRule(c.name, policy.asOfYear)!.why } } }));
 }
 
 export type PolicyResult = { policy: Policy; problems: [] } | { policy?: undefined; problems: PolicyProblem[] };
 
-const TOP_LEVEL = ['version', 'extends', 'unlisted', 'rows', 'columns', 'on_invalid', 'max_invalid', 'k_anonymity', 'privacy_budget'] as const;
+const TOP_LEVEL = ['version', 'extends', 'as_of_year', 'unlisted', 'rows', 'columns', 'on_invalid', 'max_invalid', 'k_anonymity', 'privacy_budget'] as const;
 
 export async function loadPolicy(text: string, readFile: PolicyFileReader): Promise<PolicyResult> {
   const lineCounter = new LineCounter();
@@ -86,6 +88,7 @@ export async function loadPolicy(text: string, readFile: PolicyFileReader): Prom
   const onInvalid = (root.string('on_invalid', { oneOf: ['error', 'drop', 'quarantine'] }) ?? 'error') as Policy['onInvalid'];
   const maxInvalid = root.number('max_invalid', { min: 0, max: 1 }) ?? 1;
   const preset = root.string('extends', { oneOf: ['hipaa-safe-harbor'] }) as Policy['preset'];
+  const asOfYear = root.number('as_of_year', { integer: true, min: 1900, max: 9999 }) ?? new Date().getUTCFullYear();
 
   const columns: PolicyColumn[] = [];
   const columnsReader = root.child('columns', true);
@@ -121,7 +124,7 @@ export async function loadPolicy(text: string, readFile: PolicyFileReader): Prom
   }
 
   if (problems.length > 0) return { problems: problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)) };
-  return { policy: { version: 1, unlisted, columns, needsKey: preset !== undefined || columns.some((c) => c.configured.keyed), kAnonymity, epsilonPerRecord, rows, onInvalid, maxInvalid, preset }, problems: [] };
+  return { policy: { version: 1, unlisted, columns, needsKey: preset !== undefined || columns.some((c) => c.configured.keyed), kAnonymity, epsilonPerRecord, rows, onInvalid, maxInvalid, preset, asOfYear }, problems: [] };
 }
 
 /** A quasi-identifier or sensitive column that its column transform drops cannot be measured. */

@@ -4,6 +4,7 @@
 //   width: 10, top: 90, bottom: 18   37 -> 30-39, 93 -> 90+, 12 -> <18
 //   bins: [0, 20000, 50000]          34000.5 -> [20000, 50000), 70000 -> 50000+
 //   to: year|quarter|month|week|day  1984-03-12 -> 1984, 1984-Q1, 1984-03, 1984-W11
+//   to: year, before: 1937           1931-05-02 -> <1937 (years before it aggregated)
 //   prefix: 3                        02139 -> 021 (restricted: [036, ...] -> 000)
 //   top: 90 (alone)                  93 -> 90+, 37 -> 37 (top coding only)
 //   hierarchy: FILE, level: N        ARX hierarchy file, value at level N
@@ -20,7 +21,7 @@ import { defineTransform, type ColumnFn } from './define.js';
 type GeneralizeOptions =
   | { mode: 'width'; width: number; top?: number; bottom?: number; integer: boolean }
   | { mode: 'bins'; bins: number[] }
-  | { mode: 'to'; to: DateLevel }
+  | { mode: 'to'; to: DateLevel; before: number | undefined }
   | { mode: 'prefix'; prefix: number; restricted: ReadonlySet<string> }
   | { mode: 'cap'; top: number }
   | { mode: 'hierarchy'; file: string; level: number; hierarchy: Hierarchy };
@@ -30,11 +31,11 @@ const MODES = ['width', 'bins', 'to', 'prefix', 'hierarchy'] as const;
 const MODE_OPTIONS: Record<(typeof MODES)[number], readonly string[]> = {
   width: ['top', 'bottom', 'integer'],
   bins: [],
-  to: [],
+  to: ['before'],
   prefix: ['restricted'],
   hierarchy: ['level'],
 };
-const OPTIONS = ['width', 'bins', 'top', 'bottom', 'integer', 'to', 'prefix', 'restricted', 'hierarchy', 'level'] as const;
+const OPTIONS = ['width', 'bins', 'top', 'bottom', 'integer', 'to', 'before', 'prefix', 'restricted', 'hierarchy', 'level'] as const;
 
 export const generalize = defineTransform<GeneralizeOptions>({
   name: 'generalize',
@@ -65,7 +66,9 @@ export const generalize = defineTransform<GeneralizeOptions>({
       }
       case 'to': {
         const to = r.string('to', { required: true, oneOf: DATE_LEVELS }) as DateLevel | undefined;
-        return to && { mode, to };
+        const before = r.number('before', { integer: true, min: 1, max: 9999 });
+        if (before !== undefined && to !== 'year') r.report('POLICY_CONFLICT', 'before', { expected: 'before with to: year', found: `to: ${to}` });
+        return to && { mode, to, before };
       }
       case 'prefix': {
         const prefix = r.number('prefix', { required: true, integer: true, min: 1 });
@@ -83,7 +86,7 @@ export const generalize = defineTransform<GeneralizeOptions>({
       case 'bins':
         return { bins: o.bins };
       case 'to':
-        return { to: o.to };
+        return { to: o.to, ...(o.before !== undefined && { before: o.before }) };
       case 'prefix':
         return { prefix: o.prefix, ...(o.restricted.size > 0 && { restricted: [...o.restricted] }) };
       case 'cap':
@@ -170,6 +173,7 @@ function generalizer(o: GeneralizeOptions): ColumnFn {
     case 'to':
       return (value) => {
         const d = parseDate(value);
+        if (d && o.before !== undefined && d.year < o.before) return `<${o.before}`;
         const out = d && truncateDate(d, o.to);
         if (out === undefined) throw new ValueError('VALUE_NOT_DATE', o.to === 'year' ? 'a date (YYYY, YYYY-MM or YYYY-MM-DD)' : 'a date YYYY-MM-DD');
         return out;
