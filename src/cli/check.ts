@@ -9,11 +9,10 @@ import { VeilError, type UsageProblem } from '../core/errors.js';
 import { cellText } from '../lib/cell.js';
 import { SUPPRESSED } from '../lib/numeric.js';
 import { openInput, stageFile } from '../io/files.js';
-import { FORMATS, kindOfPath, parseDelimiter, type Format } from '../io/formats.js';
-import { readCsv, readJsonl, type InputEvent } from '../io/read.js';
+import { readRows } from '../io/read.js';
 import { L_VARIANTS, type LVariant } from '../privacy/k-anonymity.js';
 import { ClassCounter, measure, type Achieved, type RiskOptions } from '../privacy/measures.js';
-import { readPolicy, type Streams } from './apply.js';
+import { readPolicy, resolveSettings, type Streams } from './apply.js';
 import { EXIT } from './exit-codes.js';
 import { VERSION } from './version.js';
 
@@ -65,41 +64,18 @@ async function requirement(f: CheckFlags): Promise<Requirement> {
   return { qis, risk: { k, riskThreshold: threshold, ...(l !== undefined && sensitive !== undefined && { l: { sensitive, l, variant, c } }) } };
 }
 
-/** Rows as events, without a policy: JSONL columns are the first record's keys. */
-export async function* rows(format: Format, delimiter: string, stream: NodeJS.ReadableStream): AsyncGenerator<InputEvent[]> {
-  if (format === 'csv') {
-    yield* readCsv(stream as never, { delimiter });
-    return;
-  }
-  let header: string[] | undefined;
-  for await (const { object, line } of readJsonl(stream as never)) {
-    const batch: InputEvent[] = [];
-    if (!header) {
-      header = Object.keys(object);
-      batch.push({ header });
-    }
-    batch.push({ row: header.map((h) => object[h]), line });
-    yield batch;
-  }
-}
-
 export async function runCheck(input: string | undefined, f: CheckFlags, io: Streams): Promise<number> {
   const req = await requirement(f);
-  const path = input === undefined || input === '-' ? undefined : input;
-  const kind = kindOfPath(path);
-  const format = (f.inputFormat ?? kind.format ?? 'csv') as Format;
-  if (!FORMATS.includes(format)) throw new VeilError({ kind: 'usage', code: 'USAGE_FORMAT', detail: JSON.stringify(f.inputFormat) });
-  const delimiter = f.delimiter === undefined ? (kind.delimiter ?? ',') : parseDelimiter(f.delimiter);
-  if (delimiter === undefined) throw new VeilError({ kind: 'usage', code: 'USAGE_DELIMITER', detail: JSON.stringify(f.delimiter) });
+  const { inputPath: path, inputFormat: format, inputGzip: gzip, delimiter } = resolveSettings(input, { policy: '', inputFormat: f.inputFormat, delimiter: f.delimiter });
   const show = positiveInteger(f.showViolations, '--show-violations') ?? 0;
 
-  const source = await openInput(path, kind.gzip);
+  const source = await openInput(path, gzip);
   const counter = new ClassCounter();
   let positions: number[] = [];
   let sensitivePos = -1;
   let suppressed = 0;
   try {
-    for await (const batch of rows(format, delimiter, source.stream)) {
+    for await (const batch of readRows(format, delimiter, source.stream)) {
       for (const event of batch) {
         if ('header' in event) {
           const wanted = [...req.qis, ...(req.risk.l ? [req.risk.l.sensitive] : [])];
@@ -130,7 +106,7 @@ export async function runCheck(input: string | undefined, f: CheckFlags, io: Str
       tool: { name: 'veil', version: VERSION, node: process.version },
       command: 'check',
       input_sha256: source.tap.digest(),
-      input: { path: path ?? null, format, ...(format === 'csv' && { delimiter }), gzip: kind.gzip, bytes: source.tap.bytes },
+      input: { path: path ?? null, format, ...(format === 'csv' && { delimiter }), gzip, bytes: source.tap.bytes },
       privacy: { k_anonymity: section },
     };
     const staged = await stageFile(f.report, `${JSON.stringify(report, null, 2)}\n`);

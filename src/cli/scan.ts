@@ -6,9 +6,8 @@ import { VeilError } from '../core/errors.js';
 import { cellText } from '../lib/cell.js';
 import { ColumnScan, draftPolicy, type ColumnFinding } from '../governance/scan.js';
 import { openInput, stageFile } from '../io/files.js';
-import { FORMATS, kindOfPath, parseDelimiter, type Format } from '../io/formats.js';
-import type { Streams } from './apply.js';
-import { rows } from './check.js';
+import { readRows } from '../io/read.js';
+import { resolveSettings, type Streams } from './apply.js';
 
 export interface ScanFlags {
   readonly sample?: string;
@@ -20,20 +19,15 @@ export interface ScanFlags {
 }
 
 export async function runScan(input: string | undefined, f: ScanFlags, io: Streams): Promise<number> {
-  const path = input === undefined || input === '-' ? undefined : input;
-  const kind = kindOfPath(path);
-  const format = (f.inputFormat ?? kind.format ?? 'csv') as Format;
-  if (!FORMATS.includes(format)) throw new VeilError({ kind: 'usage', code: 'USAGE_FORMAT', detail: JSON.stringify(f.inputFormat) });
-  const delimiter = f.delimiter === undefined ? (kind.delimiter ?? ',') : parseDelimiter(f.delimiter);
-  if (delimiter === undefined) throw new VeilError({ kind: 'usage', code: 'USAGE_DELIMITER', detail: JSON.stringify(f.delimiter) });
+  const { inputPath: path, inputFormat: format, inputGzip: gzip, delimiter } = resolveSettings(input, { policy: '', inputFormat: f.inputFormat, delimiter: f.delimiter });
   if (f.sample !== undefined && !/^\d+$/.test(f.sample)) throw new VeilError({ kind: 'usage', code: 'USAGE', detail: '--sample takes a number of rows (0: all)' });
   const limit = f.sample === undefined ? 10_000 : Number(f.sample) || Infinity;
 
-  const source = await openInput(path, kind.gzip);
+  const source = await openInput(path, gzip);
   let scans: ColumnScan[] = [];
   let sampled = 0;
   try {
-    outer: for await (const batch of rows(format, delimiter, source.stream)) {
+    outer: for await (const batch of readRows(format, delimiter, source.stream)) {
       for (const event of batch) {
         if ('header' in event) {
           scans = event.header.map((h) => new ColumnScan(h));

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { VeilError, type InputProblem } from '../core/errors.js';
 import { CsvParser } from './csv-parser.js';
+import type { Format } from './formats.js';
 
 export type InputEvent = { header: string[] } | { row: unknown[]; line: number };
 
@@ -78,5 +79,23 @@ export async function* readJsonl(input: Readable): AsyncGenerator<{ object: Reco
       throw new VeilError({ kind: 'input', code: 'JSON_NOT_OBJECT', line });
     }
     yield { object: value as Record<string, unknown>, line };
+  }
+}
+
+/** Rows as events, without a policy: JSONL columns are the first record's keys. */
+export async function* readRows(format: Format, delimiter: string, stream: NodeJS.ReadableStream): AsyncGenerator<InputEvent[]> {
+  if (format === 'csv') {
+    yield* readCsv(stream as never, { delimiter });
+    return;
+  }
+  let header: string[] | undefined;
+  for await (const { object, line } of readJsonl(stream as never)) {
+    const batch: InputEvent[] = [];
+    if (!header) {
+      header = Object.keys(object);
+      batch.push({ header });
+    }
+    batch.push({ row: header.map((h) => object[h]), line });
+    yield batch;
   }
 }
