@@ -3,7 +3,7 @@
 // searched for emails, US SSNs, card numbers (Luhn), IBANs (mod 97) and
 // phone numbers inside their text, and for raw values of the columns the
 // policy protects (hash, fake, mask, redact) appearing there verbatim (the
-// last 100,000 protected values are remembered). Findings are counts by
+// last 10,000 protected values are remembered). Findings are counts by
 // column and kind, never the values; `--fail-on-pii` turns any into exit 1.
 
 import { cellText } from '../lib/cell.js';
@@ -18,7 +18,8 @@ const CARD_IN = /(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)/g;
 const IBAN_IN = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g;
 const PHONE_IN = /(?<![\d.])\+?\(?\d[\d\s().-]{8,18}\d(?![\d.])/g;
 const PROTECTED_TYPES = new Set(['hash', 'fake', 'mask', 'redact']);
-const MEMORY = 100_000;
+/** Protected values remembered (like the transforms' memos: bounded, and few enough that the input chunks they are cut from do not pile up). */
+const MEMORY = 10_000;
 
 export class ResidualScan {
   private readonly kept: { index: number; name: string }[];
@@ -34,6 +35,7 @@ export class ResidualScan {
 
   /** Looks at one published row (its input values). */
   observe(row: readonly unknown[]): void {
+    if (this.kept.length === 0) return;
     for (const i of this.protectedAt) {
       const v = cellText(row[i]).trim();
       if (v.length >= 5) {
