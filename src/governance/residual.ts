@@ -73,16 +73,29 @@ export class ResidualScan {
 }
 
 function kindsIn(v: string): ResidualKind[] {
+  // Cheap character counts first: most cells (names, cities, amounts) cannot hold any of these.
+  let digits = 0;
+  let at = false;
+  let upper = 0;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c === 64) at = true;
+    else if (c >= 65 && c <= 90) upper++;
+  }
   const kinds: ResidualKind[] = [];
-  if (v.includes('@') && EMAIL_IN.test(v)) kinds.push('email');
-  if (SSN_IN.test(v)) kinds.push('ssn');
-  if (/\d{4}/.test(v)) {
-    if ([...v.matchAll(CARD_IN)].some((m) => luhn(m[0].replace(/\D/g, '')) && m[0].replace(/\D/g, '').length >= 13)) kinds.push('credit_card');
-    if ([...v.matchAll(PHONE_IN)].some((m) => {
+  if (at && EMAIL_IN.test(v)) kinds.push('email');
+  if (digits >= 9 && SSN_IN.test(v)) kinds.push('ssn');
+  if (digits >= 13 && [...v.matchAll(CARD_IN)].some((m) => luhn(m[0].replace(/\D/g, '')) && m[0].replace(/\D/g, '').length >= 13)) kinds.push('credit_card');
+  if (
+    digits >= 10 &&
+    [...v.matchAll(PHONE_IN)].some((m) => {
       const d = m[0].replace(/\D/g, '');
       return d.length >= 10 && d.length <= 15 && /[\s().+-]/.test(m[0]) && !/^\d{4}-\d{2}-\d{2}/.test(m[0]);
-    })) kinds.push('phone');
+    })
+  ) {
+    kinds.push('phone');
   }
-  if (/[A-Z]{2}\d{2}/.test(v) && [...v.matchAll(IBAN_IN)].some((m) => iban(m[0]))) kinds.push('iban');
+  if (upper >= 2 && digits >= 2 && /[A-Z]{2}\d{2}/.test(v) && [...v.matchAll(IBAN_IN)].some((m) => iban(m[0]))) kinds.push('iban');
   return kinds;
 }
