@@ -244,7 +244,7 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
       if ('header' in event) {
         pipeline = await compilePipeline(policy, event.header, { key: key?.key, seed: s.seed, sparse: s.inputFormat === 'jsonl' });
         chunk += serializer.header(pipeline.outputColumns);
-        residual = new ResidualScan(policy, event.header);
+        residual = new ResidualScan(policy, event.header, new Set(stage?.model.quasiIdentifiers ?? []));
         if (stage) publish = publisher(stage, pipeline.outputColumns);
         gate = await rowGate(policy, event.header, key?.key, (row, line, v) => {
           for (const col of v.columns) {

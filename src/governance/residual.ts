@@ -27,9 +27,12 @@ export class ResidualScan {
   private readonly remembered = new Set<string>();
   private readonly found = new Map<string, Partial<Record<ResidualKind, number>>>();
 
-  constructor(policy: Policy, header: readonly string[]) {
+  /** `generalized`: columns a later stage still generalizes (k-anonymity's quasi-identifiers), not published as they were. */
+  constructor(policy: Policy, header: readonly string[], generalized: ReadonlySet<string> = new Set()) {
     const named = new Map(policy.columns.map((c) => [c.name, c.transform]));
-    this.kept = header.map((name, index) => ({ name, index })).filter(({ name }) => (named.has(name) ? named.get(name) === 'keep' : policy.unlisted === 'keep'));
+    this.kept = header
+      .map((name, index) => ({ name, index }))
+      .filter(({ name }) => !generalized.has(name) && (named.has(name) ? named.get(name) === 'keep' : policy.unlisted === 'keep'));
     this.protectedAt = header.map((name, i) => (PROTECTED_TYPES.has(named.get(name) ?? '') ? i : -1)).filter((i) => i >= 0);
   }
 
