@@ -24,6 +24,9 @@ The key for hash, fake and date-shift comes from --key-file or VEIL_KEY
 
 ${EXIT_HELP}`;
 
+/** The process's standard streams and environment, as the commands take them. */
+const streams = () => ({ stdout: process.stdout, stderr: process.stderr, env: process.env });
+
 function program(onCode: (code: number) => void, where: Where): Command {
   const veil = new Command('veil')
     .description('Anonymize CSV and JSONL exports with a YAML policy, for training sets that are safe to share.')
@@ -55,7 +58,7 @@ function program(onCode: (code: number) => void, where: Where): Command {
     .action(async (input: string, flags: ApplyFlags) => {
       where.policyFile = flags.policy;
       where.inputFile = input === '-' ? '<stdin>' : input;
-      onCode(await runApply(input, flags, { stdout: process.stdout, stderr: process.stderr, env: process.env }));
+      onCode(await runApply(input, flags, streams()));
     });
 
   veil
@@ -84,7 +87,7 @@ ${EXIT_HELP}`)
     .action(async (input: string, flags: CheckFlags) => {
       where.inputFile = input === '-' ? '<stdin>' : input;
       if (flags.policy !== undefined) where.policyFile = flags.policy;
-      onCode(await runCheck(input, flags, { stdout: process.stdout, stderr: process.stderr, env: process.env }));
+      onCode(await runCheck(input, flags, streams()));
     });
 
   veil
@@ -104,7 +107,7 @@ Example:
 ${EXIT_HELP}`)
     .action(async (input: string, flags: ScanFlags) => {
       where.inputFile = input === '-' ? '<stdin>' : input;
-      onCode(await runScan(input, flags, { stdout: process.stdout, stderr: process.stderr, env: process.env }));
+      onCode(await runScan(input, flags, streams()));
     });
 
   veil
@@ -124,7 +127,7 @@ Example:
 ${EXIT_HELP}`)
     .action(async (flags: HashFlags) => {
       if (flags.policy !== undefined) where.policyFile = flags.policy;
-      onCode(await runHash(flags, { stdout: process.stdout, stderr: process.stderr, env: process.env, stdin: process.stdin }));
+      onCode(await runHash(flags, { ...streams(), stdin: process.stdin }));
     });
 
   veil

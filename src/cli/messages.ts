@@ -25,7 +25,6 @@ const INPUT_TEXT = {
   CSV_QUOTE_NOT_CLOSED: () => 'a quoted field is not closed before the end of the input',
   CSV_INVALID_QUOTE: () => 'a closing quote is followed by something other than a delimiter or line end',
   CSV_FIELD_COUNT: (p) => `wrong number of fields${expected(p)}`,
-  CSV_MALFORMED: () => 'malformed CSV',
   JSON_INVALID: () => 'not valid JSON',
   JSON_NOT_OBJECT: () => 'expected a JSON object on each line',
   COLUMN_MISSING: (p) => `the policy names column "${p.columnName}", which the input lacks${hint(p.suggestion)}`,
@@ -36,7 +35,6 @@ const INPUT_TEXT = {
   VALUE_NOT_INTEGER: (p) => `${col(p).trim()}${expected(p)}`,
   VALUE_NOT_DATE: (p) => `${col(p).trim()}${expected(p)}`,
   VALUE_NOT_IN_HIERARCHY: (p) => `${col(p).trim()}: the value is not${p.expected === undefined ? ' in the hierarchy' : ` ${p.expected}`}`,
-  VALUE_NOT_SCALAR: (p) => `${col(p).trim()}${expected(p)}`,
   VALUE_INVALID: (p) => `${col(p).trim()}: the value breaks its declared type${p.expected === undefined ? '' : `: expected ${p.expected}`}`,
   INVALID_OVER_LIMIT: (p) => `too many rows break their declared types: ${p.expected ?? ''}`,
   VALUE_NOT_LISTED: (p) => `${col(p).trim()}: the value is not one of the listed values${p.expected === undefined ? '' : ` (${p.expected})`}`,
@@ -64,7 +62,6 @@ const IO_TEXT = {
 
 const PRIVACY_TEXT = {
   K_ANONYMITY_NOT_MET: (p) => `k-anonymity not met: required ${p.required ?? ''}, found ${p.found ?? ''}`,
-  L_DIVERSITY_NOT_MET: (p) => `l-diversity not met: required ${p.required ?? ''}, found ${p.found ?? ''}`,
   RESIDUAL_PII: (p) => `personal data left in the output: ${p.found ?? ''}`,
   SUPPRESSION_OVER_BUDGET: (p) => `the privacy requirement cannot be met within the suppression budget: allowed ${p.required ?? ''}, needed ${p.found ?? ''}`,
 } satisfies Record<PrivacyCode, (p: PrivacyProblem) => string>;

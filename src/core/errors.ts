@@ -55,7 +55,7 @@ export interface PrivacyProblem {
   readonly found?: string;
 }
 
-export type PrivacyCode = 'K_ANONYMITY_NOT_MET' | 'L_DIVERSITY_NOT_MET' | 'SUPPRESSION_OVER_BUDGET' | 'RESIDUAL_PII';
+export type PrivacyCode = 'K_ANONYMITY_NOT_MET' | 'SUPPRESSION_OVER_BUDGET' | 'RESIDUAL_PII';
 
 export type Problem = PolicyProblem | InputProblem | UsageProblem | IoProblem | PrivacyProblem;
 
@@ -83,7 +83,6 @@ export const INPUT_CODES = [
   'CSV_QUOTE_NOT_CLOSED',
   'CSV_INVALID_QUOTE',
   'CSV_FIELD_COUNT',
-  'CSV_MALFORMED',
   'JSON_INVALID',
   'JSON_NOT_OBJECT',
   'COLUMN_MISSING',
@@ -96,7 +95,6 @@ export const INPUT_CODES = [
   'VALUE_NOT_LISTED',
   'VALUE_INVALID',
   'INVALID_OVER_LIMIT',
-  'VALUE_NOT_SCALAR',
   'ENTITY_EMPTY',
 ] as const;
 export type InputCode = (typeof INPUT_CODES)[number];

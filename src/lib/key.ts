@@ -7,7 +7,6 @@
 // against hashes.
 
 import { createHmac } from 'node:crypto';
-import { hmacSha256 } from './hmac-sha256.js';
 
 /** 128 bits: the smallest key veil accepts. */
 export const MIN_KEY_BYTES = 16;
@@ -43,11 +42,6 @@ export class SecretKey {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return 'SecretKey [secret]';
   }
-}
-
-/** HMAC-SHA256 under a subkey, as a function of the message (the key's pads are prepared once). */
-export function hmacWith(subkey: Buffer): (value: string) => Buffer {
-  return hmacSha256(subkey);
 }
 
 /**

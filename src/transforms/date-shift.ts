@@ -12,7 +12,8 @@
 import { ValueError } from '../core/errors.js';
 import { formatDate, fromDays, parseDate, toDays } from '../lib/dates.js';
 import { BoundedCache } from '../lib/bounded-cache.js';
-import { hmacWith, uniformInt } from '../lib/key.js';
+import { hmacSha256 } from '../lib/hmac-sha256.js';
+import { uniformInt } from '../lib/key.js';
 import { cellText } from '../lib/cell.js';
 import { defineTransform } from './define.js';
 
@@ -37,7 +38,7 @@ export const dateShift = defineTransform<DateShiftOptions>({
   },
   describe: (o) => ({ max_days: o.maxDays, by: o.by, ...(o.domain !== undefined && { domain: o.domain }), zero_shift: false }),
   create(o, ctx) {
-    const mac = hmacWith(ctx.key!.derive('date-shift', o.domain ?? o.by));
+    const mac = hmacSha256(ctx.key!.derive('date-shift', o.domain ?? o.by));
     const byIndex = ctx.columnIndex(o.by);
     const offsets = new BoundedCache<number>();
     const offsetOf = (entity: string): number => {

@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { BoundedCache } from '../lib/bounded-cache.js';
-import { hmacWith } from '../lib/key.js';
+import { hmacSha256 } from '../lib/hmac-sha256.js';
 import { defineTransform } from './define.js';
 
 interface FakeOptions {
@@ -137,7 +137,7 @@ export const fake = defineTransform<FakeOptions>({
       return typeof out === 'string' ? out : JSON.stringify(out);
     };
     if (o.consistent) {
-      const mac = hmacWith(ctx.key!.derive('fake', `${o.domain ?? ctx.column}/${o.locale}/${o.as}`));
+      const mac = hmacSha256(ctx.key!.derive('fake', `${o.domain ?? ctx.column}/${o.locale}/${o.as}`));
       const cache = new BoundedCache<string>();
       const fakeOf = (value: string): string => {
         const digest = mac(value);

@@ -7,7 +7,7 @@
 // Example: `email: { transform: hash, normalize: email }`.
 
 import { BoundedCache } from '../lib/bounded-cache.js';
-import { hmacWith } from '../lib/key.js';
+import { hmacSha256 } from '../lib/hmac-sha256.js';
 import { NORMALIZERS, type Normalizer } from '../lib/normalize.js';
 import { defineTransform } from './define.js';
 
@@ -36,7 +36,7 @@ export const hash = defineTransform<HashOptions>({
     normalize: o.normalize,
   }),
   create(o, ctx) {
-    const mac = hmacWith(ctx.key!.derive('hash', o.domain ?? ctx.column));
+    const mac = hmacSha256(ctx.key!.derive('hash', o.domain ?? ctx.column));
     const normalize = NORMALIZERS[o.normalize];
     const bytes = Math.ceil(o.length / 2);
     const cache = new BoundedCache<string>();
