@@ -168,6 +168,49 @@ describe('k-anonymous recoding', () => {
   });
 });
 
+describe('tiers on Adult (8 quasi-identifiers, 7 hierarchies)', () => {
+  const dir = join(REPO, 'fixtures/adult');
+  const lines = readFileSync(join(dir, 'adult.csv'), 'utf8').trim().split('\n').map((l) => l.split(';'));
+  const names = lines[0]!.slice(0, 8);
+  const rows = lines.slice(1).map((l) => l.slice(0, 8));
+  const hierarchies = Object.fromEntries(
+    names.filter((n) => n !== 'age').map((n) => [n, (parseHierarchy(readFileSync(join(dir, `adult_hierarchy_${n}.csv`), 'utf8')) as { hierarchy: Hierarchy }).hierarchy]),
+  );
+  const t = table(rows, names, hierarchies);
+  const model = (k: number) => ({ k, quasiIdentifiers: names, maxSuppression: 0.01, hierarchies: new Map(), lDiversity: undefined, suppressed: 'remove' as const, riskThreshold: 0.2 });
+
+  it('deferred rows form later classes that overlap earlier ones; the first matching class is each row\'s own, suppressed rows match none', () => {
+    const k = 20;
+    const r = recode(t, partition(t, k, undefined, Math.floor(0.01 * rows.length)));
+    const plan = parsePlan(JSON.stringify(buildPlan(model(k), t.dims.map((d) => d.kind), r.classes())));
+    if (typeof plan === 'string') throw new Error(plan);
+    // Every class a row matches, read from the plan's JSON independently of planMatcher.
+    const matches = (row: readonly string[]): number[] =>
+      plan.classes.flatMap((c, ci) =>
+        names.every((n, j) => {
+          const m = c.match[n]!;
+          return 'in' in m ? m.in.includes(row[j]!) : Number(row[j]) >= m.min && Number(row[j]) <= m.max;
+        })
+          ? [ci]
+          : [],
+      );
+    const match = planMatcher(plan);
+    let overlapping = 0;
+    rows.forEach((row, i) => {
+      const all = matches(row);
+      if (all.length > 1) overlapping++;
+      expect(all[0] ?? -1).toBe(r.classOf[i]);
+      expect(match(row)).toBe(r.classOf[i]);
+    });
+    // The test means something only if tiers were made and do overlap.
+    expect(overlapping).toBeGreaterThan(0);
+    expect(r.suppressed).toBeGreaterThan(0);
+    const sizes = new Map<number, number>();
+    for (const c of r.classOf) if (c >= 0) sizes.set(c, (sizes.get(c) ?? 0) + 1);
+    for (const n of sizes.values()) expect(n).toBeGreaterThanOrEqual(k);
+  });
+});
+
 describe('diversity measures', () => {
   it('distinct, entropy and recursive (c, l) on known counts', () => {
     expect(diversityOf([5, 0, 3], 'distinct')).toBe(2);

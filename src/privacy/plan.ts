@@ -4,7 +4,9 @@
 // It holds no key, seed or row order, only values and their classes, so a
 // database can apply it too: a row matches a class when each numeric
 // quasi-identifier lies in [min, max] and each other one is among `in`.
-// Classes never overlap; a row that matches none is suppressed.
+// A row belongs to the first class it matches, in the order listed: classes
+// of a later tier hold the outliers of earlier ones and may overlap them. A
+// row that matches none is suppressed.
 //
 // {
 //   "format": "veil-plan", "version": 1,
