@@ -70,15 +70,19 @@ describe('CSV', () => {
 
 describe('JSONL', () => {
   it('reads objects line by line, skipping blank lines, and names bad lines', async () => {
-    const read = async (text: string) => {
+    const read = async (text: string | string[]) => {
       const out = [];
-      for await (const e of readJsonl(Readable.from([text]))) out.push(e);
+      for await (const batch of readJsonl(Readable.from(Array.isArray(text) ? text : [text]))) out.push(...batch);
       return out;
     };
-    expect(await read('{"a":1}\n\n{"a":"x","n":{"k":[1]}}\r\n')).toEqual([
+    const expected = [
       { object: { a: 1 }, line: 1 },
       { object: { a: 'x', n: { k: [1] } }, line: 3 },
-    ]);
+    ];
+    expect(await read('{"a":1}\n\n{"a":"x","n":{"k":[1]}}\r\n')).toEqual(expected);
+    // Any chunking gives the same objects and lines; a BOM and a last line without LF are fine.
+    const text = '\uFEFF{"a":1}\n  \n{"a":"x","n":{"k":[1]}}';
+    for (let cut = 0; cut <= text.length; cut++) expect(await read([text.slice(0, cut), text.slice(cut)].filter((t) => t !== ''))).toEqual(expected);
     await expect(read('{"a":1}\n{"SECRET"\n')).rejects.toMatchObject({ problems: [{ code: 'JSON_INVALID', line: 2 }] });
     await expect(read('[1]\n')).rejects.toMatchObject({ problems: [{ code: 'JSON_NOT_OBJECT', line: 1 }] });
   });

@@ -131,20 +131,18 @@ export function inputEvents(s: Pick<Settings, 'inputFormat' | 'delimiter'>, stre
   if (s.inputFormat === 'csv') return readCsv(stream as never, { delimiter: s.delimiter });
   return (async function* () {
     let toRow: ReturnType<typeof jsonRow> | undefined;
-    let batch: InputEvent[] = [];
-    for await (const { object, line } of readJsonl(stream as never)) {
-      if (!toRow) {
-        const header = sparseHeader(policy, Object.keys(object));
-        toRow = jsonRow(policy, header);
-        batch.push({ header });
+    for await (const objects of readJsonl(stream as never)) {
+      const batch: InputEvent[] = [];
+      for (const { object, line } of objects) {
+        if (!toRow) {
+          const header = sparseHeader(policy, Object.keys(object));
+          toRow = jsonRow(policy, header);
+          batch.push({ header });
+        }
+        batch.push({ row: toRow(object, line), line });
       }
-      batch.push({ row: toRow(object, line), line });
-      if (batch.length >= 1024) {
-        yield batch;
-        batch = [];
-      }
+      yield batch;
     }
-    if (batch.length > 0) yield batch;
   })();
 }
 

@@ -2,7 +2,6 @@
 // starts on. Errors are coded problems with a line, never the offending text.
 
 import type { Readable } from 'node:stream';
-import { createInterface } from 'node:readline';
 import { VeilError, type InputProblem } from '../core/errors.js';
 import { CsvParser } from './csv-parser.js';
 import type { Format } from './formats.js';
@@ -61,14 +60,16 @@ export async function* readCsv(input: Readable, options: CsvReadOptions): AsyncG
   if (!header) throw new VeilError({ kind: 'input', code: 'CSV_NO_HEADER', line: 1 });
 }
 
-/** JSON Lines: one object per line; blank lines are skipped. */
-export async function* readJsonl(input: Readable): AsyncGenerator<{ object: Record<string, unknown>; line: number }> {
-  const lines = createInterface({ input, crlfDelay: Infinity });
+/**
+ * JSON Lines: one object per line (LF, or CRLF: CR is JSON whitespace);
+ * blank lines are skipped. Yields the objects in batches, one per input chunk.
+ */
+export async function* readJsonl(input: Readable): AsyncGenerator<{ object: Record<string, unknown>; line: number }[]> {
   let line = 0;
-  for await (const text of lines) {
+  const parse = (text: string, out: { object: Record<string, unknown>; line: number }[]): void => {
     line++;
-    const body = line === 1 ? text.replace(/^\uFEFF/, '') : text;
-    if (body.trim() === '') continue;
+    const body = line === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    if (body.charCodeAt(0) !== 0x7b /* { */ && body.trim() === '') return;
     let value: unknown;
     try {
       value = JSON.parse(body);
@@ -78,7 +79,25 @@ export async function* readJsonl(input: Readable): AsyncGenerator<{ object: Reco
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       throw new VeilError({ kind: 'input', code: 'JSON_NOT_OBJECT', line });
     }
-    yield { object: value as Record<string, unknown>, line };
+    out.push({ object: value as Record<string, unknown>, line });
+  };
+  input.setEncoding('utf8');
+  let rest = '';
+  for await (const chunk of input as AsyncIterable<string>) {
+    const text = rest + chunk;
+    const out: { object: Record<string, unknown>; line: number }[] = [];
+    let pos = 0;
+    for (let eol = text.indexOf('\n'); eol >= 0; eol = text.indexOf('\n', pos)) {
+      parse(text.slice(pos, eol), out);
+      pos = eol + 1;
+    }
+    rest = text.slice(pos);
+    if (out.length > 0) yield out;
+  }
+  if (rest.length > 0) {
+    const out: { object: Record<string, unknown>; line: number }[] = [];
+    parse(rest, out);
+    if (out.length > 0) yield out;
   }
 }
 
@@ -89,13 +108,15 @@ export async function* readRows(format: Format, delimiter: string, stream: NodeJ
     return;
   }
   let header: string[] | undefined;
-  for await (const { object, line } of readJsonl(stream as never)) {
+  for await (const objects of readJsonl(stream as never)) {
     const batch: InputEvent[] = [];
-    if (!header) {
-      header = Object.keys(object);
-      batch.push({ header });
+    for (const { object, line } of objects) {
+      if (!header) {
+        header = Object.keys(object);
+        batch.push({ header });
+      }
+      batch.push({ row: header.map((h) => object[h]), line });
     }
-    batch.push({ row: header.map((h) => object[h]), line });
     yield batch;
   }
 }
