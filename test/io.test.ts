@@ -3,6 +3,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readCsv, readJsonl, type InputEvent } from '../src/io/read.js';
 import { csvSerializer, jsonlSerializer } from '../src/io/write.js';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ownString } from '../src/lib/own-string.js';
+import { REPO } from './helpers.js';
 
 async function readAll(text: string | Buffer, delimiter = ','): Promise<InputEvent[]> {
   const out: InputEvent[] = [];
@@ -92,5 +96,26 @@ describe('JSONL', () => {
     s.header(['a', 'b', 'c']);
     expect(s.row(['x', undefined, { k: [1, null] }])).toBe('{"a":"x","c":{"k":[1,null]}}\n');
     expect(s.row([1, null, true])).toBe('{"a":1,"b":null,"c":true}\n');
+  });
+});
+
+describe('ownString', () => {
+  it('copies the text and does not keep the chunk it was cut from alive', () => {
+    for (const v of ['', 'a', 'é日本', 'x'.repeat(12), 'y'.repeat(13), 'z'.repeat(5000)]) expect(ownString(v)).toBe(v);
+    // 200 cells cut from 200 chunks of about 1 MB, the chunks then dropped: slices would keep about 200 MB.
+    const heapAfter = (copy: string) =>
+      Number(
+        execFileSync(process.execPath, [
+          '--expose-gc',
+          '--input-type=module',
+          '-e',
+          `import { ownString } from ${JSON.stringify(join(REPO, 'dist/lib/own-string.js'))};
+           const copy = ${copy}; const kept = [];
+           for (let c = 0; c < 200; c++) { const parts = Array.from({ length: 20000 }, (_, i) => 'cell-' + c + '-' + i + '-abcdefghijklmnopqrstuvwxyz-0123456789').join(',').split(','); kept.push(copy(parts[c * 7])); }
+           globalThis.gc(); process.stdout.write(String(process.memoryUsage().heapUsed / 1e6 + kept.length * 0));`,
+        ]).toString(),
+      );
+    expect(heapAfter('(s) => s')).toBeGreaterThan(150); // the probe sees retention when there is some
+    expect(heapAfter('ownString')).toBeLessThan(30);
   });
 });

@@ -6,6 +6,7 @@
 // last 10,000 protected values are remembered). Findings are counts by
 // column and kind, never the values; `--fail-on-pii` turns any into exit 1.
 
+import { BoundedCache } from '../lib/bounded-cache.js';
 import { cellText } from '../lib/cell.js';
 import type { Policy } from '../policy/load.js';
 import { iban, luhn } from './scan.js';
@@ -25,6 +26,9 @@ export class ResidualScan {
   private readonly kept: { index: number; name: string }[];
   private readonly protectedAt: number[];
   private readonly remembered = new Set<string>();
+  private readonly previous: unknown[] = [];
+  /** What each kept value holds: kept columns (cities, categories) repeat their values. */
+  private readonly kinds = new BoundedCache<readonly ResidualKind[]>();
   private readonly found = new Map<string, Partial<Record<ResidualKind, number>>>();
 
   /** `generalized`: columns a later stage still generalizes (k-anonymity's quasi-identifiers), not published as they were. */
@@ -39,17 +43,24 @@ export class ResidualScan {
   /** Looks at one published row (its input values). */
   observe(row: readonly unknown[]): void {
     if (this.kept.length === 0) return;
-    for (const i of this.protectedAt) {
-      const v = cellText(row[i]).trim();
+    for (let p = 0; p < this.protectedAt.length; p++) {
+      const raw = row[this.protectedAt[p]!];
+      // An entity's rows often come together: its value is remembered once.
+      if (raw === this.previous[p]) continue;
+      this.previous[p] = raw;
+      const v = cellText(raw).trim();
       if (v.length >= 5) {
-        if (this.remembered.size >= MEMORY) this.remembered.clear();
+        if (this.remembered.size >= MEMORY) {
+          this.remembered.clear();
+          this.previous.fill(undefined);
+        }
         this.remembered.add(v);
       }
     }
     for (const { index, name } of this.kept) {
       const v = cellText(row[index]);
       if (v.length < 5) continue;
-      for (const kind of kindsIn(v)) this.count(name, kind);
+      for (const kind of this.kinds.get(v, kindsIn)) this.count(name, kind);
       if (this.remembered.has(v.trim())) this.count(name, 'protected_value');
     }
   }
@@ -75,7 +86,9 @@ export class ResidualScan {
   }
 }
 
-function kindsIn(v: string): ResidualKind[] {
+const NONE: readonly ResidualKind[] = [];
+
+function kindsIn(v: string): readonly ResidualKind[] {
   // Cheap character counts first: most cells (names, cities, amounts) cannot hold any of these.
   let digits = 0;
   let at = false;
@@ -100,5 +113,5 @@ function kindsIn(v: string): ResidualKind[] {
     kinds.push('phone');
   }
   if (upper >= 2 && digits >= 2 && /[A-Z]{2}\d{2}/.test(v) && [...v.matchAll(IBAN_IN)].some((m) => iban(m[0]))) kinds.push('iban');
-  return kinds;
+  return kinds.length === 0 ? NONE : kinds;
 }

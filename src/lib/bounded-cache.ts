@@ -3,9 +3,10 @@
 // emptied and refilled, which keeps the common case (an entity's rows close
 // together) fast without any bookkeeping per hit.
 //
-// Keys are copied before they are kept: a cell cut from a large input chunk
-// is a slice that keeps the whole chunk alive, so a cache of slices would
-// hold on to most of the input it has seen.
+// Keys are copied before they are kept (own-string.ts): a cache of slices
+// would hold on to most of the input it has seen.
+
+import { ownString } from './own-string.js';
 
 export class BoundedCache<V> {
   private readonly map = new Map<string, V>();
@@ -17,7 +18,7 @@ export class BoundedCache<V> {
     if (value === undefined) {
       value = compute(key);
       if (this.map.size >= this.limit) this.map.clear();
-      this.map.set(Buffer.from(key, 'utf8').toString('utf8'), value);
+      this.map.set(ownString(key), value);
     }
     return value;
   }

@@ -6,6 +6,7 @@
 // LeFevre et al. 2006).
 
 import type { LVariant } from './k-anonymity.js';
+import { ownString } from '../lib/own-string.js';
 
 /** The l a class of these sensitive-value counts achieves under a variant. */
 export function diversityOf(counts: readonly number[], variant: LVariant, c = 1): number {
@@ -107,7 +108,7 @@ export class ClassCounter {
     let c = this.classes.get(key);
     if (!c) {
       c = { size: 0, sensitive: new Map() };
-      this.classes.set(Buffer.from(key, 'utf8').toString('utf8'), c);
+      this.classes.set(ownString(key), c);
     }
     c.size++;
     if (sensitive !== undefined) c.sensitive.set(sensitive, (c.sensitive.get(sensitive) ?? 0) + 1);

@@ -11,6 +11,7 @@
 import { ValueError } from '../core/errors.js';
 import type { Hierarchy } from '../lib/hierarchy.js';
 import { parseNumber } from '../lib/numeric.js';
+import { ownString } from '../lib/own-string.js';
 
 export type DimKind = 'numeric' | 'set' | 'hierarchy';
 
@@ -58,7 +59,7 @@ class Encoder {
     if (code === undefined) {
       code = this.values.length;
       // Copy: a cell may be a slice of a large input chunk.
-      const own = Buffer.from(value, 'utf8').toString('utf8');
+      const own = ownString(value);
       this.dictionary.set(own, code);
       this.values.push(own);
     }
