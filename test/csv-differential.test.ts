@@ -5,6 +5,7 @@ import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CsvParser } from '../src/io/csv-parser.js';
+import { pieces } from '../src/io/pieces.js';
 
 const REFERENCE = { bom: true, relax_column_count: true, record_delimiter: ['\r\n', '\n'] };
 const ERROR_CODES: Record<string, string> = {
@@ -92,6 +93,55 @@ describe('CSV parser vs csv-parse', () => {
         expect(ours(t, ',', cuts.filter((c) => c <= t.length))).toEqual(reference(t, ','));
       }),
       { seed: 12, numRuns: 5000 },
+    );
+  });
+});
+
+type Lined = { records: [string[], number][] } | { error: string; line: number };
+
+/** Parses a whole text, or each piece of it on its own, keeping each record's line. */
+function parseLined(parts: readonly { text: string; line: number; first: boolean }[], delimiter: string): Lined {
+  const records: [string[], number][] = [];
+  for (const part of parts) {
+    const parser = new CsvParser(delimiter, { line: part.line, midStream: !part.first });
+    const sink = (fields: string[], line: number) => void records.push([fields, line]);
+    const problem = parser.push(part.text, sink) ?? parser.end(sink);
+    if (problem) return { error: problem.code, line: problem.line ?? -1 };
+  }
+  return { records };
+}
+
+async function viaPieces(text: string, delimiter: string, chunks: readonly number[], target: number): Promise<Lined> {
+  const bytes = Buffer.from(text, 'utf8');
+  const cuts = [...new Set(chunks.filter((c) => c < bytes.length))].sort((a, b) => a - b);
+  const arrivals = [0, ...cuts, bytes.length].slice(1).map((end, i, all) => bytes.subarray(i === 0 ? 0 : all[i - 1]!, end));
+  const parts: { text: string; line: number; first: boolean }[] = [];
+  let whole = Buffer.alloc(0);
+  for await (const p of pieces(arrivals, 'csv', target)) {
+    parts.push({ text: p.bytes.toString('utf8'), line: p.line, first: p.seq === 0 });
+    whole = Buffer.concat([whole, p.bytes]);
+  }
+  expect(whole.equals(bytes)).toBe(true); // nothing lost, nothing repeated
+  return parseLined(parts, delimiter);
+}
+
+describe('pieces: record-aligned cuts for parsing in parallel', () => {
+  it('parsing the pieces one by one gives the records, lines and errors of parsing the whole (corpus, every target)', async () => {
+    for (const raw of [...CORPUS, 'h\n"a\nb"\n"c""\nd"\ne\n', 'h,i\n"x\n\ny",1\r\n"",2\n3,"4\n5"\n']) {
+      const expected = parseLined([{ text: raw, line: 1, first: true }], ',');
+      for (let target = 1; target <= Buffer.byteLength(raw) + 1; target++) {
+        expect(await viaPieces(raw, ',', [], target), `${JSON.stringify(raw)} target ${target}`).toEqual(expected);
+      }
+    }
+  });
+
+  it('agrees on random inputs, random arrivals and random targets', async () => {
+    const text = fc.string({ unit: fc.constantFrom('a', ',', '"', '\n', '\r', 'é', '💡'), maxLength: 60 });
+    await fc.assert(
+      fc.asyncProperty(text, fc.array(fc.nat({ max: 80 }), { maxLength: 5 }), fc.integer({ min: 1, max: 20 }), async (t, chunks, target) => {
+        expect(await viaPieces(t, ',', chunks, target)).toEqual(parseLined([{ text: t, line: 1, first: true }], ','));
+      }),
+      { seed: 13, numRuns: 3000 },
     );
   });
 });

@@ -23,10 +23,17 @@ const CR = 13;
 
 export class CsvParser {
   private rest = '';
-  private line = 1;
-  private started = false;
+  private line: number;
+  private started: boolean;
 
-  constructor(private readonly delimiter: string) {}
+  /** `line`: the line the text starts on; `midStream`: the text does not start the input (no BOM to strip). */
+  constructor(
+    private readonly delimiter: string,
+    { line = 1, midStream = false }: { line?: number; midStream?: boolean } = {},
+  ) {
+    this.line = line;
+    this.started = midStream;
+  }
 
   /** Parses what is complete in `text` (plus what was left over); keeps an unfinished record for later. */
   push(text: string, sink: RecordSink): InputProblem | undefined {
