@@ -3,27 +3,26 @@
 // before any input is read, the header before any row, and nothing is left on
 // disk unless everything succeeded.
 
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { once } from 'node:events';
-import { dirname, resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
 import type { Writable } from 'node:stream';
-import { createHash } from 'node:crypto';
 import { VeilError, type UsageProblem } from '../core/errors.js';
-import { compilePipeline, jsonRow, sparseHeader, type Pipeline } from '../core/pipeline.js';
+import { jsonRow, sparseHeader } from '../core/pipeline.js';
 import { buildReport } from '../core/report.js';
-import { rowGate, type Gate } from '../governance/gate.js';
-import { ResidualScan } from '../governance/residual.js';
+import { rowGate } from '../governance/gate.js';
 import { dpSection } from '../privacy/differential-privacy.js';
-import { cellText } from '../lib/cell.js';
-import { SUPPRESSED } from '../lib/numeric.js';
 import { firstPass, kSection, stageModel, type KStage } from '../privacy/stage.js';
 import { parsePlan, type Plan } from '../privacy/plan.js';
 import { openInput, openSink, removeSpool, spoolStdin, stageFile, type Sink, type Staged } from '../io/files.js';
 import { FORMATS, kindOfPath, parseDelimiter, type Format } from '../io/formats.js';
-import { readCsv, readJsonl, type InputEvent } from '../io/read.js';
-import { csvSerializer, jsonlSerializer, type RowSerializer } from '../io/write.js';
-import { loadPolicy, type Policy } from '../policy/load.js';
+import { CsvParser } from '../io/csv-parser.js';
+import { pieces, type Piece } from '../io/pieces.js';
+import { headerProblem, jsonLine, readCsv, readJsonl, type InputEvent } from '../io/read.js';
+import type { Policy } from '../policy/load.js';
+import { PieceWriter, type PieceResult, type PieceSettings } from './apply-piece.js';
+import { writeInThreads, type WorkerInit } from './apply-threads.js';
+import { readPolicy } from './policy-file.js';
 import { loadKey } from './key.js';
 import { Progress } from './progress.js';
 import { VERSION } from './version.js';
@@ -43,6 +42,7 @@ export interface ApplyFlags {
   readonly planOut?: string;
   readonly rejects?: string;
   readonly failOnPii?: boolean;
+  readonly threads?: string;
 }
 
 export interface Streams {
@@ -106,26 +106,6 @@ export function resolveSettings(input: string | undefined, f: ApplyFlags): Setti
   };
 }
 
-/** Reads and checks the policy file; every problem is reported at once. */
-export async function readPolicy(path: string): Promise<{ policy: Policy; sha256: string }> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw new VeilError({ kind: 'policy', code: 'POLICY_UNREADABLE', path: '', found: (e as NodeJS.ErrnoException).code ?? 'error' });
-  }
-  const base = dirname(resolve(path));
-  const result = await loadPolicy(bytes.toString('utf8'), (relative) => {
-    try {
-      return { text: readFileSync(resolve(base, relative), 'utf8') };
-    } catch (e) {
-      return { errno: (e as NodeJS.ErrnoException).code ?? 'error' };
-    }
-  });
-  if (!result.policy) throw new VeilError(result.problems);
-  return { policy: result.policy, sha256: createHash('sha256').update(bytes).digest('hex') };
-}
-
 /** Input rows as events: a header, then rows with their line. */
 export function inputEvents(s: Pick<Settings, 'inputFormat' | 'delimiter'>, stream: NodeJS.ReadableStream, policy: Policy): AsyncGenerator<InputEvent[]> {
   if (s.inputFormat === 'csv') return readCsv(stream as never, { delimiter: s.delimiter });
@@ -162,7 +142,7 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
   const started = new Date();
   const t0 = performance.now();
   const s = resolveSettings(input, flags);
-  const { policy, sha256: policySha } = await readPolicy(flags.policy);
+  const { policy, sha256: policySha, text: policyText } = await readPolicy(flags.policy);
   const key = await loadKey(flags.keyFile, io.env);
   if (policy.needsKey && !key) throw new VeilError({ kind: 'key', code: 'KEY_MISSING' });
 
@@ -197,7 +177,7 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
         rowRules: (header) => rowGate(policy, header, key?.key),
       }).finally(() => first.close());
     }
-    return await writePass(input, flags, io, { s, inputPath, policy, policySha, key, stage, started, t0 });
+    return await writePass(input, flags, io, { s, inputPath, policy, policySha, policyText, key, stage, started, t0 });
   } finally {
     if (spool) await removeSpool(spool);
   }
@@ -208,6 +188,7 @@ interface PassContext {
   readonly inputPath: string | undefined;
   readonly policy: Policy;
   readonly policySha: string;
+  readonly policyText: string;
   readonly key: Awaited<ReturnType<typeof loadKey>>;
   readonly stage: KStage | undefined;
   readonly started: Date;
@@ -223,60 +204,41 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
   const staged: Staged[] = [];
   const progress = new Progress(io.stderr, !flags.quiet && io.stderr.isTTY === true, () => source.tap.bytes);
   try {
-    const serializer: RowSerializer = s.outputFormat === 'csv' ? csvSerializer(s.outputDelimiter) : jsonlSerializer();
-    let pipeline: Pipeline | undefined;
     let chunk = '';
     const flush = async () => {
       if (!sink.stream.write(chunk)) await once(sink.stream, 'drain');
       chunk = '';
     };
     let rowsIn = 0;
-    let kept = 0;
     const removedBy: Record<string, number> = {};
-    let gate: Gate | undefined;
-    let residual: ResidualScan | undefined;
     const violationCounts = new Map<string, Record<string, number>>();
-    const rejects = rejectsSink?.stream;
-    let publish: ((out: unknown[], row: number) => unknown[] | undefined) | undefined;
-    for await (const batch of inputEvents(s, source.stream, policy)) for (const event of batch) {
-      if ('header' in event) {
-        pipeline = await compilePipeline(policy, event.header, { key: key?.key, seed: s.seed, sparse: s.inputFormat === 'jsonl' });
-        chunk += serializer.header(pipeline.outputColumns);
-        residual = new ResidualScan(policy, event.header, new Set(stage?.model.quasiIdentifiers ?? []));
-        if (stage) publish = publisher(stage, pipeline.outputColumns);
-        gate = await rowGate(policy, event.header, key?.key, (row, line, v) => {
-          for (const col of v.columns) {
-            const counts = violationCounts.get(col.name) ?? {};
-            for (const code of col.codes) counts[code] = (counts[code] ?? 0) + 1;
-            violationCounts.set(col.name, counts);
-          }
-          if (rejects) {
-            const record = Object.fromEntries(event.header.map((h, i) => [h, row[i]]));
-            rejects.write(`${JSON.stringify({ line, reason: 'invalid', violations: v.columns.map((x) => ({ column: x.name, codes: x.codes })), row: record })}\n`);
-          }
-        });
-        continue;
-      }
-      rowsIn++;
-      const reason = gate!(event.row, event.line);
-      if (reason !== undefined) {
-        removedBy[reason] = (removedBy[reason] ?? 0) + 1;
-        continue;
-      }
-      const row = kept++;
-      if (stage && stage.classOf[row] === -1 && stage.model.suppressed === 'remove') {
-        removedBy.k_anonymity = (removedBy.k_anonymity ?? 0) + 1;
-        continue;
-      }
-      let out = pipeline!.row(event.row, event.line);
-      residual!.observe(event.row);
-      if (publish) out = publish(out, row)!;
-      chunk += serializer.row(out);
-      if (chunk.length >= 1 << 16) {
-        await flush();
-        progress.tick(rowsIn);
+    const input = pieces(source.stream, s.inputFormat)[Symbol.asyncIterator]();
+    const { header, read } = await findHeader(input, s, policy);
+    const writer = header && (await PieceWriter.create(policy, header, s, key?.key, stage));
+    const pipeline = writer?.pipeline;
+    const residual = writer?.residual;
+    if (writer) {
+      chunk += writer.headerText;
+      const threads = threadsFor(flags, s, policy, stage);
+      const init = { policyText: c.policyText, policyPath: flags.policy, header: header!, settings: pick(s), key: key?.key.forThread() };
+      for await (const r of written(writer, read, input, threads, init)) {
+        writer.absorb(r);
+        rowsIn += r.rowsIn;
+        for (const [reason, n] of Object.entries(r.removedBy)) removedBy[reason] = (removedBy[reason] ?? 0) + n;
+        for (const [name, codes] of r.violations) {
+          const counts = violationCounts.get(name) ?? {};
+          for (const [code, n] of Object.entries(codes)) counts[code] = (counts[code] ?? 0) + n;
+          violationCounts.set(name, counts);
+        }
+        if (r.rejects) rejectsSink!.stream.write(r.rejects);
+        chunk += r.text;
+        if (chunk.length >= 1 << 16) {
+          await flush();
+          progress.tick(rowsIn);
+        }
       }
     }
+    const kept = writer?.keptRows ?? 0;
     // With k-anonymity the first pass has checked the columns (and saw the rows this pass removes).
     if (!stage) pipeline?.finish();
     if (chunk.length > 0) await flush();
@@ -338,15 +300,95 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
   }
 }
 
-/** Replaces a row's quasi-identifiers by its class's published values ('*' when suppressed and masked), and counts what each class published. */
-function publisher(stage: KStage, columns: readonly string[]): (out: unknown[], row: number) => unknown[] {
-  const positions = stage.model.quasiIdentifiers.map((n) => columns.indexOf(n));
-  const sensitive = stage.model.lDiversity ? columns.indexOf(stage.model.lDiversity.sensitive) : -1;
-  return (out, row) => {
-    const c = stage.classOf[row]!;
-    const values = c === -1 ? undefined : stage.outputs[c]!;
-    for (let j = 0; j < positions.length; j++) out[positions[j]!] = values ? values[j]! : SUPPRESSED;
-    if (values) stage.published.add(c, out, positions, sensitive >= 0 ? cellText(out[sensitive]) : undefined);
-    return out;
+function pick(s: Settings): PieceSettings {
+  return { inputFormat: s.inputFormat, delimiter: s.delimiter, outputFormat: s.outputFormat, outputDelimiter: s.outputDelimiter, seed: s.seed };
+}
+
+/**
+ * The input's columns: the first CSV record, or the keys of the first JSONL
+ * object (then the policy's columns it lacks). Returns the pieces read to
+ * find them, which still have to be written.
+ */
+async function findHeader(input: AsyncIterator<Piece>, s: Settings, policy: Policy): Promise<{ header: string[] | undefined; read: Piece[] }> {
+  const read: Piece[] = [];
+  for (;;) {
+    const next = await input.next();
+    if (next.done) {
+      if (s.inputFormat === 'csv') throw new VeilError({ kind: 'input', code: 'CSV_NO_HEADER', line: 1 });
+      return { header: undefined, read };
+    }
+    read.push(next.value);
+    const text = next.value.bytes.toString('utf8');
+    if (s.inputFormat === 'csv') return { header: csvHeader(text, s.delimiter), read };
+    let line = next.value.line;
+    for (const body of text.split('\n')) {
+      const object = jsonLine(line === 1 && body.charCodeAt(0) === 0xfeff ? body.slice(1) : body, line);
+      if (object) return { header: sparseHeader(policy, Object.keys(object)), read };
+      line++;
+    }
+  }
+}
+
+/** The first record of the first piece (which holds at least one whole record). */
+function csvHeader(text: string, delimiter: string): string[] {
+  const parser = new CsvParser(delimiter);
+  let header: string[] | undefined;
+  const found = new Error('header found');
+  const sink = (fields: string[], line: number): void => {
+    const problem = headerProblem(fields, line);
+    if (problem) throw new VeilError(problem);
+    header = fields;
+    throw found;
   };
+  try {
+    const problem = parser.push(text, sink) ?? parser.end(sink);
+    if (problem) throw new VeilError(problem);
+  } catch (e) {
+    if (e !== found) throw e;
+  }
+  if (!header) throw new VeilError({ kind: 'input', code: 'CSV_NO_HEADER', line: 1 });
+  return header;
+}
+
+/**
+ * How many worker threads write the pieces: --threads, else one per core up
+ * to four. One (this thread) when a k-anonymity stage numbers the rows, or a
+ * seeded transform draws from one stream per column in row order.
+ */
+function threadsFor(flags: ApplyFlags, s: Settings, policy: Policy, stage: KStage | undefined): number {
+  if (stage) return 1;
+  if (s.seed !== undefined && policy.columns.some((c) => c.configured.epsilon !== undefined)) return 1;
+  if (flags.threads !== undefined) {
+    const n = /^\d{1,2}$/.test(flags.threads) ? Number(flags.threads) : 0;
+    if (n < 1 || n > 64) throw usage('USAGE_THREADS', JSON.stringify(flags.threads));
+    return n;
+  }
+  return Math.min(availableParallelism(), 4);
+}
+
+/** The written pieces, in order: in this thread, or, from the second piece on, in worker threads. */
+async function* written(writer: PieceWriter, read: readonly Piece[], rest: AsyncIterator<Piece>, threads: number, init: WorkerInit): AsyncGenerator<PieceResult> {
+  const queue = [...read];
+  const next = async (): Promise<Piece | undefined> => {
+    if (queue.length > 0) return queue.shift();
+    const n = await rest.next();
+    return n.done ? undefined : n.value;
+  };
+  const first = await next();
+  if (!first) return;
+  const second = threads > 1 ? await next() : undefined;
+  if (!second) {
+    yield writer.run(first);
+    for (let p = await next(); p; p = await next()) yield writer.run(p);
+    return;
+  }
+  yield* writeInThreads(
+    (async function* () {
+      yield first;
+      yield second;
+      for (let p = await next(); p; p = await next()) yield p;
+    })(),
+    threads,
+    init,
+  );
 }

@@ -12,7 +12,8 @@ import { openInput, stageFile } from '../io/files.js';
 import { readRows } from '../io/read.js';
 import { L_VARIANTS, type LVariant } from '../privacy/k-anonymity.js';
 import { ClassCounter, measure, type Achieved, type RiskOptions } from '../privacy/measures.js';
-import { readPolicy, resolveSettings, type Streams } from './apply.js';
+import { resolveSettings, type Streams } from './apply.js';
+import { readPolicy } from './policy-file.js';
 import { EXIT } from './exit-codes.js';
 import { VERSION } from './version.js';
 

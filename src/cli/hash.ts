@@ -6,7 +6,8 @@
 import { createInterface } from 'node:readline';
 import { VeilError } from '../core/errors.js';
 import { loadPolicy, type Policy } from '../policy/load.js';
-import { readPolicy, type Streams } from './apply.js';
+import type { Streams } from './apply.js';
+import { readPolicy } from './policy-file.js';
 import { loadKey } from './key.js';
 
 export interface HashFlags {

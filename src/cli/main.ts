@@ -53,6 +53,7 @@ function program(onCode: (code: number) => void, where: Where): Command {
     .option('--plan-out <file>', 'write the k-anonymity recoding plan (JSON) here')
     .option('--fail-on-pii', 'exit 1 (and write nothing) when the residual-PII check finds personal data in published columns')
     .option('--rejects <file>', 'with on_invalid: quarantine, write the rows that break their declared types here (JSONL)')
+    .option('--threads <n>', 'worker threads that transform the rows (default: one per core, at most 4; 1: none); the output is the same bytes')
     .option('-q, --quiet', 'no summary line on stderr')
     .addHelpText('after', APPLY_EXAMPLE)
     .action(async (input: string, flags: ApplyFlags) => {

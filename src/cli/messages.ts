@@ -46,6 +46,7 @@ const USAGE_TEXT = {
   USAGE_FORMAT: (p) => `unknown format ${p.detail ?? ''}: expected csv or jsonl`,
   USAGE_DELIMITER: (p) => `invalid delimiter ${p.detail ?? ''}: expected one character other than a quote or line end (\\t for tab)`,
   USAGE_SEED: (p) => `invalid seed ${p.detail ?? ''}: expected a non-negative integer`,
+  USAGE_THREADS: (p) => `invalid --threads ${p.detail ?? ''}: expected an integer from 1 to 64 (1: no worker threads)`,
   USAGE_PLAN: (p) => `cannot use the plan: ${p.detail ?? 'invalid plan'}`,
   USAGE_CHECK: (p) => p.detail ?? 'invalid check options',
   USAGE_REJECTS: (p) => p.detail ?? '--rejects goes with on_invalid: quarantine',

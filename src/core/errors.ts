@@ -99,7 +99,7 @@ export const INPUT_CODES = [
 ] as const;
 export type InputCode = (typeof INPUT_CODES)[number];
 
-export type UsageCode = 'USAGE' | 'USAGE_FORMAT' | 'USAGE_DELIMITER' | 'USAGE_SEED' | 'USAGE_PLAN' | 'USAGE_CHECK' | 'USAGE_REJECTS';
+export type UsageCode = 'USAGE' | 'USAGE_FORMAT' | 'USAGE_DELIMITER' | 'USAGE_SEED' | 'USAGE_THREADS' | 'USAGE_PLAN' | 'USAGE_CHECK' | 'USAGE_REJECTS';
 export type KeyCode = 'KEY_MISSING' | 'KEY_TOO_SHORT' | 'KEY_UNREADABLE';
 export type IoCode = 'OUTPUT_WRITE_FAILED' | 'REPORT_WRITE_FAILED' | 'INTERNAL';
 

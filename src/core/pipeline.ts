@@ -38,6 +38,18 @@ export interface Pipeline {
   /** Rows transformed (the pipeline removes none: stages around it do, and count why). */
   readonly rowsIn: number;
   columns(): ColumnReport[];
+  /** The counters since the last call (which resets them), to be added to another pipeline's. */
+  takeTally(): PipelineTally;
+  /** Adds the counters of a pipeline compiled from the same policy and header (in another thread). */
+  addTally(t: PipelineTally): void;
+}
+
+export interface PipelineTally {
+  readonly rowsIn: number;
+  /** changed, unchanged, empty of each report column. */
+  readonly stats: readonly number[];
+  /** JSONL: the input columns that held a value. */
+  readonly seen: Uint8Array;
 }
 
 export interface PipelineOptions {
@@ -170,6 +182,23 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
       }
     },
     columns: () => reports,
+    takeTally() {
+      const stats = reports.flatMap((r) => [r.stats.changed, r.stats.unchanged, r.stats.empty]);
+      for (const r of reports) r.stats.changed = r.stats.unchanged = r.stats.empty = 0;
+      const t = { rowsIn, stats, seen: seen.slice() };
+      rowsIn = 0;
+      seen.fill(0);
+      return t;
+    },
+    addTally(t) {
+      rowsIn += t.rowsIn;
+      reports.forEach((r, i) => {
+        r.stats.changed += t.stats[3 * i]!;
+        r.stats.unchanged += t.stats[3 * i + 1]!;
+        r.stats.empty += t.stats[3 * i + 2]!;
+      });
+      t.seen.forEach((v, i) => (seen[i]! |= v));
+    },
   };
 }
 

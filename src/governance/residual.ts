@@ -65,9 +65,30 @@ export class ResidualScan {
     }
   }
 
-  private count(column: string, kind: ResidualKind): void {
+  /**
+   * Forgets the protected values seen so far: the writing pass starts each
+   * piece of input afresh, so the findings do not depend on which thread
+   * read which piece.
+   */
+  forget(): void {
+    this.remembered.clear();
+    this.previous.fill(undefined);
+  }
+
+  /** The findings since the last call (which resets them), to be added to another scan's. */
+  takeFindings(): [string, Partial<Record<ResidualKind, number>>][] {
+    const out = [...this.found];
+    this.found.clear();
+    return out;
+  }
+
+  addFindings(findings: readonly [string, Partial<Record<ResidualKind, number>>][]): void {
+    for (const [column, kinds] of findings) for (const [kind, n] of Object.entries(kinds)) this.count(column, kind as ResidualKind, n);
+  }
+
+  private count(column: string, kind: ResidualKind, n = 1): void {
     const c = this.found.get(column) ?? {};
-    c[kind] = (c[kind] ?? 0) + 1;
+    c[kind] = (c[kind] ?? 0) + n;
     this.found.set(column, c);
   }
 

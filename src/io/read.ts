@@ -12,6 +12,23 @@ export interface CsvReadOptions {
   readonly delimiter: string;
 }
 
+/** A header naming a column twice. */
+export function headerProblem(fields: readonly string[], line: number): InputProblem | undefined {
+  const seen = new Set<string>();
+  for (const [i, name] of fields.entries()) {
+    if (seen.has(name)) return { kind: 'input', code: 'CSV_DUPLICATE_COLUMN', line, columnName: name, columnNumber: i + 1 };
+    seen.add(name);
+  }
+  return undefined;
+}
+
+/** A record after the header: its problem, 'skip' for a blank line, or undefined when it is a row. */
+export function recordCheck(columns: number, fields: readonly string[], line: number): InputProblem | 'skip' | undefined {
+  if (fields.length === columns) return undefined;
+  if (fields.length === 1 && fields[0] === '' && columns > 1) return 'skip';
+  return { kind: 'input', code: 'CSV_FIELD_COUNT', line, expected: `${columns} fields, found ${fields.length}` };
+}
+
 /**
  * RFC 4180 CSV (see csv-parser.ts): the first record is the header. With
  * several columns a blank line is no record; with one column it is an empty
@@ -26,24 +43,16 @@ export async function* readCsv(input: Readable, options: CsvReadOptions): AsyncG
   const sink = (fields: string[], line: number): void => {
     if (problem) return;
     if (!header) {
-      const seen = new Set<string>();
-      for (const [i, name] of fields.entries()) {
-        if (seen.has(name)) {
-          problem = { kind: 'input', code: 'CSV_DUPLICATE_COLUMN', line, columnName: name, columnNumber: i + 1 };
-          return;
-        }
-        seen.add(name);
-      }
+      problem = headerProblem(fields, line);
+      if (problem) return;
       header = fields;
       batch.push({ header: fields });
       return;
     }
-    if (fields.length !== header.length) {
-      if (fields.length === 1 && fields[0] === '' && header.length > 1) return;
-      problem = { kind: 'input', code: 'CSV_FIELD_COUNT', line, expected: `${header.length} fields, found ${fields.length}` };
-      return;
-    }
-    batch.push({ row: fields, line });
+    const check = recordCheck(header.length, fields, line);
+    if (check === 'skip') return;
+    if (check) problem = check;
+    else batch.push({ row: fields, line });
   };
   input.setEncoding('utf8');
   for await (const chunk of input as AsyncIterable<string>) {
@@ -60,6 +69,21 @@ export async function* readCsv(input: Readable, options: CsvReadOptions): AsyncG
   if (!header) throw new VeilError({ kind: 'input', code: 'CSV_NO_HEADER', line: 1 });
 }
 
+/** One line of JSON Lines: its object, or undefined when blank; throws for anything else. */
+export function jsonLine(body: string, line: number): Record<string, unknown> | undefined {
+  if (body.charCodeAt(0) !== 0x7b /* { */ && body.trim() === '') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    throw new VeilError({ kind: 'input', code: 'JSON_INVALID', line });
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new VeilError({ kind: 'input', code: 'JSON_NOT_OBJECT', line });
+  }
+  return value as Record<string, unknown>;
+}
+
 /**
  * JSON Lines: one object per line (LF, or CRLF: CR is JSON whitespace);
  * blank lines are skipped. Yields the objects in batches, one per input chunk.
@@ -68,18 +92,8 @@ export async function* readJsonl(input: Readable): AsyncGenerator<{ object: Reco
   let line = 0;
   const parse = (text: string, out: { object: Record<string, unknown>; line: number }[]): void => {
     line++;
-    const body = line === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-    if (body.charCodeAt(0) !== 0x7b /* { */ && body.trim() === '') return;
-    let value: unknown;
-    try {
-      value = JSON.parse(body);
-    } catch {
-      throw new VeilError({ kind: 'input', code: 'JSON_INVALID', line });
-    }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new VeilError({ kind: 'input', code: 'JSON_NOT_OBJECT', line });
-    }
-    out.push({ object: value as Record<string, unknown>, line });
+    const object = jsonLine(line === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, line);
+    if (object) out.push({ object, line });
   };
   input.setEncoding('utf8');
   let rest = '';

@@ -32,6 +32,11 @@ export class SecretKey {
     return createHmac('sha256', this.#bytes).update(`veil/v1/${purpose}/${domain}`).digest();
   }
 
+  /** A copy of the key's bytes for a worker thread of this process (never for output). */
+  forThread(): Uint8Array {
+    return Uint8Array.from(this.#bytes);
+  }
+
   /** Keeps the key out of JSON, util.inspect and string conversion. */
   toJSON(): string {
     return '[secret key]';

@@ -1,0 +1,192 @@
+// The writing pass of `veil apply` on one piece of input (src/io/pieces.ts),
+// the same in this thread and in a worker thread: parse the piece, pass each
+// row through the gate (row rules, declared types), the pipeline and the
+// residual-PII check, publish the k-anonymity stage's values, and serialize.
+// What a piece produced comes back as data (text, counters, findings) for
+// the main thread to write and add up in input order, so the output and
+// the report are the same bytes whatever thread read which piece.
+
+import { VeilError } from '../core/errors.js';
+import { compilePipeline, jsonRow, type Pipeline, type PipelineTally } from '../core/pipeline.js';
+import { rowGate, type Gate } from '../governance/gate.js';
+import { ResidualScan, type ResidualKind } from '../governance/residual.js';
+import { cellText } from '../lib/cell.js';
+import type { SecretKey } from '../lib/key.js';
+import { SUPPRESSED } from '../lib/numeric.js';
+import { CsvParser } from '../io/csv-parser.js';
+import type { Format } from '../io/formats.js';
+import type { Piece } from '../io/pieces.js';
+import { jsonLine, recordCheck } from '../io/read.js';
+import { csvSerializer, jsonlSerializer, type RowSerializer } from '../io/write.js';
+import type { Policy } from '../policy/load.js';
+import type { KStage } from '../privacy/stage.js';
+
+export interface PieceSettings {
+  readonly inputFormat: Format;
+  readonly delimiter: string;
+  readonly outputFormat: Format;
+  readonly outputDelimiter: string;
+  readonly seed: number | undefined;
+}
+
+export interface PieceResult {
+  readonly seq: number;
+  /** The serialized output rows. */
+  readonly text: string;
+  /** Quarantined rows (on_invalid: quarantine), JSON lines. */
+  readonly rejects: string;
+  readonly rowsIn: number;
+  readonly removedBy: Readonly<Record<string, number>>;
+  /** Declared-type violations by column and code. */
+  readonly violations: readonly [string, Record<string, number>][];
+  readonly tally: PipelineTally;
+  readonly findings: readonly [string, Partial<Record<ResidualKind, number>>][];
+}
+
+export class PieceWriter {
+  /** The output's header line (CSV), or nothing (JSONL). */
+  readonly headerText: string;
+  private readonly toRow: ((object: Record<string, unknown>, line: number) => unknown[]) | undefined;
+  private readonly publish: ((out: unknown[], row: number) => unknown[]) | undefined;
+  /** Rows that passed the gate so far: the index of a row in the k-anonymity stage (one thread only). */
+  private kept = 0;
+  private text = '';
+  private rejects = '';
+  private rowsIn = 0;
+  private removedBy: Record<string, number> = {};
+  private readonly violations = new Map<string, Record<string, number>>();
+  private gate!: Gate;
+  private readonly quarantining: boolean;
+
+  private constructor(
+    readonly pipeline: Pipeline,
+    readonly residual: ResidualScan,
+    private readonly serializer: RowSerializer,
+    private readonly header: readonly string[],
+    private readonly settings: PieceSettings,
+    private readonly stage: KStage | undefined,
+    policy: Policy,
+  ) {
+    this.headerText = serializer.header(pipeline.outputColumns);
+    this.quarantining = policy.onInvalid === 'quarantine';
+    this.toRow = settings.inputFormat === 'jsonl' ? jsonRow(policy, header) : undefined;
+    this.publish = stage && publisher(stage, pipeline.outputColumns);
+  }
+
+  static async create(policy: Policy, header: readonly string[], settings: PieceSettings, key: SecretKey | undefined, stage?: KStage): Promise<PieceWriter> {
+    const pipeline = await compilePipeline(policy, header, { key, seed: settings.seed, sparse: settings.inputFormat === 'jsonl' });
+    const serializer = settings.outputFormat === 'csv' ? csvSerializer(settings.outputDelimiter) : jsonlSerializer();
+    const residual = new ResidualScan(policy, header, new Set(stage?.model.quasiIdentifiers ?? []));
+    const writer = new PieceWriter(pipeline, residual, serializer, header, settings, stage, policy);
+    writer.gate = await rowGate(policy, header, key, (row, line, v) => writer.quarantine(row, line, v.columns));
+    return writer;
+  }
+
+  /** Writes one piece; throws VeilError for the first problem in it. The first piece's first CSV record is the header. */
+  run(piece: Piece): PieceResult {
+    this.residual.forget();
+    const text = piece.bytes.toString('utf8');
+    if (this.toRow) this.jsonl(text, piece);
+    else this.csv(text, piece);
+    const result: PieceResult = {
+      seq: piece.seq,
+      text: this.text,
+      rejects: this.rejects,
+      rowsIn: this.rowsIn,
+      removedBy: this.removedBy,
+      violations: [...this.violations],
+      tally: this.pipeline.takeTally(),
+      findings: this.residual.takeFindings(),
+    };
+    this.text = this.rejects = '';
+    this.rowsIn = 0;
+    this.removedBy = {};
+    this.violations.clear();
+    return result;
+  }
+
+  /** Rows that passed the gate (in the pieces this writer wrote). */
+  get keptRows(): number {
+    return this.kept;
+  }
+
+  /** Adds what a piece written elsewhere (another thread) counted to this writer's report counters. */
+  absorb(r: PieceResult): void {
+    this.pipeline.addTally(r.tally);
+    this.residual.addFindings(r.findings);
+  }
+
+  private csv(text: string, piece: Piece): void {
+    const parser = new CsvParser(this.settings.delimiter, { line: piece.line, midStream: piece.seq > 0 });
+    let header = piece.seq === 0;
+    const columns = this.header.length;
+    const sink = (fields: string[], line: number): void => {
+      if (header) {
+        header = false;
+        return;
+      }
+      const check = recordCheck(columns, fields, line);
+      if (check === 'skip') return;
+      if (check) throw new VeilError(check);
+      this.row(fields, line);
+    };
+    const problem = parser.push(text, sink) ?? parser.end(sink);
+    if (problem) throw new VeilError(problem);
+  }
+
+  private jsonl(text: string, piece: Piece): void {
+    let line = piece.line;
+    let pos = 0;
+    while (pos < text.length) {
+      let eol = text.indexOf('\n', pos);
+      if (eol < 0) eol = text.length;
+      const body = line === 1 && text.charCodeAt(pos) === 0xfeff ? text.slice(pos + 1, eol) : text.slice(pos, eol);
+      const object = jsonLine(body, line);
+      if (object) this.row(this.toRow!(object, line), line);
+      line++;
+      pos = eol + 1;
+    }
+  }
+
+  private row(values: unknown[], line: number): void {
+    this.rowsIn++;
+    const reason = this.gate(values, line);
+    if (reason !== undefined) {
+      this.removedBy[reason] = (this.removedBy[reason] ?? 0) + 1;
+      return;
+    }
+    const index = this.kept++;
+    if (this.stage && this.stage.classOf[index] === -1 && this.stage.model.suppressed === 'remove') {
+      this.removedBy.k_anonymity = (this.removedBy.k_anonymity ?? 0) + 1;
+      return;
+    }
+    let out = this.pipeline.row(values, line);
+    this.residual.observe(values);
+    if (this.publish) out = this.publish(out, index);
+    this.text += this.serializer.row(out);
+  }
+
+  private quarantine(row: readonly unknown[], line: number, columns: readonly { name: string; codes: readonly string[] }[]): void {
+    for (const col of columns) {
+      const counts = this.violations.get(col.name) ?? {};
+      for (const code of col.codes) counts[code] = (counts[code] ?? 0) + 1;
+      this.violations.set(col.name, counts);
+    }
+    if (!this.quarantining) return;
+    const record = Object.fromEntries(this.header.map((h, i) => [h, row[i]]));
+    this.rejects += `${JSON.stringify({ line, reason: 'invalid', violations: columns.map((x) => ({ column: x.name, codes: x.codes })), row: record })}\n`;
+  }
+}
+
+/** Replaces a row's quasi-identifiers by its class's published values ('*' when suppressed and masked), and counts what each class published. */
+function publisher(stage: KStage, columns: readonly string[]): (out: unknown[], row: number) => unknown[] {
+  const positions = stage.model.quasiIdentifiers.map((n) => columns.indexOf(n));
+  const sensitive = stage.model.lDiversity ? columns.indexOf(stage.model.lDiversity.sensitive) : -1;
+  return (out, row) => {
+    const c = stage.classOf[row]!;
+    const values = c === -1 ? undefined : stage.outputs[c]!;
+    for (let j = 0; j < positions.length; j++) out[positions[j]!] = values ? values[j]! : SUPPRESSED;
+    if (values) stage.published.add(c, out, positions, sensitive >= 0 ? cellText(out[sensitive]) : undefined);
+    return out;
+  };
+}

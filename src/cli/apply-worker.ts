@@ -1,0 +1,37 @@
+// A worker thread of `veil apply` (see apply-threads.ts): compiles the same
+// policy against the same header as the main thread, then writes each piece
+// it is sent and posts back what the piece produced, or its problems.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { VeilError } from '../core/errors.js';
+import { SecretKey } from '../lib/key.js';
+import type { Piece } from '../io/pieces.js';
+import { policyFromText } from './policy-file.js';
+import { PieceWriter } from './apply-piece.js';
+import type { WorkerInit, WorkerReply } from './apply-threads.js';
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+
+function failure(e: unknown): WorkerReply['failure'] {
+  return e instanceof VeilError ? { problems: e.problems } : { message: e instanceof Error ? e.message : String(e) };
+}
+
+try {
+  const policy = await policyFromText(init.policyText, init.policyPath);
+  const key = init.key ? new SecretKey(Buffer.from(init.key)) : undefined;
+  const writer = await PieceWriter.create(policy, init.header, init.settings, key);
+  port.on('message', (piece: Piece) => {
+    let reply: WorkerReply;
+    try {
+      reply = { seq: piece.seq, result: writer.run({ ...piece, bytes: Buffer.from(piece.bytes.buffer, piece.bytes.byteOffset, piece.bytes.byteLength) }) };
+    } catch (e) {
+      reply = { seq: piece.seq, failure: failure(e) };
+    }
+    port.postMessage(reply);
+  });
+} catch (e) {
+  // Cannot happen when the main thread compiled the same policy; said for every piece all the same.
+  const reply = failure(e);
+  port.on('message', (piece: Piece) => port.postMessage({ seq: piece.seq, failure: reply } satisfies WorkerReply));
+}
