@@ -43,10 +43,13 @@ export async function* writeInThreads(input: AsyncIterable<Piece>, threads: numb
       else if (reply.failure && 'problems' in reply.failure) w8.reject(new VeilError(reply.failure.problems));
       else w8.reject(new Error(`worker thread: ${reply.failure?.message ?? 'no result'}`));
     });
-    w.on('error', (e) => {
+    const fail = (e: unknown) => {
       for (const w8 of waiting.values()) w8.reject(e);
       waiting.clear();
-    });
+    };
+    w.on('error', fail);
+    // A worker that ends while pieces wait for it (it is terminated only when none do) would leave them waiting.
+    w.on('exit', (code) => fail(new Error(`worker thread: exited with code ${code}`)));
     return w;
   });
   const pending: Promise<PieceResult>[] = [];

@@ -8,7 +8,8 @@
 //
 // Data: seeded fake patient visits from generate.mjs, written once to
 // test/bench/data/ (ignored by git). Commands compared on the same file:
-//   veil apply    the README's example policy (fixtures/demo/policy.yaml)
+//   veil apply    the README's example policy (fixtures/demo/policy.yaml),
+//                 worker threads by default, and with --threads 1
 //   veil jsonl    the same policy, JSONL in and out
 //   csv round trip  csv-parse -> csv-stringify, no transform (roundtrip.mjs)
 //   miller        `mlr --csv put '$email = sha256($email)'`, when mlr is on the PATH
@@ -77,7 +78,9 @@ for (const size of sizes) {
   const jsonl = dataFile(size.rows, 'jsonl');
   const commands = [
     { name: 'veil apply (csv)', file: csv, argv: [process.execPath, veil, 'apply', csv, '--policy', policy, '-q'] },
+    { name: 'veil apply (csv, --threads 1)', file: csv, argv: [process.execPath, veil, 'apply', csv, '--policy', policy, '-q', '--threads', '1'] },
     { name: 'veil apply (jsonl)', file: jsonl, argv: [process.execPath, veil, 'apply', jsonl, '--policy', policy, '-q'] },
+    { name: 'veil apply (jsonl, --threads 1)', file: jsonl, argv: [process.execPath, veil, 'apply', jsonl, '--policy', policy, '-q', '--threads', '1'] },
     { name: 'csv-parse/stringify round trip', file: csv, argv: [process.execPath, join(here, 'roundtrip.mjs'), csv] },
     { name: 'veil apply, noise on 2 columns', file: csv, valuesPerRow: 2, argv: [process.execPath, veil, 'apply', csv, '--policy', join(here, 'noise-policy.yaml'), '-q'] },
     ...(hasMiller ? [{ name: 'miller sha256(email)', file: csv, argv: ['mlr', '--csv', 'put', '$email = sha256($email)', csv] }] : []),
@@ -101,13 +104,21 @@ for (const size of sizes) {
 
 const pad = (s, n) => String(s).padEnd(n);
 console.log(`veil bench: median of ${runs} runs, whole processes (GNU time), node ${process.version}`);
-console.log(`${pad('rows', 6)}${pad('command', 34)}${pad('input MB', 10)}${pad('seconds', 9)}${pad('MB/s', 8)}${pad('rows/s', 11)}peak MB`);
+console.log(`${pad('rows', 6)}${pad('command', 36)}${pad('input MB', 10)}${pad('seconds', 9)}${pad('MB/s', 8)}${pad('rows/s', 11)}peak MB`);
 for (const r of rows) {
   console.log(
-    `${pad(r.rows, 6)}${pad(r.command, 34)}${pad(r.inputMb.toFixed(1), 10)}${pad(r.seconds.toFixed(2), 9)}${pad(r.mbPerSecond.toFixed(1), 8)}${pad(Math.round(r.rowsPerSecond), 11)}${pad(r.peakMb.toFixed(0), 9)}${r.valuesPerSecond ? `${Math.round(r.valuesPerSecond)} noised values/s` : ''}`,
+    `${pad(r.rows, 6)}${pad(r.command, 36)}${pad(r.inputMb.toFixed(1), 10)}${pad(r.seconds.toFixed(2), 9)}${pad(r.mbPerSecond.toFixed(1), 8)}${pad(Math.round(r.rowsPerSecond), 11)}${pad(r.peakMb.toFixed(0), 9)}${r.valuesPerSecond ? `${Math.round(r.valuesPerSecond)} noised values/s` : ''}`,
   );
 }
-if (!hasMiller) console.log('(miller not on the PATH: apt-get install miller to compare)');
+if (hasMiller) {
+  // The issue's bar: veil's throughput on the same file as Miller's (Miller doing one unkeyed sha256).
+  for (const size of sizes) {
+    const miller = rows.find((r) => r.rows === size.label && r.command.startsWith('miller'));
+    for (const r of rows.filter((x) => x.rows === size.label && x.command.startsWith('veil apply (csv'))) {
+      console.log(`${size.label}: ${r.command} at ${(r.mbPerSecond / miller.mbPerSecond).toFixed(2)}x Miller's throughput (${r.mbPerSecond.toFixed(1)} / ${miller.mbPerSecond.toFixed(1)} MB/s), ${r.peakMb.toFixed(0)} MB peak against ${miller.peakMb.toFixed(0)} MB`);
+    }
+  }
+} else console.log('(miller not on the PATH: apt-get install miller to compare)');
 
 if (!values['skip-k']) {
   console.log('');
