@@ -50,7 +50,10 @@ export class PieceWriter {
   private readonly publish: ((out: unknown[], row: number) => unknown[]) | undefined;
   /** Rows that passed the gate so far: the index of a row in the k-anonymity stage (one thread only). */
   private kept = 0;
-  private text = '';
+  /** The piece's output: rows not yet joined, and blocks of about 64 KiB joined from them. */
+  private rows: string[] = [];
+  private rowsLength = 0;
+  private blocks: string[] = [];
   private rejects = '';
   private rowsIn = 0;
   private removedBy: Record<string, number> = {};
@@ -88,9 +91,10 @@ export class PieceWriter {
     const text = piece.bytes.toString('utf8');
     if (this.toRow) this.jsonl(text, piece);
     else this.csv(text, piece);
+    this.join();
     const result: PieceResult = {
       seq: piece.seq,
-      text: this.text,
+      text: this.blocks.join(''),
       rejects: this.rejects,
       rowsIn: this.rowsIn,
       removedBy: this.removedBy,
@@ -98,7 +102,8 @@ export class PieceWriter {
       tally: this.pipeline.takeTally(),
       findings: this.residual.takeFindings(),
     };
-    this.text = this.rejects = '';
+    this.blocks = [];
+    this.rejects = '';
     this.rowsIn = 0;
     this.removedBy = {};
     this.violations.clear();
@@ -163,7 +168,17 @@ export class PieceWriter {
     let out = this.pipeline.row(values, line);
     this.residual.observe(values);
     if (this.publish) out = this.publish(out, index);
-    this.text += this.serializer.row(out);
+    const text = this.serializer.row(out);
+    this.rows.push(text);
+    this.rowsLength += text.length;
+    // Joined by blocks, the rows' strings die young: kept to the end of the piece, they would fill the old generation.
+    if (this.rowsLength >= 1 << 16) this.join();
+  }
+
+  private join(): void {
+    this.blocks.push(this.rows.join(''));
+    this.rows = [];
+    this.rowsLength = 0;
   }
 
   private quarantine(row: readonly unknown[], line: number, columns: readonly { name: string; codes: readonly string[] }[]): void {

@@ -58,7 +58,9 @@ export async function* writeInThreads(input: AsyncIterable<Piece>, threads: numb
       const result = new Promise<PieceResult>((resolve, reject) => waiting.set(piece.seq, { resolve, reject }));
       result.catch(() => undefined); // raised in order, when awaited below
       pending.push(result);
-      workers[piece.seq % threads]!.postMessage(piece);
+      // A piece that owns its memory moves to the worker instead of being copied.
+      const own = piece.bytes.byteOffset === 0 && piece.bytes.byteLength === piece.bytes.buffer.byteLength;
+      workers[piece.seq % threads]!.postMessage(piece, own ? [piece.bytes.buffer as ArrayBuffer] : []);
       if (pending.length >= threads * IN_FLIGHT_PER_WORKER) yield await pending.shift()!;
     }
     while (pending.length > 0) yield await pending.shift()!;

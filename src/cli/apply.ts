@@ -366,7 +366,10 @@ function threadsFor(flags: ApplyFlags, s: Settings, policy: Policy, stage: KStag
   return Math.min(availableParallelism(), 4);
 }
 
-/** The written pieces, in order: in this thread, or, from the second piece on, in worker threads. */
+/** Inputs of fewer pieces (1 MiB) are written without worker threads. */
+const MIN_PIECES_FOR_THREADS = 4;
+
+/** The written pieces, in order: in this thread, or in worker threads when the input holds MIN_PIECES_FOR_THREADS pieces or more. */
 async function* written(writer: PieceWriter, read: readonly Piece[], rest: AsyncIterator<Piece>, threads: number, init: WorkerInit): AsyncGenerator<PieceResult> {
   const queue = [...read];
   const next = async (): Promise<Piece | undefined> => {
@@ -374,18 +377,20 @@ async function* written(writer: PieceWriter, read: readonly Piece[], rest: Async
     const n = await rest.next();
     return n.done ? undefined : n.value;
   };
-  const first = await next();
-  if (!first) return;
-  const second = threads > 1 ? await next() : undefined;
-  if (!second) {
-    yield writer.run(first);
-    for (let p = await next(); p; p = await next()) yield writer.run(p);
+  // A small input is written here: starting workers (and their transforms) would take longer.
+  const head: Piece[] = [];
+  while (threads > 1 && head.length < MIN_PIECES_FOR_THREADS) {
+    const p = await next();
+    if (!p) break;
+    head.push(p);
+  }
+  if (head.length < MIN_PIECES_FOR_THREADS) {
+    for (let p = head.shift() ?? (await next()); p; p = head.shift() ?? (await next())) yield writer.run(p);
     return;
   }
   yield* writeInThreads(
     (async function* () {
-      yield first;
-      yield second;
+      yield* head;
       for (let p = await next(); p; p = await next()) yield p;
     })(),
     threads,

@@ -1,4 +1,4 @@
-// Cuts an input byte stream into pieces of about a mebibyte that each end
+// Cuts an input byte stream into pieces of about 256 KiB that each end
 // at a record boundary, so that each piece can be parsed on its own (in
 // this thread or in a worker) with the line its first record starts on.
 //
@@ -19,61 +19,65 @@ export interface Piece {
   readonly bytes: Buffer;
 }
 
-export const PIECE_BYTES = 1 << 20;
+/**
+ * A piece's size: large enough that the work per piece (a parser, the
+ * counters, a message to a worker) does not show, small enough that its
+ * rows' strings die young. With 1 MiB pieces the old generation filled with
+ * them: 229 MB peak against 180 MB for k=10 on 1M Adult-like rows, 159 MB
+ * against 147 MB for the README policy on 1M rows in one thread.
+ */
+export const PIECE_BYTES = 1 << 18;
 
 const LF = 10;
 const QUOTE = 34;
 
 export async function* pieces(input: AsyncIterable<Buffer | string>, format: Format, target = PIECE_BYTES): AsyncGenerator<Piece> {
   const csv = format === 'csv';
+  // The pending piece: slices of the chunks read so far, `size` bytes, with an odd number of quotes or not.
   let parts: Buffer[] = [];
   let size = 0;
+  let odd = false;
   let seq = 0;
   let line = 1;
-  // Scan state of the pending bytes: quotes counted (mod 2) in [0, scanned), and the next quote at or after `scanned`.
-  let scanned = 0;
-  let odd = false;
-  let quote = -1;
-  for await (const chunk of input) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-    if (bytes.length === 0) continue;
-    // "No quote before the end" was said of a shorter buffer.
-    if (quote >= size) quote = -1;
-    parts.push(bytes);
-    size += bytes.length;
-    while (size >= target) {
-      const buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
-      parts = [buf];
-      // The end of the first record that ends at or after the target.
+  for await (const data of input) {
+    const chunk = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    let from = 0;
+    // The first quote at or after `from` (chunk.length: none), when known.
+    let quote = -1;
+    while (from < chunk.length) {
+      // Where in this chunk a record end would make the piece reach the target.
+      const at = Math.max(from, Math.min(chunk.length, target - size - 1 + from));
+      if (csv) [odd, quote] = countQuotes(chunk, from, at, odd, quote);
       let cut = -1;
-      let pos = Math.max(scanned, target - 1);
-      if (csv) [odd, quote] = countQuotes(buf, scanned, pos, odd, quote);
-      scanned = pos;
-      for (;;) {
-        const lf = buf.indexOf(LF, pos);
-        const end = lf < 0 ? buf.length : lf;
-        if (csv) [odd, quote] = countQuotes(buf, pos, end, odd, quote);
-        pos = lf < 0 ? buf.length : lf + 1;
-        scanned = pos;
+      for (let pos = at; pos < chunk.length; ) {
+        const lf = chunk.indexOf(LF, pos);
+        const end = lf < 0 ? chunk.length : lf;
+        if (csv) [odd, quote] = countQuotes(chunk, pos, end, odd, quote);
         if (lf < 0) break;
+        pos = lf + 1;
         if (!odd) {
           cut = pos;
           break;
         }
       }
-      if (cut < 0) break; // the record goes on in the next chunk
-      // Copied: the piece may go to another thread while the rest stays here.
-      yield { seq: seq++, line, bytes: Buffer.from(buf.subarray(0, cut)) };
-      line += countLf(buf, 0, cut);
-      const rest = buf.subarray(cut);
-      parts = rest.length > 0 ? [rest] : [];
-      size = rest.length;
-      scanned = 0;
+      if (cut < 0) {
+        parts.push(chunk.subarray(from));
+        size += chunk.length - from;
+        break;
+      }
+      parts.push(chunk.subarray(from, cut));
+      // One copy: the piece may go to another thread (its memory moved there) while the chunk stays here.
+      const bytes = Buffer.concat(parts, size + cut - from);
+      const lines = countLf(bytes, 0, bytes.length); // before the piece goes: its memory may move to a worker
+      yield { seq: seq++, line, bytes };
+      line += lines;
+      parts = [];
+      size = 0;
       odd = false;
-      quote = -1;
+      from = cut;
     }
   }
-  if (size > 0) yield { seq, line, bytes: parts.length === 1 ? parts[0]! : Buffer.concat(parts, size) };
+  if (size > 0) yield { seq, line, bytes: Buffer.concat(parts, size) };
 }
 
 /**
