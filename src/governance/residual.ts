@@ -2,9 +2,10 @@
 // policy. Columns published as they were (keep, or unlisted: keep) are
 // searched for emails, US SSNs, card numbers (Luhn), IBANs (mod 97) and
 // phone numbers inside their text, and for raw values of the columns the
-// policy protects (hash, fake, mask, redact) appearing there verbatim (the
-// last 10,000 protected values are remembered). Findings are counts by
-// column and kind, never the values; `--fail-on-pii` turns any into exit 1.
+// policy protects (hash, fake, mask, redact) appearing there verbatim (those
+// of the same piece of input are remembered, up to 10,000). Findings are
+// counts by column and kind, never the values; `--fail-on-pii` turns any
+// into exit 1.
 
 import { BoundedCache } from '../lib/bounded-cache.js';
 import { cellText } from '../lib/cell.js';
