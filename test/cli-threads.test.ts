@@ -109,11 +109,14 @@ describe('veil apply with worker threads', () => {
     expect(() => readFileSync(join(dir, 'broken2.csv'))).toThrow();
   });
 
-  it('--threads must be an integer from 1 to 64', () => {
+  it('--threads must be an integer from 1 to 64, checked before any input is read (also when no worker would start)', () => {
+    writeFileSync(join(dir, 'k.yaml'), `${POLICY}k_anonymity: { k: 5, quasi_identifiers: [city] }\n`);
     for (const bad of ['0', '65', 'two', '-1']) {
-      const run = veil(['apply', 'in.csv', '--policy', 'policy.yaml', '--rejects', 'r.jsonl', '--threads', bad, '-o', 'x.csv'], { cwd: dir });
-      expect(run.status).toBe(2);
-      expect(run.stderr).toMatch(/invalid --threads/);
+      for (const policy of ['policy.yaml', 'k.yaml']) {
+        const run = veil(['apply', 'in.csv', '--policy', policy, '--rejects', 'r.jsonl', '--threads', bad, '-o', 'x.csv'], { cwd: dir });
+        expect(run.status).toBe(2);
+        expect(run.stderr).toMatch(/invalid --threads/);
+      }
     }
   });
 });

@@ -61,6 +61,8 @@ interface Settings {
   readonly outputGzip: boolean;
   readonly outputDelimiter: string;
   readonly seed: number | undefined;
+  /** --threads, checked; undefined: one per core, at most four. */
+  readonly threads: number | undefined;
 }
 
 const usage = (code: UsageProblem['code'], detail: string) => new VeilError({ kind: 'usage', code, detail });
@@ -103,7 +105,15 @@ export function resolveSettings(input: string | undefined, f: ApplyFlags): Setti
     outputGzip: outKind.gzip,
     outputDelimiter,
     seed,
+    threads: threadsFlag(f.threads),
   };
+}
+
+function threadsFlag(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = /^\d{1,2}$/.test(text) ? Number(text) : 0;
+  if (n < 1 || n > 64) throw usage('USAGE_THREADS', JSON.stringify(text));
+  return n;
 }
 
 /** Input rows as events: a header, then rows with their line. */
@@ -219,7 +229,7 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
     const residual = writer?.residual;
     if (writer) {
       chunk += writer.headerText;
-      const threads = threadsFor(flags, s, policy, stage);
+      const threads = threadsFor(s, policy, stage);
       const init = { policyText: c.policyText, policyPath: flags.policy, header: header!, settings: pick(s), key: key?.key.forThread() };
       for await (const r of written(writer, read, input, threads, init)) {
         writer.absorb(r);
@@ -355,15 +365,10 @@ function csvHeader(text: string, delimiter: string): string[] {
  * to four. One (this thread) when a k-anonymity stage numbers the rows, or a
  * seeded transform draws from one stream per column in row order.
  */
-function threadsFor(flags: ApplyFlags, s: Settings, policy: Policy, stage: KStage | undefined): number {
+function threadsFor(s: Settings, policy: Policy, stage: KStage | undefined): number {
   if (stage) return 1;
   if (s.seed !== undefined && policy.columns.some((c) => c.configured.epsilon !== undefined)) return 1;
-  if (flags.threads !== undefined) {
-    const n = /^\d{1,2}$/.test(flags.threads) ? Number(flags.threads) : 0;
-    if (n < 1 || n > 64) throw usage('USAGE_THREADS', JSON.stringify(flags.threads));
-    return n;
-  }
-  return Math.min(availableParallelism(), 4);
+  return s.threads ?? Math.min(availableParallelism(), 4);
 }
 
 /** Inputs of fewer pieces (1 MiB) are written without worker threads. */
