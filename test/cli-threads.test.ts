@@ -4,6 +4,7 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir, veil } from './helpers.js';
 
@@ -91,6 +92,17 @@ describe('veil apply with worker threads', () => {
       }
     });
   }
+
+  it('stdin and a gzipped file give the same bytes as the file, with threads', () => {
+    const file = veil(['apply', 'in.csv', '--policy', 'policy.yaml', '--rejects', 'r1.jsonl', '--threads', '2', '-q'], { cwd: dir });
+    const piped = veil(['apply', '--policy', 'policy.yaml', '--rejects', 'r2.jsonl', '--threads', '2', '-q'], { cwd: dir, input: readFileSync(join(dir, 'in.csv')) });
+    writeFileSync(join(dir, 'in.csv.gz'), gzipSync(readFileSync(join(dir, 'in.csv'))));
+    const gz = veil(['apply', 'in.csv.gz', '--policy', 'policy.yaml', '--rejects', 'r3.jsonl', '--threads', '2', '-q'], { cwd: dir });
+    for (const run of [file, piped, gz]) expect(run.status, run.stderr).toBe(0);
+    expect(file.stdout.length).toBeGreaterThan(1 << 20);
+    expect(piped.stdout).toBe(file.stdout);
+    expect(gz.stdout).toBe(file.stdout);
+  });
 
   it('a broken record in a later piece: the same message, exit code and no output, with or without threads', () => {
     const text = readFileSync(join(dir, 'in.csv'), 'utf8').split('\n');
