@@ -50,6 +50,10 @@ interface Scratch {
   /** Hierarchies: rows under each node, and the group of each node. */
   readonly nodeRows: Int32Array;
   readonly nodeGroup: Int32Array;
+  /** Removal candidates: a class's distinct codes, their counts, and their order. */
+  readonly codes: Int32Array;
+  readonly counts: Int32Array;
+  readonly order: Int32Array;
 }
 
 interface Context {
@@ -115,6 +119,9 @@ export function partition(table: QiTable, k: number, lDiversity: LDiversity | un
         keys: new Float64Array(d.cardinality),
         nodeRows: new Int32Array(nodes),
         nodeGroup: new Int32Array(nodes),
+        codes: new Int32Array(d.cardinality),
+        counts: new Int32Array(d.cardinality),
+        order: new Int32Array(d.cardinality),
       };
     }),
     spans: Float64Array.from(table.dims, (d) => (d.kind === 'numeric' ? span(d) : 1)),
@@ -312,64 +319,75 @@ function bestSuppressingCut(ctx: Context, rows: Uint32Array, costPerRow: number)
   const before = rowLoss(ctx, rows);
   if (before === 0) return undefined;
   let best: Cut | undefined;
+  const consider = (j: number, groups: number): void => {
+    const s = ctx.scratch[j]!;
+    let after: number;
+    let removing: number;
+    if (groups === 1 && !ctx.lDiversity) {
+      // One kept group (the candidates guarantee k rows): measured in place.
+      ({ after, removing } = keptLoss(ctx, rows, j));
+    } else {
+      const trial: Cut = { gain: 0, groupOf: s.groupOf, groups, dim: j, suppressing: 0 };
+      const cut = applyCut(ctx, rows, trial);
+      if (cut.groups.some((g) => g.length < k)) return;
+      if (ctx.lDiversity && cut.groups.some((g) => !diverse(ctx, g, 0, g.length))) return;
+      after = cut.groups.reduce((a, g) => a + g.length * rowLoss(ctx, g), 0);
+      removing = cut.dropped.length;
+    }
+    if (removing === 0) return;
+    const gain = rows.length * before - after - removing * costPerRow;
+    if (gain > 1e-9 && (!best || gain / removing > best.gain / best.suppressing)) {
+      best = { gain, groupOf: Int32Array.from(s.groupOf), groups, dim: j, suppressing: removing };
+    }
+  };
   for (let j = 0; j < dims; j++) {
     const dim = table.dims[j]!;
     const s = ctx.scratch[j]!;
     const m = histogram(dim, rows, 0, rows.length, s);
-    const codes = Array.from(s.touched.subarray(0, m));
-    const counts = codes.map((c) => s.count[c]!);
+    // The distinct codes (first seen first) and their counts, kept apart: keptLoss reuses the histogram's scratch.
+    const { codes, counts, order, keys, groupOf } = s;
+    for (let i = 0; i < m; i++) {
+      codes[i] = s.touched[i]!;
+      counts[i] = s.count[codes[i]!]!;
+    }
     clear(s, m);
     if (m < 2) continue;
-    const candidates: { groupOf: (code: number, index: number) => number; groups: number }[] = [];
     if (dim.kind === 'hierarchy') {
+      // Remove the children under k rows of the codes' common node; each big child is a class.
       const h = dim.hierarchy!;
-      const level = commonLevel(dim, codes);
+      const level = commonLevel(dim, codes.subarray(0, m));
       const below = h.node[level - 1]!;
       const childRows = new Map<number, number>();
-      codes.forEach((c, i) => childRows.set(below[c]!, (childRows.get(below[c]!) ?? 0) + counts[i]!));
+      for (let i = 0; i < m; i++) childRows.set(below[codes[i]!]!, (childRows.get(below[codes[i]!]!) ?? 0) + counts[i]!);
       const big = [...childRows].filter(([, n]) => n >= k).map(([child]) => child);
       if (big.length === 0 || big.length === childRows.size) continue;
       const groupIndex = new Map(big.map((child, g) => [child, g]));
-      candidates.push({ groupOf: (c) => groupIndex.get(below[c]!) ?? -1, groups: big.length });
-    } else {
-      const order = codes.map((_, i) => i);
-      if (dim.kind === 'numeric') order.sort((a, b) => codes[a]! - codes[b]!);
-      else order.sort((a, b) => counts[b]! - counts[a]!);
-      const position = new Map(order.map((i, p) => [codes[i]!, p]));
-      // Remove a small prefix or a small suffix of the order.
-      let prefix = 0;
-      for (let p = 0; p < m - 1 && prefix + counts[order[p]!]! < k; p++) {
-        prefix += counts[order[p]!]!;
-        const cutAt = p;
-        if (rows.length - prefix >= k) candidates.push({ groupOf: (c) => (position.get(c)! <= cutAt ? -1 : 0), groups: 1 });
-      }
-      let suffix = 0;
-      for (let p = m - 1; p > 0 && suffix + counts[order[p]!]! < k; p--) {
-        suffix += counts[order[p]!]!;
-        const cutAt = p;
-        if (rows.length - suffix >= k) candidates.push({ groupOf: (c) => (position.get(c)! >= cutAt ? -1 : 0), groups: 1 });
-      }
+      for (let i = 0; i < m; i++) groupOf[codes[i]!] = groupIndex.get(below[codes[i]!]!) ?? -1;
+      consider(j, big.length);
+      continue;
     }
-    for (const cand of candidates) {
-      codes.forEach((c, i) => (s.groupOf[c] = cand.groupOf(c, i)));
-      let after: number;
-      let removing: number;
-      if (cand.groups === 1 && !ctx.lDiversity) {
-        // One kept group (the candidates guarantee k rows): measured in place.
-        ({ after, removing } = keptLoss(ctx, rows, j));
-      } else {
-        const trial: Cut = { gain: 0, groupOf: s.groupOf, groups: cand.groups, dim: j, suppressing: 0 };
-        const { groups, dropped } = applyCut(ctx, rows, trial);
-        if (groups.some((g) => g.length < k)) continue;
-        if (ctx.lDiversity && groups.some((g) => !diverse(ctx, g, 0, g.length))) continue;
-        after = groups.reduce((a, g) => a + g.length * rowLoss(ctx, g), 0);
-        removing = dropped.length;
-      }
-      if (removing === 0) continue;
-      const gain = rows.length * before - after - removing * costPerRow;
-      if (gain > 1e-9 && (!best || gain / removing > best.gain / best.suppressing)) {
-        best = { gain, groupOf: Int32Array.from(s.groupOf), groups: cand.groups, dim: j, suppressing: removing };
-      }
+    // Numbers in order; other values by count, largest first (ties: first seen first).
+    const total = rows.length;
+    for (let i = 0; i < m; i++) keys[i] = (dim.kind === 'numeric' ? codes[i]! : total - counts[i]!) * m + i;
+    keys.subarray(0, m).sort();
+    for (let p = 0; p < m; p++) order[p] = keys[p]! % m;
+    // Remove a small prefix or a small suffix of the order.
+    const removeOutside = (from: number, to: number): void => {
+      for (let p = 0; p < m; p++) groupOf[codes[order[p]!]!] = p >= from && p <= to ? 0 : -1;
+    };
+    let prefix = 0;
+    for (let p = 0; p < m - 1 && prefix + counts[order[p]!]! < k; p++) {
+      prefix += counts[order[p]!]!;
+      if (total - prefix < k) continue;
+      removeOutside(p + 1, m - 1);
+      consider(j, 1);
+    }
+    let suffix = 0;
+    for (let p = m - 1; p > 0 && suffix + counts[order[p]!]! < k; p--) {
+      suffix += counts[order[p]!]!;
+      if (total - suffix < k) continue;
+      removeOutside(0, p - 1);
+      consider(j, 1);
     }
   }
   return best;

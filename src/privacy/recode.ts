@@ -59,44 +59,52 @@ export function parseSetValue(text: string): string[] {
   return out;
 }
 
-/** Distinct codes of a dimension among rows, with a reusable marker array (cleared before returning). */
-function distinctCodes(dim: Dim, rows: Uint32Array, seen: Uint8Array): number[] {
-  const out: number[] = [];
+/** Distinct codes of a dimension among rows, into `out` (returns how many), with a reusable marker array (cleared before returning). */
+function distinctInto(dim: Dim, rows: Uint32Array, seen: Uint8Array, out: Int32Array): number {
+  let m = 0;
+  const codes = dim.codes;
   for (let i = 0; i < rows.length; i++) {
-    const c = dim.codes[rows[i]!]!;
+    const c = codes[rows[i]!]!;
     if (seen[c] === 0) {
       seen[c] = 1;
-      out.push(c);
+      out[m++] = c;
     }
   }
-  for (const c of out) seen[c] = 0;
-  return out;
+  for (let i = 0; i < m; i++) seen[out[i]!] = 0;
+  return m;
 }
 
-/** What a class publishes in one dimension, and what that costs (GCP). */
-function publish(dim: Dim, distinct: number[]): { output: string; loss: number } {
+function distinctCodes(dim: Dim, rows: Uint32Array, seen: Uint8Array): number[] {
+  const out = new Int32Array(dim.cardinality);
+  return Array.from(out.subarray(0, distinctInto(dim, rows, seen, out)));
+}
+
+/** What a class publishes in one dimension, and what that costs (GCP), from its m distinct codes. */
+function publish(dim: Dim, distinct: Int32Array, m: number): { output: string; loss: number } {
+  if (m === 1 && dim.kind !== 'set') return { output: dim.values[distinct[0]!]!, loss: 0 };
   if (dim.kind === 'numeric') {
     let lo = distinct[0]!;
-    let hi = distinct[0]!;
-    for (const c of distinct) {
+    let hi = lo;
+    for (let i = 1; i < m; i++) {
+      const c = distinct[i]!;
       if (c < lo) lo = c;
-      if (c > hi) hi = c;
+      else if (c > hi) hi = c;
     }
     const [a, b] = [dim.numbers![lo]!, dim.numbers![hi]!];
-    if (lo === hi) return { output: dim.values[lo]!, loss: 0 };
     if (lo === 0 && hi === dim.cardinality - 1) return { output: SUPPRESSED, loss: 1 };
     return { output: dim.integer ? integerRange(a, b) : closedRange(a, b), loss: (b - a) / span(dim) };
   }
   if (dim.kind === 'hierarchy') {
-    const level = commonLevel(dim, distinct);
+    const codes = distinct.subarray(0, m);
+    const level = commonLevel(dim, codes);
     const h = dim.hierarchy!;
-    const node = h.node[level]![distinct[0]!]!;
-    return { output: level === 0 ? dim.values[distinct[0]!]! : h.label[node]!, loss: level === 0 ? 0 : h.leaves[node]! / dim.cardinality };
+    const node = h.node[level]![codes[0]!]!;
+    return { output: level === 0 ? dim.values[codes[0]!]! : h.label[node]!, loss: level === 0 ? 0 : h.leaves[node]! / dim.cardinality };
   }
-  if (distinct.length === 1) return { output: escapeSetValue(dim.values[distinct[0]!]!), loss: 0 };
-  if (distinct.length === dim.cardinality) return { output: SUPPRESSED, loss: 1 };
-  const values = distinct.map((c) => dim.values[c]!).sort();
-  return { output: values.map(escapeSetValue).join('|'), loss: distinct.length / dim.cardinality };
+  if (m === 1) return { output: escapeSetValue(dim.values[distinct[0]!]!), loss: 0 };
+  if (m === dim.cardinality) return { output: SUPPRESSED, loss: 1 };
+  const values = Array.from(distinct.subarray(0, m), (c) => dim.values[c]!).sort();
+  return { output: values.map(escapeSetValue).join('|'), loss: m / dim.cardinality };
 }
 
 /** Which input values a class matches in one dimension (for the plan). */
@@ -115,12 +123,14 @@ export function recode(table: QiTable, p: Partition): Recoding {
   let kept = 0;
   let uniquesBefore = 0;
   const seen = table.dims.map((d) => new Uint8Array(d.cardinality));
+  const distinct = table.dims.map((d) => new Int32Array(d.cardinality));
   for (const [index, rows] of p.classes.entries()) {
-    const out: string[] = [];
+    const out = new Array<string>(table.dims.length);
     let loss = 0;
-    for (const [j, dim] of table.dims.entries()) {
-      const s = publish(dim, distinctCodes(dim, rows, seen[j]!));
-      out.push(s.output);
+    for (let j = 0; j < table.dims.length; j++) {
+      const dim = table.dims[j]!;
+      const s = publish(dim, distinct[j]!, distinctInto(dim, rows, seen[j]!, distinct[j]!));
+      out[j] = s.output;
       loss += s.loss;
     }
     for (let i = 0; i < rows.length; i++) classOf[rows[i]!] = index;
