@@ -282,20 +282,14 @@ function rowLoss(ctx: Context, rows: Uint32Array): number {
     const dim = ctx.table.dims[j]!;
     const s = ctx.scratch[j]!;
     const m = histogram(dim, rows, 0, rows.length, s);
-    if (m >= 2) loss += spreadLoss(ctx, j, s.touched, m);
+    loss += dimensionLoss(dim, s.touched, m, ctx.spans[j]);
     clear(s, m);
   }
   return loss;
 }
 
-/** The loss of one dimension of a class holding the m distinct codes in `codes`. */
-function spreadLoss(ctx: Context, j: number, codes: Int32Array, m: number): number {
-  const dim = ctx.table.dims[j]!;
-  if (dim.kind === 'set') return m / dim.cardinality;
-  if (dim.kind === 'hierarchy') {
-    const h = dim.hierarchy!;
-    return h.leaves[h.node[commonLevel(dim, codes.subarray(0, m))]![codes[0]!]!]! / dim.cardinality;
-  }
+/** The lowest and the highest of the first m codes (for numbers: the class's range, codes being ranks). */
+export function codeRange(codes: ArrayLike<number>, m: number): [number, number] {
   let lo = codes[0]!;
   let hi = lo;
   for (let i = 1; i < m; i++) {
@@ -303,7 +297,24 @@ function spreadLoss(ctx: Context, j: number, codes: Int32Array, m: number): numb
     if (c < lo) lo = c;
     else if (c > hi) hi = c;
   }
-  return (dim.numbers![hi]! - dim.numbers![lo]!) / ctx.spans[j]!;
+  return [lo, hi];
+}
+
+/**
+ * GCP of one dimension for a class holding the m distinct codes in `codes`:
+ * 0 for one value, else (hi - lo) / range for numbers, values covered over
+ * distinct values for sets and hierarchy nodes. The one measure the
+ * partitioner optimizes and recode.ts reports.
+ */
+export function dimensionLoss(dim: Dim, codes: Int32Array, m: number, range = dim.kind === 'numeric' ? span(dim) : 1): number {
+  if (m < 2) return 0;
+  if (dim.kind === 'set') return m / dim.cardinality;
+  if (dim.kind === 'hierarchy') {
+    const h = dim.hierarchy!;
+    return h.leaves[h.node[commonLevel(dim, codes.subarray(0, m))]![codes[0]!]!]! / dim.cardinality;
+  }
+  const [lo, hi] = codeRange(codes, m);
+  return (dim.numbers![hi]! - dim.numbers![lo]!) / range;
 }
 
 /**
@@ -413,7 +424,7 @@ function keptLoss(ctx: Context, rows: Uint32Array, j: number): { after: number; 
       if (count[c] === 0) touched[m++] = c;
       count[c]!++;
     }
-    if (m >= 2) loss += spreadLoss(ctx, d, touched, m);
+    loss += dimensionLoss(dims[d]!, touched, m, ctx.spans[d]);
     clear(ctx.scratch[d]!, m);
   }
   return { after: kept * loss, removing: rows.length - kept };

@@ -11,7 +11,7 @@
 //   *               the whole domain (cost 1)
 
 import { closedRange, integerRange, SUPPRESSED } from '../lib/numeric.js';
-import { commonLevel, span, type Partition } from './mondrian.js';
+import { codeRange, commonLevel, dimensionLoss, type Partition } from './mondrian.js';
 import type { Dim, QiTable } from './qi-table.js';
 
 /** What a class matches in one quasi-identifier: a number range, or a list of values. */
@@ -74,37 +74,19 @@ function distinctInto(dim: Dim, rows: Uint32Array, seen: Uint8Array, out: Int32A
   return m;
 }
 
-function distinctCodes(dim: Dim, rows: Uint32Array, seen: Uint8Array): number[] {
-  const out = new Int32Array(dim.cardinality);
-  return Array.from(out.subarray(0, distinctInto(dim, rows, seen, out)));
-}
-
 /** What a class publishes in one dimension, and what that costs (GCP), from its m distinct codes. */
 function publish(dim: Dim, distinct: Int32Array, m: number): { output: string; loss: number } {
-  if (m === 1 && dim.kind !== 'set') return { output: dim.values[distinct[0]!]!, loss: 0 };
+  const loss = dimensionLoss(dim, distinct, m);
+  if (m === 1) return { output: dim.kind === 'set' ? escapeSetValue(dim.values[distinct[0]!]!) : dim.values[distinct[0]!]!, loss };
+  if (loss >= 1 && dim.kind !== 'hierarchy') return { output: SUPPRESSED, loss };
   if (dim.kind === 'numeric') {
-    let lo = distinct[0]!;
-    let hi = lo;
-    for (let i = 1; i < m; i++) {
-      const c = distinct[i]!;
-      if (c < lo) lo = c;
-      else if (c > hi) hi = c;
-    }
+    const [lo, hi] = codeRange(distinct, m);
     const [a, b] = [dim.numbers![lo]!, dim.numbers![hi]!];
-    if (lo === 0 && hi === dim.cardinality - 1) return { output: SUPPRESSED, loss: 1 };
-    return { output: dim.integer ? integerRange(a, b) : closedRange(a, b), loss: (b - a) / span(dim) };
+    return { output: dim.integer ? integerRange(a, b) : closedRange(a, b), loss };
   }
-  if (dim.kind === 'hierarchy') {
-    const codes = distinct.subarray(0, m);
-    const level = commonLevel(dim, codes);
-    const h = dim.hierarchy!;
-    const node = h.node[level]![codes[0]!]!;
-    return { output: level === 0 ? dim.values[codes[0]!]! : h.label[node]!, loss: level === 0 ? 0 : h.leaves[node]! / dim.cardinality };
-  }
-  if (m === 1) return { output: escapeSetValue(dim.values[distinct[0]!]!), loss: 0 };
-  if (m === dim.cardinality) return { output: SUPPRESSED, loss: 1 };
+  if (dim.kind === 'hierarchy') return { output: dim.hierarchy!.label[dim.hierarchy!.node[commonLevel(dim, distinct.subarray(0, m))]![distinct[0]!]!]!, loss };
   const values = Array.from(distinct.subarray(0, m), (c) => dim.values[c]!).sort();
-  return { output: values.map(escapeSetValue).join('|'), loss: m / dim.cardinality };
+  return { output: values.map(escapeSetValue).join('|'), loss };
 }
 
 /** Which input values a class matches in one dimension (for the plan). */
@@ -149,7 +131,7 @@ export function recode(table: QiTable, p: Partition): Recoding {
       const match: Record<string, Match> = {};
       const output: Record<string, string> = {};
       table.dims.forEach((dim, j) => {
-        match[dim.name] = matchOf(dim, distinctCodes(dim, rows, seen[j]!));
+        match[dim.name] = matchOf(dim, Array.from(distinct[j]!.subarray(0, distinctInto(dim, rows, seen[j]!, distinct[j]!))));
         output[dim.name] = outputs[index]![j]!;
       });
       return { size: rows.length, match, output };
