@@ -51,10 +51,7 @@ export class ResidualScan {
       this.previous[p] = raw;
       const v = cellText(raw).trim();
       if (v.length >= 5) {
-        if (this.remembered.size >= MEMORY) {
-          this.remembered.clear();
-          this.previous.fill(undefined);
-        }
+        if (this.remembered.size >= MEMORY) this.forget();
         this.remembered.add(v);
       }
     }
