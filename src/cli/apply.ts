@@ -20,7 +20,7 @@ import { CsvParser } from '../io/csv-parser.js';
 import { pieces, type Piece } from '../io/pieces.js';
 import { headerProblem, jsonLine, readCsv, readJsonl, type InputEvent } from '../io/read.js';
 import type { Policy } from '../policy/load.js';
-import { PieceWriter, type PieceResult, type PieceSettings } from './apply-piece.js';
+import { PieceWriter, type PieceResult } from './apply-piece.js';
 import { writeInThreads, type WorkerInit } from './apply-threads.js';
 import { readPolicy } from './policy-file.js';
 import { loadKey } from './key.js';
@@ -230,7 +230,7 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
     if (writer) {
       chunk += writer.headerText;
       const threads = threadsFor(s, policy, stage);
-      const init = { policyText: c.policyText, policyPath: flags.policy, header: header!, settings: pick(s), key: key?.key.forThread() };
+      const init = { policyText: c.policyText, policyPath: flags.policy, header: header!, settings: s, key: key?.key.forThread() };
       for await (const r of written(writer, read, input, threads, init)) {
         writer.absorb(r);
         rowsIn += r.rowsIn;
@@ -308,10 +308,6 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
     source.close();
     throw e;
   }
-}
-
-function pick(s: Settings): PieceSettings {
-  return { inputFormat: s.inputFormat, delimiter: s.delimiter, outputFormat: s.outputFormat, outputDelimiter: s.outputDelimiter, seed: s.seed };
 }
 
 /**
