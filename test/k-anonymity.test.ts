@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseHierarchy, type Hierarchy } from '../src/lib/hierarchy.js';
+import { combinations } from '../src/privacy/combinations.js';
 import { diversityOf } from '../src/privacy/measures.js';
 import { partition } from '../src/privacy/mondrian.js';
 import { buildPlan, parsePlan, planMatcher } from '../src/privacy/plan.js';
@@ -165,6 +166,30 @@ describe('k-anonymous recoding', () => {
     expect(match(['30', 'X', 'Bachelors'])).toBe(-1);
     expect(JSON.stringify(plan)).not.toMatch(/key|seed/i);
     expect(parsePlan('{"format":"veil-plan","version":2}')).toMatch(/version/);
+  });
+});
+
+describe('combinations (what the partitioner works on)', () => {
+  it('one per distinct combination (with the sensitive value when asked), numbered by first row, weighted by its rows', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom('1', '2', '3'), fc.constantFrom('a', 'b'), fc.constantFrom('x', 'y')), { maxLength: 80 }), fc.boolean(), (raw, withSensitive) => {
+        const t = table(raw.map(([a, b]) => [a, b]), ['a', 'b'], {}, raw.map(([, , s]) => s));
+        const c = combinations(t, withSensitive);
+        // Independent grouping by the text of each row's key, in order of first appearance.
+        const keyOf = (r: number): string => raw[r]!.slice(0, withSensitive ? 3 : 2).join('\u0000');
+        const groups = new Map<string, number[]>();
+        raw.forEach((_, r) => groups.set(keyOf(r), [...(groups.get(keyOf(r)) ?? []), r]));
+        const expected = [...groups.values()];
+        expect(c.table.rows).toBe(expected.length);
+        expected.forEach((rows, id) => {
+          expect(c.weight[id]).toBe(rows.length);
+          expect([...c.rowsOf(Uint32Array.of(id))]).toEqual(rows);
+          expect(c.table.dims.map((d) => d.values[d.codes[id]!])).toEqual(raw[rows[0]!]!.slice(0, 2));
+        });
+        const everything = c.rowsOf(Uint32Array.from(expected.keys()));
+        expect([...everything].sort((x, y) => x - y)).toEqual(raw.map((_, r) => r));
+      }),
+    );
   });
 });
 

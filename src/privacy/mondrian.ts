@@ -17,9 +17,13 @@
 // tier order, whose values it matches: deferred rows match no class of an
 // earlier tier, since every value of a deferred group left its class whole.
 //
-// Rows are row indices in one Uint32Array, partitioned in place.
+// The partitioner works on the distinct combinations of quasi-identifier
+// values (combinations.ts), each weighted by its rows: "rows" below are
+// combination indices in one Uint32Array, partitioned in place, and every
+// count is a sum of weights.
 
 import type { LDiversity } from './k-anonymity.js';
+import { combinations } from './combinations.js';
 import { diversityOf } from './measures.js';
 import type { Dim, HierarchyIndex, QiTable } from './qi-table.js';
 
@@ -57,7 +61,10 @@ interface Scratch {
 }
 
 interface Context {
+  /** The combinations of the input's quasi-identifiers. */
   readonly table: QiTable;
+  /** Input rows of each combination. */
+  readonly weight: Uint32Array;
   readonly k: number;
   readonly lDiversity: LDiversity | undefined;
   readonly scratch: Scratch[];
@@ -103,11 +110,14 @@ const TIERS = 3;
  * the total loss most per row suppressed (a suppressed row costs 1 in every
  * quasi-identifier, as in GCP).
  */
-export function partition(table: QiTable, k: number, lDiversity: LDiversity | undefined, maxSuppressed = 0): Partition {
+export function partition(input: QiTable, k: number, lDiversity: LDiversity | undefined, maxSuppressed = 0): Partition {
+  if (input.rows === 0) return { classes: [], suppressed: new Uint32Array(0) };
+  if (input.rows < k) return { classes: [], suppressed: Uint32Array.from({ length: input.rows }, (_, i) => i) };
+  const { table, weight, rowsOf } = combinations(input, lDiversity !== undefined);
   const all = Uint32Array.from({ length: table.rows }, (_, i) => i);
-  if (table.rows === 0) return { classes: [], suppressed: new Uint32Array(0) };
   const ctx: Context = {
     table,
+    weight,
     k,
     lDiversity,
     scratch: table.dims.map((d) => {
@@ -127,12 +137,20 @@ export function partition(table: QiTable, k: number, lDiversity: LDiversity | un
     spans: Float64Array.from(table.dims, (d) => (d.kind === 'numeric' ? span(d) : 1)),
     lookahead: table.dims.some((d) => d.kind === 'hierarchy'),
   };
-  if (table.rows < k || !diverse(ctx, all, 0, all.length)) return { classes: [], suppressed: all };
+  if (!diverse(ctx, all, 0, all.length)) return { classes: [], suppressed: rowsOf(all) };
   const tiers = tiersOf(ctx, all, TIERS);
   // Suppression works on the last tier only: the rows it removes match no class of an earlier tier.
   const suppressed: Uint32Array[] = [];
   tiers.push(improve(ctx, tiers.pop()!, ctx.table.dims.length, maxSuppressed, suppressed));
-  return { classes: tiers.flat(), suppressed: concat(suppressed) };
+  return { classes: tiers.flat().map(rowsOf), suppressed: rowsOf(concat(suppressed)) };
+}
+
+/** Input rows of the combinations order[start, end). */
+function weightOf(ctx: Context, order: Uint32Array, start = 0, end = order.length): number {
+  const { weight } = ctx;
+  let total = 0;
+  for (let i = start; i < end; i++) total += weight[order[i]!]!;
+  return total;
 }
 
 /** Classes of the rows in at most `depth` tiers: the rows a tier defers get the next tier's classes. */
@@ -144,7 +162,7 @@ function tiersOf(ctx: Context, rows: Uint32Array, depth: number): Uint32Array[][
   const pool = concat(deferred);
   if (pool.length === 0) return [kept];
   // Too few (or too uniform) to form a class of their own: defer nothing.
-  if (pool.length < ctx.k || !diverse(ctx, pool, 0, pool.length)) return [first];
+  if (weightOf(ctx, pool) < ctx.k || !diverse(ctx, pool, 0, pool.length)) return [first];
   return [kept, ...tiersOf(ctx, pool, depth - 1)];
 }
 
@@ -192,7 +210,7 @@ function concat(parts: readonly Uint32Array[]): Uint32Array {
 
 function diverse(ctx: Context, order: Uint32Array, start: number, end: number, cut?: Cut): boolean {
   if (!ctx.lDiversity || !ctx.table.sensitive) return true;
-  return splitIsDiverse(order, start, end, ctx.table.sensitive.codes, ctx.lDiversity, cut && cut.groupOf, cut && ctx.table.dims[cut.dim], cut?.groups ?? 1);
+  return splitIsDiverse(order, start, end, ctx.weight, ctx.table.sensitive.codes, ctx.lDiversity, cut && cut.groupOf, cut && ctx.table.dims[cut.dim], cut?.groups ?? 1);
 }
 
 /** Top-down partitioning of one set of rows (at least k of them) into classes. */
@@ -204,9 +222,10 @@ function split(ctx: Context, rows: Uint32Array): Uint32Array[] {
   const stack: [number, number][] = [[0, order.length]];
   while (stack.length > 0) {
     const [start, end] = stack.pop()!;
+    const total = weightOf(ctx, order, start, end);
     const cuts: Cut[] = [];
     for (let j = 0; j < table.dims.length; j++) {
-      const cut = bestCut(ctx, j, order, start, end);
+      const cut = bestCut(ctx, j, order, start, end, total);
       if (cut && cut.gain > 1e-12) cuts.push(cut);
     }
     if (ctx.lookahead && cuts.length > 1) lookahead(ctx, cuts, order.subarray(start, end));
@@ -242,7 +261,8 @@ function lookahead(ctx: Context, cuts: Cut[], node: Uint32Array): void {
     const sizes = groupRows(table.dims[c.dim]!, c, probe, 0, probe.length, spare);
     let next = 0;
     for (let g = 0; g < c.groups; g++) {
-      for (let j = 0; j < table.dims.length; j++) next += bestCut(ctx, j, probe, sizes[g]!, sizes[g + 1]!)?.gain ?? 0;
+      const total = weightOf(ctx, probe, sizes[g]!, sizes[g + 1]!);
+      for (let j = 0; j < table.dims.length; j++) next += bestCut(ctx, j, probe, sizes[g]!, sizes[g + 1]!, total)?.gain ?? 0;
     }
     cuts[i] = { ...c, gain: 2 * c.gain + next };
   }
@@ -281,7 +301,7 @@ function rowLoss(ctx: Context, rows: Uint32Array): number {
   for (let j = 0; j < ctx.table.dims.length; j++) {
     const dim = ctx.table.dims[j]!;
     const s = ctx.scratch[j]!;
-    const m = histogram(dim, rows, 0, rows.length, s);
+    const m = histogram(ctx, dim, rows, 0, rows.length, s);
     loss += dimensionLoss(dim, s.touched, m, ctx.spans[j]);
     clear(s, m);
   }
@@ -326,7 +346,8 @@ export function dimensionLoss(dim: Dim, codes: Int32Array, m: number, range = di
 function bestSuppressingCut(ctx: Context, rows: Uint32Array, costPerRow: number): Cut | undefined {
   const { table, k } = ctx;
   const dims = table.dims.length;
-  if (rows.length <= k) return undefined;
+  const total = weightOf(ctx, rows);
+  if (total <= k) return undefined;
   const before = rowLoss(ctx, rows);
   if (before === 0) return undefined;
   let best: Cut | undefined;
@@ -340,13 +361,14 @@ function bestSuppressingCut(ctx: Context, rows: Uint32Array, costPerRow: number)
     } else {
       const trial: Cut = { gain: 0, groupOf: s.groupOf, groups, dim: j, suppressing: 0 };
       const cut = applyCut(ctx, rows, trial);
-      if (cut.groups.some((g) => g.length < k)) return;
+      const weights = cut.groups.map((g) => weightOf(ctx, g));
+      if (weights.some((w) => w < k)) return;
       if (ctx.lDiversity && cut.groups.some((g) => !diverse(ctx, g, 0, g.length))) return;
-      after = cut.groups.reduce((a, g) => a + g.length * rowLoss(ctx, g), 0);
-      removing = cut.dropped.length;
+      after = cut.groups.reduce((a, g, i) => a + weights[i]! * rowLoss(ctx, g), 0);
+      removing = weightOf(ctx, cut.dropped);
     }
     if (removing === 0) return;
-    const gain = rows.length * before - after - removing * costPerRow;
+    const gain = total * before - after - removing * costPerRow;
     if (gain > 1e-9 && (!best || gain / removing > best.gain / best.suppressing)) {
       best = { gain, groupOf: Int32Array.from(s.groupOf), groups, dim: j, suppressing: removing };
     }
@@ -354,7 +376,7 @@ function bestSuppressingCut(ctx: Context, rows: Uint32Array, costPerRow: number)
   for (let j = 0; j < dims; j++) {
     const dim = table.dims[j]!;
     const s = ctx.scratch[j]!;
-    const m = histogram(dim, rows, 0, rows.length, s);
+    const m = histogram(ctx, dim, rows, 0, rows.length, s);
     // The distinct codes (first seen first) and their counts, kept apart: keptLoss reuses the histogram's scratch.
     const { codes, counts, order, keys, groupOf } = s;
     for (let i = 0; i < m; i++) {
@@ -378,7 +400,6 @@ function bestSuppressingCut(ctx: Context, rows: Uint32Array, costPerRow: number)
       continue;
     }
     // Numbers in order; other values by count, largest first (ties: first seen first).
-    const total = rows.length;
     for (let i = 0; i < m; i++) keys[i] = (dim.kind === 'numeric' ? codes[i]! : total - counts[i]!) * m + i;
     keys.subarray(0, m).sort();
     for (let p = 0; p < m; p++) order[p] = keys[p]! % m;
@@ -409,6 +430,7 @@ function keptLoss(ctx: Context, rows: Uint32Array, j: number): { after: number; 
   const { dims } = ctx.table;
   const cutCodes = dims[j]!.codes;
   const keep = ctx.scratch[j]!.groupOf;
+  const { weight } = ctx;
   let loss = 0;
   let kept = 0;
   for (let d = 0; d < dims.length; d++) {
@@ -419,7 +441,7 @@ function keptLoss(ctx: Context, rows: Uint32Array, j: number): { after: number; 
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
       if (keep[cutCodes[row]!]! < 0) continue;
-      kept++;
+      kept += weight[row]!;
       const c = codes[row]!;
       if (count[c] === 0) touched[m++] = c;
       count[c]!++;
@@ -427,18 +449,20 @@ function keptLoss(ctx: Context, rows: Uint32Array, j: number): { after: number; 
     loss += dimensionLoss(dims[d]!, touched, m, ctx.spans[d]);
     clear(ctx.scratch[d]!, m);
   }
-  return { after: kept * loss, removing: rows.length - kept };
+  return { after: kept * loss, removing: weightOf(ctx, rows) - kept };
 }
 
-/** Distinct codes of the node with their counts (in scratch.touched[0..m), scratch.count). */
-function histogram(dim: Dim, order: Uint32Array, start: number, end: number, s: Scratch): number {
+/** Distinct codes of the node with their rows (in scratch.touched[0..m), scratch.count). */
+function histogram(ctx: Context, dim: Dim, order: Uint32Array, start: number, end: number, s: Scratch): number {
   let m = 0;
   const { count, touched } = s;
+  const { weight } = ctx;
   const codes = dim.codes;
   for (let i = start; i < end; i++) {
-    const c = codes[order[i]!]!;
+    const row = order[i]!;
+    const c = codes[row]!;
     if (count[c] === 0) touched[m++] = c;
-    count[c]!++;
+    count[c]! += weight[row]!;
   }
   return m;
 }
@@ -447,14 +471,13 @@ function clear(s: Scratch, m: number): void {
   for (let i = 0; i < m; i++) s.count[s.touched[i]!] = 0;
 }
 
-/** The best cut of order[start, end) along dimension j into parts of at least k rows, by GCP gain. */
-function bestCut(ctx: Context, j: number, order: Uint32Array, start: number, end: number): Cut | undefined {
+/** The best cut of order[start, end) (`total` rows) along dimension j into parts of at least k rows, by GCP gain. */
+function bestCut(ctx: Context, j: number, order: Uint32Array, start: number, end: number, total: number): Cut | undefined {
   const { k } = ctx;
-  const total = end - start;
   if (total < 2 * k) return undefined;
   const dim = ctx.table.dims[j]!;
   const s = ctx.scratch[j]!;
-  const m = histogram(dim, order, start, end, s);
+  const m = histogram(ctx, dim, order, start, end, s);
   let cut: Cut | undefined;
   if (m >= 2) cut = dim.kind === 'hierarchy' ? hierarchyCut(ctx, j, m, total) : orderedCut(ctx, j, m, total);
   clear(s, m);
@@ -582,6 +605,7 @@ function splitIsDiverse(
   order: Uint32Array,
   start: number,
   end: number,
+  weight: Uint32Array,
   sensitive: Uint32Array,
   ld: LDiversity,
   groupOf: Int32Array | undefined,
@@ -594,7 +618,7 @@ function splitIsDiverse(
     const g = groupOf && dim ? groupOf[dim.codes[row]!]! : 0;
     const m = counts[g]!;
     const v = sensitive[row]!;
-    m.set(v, (m.get(v) ?? 0) + 1);
+    m.set(v, (m.get(v) ?? 0) + weight[row]!);
   }
   return counts.every((m) => diversityOf([...m.values()], ld.variant, ld.c) >= ld.l);
 }
