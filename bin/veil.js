@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { installProcessHandlers, main } from '../dist/cli/main.js';
+import { installProcessHandlers, main } from '../dist/bundle/main.js';
 
 installProcessHandlers();
 process.exitCode = await main(process.argv);
