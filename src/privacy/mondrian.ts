@@ -42,6 +42,8 @@ interface Cut {
   readonly dim: number;
   /** Rows the cut removes. */
   readonly suppressing: number;
+  /** Distinct codes of the node, in the dimension's scratch.touched when the cut was made (0: not recorded). */
+  readonly values: number;
 }
 
 /** Per-dimension scratch space, reused across nodes. */
@@ -58,6 +60,8 @@ interface Scratch {
   readonly codes: Int32Array;
   readonly counts: Int32Array;
   readonly order: Int32Array;
+  /** A candidate's groups kept through the lookahead (only the node's codes are valid). */
+  readonly held: Int32Array;
 }
 
 interface Context {
@@ -70,6 +74,9 @@ interface Context {
   readonly scratch: Scratch[];
   /** max - min of each numeric dimension (1 when constant). */
   readonly spans: Float64Array;
+  /** Row buffers of the lookahead. */
+  readonly probe: Uint32Array;
+  readonly spare: Uint32Array;
   /**
    * Rank cuts by their gain plus the gains their groups could make next.
    * Hierarchies make greedy cuts short-sighted (a cut that merges small
@@ -132,9 +139,12 @@ export function partition(input: QiTable, k: number, lDiversity: LDiversity | un
         codes: new Int32Array(d.cardinality),
         counts: new Int32Array(d.cardinality),
         order: new Int32Array(d.cardinality),
+        held: new Int32Array(d.cardinality),
       };
     }),
     spans: Float64Array.from(table.dims, (d) => (d.kind === 'numeric' ? span(d) : 1)),
+    probe: new Uint32Array(table.rows),
+    spare: new Uint32Array(table.rows),
     lookahead: table.dims.some((d) => d.kind === 'hierarchy'),
   };
   if (!diverse(ctx, all, 0, all.length)) return { classes: [], suppressed: rowsOf(all) };
@@ -252,13 +262,18 @@ function lookahead(ctx: Context, cuts: Cut[], node: Uint32Array): void {
   const { table } = ctx;
   cuts.sort((a, b) => b.gain - a.gain);
   cuts.length = Math.min(cuts.length, LOOKAHEAD_WIDTH);
-  const probe = new Uint32Array(node.length);
-  const spare = new Uint32Array(node.length);
-  // Each candidate's groups live in its dimension's scratch, which the probing below reuses: copy them first.
-  for (const [i, c] of cuts.entries()) cuts[i] = { ...c, groupOf: Int32Array.from(c.groupOf) };
+  const { probe, spare } = ctx;
+  const n = node.length;
+  // Each candidate's groups live in its dimension's scratch, which the probing below reuses: keep them
+  // (the node's codes only, still listed in scratch.touched), one candidate per dimension.
+  for (const [i, c] of cuts.entries()) {
+    const { touched, held } = ctx.scratch[c.dim]!;
+    for (let t = 0; t < c.values; t++) held[touched[t]!] = c.groupOf[touched[t]!]!;
+    cuts[i] = { ...c, groupOf: held };
+  }
   for (const [i, c] of cuts.entries()) {
     probe.set(node);
-    const sizes = groupRows(table.dims[c.dim]!, c, probe, 0, probe.length, spare);
+    const sizes = groupRows(table.dims[c.dim]!, c, probe, 0, n, spare);
     let next = 0;
     for (let g = 0; g < c.groups; g++) {
       const total = weightOf(ctx, probe, sizes[g]!, sizes[g + 1]!);
@@ -359,7 +374,7 @@ function bestSuppressingCut(ctx: Context, rows: Uint32Array, costPerRow: number)
       // One kept group (the candidates guarantee k rows): measured in place.
       ({ after, removing } = keptLoss(ctx, rows, j));
     } else {
-      const trial: Cut = { gain: 0, groupOf: s.groupOf, groups, dim: j, suppressing: 0 };
+      const trial: Cut = { gain: 0, groupOf: s.groupOf, groups, dim: j, suppressing: 0, values: 0 };
       const cut = applyCut(ctx, rows, trial);
       const weights = cut.groups.map((g) => weightOf(ctx, g));
       if (weights.some((w) => w < k)) return;
@@ -370,7 +385,7 @@ function bestSuppressingCut(ctx: Context, rows: Uint32Array, costPerRow: number)
     if (removing === 0) return;
     const gain = total * before - after - removing * costPerRow;
     if (gain > 1e-9 && (!best || gain / removing > best.gain / best.suppressing)) {
-      best = { gain, groupOf: Int32Array.from(s.groupOf), groups, dim: j, suppressing: removing };
+      best = { gain, groupOf: Int32Array.from(s.groupOf), groups, dim: j, suppressing: removing, values: 0 };
     }
   };
   for (let j = 0; j < dims; j++) {
@@ -524,7 +539,7 @@ function orderedCut(ctx: Context, j: number, m: number, total: number): Cut | un
   }
   if (best < 0) return undefined;
   for (let t = 0; t < m; t++) groupOf[codes[t]!] = t <= best ? 0 : 1;
-  return { gain: bestGain, groupOf, groups: 2, dim: j, suppressing: 0 };
+  return { gain: bestGain, groupOf, groups: 2, dim: j, suppressing: 0, values: m };
 }
 
 export function span(dim: Dim): number {
@@ -598,7 +613,7 @@ function hierarchyCut(ctx: Context, j: number, m: number, total: number): Cut | 
   let after = 0;
   for (let g = 0; g < groups; g++) if (levelOf[g]! > 0) after += rowsOf[g]! * h.leaves[h.node[levelOf[g]!]![firstOf[g]!]!]!;
   const gain = (total * h.leaves[h.node[level]![codes[0]!]!]! - after) / dim.cardinality;
-  return { gain: gain * HIERARCHY_WEIGHT, groupOf, groups, dim: j, suppressing: 0 };
+  return { gain: gain * HIERARCHY_WEIGHT, groupOf, groups, dim: j, suppressing: 0, values: m };
 }
 
 function splitIsDiverse(
