@@ -1,11 +1,13 @@
 // k-anonymity through the built CLI on the Adult benchmark: the output is
 // re-grouped and its loss recomputed here, independently of veil's report.
 
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { REPO, tempDir, veil } from './helpers.js';
+import { BIN, REPO, tempDir, veil } from './helpers.js';
 
 const ADULT = join(REPO, 'fixtures/adult/adult.csv');
 const QIS = ['sex', 'age', 'race', 'marital-status', 'education', 'native-country', 'workclass', 'occupation'];
@@ -138,6 +140,40 @@ describe('veil apply with k_anonymity on Adult', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/SUPPRESSION_OVER_BUDGET/);
     expect(readdirSync(dir).filter((f) => f.startsWith('huge') && !f.endsWith('.yaml'))).toEqual([]);
+  });
+
+  it('fails with exit 3 and writes nothing when the second pass reads other bytes than the first, though as many rows', async () => {
+    // A FIFO as the input: each pass opens it, and this test writes other bytes for the second.
+    const fifo = join(dir, 'changing.csv');
+    execFileSync('mkfifo', [fifo]);
+    writeFileSync(join(dir, 'k2-changing.yaml'), policy(2));
+    const first = lines.slice(0, 500).join('\n') + '\n';
+    const second = first.replace(';39;', ';38;');
+    expect(second).not.toBe(first);
+    const child = spawn(process.execPath, [BIN, 'apply', fifo, '--delimiter', ';', '--policy', 'k2-changing.yaml', '-o', 'changed.csv', '-q'], { cwd: dir });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((done) => child.on('close', done));
+    await writeFile(fifo, first);
+    // Wait until the first pass has closed the FIFO (a second pass waiting to open it holds no descriptor yet).
+    const holdsFifo = (): boolean => {
+      try {
+        return readdirSync(`/proc/${child.pid}/fd`).some((fd) => {
+          try {
+            return readlinkSync(`/proc/${child.pid}/fd/${fd}`) === fifo;
+          } catch {
+            return false;
+          }
+        });
+      } catch {
+        return false;
+      }
+    };
+    while (holdsFifo()) await new Promise((r) => setTimeout(r, 10));
+    await writeFile(fifo, second);
+    expect(await exited).toBe(3);
+    expect(stderr).toMatch(/the input changed between the two passes/);
+    expect(existsSync(join(dir, 'changed.csv'))).toBe(false);
   });
 
   it('spools stdin for the two passes and removes the spool', () => {

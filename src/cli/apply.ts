@@ -174,6 +174,7 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
   const inputPath = spool ?? s.inputPath;
   try {
     let stage: KStage | undefined;
+    let firstRead: string | undefined;
     if (model) {
       const first = await openInput(inputPath, s.inputGzip);
       stage = await firstPass({
@@ -186,8 +187,9 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
         sparse: s.inputFormat === 'jsonl',
         rowRules: (header) => rowGate(policy, header, key?.key),
       }).finally(() => first.close());
+      firstRead = `${first.tap.bytes} ${first.tap.digest()}`;
     }
-    return await writePass(input, flags, io, { s, inputPath, policy, policySha, policyText, key, stage, started, t0 });
+    return await writePass(input, flags, io, { s, inputPath, policy, policySha, policyText, key, stage, firstRead, started, t0 });
   } finally {
     if (spool) await removeSpool(spool);
   }
@@ -201,6 +203,8 @@ interface PassContext {
   readonly policyText: string;
   readonly key: Awaited<ReturnType<typeof loadKey>>;
   readonly stage: KStage | undefined;
+  /** Bytes and SHA-256 of the input as the first pass read it: the writing pass must read the same. */
+  readonly firstRead: string | undefined;
   readonly started: Date;
   readonly t0: number;
 }
@@ -254,7 +258,10 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
     if (chunk.length > 0) await flush();
     await sink.end();
     progress.stop();
-    if (stage && kept !== stage.classOf.length) throw new VeilError({ kind: 'input', code: 'INPUT_CHANGED' });
+    // Rows published from classes computed on other data could break k: the two passes must read the same bytes.
+    if (stage && (kept !== stage.classOf.length || `${source.tap.bytes} ${source.tap.digest()}` !== c.firstRead)) {
+      throw new VeilError({ kind: 'input', code: 'INPUT_CHANGED' });
+    }
 
     const invalid = removedBy.invalid ?? 0;
     if (rowsIn > 0 && invalid / rowsIn > policy.maxInvalid) {
