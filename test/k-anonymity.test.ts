@@ -183,11 +183,9 @@ describe('combinations (what the partitioner works on)', () => {
         expect(c.table.rows).toBe(expected.length);
         expected.forEach((rows, id) => {
           expect(c.weight[id]).toBe(rows.length);
-          expect([...c.rowsOf(Uint32Array.of(id))]).toEqual(rows);
+          expect(rows.every((r) => c.combinationOf[r] === id)).toBe(true);
           expect(c.table.dims.map((d) => d.values[d.codes[id]!])).toEqual(raw[rows[0]!]!.slice(0, 2));
         });
-        const everything = c.rowsOf(Uint32Array.from(expected.keys()));
-        expect([...everything].sort((x, y) => x - y)).toEqual(raw.map((_, r) => r));
       }),
     );
   });

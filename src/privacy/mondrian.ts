@@ -23,14 +23,16 @@
 // count is a sum of weights.
 
 import type { LDiversity } from './k-anonymity.js';
-import { combinations } from './combinations.js';
+import { combinations, type Combinations } from './combinations.js';
 import { diversityOf } from './measures.js';
 import type { Dim, HierarchyIndex, QiTable } from './qi-table.js';
 
 export interface Partition {
-  /** The rows of each class, in match order (tier by tier). */
+  /** The distinct quasi-identifier combinations the classes are made of. */
+  readonly combinations: Combinations;
+  /** The combinations of each class, in match order (tier by tier). */
   readonly classes: readonly Uint32Array[];
-  /** Rows published in no class. */
+  /** Combinations published in no class. */
   readonly suppressed: Uint32Array;
 }
 
@@ -118,10 +120,10 @@ const TIERS = 3;
  * quasi-identifier, as in GCP).
  */
 export function partition(input: QiTable, k: number, lDiversity: LDiversity | undefined, maxSuppressed = 0): Partition {
-  if (input.rows === 0) return { classes: [], suppressed: new Uint32Array(0) };
-  if (input.rows < k) return { classes: [], suppressed: Uint32Array.from({ length: input.rows }, (_, i) => i) };
-  const { table, weight, rowsOf } = combinations(input, lDiversity !== undefined);
+  const found = combinations(input, lDiversity !== undefined);
+  const { table, weight } = found;
   const all = Uint32Array.from({ length: table.rows }, (_, i) => i);
+  if (input.rows < k || input.rows === 0) return { combinations: found, classes: [], suppressed: all };
   const ctx: Context = {
     table,
     weight,
@@ -147,12 +149,12 @@ export function partition(input: QiTable, k: number, lDiversity: LDiversity | un
     spare: new Uint32Array(table.rows),
     lookahead: table.dims.some((d) => d.kind === 'hierarchy'),
   };
-  if (!diverse(ctx, all, 0, all.length)) return { classes: [], suppressed: rowsOf(all) };
+  if (!diverse(ctx, all, 0, all.length)) return { combinations: found, classes: [], suppressed: all };
   const tiers = tiersOf(ctx, all, TIERS);
   // Suppression works on the last tier only: the rows it removes match no class of an earlier tier.
   const suppressed: Uint32Array[] = [];
   tiers.push(improve(ctx, tiers.pop()!, ctx.table.dims.length, maxSuppressed, suppressed));
-  return { classes: tiers.flat().map(rowsOf), suppressed: rowsOf(concat(suppressed)) };
+  return { combinations: found, classes: tiers.flat(), suppressed: concat(suppressed) };
 }
 
 /** Input rows of the combinations order[start, end). */

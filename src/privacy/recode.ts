@@ -59,12 +59,12 @@ export function parseSetValue(text: string): string[] {
   return out;
 }
 
-/** Distinct codes of a dimension among rows, into `out` (returns how many), with a reusable marker array (cleared before returning). */
-function distinctInto(dim: Dim, rows: Uint32Array, seen: Uint8Array, out: Int32Array): number {
+/** Distinct codes of a dimension among a class's combinations, into `out` (returns how many), with a reusable marker array (cleared before returning). */
+function distinctInto(dim: Dim, members: Uint32Array, seen: Uint8Array, out: Int32Array): number {
   let m = 0;
   const codes = dim.codes;
-  for (let i = 0; i < rows.length; i++) {
-    const c = codes[rows[i]!]!;
+  for (let i = 0; i < members.length; i++) {
+    const c = codes[members[i]!]!;
     if (seen[c] === 0) {
       seen[c] = 1;
       out[m++] = c;
@@ -99,42 +99,54 @@ function matchOf(dim: Dim, distinct: number[]): Match {
 }
 
 export function recode(table: QiTable, p: Partition): Recoding {
-  const classOf = new Int32Array(table.rows).fill(-1);
+  // Classes are made of combinations (combinations.ts): measured there, then each row takes its combination's class.
+  const { table: combos, weight, combinationOf } = p.combinations;
+  const rowsOf = (members: Uint32Array): number => {
+    let n = 0;
+    for (let i = 0; i < members.length; i++) n += weight[members[i]!]!;
+    return n;
+  };
+  const classOfCombination = new Int32Array(combos.rows).fill(-1);
   const outputs: string[][] = [];
+  const sizes: number[] = [];
   let lossSum = 0;
   let kept = 0;
   let uniquesBefore = 0;
-  const seen = table.dims.map((d) => new Uint8Array(d.cardinality));
-  const distinct = table.dims.map((d) => new Int32Array(d.cardinality));
-  for (const [index, rows] of p.classes.entries()) {
-    const out = new Array<string>(table.dims.length);
+  const seen = combos.dims.map((d) => new Uint8Array(d.cardinality));
+  const distinct = combos.dims.map((d) => new Int32Array(d.cardinality));
+  for (const [index, members] of p.classes.entries()) {
+    const out = new Array<string>(combos.dims.length);
     let loss = 0;
-    for (let j = 0; j < table.dims.length; j++) {
-      const dim = table.dims[j]!;
-      const s = publish(dim, distinct[j]!, distinctInto(dim, rows, seen[j]!, distinct[j]!));
+    for (let j = 0; j < combos.dims.length; j++) {
+      const dim = combos.dims[j]!;
+      const s = publish(dim, distinct[j]!, distinctInto(dim, members, seen[j]!, distinct[j]!));
       out[j] = s.output;
       loss += s.loss;
     }
-    for (let i = 0; i < rows.length; i++) classOf[rows[i]!] = index;
+    for (let i = 0; i < members.length; i++) classOfCombination[members[i]!] = index;
     // Identical combinations always share a class, so uniqueness is counted within it.
-    uniquesBefore += uniques(table, rows);
-    lossSum += loss * rows.length;
-    kept += rows.length;
+    uniquesBefore += uniques(combos, weight, members);
+    const size = rowsOf(members);
+    sizes.push(size);
+    lossSum += loss * size;
+    kept += size;
     outputs.push(out);
   }
+  const classOf = new Int32Array(table.rows);
+  for (let row = 0; row < table.rows; row++) classOf[row] = classOfCombination[combinationOf[row]!]!;
   const suppressed = table.rows - kept;
   const dims = table.dims.length;
-  if (suppressed > 0) uniquesBefore += uniques(table, p.suppressed);
+  if (suppressed > 0) uniquesBefore += uniques(combos, weight, p.suppressed);
   // The plan's matches are built only when asked for (--plan-out).
   const classes = (): PlanClass[] =>
-    p.classes.map((rows, index) => {
+    p.classes.map((members, index) => {
       const match: Record<string, Match> = {};
       const output: Record<string, string> = {};
-      table.dims.forEach((dim, j) => {
-        match[dim.name] = matchOf(dim, Array.from(distinct[j]!.subarray(0, distinctInto(dim, rows, seen[j]!, distinct[j]!))));
+      combos.dims.forEach((dim, j) => {
+        match[dim.name] = matchOf(dim, Array.from(distinct[j]!.subarray(0, distinctInto(dim, members, seen[j]!, distinct[j]!))));
         output[dim.name] = outputs[index]![j]!;
       });
-      return { size: rows.length, match, output };
+      return { size: sizes[index]!, match, output };
     });
   return {
     classOf,
@@ -146,24 +158,24 @@ export function recode(table: QiTable, p: Partition): Recoding {
   };
 }
 
-/** How many of these rows have a quasi-identifier combination no other of them has. */
-function uniques(table: QiTable, rows: Uint32Array): number {
-  const dims = table.dims.map((d) => d.codes);
+/**
+ * How many rows of these combinations have a quasi-identifier combination no
+ * other row among them has: a combination of one row, unless another holds
+ * the same quasi-identifiers (with l-diversity, combinations also differ by
+ * their sensitive value).
+ */
+function uniques(combos: QiTable, weight: Uint32Array, members: Uint32Array): number {
+  const dims = combos.dims.map((d) => d.codes);
   const same = (a: number, b: number): boolean => {
     for (const codes of dims) if (codes[a] !== codes[b]) return false;
     return true;
   };
-  if (rows.length <= 32) {
-    // Small classes (the usual case): compare pairs, no allocation.
+  if (!combos.sensitive) {
     let count = 0;
-    for (let i = 0; i < rows.length; i++) {
-      let alone = true;
-      for (let j = 0; j < rows.length && alone; j++) if (i !== j && same(rows[i]!, rows[j]!)) alone = false;
-      if (alone) count++;
-    }
+    for (let i = 0; i < members.length; i++) if (weight[members[i]!] === 1) count++;
     return count;
   }
-  const sorted = Array.from(rows).sort((a, b) => {
+  const sorted = Array.from(members).sort((a, b) => {
     for (const codes of dims) {
       const d = codes[a]! - codes[b]!;
       if (d !== 0) return d;
@@ -174,7 +186,7 @@ function uniques(table: QiTable, rows: Uint32Array): number {
   for (let i = 0; i < sorted.length; i++) {
     const previous = i > 0 && same(sorted[i - 1]!, sorted[i]!);
     const next = i + 1 < sorted.length && same(sorted[i]!, sorted[i + 1]!);
-    if (!previous && !next) count++;
+    if (!previous && !next && weight[sorted[i]!] === 1) count++;
   }
   return count;
 }
