@@ -79,6 +79,8 @@ class Encoder {
 export class QiCollector {
   private readonly encoders: Encoder[];
   private readonly sensitive: Encoder | undefined;
+  /** The leaves of each column's hierarchy, if it has one. */
+  private readonly leaves: (ReadonlyMap<string, unknown> | undefined)[];
 
   constructor(
     private readonly names: readonly string[],
@@ -86,14 +88,15 @@ export class QiCollector {
     private readonly sensitiveName: string | undefined,
   ) {
     this.encoders = names.map(() => new Encoder());
+    this.leaves = names.map((n) => hierarchies.get(n)?.hierarchy.rows);
     this.sensitive = sensitiveName === undefined ? undefined : new Encoder();
   }
 
   /** Adds one row: its quasi-identifier values in order, and its sensitive value. Throws ValueError for a value outside a hierarchy, with the column's index. */
   add(values: readonly string[], sensitive: string | undefined): void {
     for (let j = 0; j < values.length; j++) {
-      const h = this.hierarchies.get(this.names[j]!);
-      if (h && !h.hierarchy.rows.has(values[j]!)) {
+      const leaves = this.leaves[j];
+      if (leaves && !leaves.has(values[j]!)) {
         throw Object.assign(new ValueError('VALUE_NOT_IN_HIERARCHY', `a leaf of the hierarchy for ${this.names[j]}`), { dimension: j });
       }
     }

@@ -108,6 +108,8 @@ export async function firstPass(i: FirstPassInput): Promise<KStage> {
   const needed = new Set([...model.quasiIdentifiers, ...(sensitive ? [sensitive] : [])]);
   const collector = new QiCollector(model.quasiIdentifiers, model.hierarchies, sensitive);
   let positions: number[] = [];
+  /** One row's quasi-identifier values (the collector copies what it keeps). */
+  const values = new Array<string>(model.quasiIdentifiers.length).fill('');
   let sensitivePos = -1;
   let pipeline: Awaited<ReturnType<typeof compilePipeline>> | undefined;
   let header: readonly string[] = [];
@@ -125,11 +127,9 @@ export async function firstPass(i: FirstPassInput): Promise<KStage> {
     }
     if (excluded(event.row, event.line) !== undefined) continue;
     const out = pipeline!.row(event.row, event.line);
+    for (let j = 0; j < positions.length; j++) values[j] = cellText(out[positions[j]!]);
     try {
-      collector.add(
-        positions.map((p) => cellText(out[p])),
-        sensitivePos >= 0 ? cellText(out[sensitivePos]) : undefined,
-      );
+      collector.add(values, sensitivePos >= 0 ? cellText(out[sensitivePos]) : undefined);
     } catch (e) {
       if (!(e instanceof ValueError)) throw e;
       const name = model.quasiIdentifiers[(e as ValueError & { dimension: number }).dimension]!;
