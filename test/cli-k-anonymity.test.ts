@@ -2,7 +2,7 @@
 // re-grouped and its loss recomputed here, independently of veil's report.
 
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, renameSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,21 @@ const lines = readFileSync(ADULT, 'utf8').trim().split('\n');
 
 function policy(k: number, extra = ''): string {
   return `version: 1\nunlisted: keep\ncolumns:\n  salary-class: keep\nk_anonymity:\n  k: ${k}\n  quasi_identifiers: [${QIS.join(', ')}]\n${extra}`;
+}
+
+/** Does the process hold this path open (Linux: its descriptors in /proc)? */
+function holds(pid: number, path: string): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === path;
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
 }
 
 function parseCsv(text: string): string[][] {
@@ -143,37 +158,39 @@ describe('veil apply with k_anonymity on Adult', () => {
   });
 
   it('fails with exit 3 and writes nothing when the second pass reads other bytes than the first, though as many rows', async () => {
-    // A FIFO as the input: each pass opens it, and this test writes other bytes for the second.
-    const fifo = join(dir, 'changing.csv');
-    execFileSync('mkfifo', [fifo]);
+    // The file is replaced (by rename) while the first pass holds it open: the first pass reads the old
+    // file to its end, the writing pass opens the new one, which differs in one age.
+    const path = join(dir, 'changing.csv');
+    const original = readFileSync(ADULT, 'utf8');
+    writeFileSync(path, original);
     writeFileSync(join(dir, 'k2-changing.yaml'), policy(2));
-    const first = lines.slice(0, 500).join('\n') + '\n';
-    const second = first.replace(';39;', ';38;');
-    expect(second).not.toBe(first);
-    const child = spawn(process.execPath, [BIN, 'apply', fifo, '--delimiter', ';', '--policy', 'k2-changing.yaml', '-o', 'changed.csv', '-q'], { cwd: dir });
+    const child = spawn(process.execPath, [BIN, 'apply', path, '--delimiter', ';', '--policy', 'k2-changing.yaml', '-o', 'changed.csv', '-q'], { cwd: dir });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((done) => child.on('close', done));
-    await writeFile(fifo, first);
-    // Wait until the first pass has closed the FIFO (a second pass waiting to open it holds no descriptor yet).
-    const holdsFifo = (): boolean => {
-      try {
-        return readdirSync(`/proc/${child.pid}/fd`).some((fd) => {
-          try {
-            return readlinkSync(`/proc/${child.pid}/fd/${fd}`) === fifo;
-          } catch {
-            return false;
-          }
-        });
-      } catch {
-        return false;
-      }
-    };
-    while (holdsFifo()) await new Promise((r) => setTimeout(r, 10));
-    await writeFile(fifo, second);
+    while (!holds(child.pid!, path)) await new Promise((r) => setTimeout(r, 2));
+    const changed = original.replace(';39;', ';38;');
+    expect(changed).not.toBe(original);
+    writeFileSync(`${path}.new`, changed);
+    renameSync(`${path}.new`, path);
     expect(await exited).toBe(3);
     expect(stderr).toMatch(/the input changed between the two passes/);
     expect(existsSync(join(dir, 'changed.csv'))).toBe(false);
+  });
+
+  it('reads a pipe (a FIFO, as from <(zcat ...)) once: spooled like stdin, then removed', async () => {
+    const before = readdirSync(tmpdir()).filter((f) => f.startsWith('veil-stdin'));
+    const fifo = join(dir, 'pipe.csv');
+    execFileSync('mkfifo', [fifo]);
+    writeFileSync(join(dir, 'k2-pipe.yaml'), policy(2));
+    const child = spawn(process.execPath, [BIN, 'apply', fifo, '--delimiter', ';', '--policy', 'k2-pipe.yaml', '-o', 'piped.csv', '-q'], { cwd: dir });
+    const exited = new Promise<number | null>((done) => child.on('close', done));
+    await writeFile(fifo, lines.slice(0, 500).join('\n') + '\n');
+    expect(await exited).toBe(0);
+    const out = parseCsv(readFileSync(join(dir, 'piped.csv'), 'utf8')).slice(1);
+    expect(out.length).toBe(499);
+    expect(Math.min(...classSizes(out))).toBeGreaterThanOrEqual(2);
+    expect(readdirSync(tmpdir()).filter((f) => f.startsWith('veil-stdin'))).toEqual(before);
   });
 
   it('spools stdin for the two passes and removes the spool', () => {

@@ -14,7 +14,7 @@ import { rowGate } from '../governance/gate.js';
 import { dpSection } from '../privacy/differential-privacy.js';
 import { firstPass, kSection, stageModel, type KStage } from '../privacy/stage.js';
 import { parsePlan, type Plan } from '../privacy/plan.js';
-import { openInput, openSink, removeSpool, spoolStdin, stageFile, type Sink, type Staged } from '../io/files.js';
+import { openInput, openSink, readableTwice, removeSpool, spoolInput, stageFile, type Sink, type Staged } from '../io/files.js';
 import { FORMATS, kindOfPath, parseDelimiter, type Format } from '../io/formats.js';
 import { CsvParser } from '../io/csv-parser.js';
 import { pieces, type Piece } from '../io/pieces.js';
@@ -169,8 +169,8 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
     throw new VeilError({ kind: 'usage', code: 'USAGE_PLAN', detail: '--plan-out needs a policy with k_anonymity (and no --plan)' });
   }
 
-  // The k-anonymity stage reads the input twice: stdin is spooled to a temporary file first.
-  const spool = model && s.inputPath === undefined ? await spoolStdin() : undefined;
+  // The k-anonymity stage reads the input twice: stdin or a pipe is spooled to a temporary file first.
+  const spool = model && !(await readableTwice(s.inputPath)) ? await spoolInput(s.inputPath) : undefined;
   const inputPath = spool ?? s.inputPath;
   try {
     let stage: KStage | undefined;

@@ -194,17 +194,29 @@ export async function stageFile(path: string, text: string): Promise<Staged> {
   };
 }
 
-/** Copies stdin to a temporary file, for inputs that must be read twice; removed by removeSpool, on a signal or on exit. */
-export async function spoolStdin(): Promise<string> {
-  const path = join(tmpdir(), `veil-stdin.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  temporaryFiles.add(path);
+/** Can this input be read twice? stdin, pipes (a FIFO, `<(zcat ...)`) and devices cannot; a path that cannot be looked at is left for openInput to report. */
+export async function readableTwice(path: string | undefined): Promise<boolean> {
+  if (path === undefined || path === '-') return false;
   try {
-    await pipeline(process.stdin, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
-  } catch (e) {
-    await removeSpool(path);
-    throw new VeilError({ kind: 'input', code: 'INPUT_UNREADABLE', expected: `a readable standard input (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
+    return (await fsp.stat(path)).isFile();
+  } catch {
+    return true;
   }
-  return path;
+}
+
+/** Copies stdin (or a pipe's path) to a temporary file, its bytes as they are (a gzipped input stays gzipped), for reading twice; removed by removeSpool, on a signal or on exit. */
+export async function spoolInput(path: string | undefined): Promise<string> {
+  const spool = join(tmpdir(), `veil-stdin.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  temporaryFiles.add(spool);
+  try {
+    const source = path === undefined || path === '-' ? process.stdin : (await fsp.open(path, 'r')).createReadStream();
+    await pipeline(source, createWriteStream(spool, { flags: 'wx', mode: 0o600 }));
+  } catch (e) {
+    await removeSpool(spool);
+    const what = path === undefined ? 'a readable standard input' : 'a readable file';
+    throw new VeilError({ kind: 'input', code: 'INPUT_UNREADABLE', expected: `${what} (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
+  }
+  return spool;
 }
 
 export async function removeSpool(path: string): Promise<void> {
