@@ -170,7 +170,7 @@ function tiersOf(ctx: Context, rows: Uint32Array, depth: number): Uint32Array[][
   const first = split(ctx, rows);
   if (depth <= 1) return [first];
   const deferred: Uint32Array[] = [];
-  const kept = improve(ctx, first, DEFERRED_COST * ctx.table.dims.length, rows.length, deferred);
+  const kept = improve(ctx, first, DEFERRED_COST * ctx.table.dims.length, weightOf(ctx, rows), deferred);
   const pool = concat(deferred);
   if (pool.length === 0) return [kept];
   // Too few (or too uniform) to form a class of their own: defer nothing.
