@@ -5,6 +5,7 @@
 //   npm run bench                        # 100k and 1M rows, 3 runs each, then bench-k.mjs
 //   npm run bench -- --sizes 100k,1m,10m --runs 5 --k-sizes 1m,10m
 //   npm run bench -- --skip-k            # throughput only
+//   npm run bench -- --skip-k --breakdown # and where veil's time goes, transform by transform
 //
 // Data: seeded fake patient visits from generate.mjs, written once to
 // test/bench/data/ (ignored by git). Commands compared on the same file:
@@ -15,10 +16,12 @@
 //   miller        `mlr --csv put '$email = sha256($email)'`, when mlr is on the PATH
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
@@ -29,6 +32,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     'k-sizes': { type: 'string', default: '1m,10m' },
     'skip-k': { type: 'boolean', default: false },
+    breakdown: { type: 'boolean', default: false },
   },
 });
 const runs = Number(values.runs);
@@ -119,6 +123,46 @@ if (hasMiller) {
     }
   }
 } else console.log('(miller not on the PATH: apt-get install miller to compare)');
+
+if (values.breakdown) {
+  // Where the time goes, on the largest CSV, one thread: every column redacted (reading, a constant per
+  // cell, writing), then the README policy's transform of one column at a time (the others redacted),
+  // then the whole policy. What each adds over the first is its cost.
+  const size = sizes[sizes.length - 1];
+  const csv = dataFile(size.rows, 'csv');
+  const demo = parseYaml(readFileSync(policy, 'utf8'));
+  const work = mkdtempSync(join(tmpdir(), 'veil-bench-breakdown-'));
+  const variant = (name, columns) => {
+    const file = join(work, `${name}.yaml`);
+    const all = Object.fromEntries(Object.keys(demo.columns).map((c) => [c, 'redact']));
+    writeFileSync(file, JSON.stringify({ version: 1, unlisted: 'error', columns: { ...all, ...columns } }));
+    return { name, file };
+  };
+  const variants = [
+    variant('every column redacted', {}),
+    ...Object.entries(demo.columns)
+      .filter(([, spec]) => spec !== 'redact' && spec?.transform !== 'redact')
+      .map(([column, spec]) => variant(`+ ${column}: ${typeof spec === 'string' ? spec : spec.transform}`, { [column]: spec })),
+    { name: 'the whole policy', file: policy },
+  ];
+  console.log(`\nwhere the time goes: ${size.label} rows (CSV, --threads 1); each policy run in turn with the first, ${runs} pairs, median of the differences; "keep" adds the residual-PII check of the kept column`);
+  console.log(`${pad('policy', 40)}${pad('seconds', 9)}added, per row`);
+  const time = (v) => measure([process.execPath, veil, 'apply', csv, '--policy', v.file, '-q', '--threads', '1']).seconds;
+  const [first, ...others] = variants;
+  const firstTimes = [];
+  const added = others.map((v) => {
+    const pairs = Array.from({ length: runs }, () => {
+      const a = time(first);
+      firstTimes.push(a);
+      return { seconds: time(v), more: 0, a };
+    }).map((p) => ({ ...p, more: p.seconds - p.a }));
+    return { v, seconds: median(pairs.map((p) => p.seconds)), more: median(pairs.map((p) => p.more)) };
+  });
+  const base = median(firstTimes);
+  console.log(`${pad(first.name, 40)}${pad(base.toFixed(2), 9)}${((base / size.rows) * 1e6).toFixed(2)} µs (all of it, starting Node included)`);
+  for (const { v, seconds, more } of added) console.log(`${pad(v.name, 40)}${pad(seconds.toFixed(2), 9)}${((more / size.rows) * 1e6).toFixed(2)} µs`);
+  rmSync(work, { recursive: true, force: true });
+}
 
 if (!values['skip-k']) {
   console.log('');
