@@ -16,7 +16,7 @@ import { SUPPRESSED } from '../lib/numeric.js';
 import { CsvParser } from '../io/csv-parser.js';
 import type { Format } from '../io/formats.js';
 import type { Piece } from '../io/pieces.js';
-import { jsonLine, recordCheck } from '../io/read.js';
+import { eachJsonLine, recordCheck } from '../io/read.js';
 import { csvSerializer, jsonlSerializer, type RowSerializer } from '../io/write.js';
 import type { Policy } from '../policy/load.js';
 import type { KStage } from '../privacy/stage.js';
@@ -140,17 +140,7 @@ export class PieceWriter {
   }
 
   private jsonl(text: string, piece: Piece): void {
-    let line = piece.line;
-    let pos = 0;
-    while (pos < text.length) {
-      let eol = text.indexOf('\n', pos);
-      if (eol < 0) eol = text.length;
-      const body = line === 1 && text.charCodeAt(pos) === 0xfeff ? text.slice(pos + 1, eol) : text.slice(pos, eol);
-      const object = jsonLine(body, line);
-      if (object) this.row(this.toRow!(object, line), line);
-      line++;
-      pos = eol + 1;
-    }
+    eachJsonLine(text, piece.line, (object, line) => this.row(this.toRow!(object, line), line));
   }
 
   private row(values: unknown[], line: number): void {

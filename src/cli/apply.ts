@@ -18,7 +18,7 @@ import { openInput, openSink, readableTwice, removeSpool, spoolInput, stageFile,
 import { FORMATS, kindOfPath, parseDelimiter, type Format } from '../io/formats.js';
 import { CsvParser } from '../io/csv-parser.js';
 import { pieces, type Piece } from '../io/pieces.js';
-import { headerProblem, jsonLine, readCsv, readJsonl, type InputEvent } from '../io/read.js';
+import { eachJsonLine, headerProblem, readCsv, readJsonl, type InputEvent } from '../io/read.js';
 import type { Policy } from '../policy/load.js';
 import { PieceWriter, type PieceResult } from './apply-piece.js';
 import { writeInThreads, type WorkerInit } from './apply-threads.js';
@@ -333,12 +333,12 @@ async function findHeader(input: AsyncIterator<Piece>, s: Settings, policy: Poli
     read.push(next.value);
     const text = next.value.bytes.toString('utf8');
     if (s.inputFormat === 'csv') return { header: csvHeader(text, s.delimiter), read };
-    let line = next.value.line;
-    for (const body of text.split('\n')) {
-      const object = jsonLine(line === 1 && body.charCodeAt(0) === 0xfeff ? body.slice(1) : body, line);
-      if (object) return { header: sparseHeader(policy, Object.keys(object)), read };
-      line++;
-    }
+    let header: string[] | undefined;
+    eachJsonLine(text, next.value.line, (object) => {
+      header = sparseHeader(policy, Object.keys(object));
+      return true;
+    });
+    if (header) return { header, read };
   }
 }
 

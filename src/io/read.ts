@@ -85,34 +85,45 @@ export function jsonLine(body: string, line: number): Record<string, unknown> | 
 }
 
 /**
+ * Calls `fn` with each object of the JSON Lines in `text` (whole lines, the
+ * first numbered `line`; a BOM before line 1 is dropped, blank lines are
+ * skipped) until it returns true. Returns the number of the line after the last.
+ */
+export function eachJsonLine(text: string, line: number, fn: (object: Record<string, unknown>, line: number) => boolean | void): number {
+  let pos = 0;
+  while (pos < text.length) {
+    let eol = text.indexOf('\n', pos);
+    if (eol < 0) eol = text.length;
+    const at = line++;
+    const object = jsonLine(at === 1 && text.charCodeAt(pos) === 0xfeff ? text.slice(pos + 1, eol) : text.slice(pos, eol), at);
+    pos = eol + 1;
+    if (object && fn(object, at) === true) break;
+  }
+  return line;
+}
+
+/**
  * JSON Lines: one object per line (LF, or CRLF: CR is JSON whitespace);
  * blank lines are skipped. Yields the objects in batches, one per input chunk.
  */
 export async function* readJsonl(input: Readable): AsyncGenerator<{ object: Record<string, unknown>; line: number }[]> {
-  let line = 0;
-  const parse = (text: string, out: { object: Record<string, unknown>; line: number }[]): void => {
-    line++;
-    const object = jsonLine(line === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, line);
-    if (object) out.push({ object, line });
-  };
+  let line = 1;
   input.setEncoding('utf8');
   let rest = '';
+  const batch = (text: string): { object: Record<string, unknown>; line: number }[] => {
+    const out: { object: Record<string, unknown>; line: number }[] = [];
+    line = eachJsonLine(text, line, (object, at) => void out.push({ object, line: at }));
+    return out;
+  };
   for await (const chunk of input as AsyncIterable<string>) {
     const text = rest + chunk;
-    const out: { object: Record<string, unknown>; line: number }[] = [];
-    let pos = 0;
-    for (let eol = text.indexOf('\n'); eol >= 0; eol = text.indexOf('\n', pos)) {
-      parse(text.slice(pos, eol), out);
-      pos = eol + 1;
-    }
-    rest = text.slice(pos);
+    const end = text.lastIndexOf('\n') + 1;
+    rest = text.slice(end);
+    const out = batch(text.slice(0, end));
     if (out.length > 0) yield out;
   }
-  if (rest.length > 0) {
-    const out: { object: Record<string, unknown>; line: number }[] = [];
-    parse(rest, out);
-    if (out.length > 0) yield out;
-  }
+  const out = batch(rest);
+  if (out.length > 0) yield out;
 }
 
 /** Rows as events, without a policy: JSONL columns are the first record's keys. */
