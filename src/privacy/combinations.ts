@@ -20,6 +20,13 @@ export interface Combinations {
   readonly combinationOf: Uint32Array;
 }
 
+/** Input rows of the combinations ids[start, end). */
+export function rowsOf(weight: Uint32Array, ids: Uint32Array, start = 0, end = ids.length): number {
+  let total = 0;
+  for (let i = start; i < end; i++) total += weight[ids[i]!]!;
+  return total;
+}
+
 /** Mixed-radix keys stay exact integers below 2^53. */
 const EXACT = 2 ** 53;
 

@@ -23,7 +23,7 @@
 // count is a sum of weights.
 
 import type { LDiversity } from './k-anonymity.js';
-import { combinations, type Combinations } from './combinations.js';
+import { combinations, rowsOf, type Combinations } from './combinations.js';
 import { diversityOf } from './measures.js';
 import type { Dim, HierarchyIndex, QiTable } from './qi-table.js';
 
@@ -159,10 +159,7 @@ export function partition(input: QiTable, k: number, lDiversity: LDiversity | un
 
 /** Input rows of the combinations order[start, end). */
 function weightOf(ctx: Context, order: Uint32Array, start = 0, end = order.length): number {
-  const { weight } = ctx;
-  let total = 0;
-  for (let i = start; i < end; i++) total += weight[order[i]!]!;
-  return total;
+  return rowsOf(ctx.weight, order, start, end);
 }
 
 /** Classes of the rows in at most `depth` tiers: the rows a tier defers get the next tier's classes. */

@@ -11,6 +11,7 @@
 //   *               the whole domain (cost 1)
 
 import { closedRange, integerRange, SUPPRESSED } from '../lib/numeric.js';
+import { rowsOf } from './combinations.js';
 import { codeRange, commonLevel, dimensionLoss, type Partition } from './mondrian.js';
 import type { Dim, QiTable } from './qi-table.js';
 
@@ -101,11 +102,6 @@ function matchOf(dim: Dim, distinct: number[]): Match {
 export function recode(table: QiTable, p: Partition): Recoding {
   // Classes are made of combinations (combinations.ts): measured there, then each row takes its combination's class.
   const { table: combos, weight, combinationOf } = p.combinations;
-  const rowsOf = (members: Uint32Array): number => {
-    let n = 0;
-    for (let i = 0; i < members.length; i++) n += weight[members[i]!]!;
-    return n;
-  };
   const classOfCombination = new Int32Array(combos.rows).fill(-1);
   const outputs: string[][] = [];
   const sizes: number[] = [];
@@ -126,7 +122,7 @@ export function recode(table: QiTable, p: Partition): Recoding {
     for (let i = 0; i < members.length; i++) classOfCombination[members[i]!] = index;
     // Identical combinations always share a class, so uniqueness is counted within it.
     uniquesBefore += uniques(combos, weight, members);
-    const size = rowsOf(members);
+    const size = rowsOf(weight, members);
     sizes.push(size);
     lossSum += loss * size;
     kept += size;
@@ -165,16 +161,16 @@ export function recode(table: QiTable, p: Partition): Recoding {
  * their sensitive value).
  */
 function uniques(combos: QiTable, weight: Uint32Array, members: Uint32Array): number {
-  const dims = combos.dims.map((d) => d.codes);
-  const same = (a: number, b: number): boolean => {
-    for (const codes of dims) if (codes[a] !== codes[b]) return false;
-    return true;
-  };
   if (!combos.sensitive) {
     let count = 0;
     for (let i = 0; i < members.length; i++) if (weight[members[i]!] === 1) count++;
     return count;
   }
+  const dims = combos.dims.map((d) => d.codes);
+  const same = (a: number, b: number): boolean => {
+    for (const codes of dims) if (codes[a] !== codes[b]) return false;
+    return true;
+  };
   const sorted = Array.from(members).sort((a, b) => {
     for (const codes of dims) {
       const d = codes[a]! - codes[b]!;
