@@ -154,8 +154,9 @@ if (values.breakdown) {
     const pairs = Array.from({ length: runs }, () => {
       const a = time(first);
       firstTimes.push(a);
-      return { seconds: time(v), more: 0, a };
-    }).map((p) => ({ ...p, more: p.seconds - p.a }));
+      const seconds = time(v);
+      return { seconds, more: seconds - a };
+    });
     return { v, seconds: median(pairs.map((p) => p.seconds)), more: median(pairs.map((p) => p.more)) };
   });
   const base = median(firstTimes);
