@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { installProcessHandlers, main } from '../dist/bundle/main.js';
+import { loadCli } from '../dist/cli/code-cache.js';
 
-installProcessHandlers();
-process.exitCode = await main(process.argv);
+const { cli } = loadCli();
+cli.installProcessHandlers();
+process.exitCode = await cli.main(process.argv);

@@ -4,6 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TRANSFORM_NAMES } from '../src/transforms/index.js';
@@ -194,5 +195,37 @@ describe('veil, the program', () => {
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain('apply');
     expect(veil(['apply', '--policy', POLICY, '--frobnicate']).status).toBe(2);
+  });
+});
+
+describe("the bundle's code cache", () => {
+  // Loads the bundle as bin/veil.js does, with the cache file given, and runs one command.
+  const withCache = (cache: string, args: readonly string[]) => {
+    const loader = pathToFileURL(join(REPO, 'dist/cli/code-cache.js')).href;
+    const script = `import { loadCli } from ${JSON.stringify(loader)};
+      const { cli, cacheRejected } = loadCli(undefined, ${JSON.stringify(cache)});
+      process.stderr.write('cacheRejected=' + cacheRejected + '\\n');
+      process.exitCode = await cli.main([process.execPath, 'veil', ...${JSON.stringify(args)}]);`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO, env: { ...process.env, VEIL_KEY: TEST_KEY } });
+    return { status: run.status, stdout: run.stdout.toString('utf8'), stderr: run.stderr.toString('utf8') };
+  };
+
+  it('is accepted by this Node, and a refused or missing cache gives the same bytes', () => {
+    const dir = tempDir();
+    const args = ['apply', PATIENTS, '--policy', POLICY, '--threads', '1', '-q'];
+    const expected = veil(args);
+    expect(expected.status).toBe(0);
+    writeFileSync(join(dir, 'garbage.cache'), Buffer.alloc(4096, 7));
+    const cases = [
+      [join(REPO, 'dist/bundle/main.cjs.cache'), 'false'],
+      [join(dir, 'garbage.cache'), 'true'],
+      [join(dir, 'none.cache'), 'undefined'],
+    ] as const;
+    for (const [cache, rejected] of cases) {
+      const run = withCache(cache, args);
+      expect(run.stderr).toBe(`cacheRejected=${rejected}\n`);
+      expect(run.status).toBe(0);
+      expect(run.stdout).toBe(expected.stdout);
+    }
   });
 });
