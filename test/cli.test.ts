@@ -198,6 +198,23 @@ describe('veil, the program', () => {
   });
 });
 
+describe('faker locales in the bundled CLI', () => {
+  it('loads a locale faker has and refuses one it lacks as a policy error', () => {
+    const dir = tempDir();
+    const run = (locale: string) => {
+      writeFileSync(join(dir, 'p.yaml'), `version: 1\ncolumns:\n  c: { transform: fake, as: location.country, locale: ${locale} }\n`);
+      return veil(['apply', '--policy', join(dir, 'p.yaml'), '-q'], { input: 'c\nA\nB\n' });
+    };
+    const de = run('de');
+    expect(de.status).toBe(0);
+    expect(de.stdout.split('\n')).toHaveLength(4);
+    expect(de.stdout).not.toBe(run('en').stdout);
+    const missing = run('zz_QQ');
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('expected a faker locale such as en, de, fr, en_US, found "zz_QQ" [POLICY_VALUE]');
+  });
+});
+
 describe("the bundle's code cache", () => {
   // Loads the bundle as bin/veil.js does, with the cache file given, and runs one command.
   const withCache = (cache: string, args: readonly string[]) => {

@@ -62,6 +62,8 @@ function sfc32(): Randomizer {
 
 /** Locales are loaded on demand: faker is slow to load, and most policies need one locale or none. */
 const loaded = new Map<string, FakerInstance | null>();
+/** How Node's import() and the bundle's require() say a module does not exist. */
+const NOT_FOUND = new Set(['ERR_MODULE_NOT_FOUND', 'MODULE_NOT_FOUND', 'ERR_PACKAGE_PATH_NOT_EXPORTED']);
 
 async function loadLocale(locale: string): Promise<FakerInstance | null> {
   if (!loaded.has(locale)) {
@@ -69,7 +71,9 @@ async function loadLocale(locale: string): Promise<FakerInstance | null> {
     if (/^[a-z]{2,3}(?:_[A-Za-z]+)*$/.test(locale)) {
       try {
         faker = ((await import(`@faker-js/faker/locale/${locale}`)) as { faker: FakerInstance }).faker;
-      } catch {
+      } catch (e) {
+        // Not a locale faker has; anything else (faker missing, a broken install) is not the policy's fault.
+        if (!NOT_FOUND.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
         faker = null;
       }
     }
