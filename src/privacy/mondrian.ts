@@ -58,6 +58,12 @@ interface Scratch {
   /** Hierarchies: rows under each node, and the group of each node. */
   readonly nodeRows: Int32Array;
   readonly nodeGroup: Int32Array;
+  /** Hierarchy cuts: the children of the common node, the big ones in order, and each group's first code, level and rows. */
+  readonly children: Int32Array;
+  readonly bigChildren: Int32Array;
+  readonly groupFirst: Int32Array;
+  readonly groupLevel: Int32Array;
+  readonly groupWeight: Int32Array;
   /** Removal candidates: a class's distinct codes, their counts, and their order. */
   readonly codes: Int32Array;
   readonly counts: Int32Array;
@@ -131,6 +137,8 @@ export function partition(input: QiTable, k: number, lDiversity: LDiversity | un
     lDiversity,
     scratch: table.dims.map((d) => {
       const nodes = d.hierarchy ? d.hierarchy.label.length : 0;
+      // A hierarchy cut has at most one group per distinct value, plus one.
+      const perGroup = () => new Int32Array(nodes > 0 ? d.cardinality + 1 : 0);
       return {
         count: new Int32Array(d.cardinality),
         touched: new Int32Array(d.cardinality),
@@ -138,6 +146,11 @@ export function partition(input: QiTable, k: number, lDiversity: LDiversity | un
         keys: new Float64Array(d.cardinality),
         nodeRows: new Int32Array(nodes),
         nodeGroup: new Int32Array(nodes),
+        children: perGroup(),
+        bigChildren: perGroup(),
+        groupFirst: perGroup(),
+        groupLevel: perGroup(),
+        groupWeight: perGroup(),
         codes: new Int32Array(d.cardinality),
         counts: new Int32Array(d.cardinality),
         order: new Int32Array(d.cardinality),
@@ -547,14 +560,14 @@ export function span(dim: Dim): number {
   return range > 0 ? range : 1;
 }
 
-/** The lowest level at which all codes share one node. */
-export function commonLevel(dim: Dim, codes: ArrayLike<number>): number {
+/** The lowest level at which the first m codes share one node. */
+export function commonLevel(dim: Dim, codes: ArrayLike<number>, m = codes.length): number {
   const h = dim.hierarchy!;
   for (let level = 0; level < h.levels; level++) {
     const nodes = h.node[level]!;
     const first = nodes[codes[0]!]!;
     let same = true;
-    for (let i = 1; i < codes.length && same; i++) same = nodes[codes[i]!] === first;
+    for (let i = 1; i < m && same; i++) same = nodes[codes[i]!] === first;
     if (same) return level;
   }
   return h.levels - 1;
@@ -576,41 +589,56 @@ function hierarchyCut(ctx: Context, j: number, m: number, total: number): Cut | 
   const { k } = ctx;
   const dim = ctx.table.dims[j]!;
   const h = dim.hierarchy!;
-  const { count, touched, groupOf, nodeRows, nodeGroup } = ctx.scratch[j]!;
-  const codes = touched.subarray(0, m);
-  const level = commonLevel(dim, codes);
+  const s = ctx.scratch[j]!;
+  const { count, touched: codes, groupOf, nodeRows, nodeGroup, children, bigChildren, groupFirst, groupLevel, groupWeight } = s;
+  const level = commonLevel(dim, codes, m);
   if (level === 0) return undefined;
   const below = h.node[level - 1]!;
   // Rows under each child of the common node.
-  const children: number[] = [];
+  let n = 0;
   for (let i = 0; i < m; i++) {
     const child = below[codes[i]!]!;
-    if (nodeRows[child] === 0) children.push(child);
+    if (nodeRows[child] === 0) children[n++] = child;
     nodeRows[child]! += count[codes[i]!]!;
   }
-  const big = children.filter((c) => nodeRows[c]! >= k).sort((a, b) => nodeRows[a]! - nodeRows[b]! || a - b);
+  // The big children, fewest rows first (ties: by id); the rows of the others.
+  let big = 0;
   let rest = 0;
-  for (const c of children) if (nodeRows[c]! < k) rest += nodeRows[c]!;
-  for (const c of children) nodeRows[c] = 0;
-  const groups = big.length + (rest >= k ? 1 : 0);
-  if (children.length < 2 || big.length === 0 || groups < 2) return undefined;
-  for (const c of children) nodeGroup[c] = big.length;
-  big.forEach((c, g) => (nodeGroup[c] = g));
-  if (rest > 0 && rest < k) for (const c of children) if (nodeGroup[c] === big.length) nodeGroup[c] = 0;
+  for (let t = 0; t < n; t++) {
+    const c = children[t]!;
+    const r = nodeRows[c]!;
+    if (r < k) {
+      rest += r;
+      continue;
+    }
+    let at = big++;
+    while (at > 0 && (nodeRows[bigChildren[at - 1]!]! > r || (nodeRows[bigChildren[at - 1]!]! === r && bigChildren[at - 1]! > c))) {
+      bigChildren[at] = bigChildren[at - 1]!;
+      at--;
+    }
+    bigChildren[at] = c;
+  }
+  for (let t = 0; t < n; t++) nodeRows[children[t]!] = 0;
+  const groups = big + (rest >= k ? 1 : 0);
+  if (n < 2 || big === 0 || groups < 2) return undefined;
+  // Each big child is a group; the small ones are one more, or join the smallest big child when under k.
+  const restGroup = rest > 0 && rest < k ? 0 : big;
+  for (let t = 0; t < n; t++) nodeGroup[children[t]!] = restGroup;
+  for (let g = 0; g < big; g++) nodeGroup[bigChildren[g]!] = g;
   // Each group's rows and common level (the deepest meeting level of its values with its first value).
-  const firstOf = new Int32Array(groups).fill(-1);
-  const levelOf = new Int32Array(groups);
-  const rowsOf = new Int32Array(groups);
+  groupFirst.fill(-1, 0, groups);
+  groupLevel.fill(0, 0, groups);
+  groupWeight.fill(0, 0, groups);
   for (let i = 0; i < m; i++) {
     const c = codes[i]!;
     const g = nodeGroup[below[c]!]!;
     groupOf[c] = g;
-    rowsOf[g]! += count[c]!;
-    if (firstOf[g] === -1) firstOf[g] = c;
-    else levelOf[g] = Math.max(levelOf[g]!, meetLevel(h, firstOf[g]!, c));
+    groupWeight[g]! += count[c]!;
+    if (groupFirst[g] === -1) groupFirst[g] = c;
+    else groupLevel[g] = Math.max(groupLevel[g]!, meetLevel(h, groupFirst[g]!, c));
   }
   let after = 0;
-  for (let g = 0; g < groups; g++) if (levelOf[g]! > 0) after += rowsOf[g]! * h.leaves[h.node[levelOf[g]!]![firstOf[g]!]!]!;
+  for (let g = 0; g < groups; g++) if (groupLevel[g]! > 0) after += groupWeight[g]! * h.leaves[h.node[groupLevel[g]!]![groupFirst[g]!]!]!;
   const gain = (total * h.leaves[h.node[level]![codes[0]!]!]! - after) / dim.cardinality;
   return { gain: gain * HIERARCHY_WEIGHT, groupOf, groups, dim: j, suppressing: 0, values: m };
 }
