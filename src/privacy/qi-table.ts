@@ -54,9 +54,14 @@ class Encoder {
   readonly dictionary = new Map<string, number>();
   readonly values: string[] = [];
 
-  add(value: string): void {
+  /** `leaves`: the only values allowed (a hierarchy's), checked once per distinct value. */
+  constructor(private readonly leaves?: ReadonlyMap<string, unknown>) {}
+
+  /** False, and nothing added, for a value outside `leaves`. */
+  add(value: string): boolean {
     let code = this.dictionary.get(value);
     if (code === undefined) {
+      if (this.leaves && !this.leaves.has(value)) return false;
       code = this.values.length;
       // Copy: a cell may be a slice of a large input chunk.
       const own = ownString(value);
@@ -69,6 +74,7 @@ class Encoder {
       this.codes = grown;
     }
     this.codes[this.length++] = code;
+    return true;
   }
 
   finish(): Uint32Array {
@@ -79,28 +85,25 @@ class Encoder {
 export class QiCollector {
   private readonly encoders: Encoder[];
   private readonly sensitive: Encoder | undefined;
-  /** The leaves of each column's hierarchy, if it has one. */
-  private readonly leaves: (ReadonlyMap<string, unknown> | undefined)[];
 
   constructor(
     private readonly names: readonly string[],
     private readonly hierarchies: ReadonlyMap<string, { hierarchy: Hierarchy }>,
     private readonly sensitiveName: string | undefined,
   ) {
-    this.encoders = names.map(() => new Encoder());
-    this.leaves = names.map((n) => hierarchies.get(n)?.hierarchy.rows);
+    // A column with a hierarchy takes only its leaves.
+    this.encoders = names.map((n) => new Encoder(hierarchies.get(n)?.hierarchy.rows));
     this.sensitive = sensitiveName === undefined ? undefined : new Encoder();
   }
 
   /** Adds one row: its quasi-identifier values in order, and its sensitive value. Throws ValueError for a value outside a hierarchy, with the column's index. */
   add(values: readonly string[], sensitive: string | undefined): void {
     for (let j = 0; j < values.length; j++) {
-      const leaves = this.leaves[j];
-      if (leaves && !leaves.has(values[j]!)) {
+      if (!this.encoders[j]!.add(values[j]!)) {
+        // The run stops here: the row's other values need not be taken back.
         throw Object.assign(new ValueError('VALUE_NOT_IN_HIERARCHY', `a leaf of the hierarchy for ${this.names[j]}`), { dimension: j });
       }
     }
-    for (let j = 0; j < values.length; j++) this.encoders[j]!.add(values[j]!);
     this.sensitive?.add(sensitive ?? '');
   }
 
