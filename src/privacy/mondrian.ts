@@ -82,6 +82,8 @@ interface Context {
   readonly scratch: Scratch[];
   /** max - min of each numeric dimension (1 when constant). */
   readonly spans: Float64Array;
+  /** Distinct codes of each dimension in the class bestSuppressingCut examines. */
+  readonly distinct: Int32Array;
   /** Row buffers of the lookahead. */
   readonly probe: Uint32Array;
   readonly spare: Uint32Array;
@@ -158,6 +160,7 @@ export function partition(input: QiTable, k: number, lDiversity: LDiversity | un
       };
     }),
     spans: Float64Array.from(table.dims, (d) => (d.kind === 'numeric' ? span(d) : 1)),
+    distinct: new Int32Array(table.dims.length),
     probe: new Uint32Array(table.rows),
     spare: new Uint32Array(table.rows),
     lookahead: table.dims.some((d) => d.kind === 'hierarchy'),
@@ -375,7 +378,21 @@ function bestSuppressingCut(ctx: Context, rows: Uint32Array, costPerRow: number)
   const dims = table.dims.length;
   const total = weightOf(ctx, rows);
   if (total <= k) return undefined;
-  const before = rowLoss(ctx, rows);
+  // Each dimension's distinct codes (first seen first) and their rows, kept apart (keptLoss reuses
+  // the histogram's scratch), and the class's loss: the sum of the dimensions' (as rowLoss).
+  const distinct = ctx.distinct;
+  let before = 0;
+  for (let j = 0; j < dims; j++) {
+    const s = ctx.scratch[j]!;
+    const m = histogram(ctx, table.dims[j]!, rows, 0, rows.length, s);
+    for (let i = 0; i < m; i++) {
+      s.codes[i] = s.touched[i]!;
+      s.counts[i] = s.count[s.codes[i]!]!;
+    }
+    before += dimensionLoss(table.dims[j]!, s.touched, m, ctx.spans[j]);
+    clear(s, m);
+    distinct[j] = m;
+  }
   if (before === 0) return undefined;
   let best: Cut | undefined;
   const consider = (j: number, groups: number): void => {
@@ -403,27 +420,25 @@ function bestSuppressingCut(ctx: Context, rows: Uint32Array, costPerRow: number)
   for (let j = 0; j < dims; j++) {
     const dim = table.dims[j]!;
     const s = ctx.scratch[j]!;
-    const m = histogram(ctx, dim, rows, 0, rows.length, s);
-    // The distinct codes (first seen first) and their counts, kept apart: keptLoss reuses the histogram's scratch.
+    const m = distinct[j]!;
     const { codes, counts, order, keys, groupOf } = s;
-    for (let i = 0; i < m; i++) {
-      codes[i] = s.touched[i]!;
-      counts[i] = s.count[codes[i]!]!;
-    }
-    clear(s, m);
     if (m < 2) continue;
     if (dim.kind === 'hierarchy') {
-      // Remove the children under k rows of the codes' common node; each big child is a class.
-      const h = dim.hierarchy!;
-      const level = commonLevel(dim, codes.subarray(0, m));
-      const below = h.node[level - 1]!;
-      const childRows = new Map<number, number>();
-      for (let i = 0; i < m; i++) childRows.set(below[codes[i]!]!, (childRows.get(below[codes[i]!]!) ?? 0) + counts[i]!);
-      const big = [...childRows].filter(([, n]) => n >= k).map(([child]) => child);
-      if (big.length === 0 || big.length === childRows.size) continue;
-      const groupIndex = new Map(big.map((child, g) => [child, g]));
-      for (let i = 0; i < m; i++) groupOf[codes[i]!] = groupIndex.get(below[codes[i]!]!) ?? -1;
-      consider(j, big.length);
+      // Remove the children under k rows of the codes' common node; each big child (in the order first seen) is a class.
+      const { nodeRows, nodeGroup, children } = s;
+      const below = dim.hierarchy!.node[commonLevel(dim, codes, m) - 1]!;
+      let n = 0;
+      for (let i = 0; i < m; i++) {
+        const child = below[codes[i]!]!;
+        if (nodeRows[child] === 0) children[n++] = child;
+        nodeRows[child]! += counts[i]!;
+      }
+      let big = 0;
+      for (let t = 0; t < n; t++) nodeGroup[children[t]!] = nodeRows[children[t]!]! >= k ? big++ : -1;
+      for (let t = 0; t < n; t++) nodeRows[children[t]!] = 0;
+      if (big === 0 || big === n) continue;
+      for (let i = 0; i < m; i++) groupOf[codes[i]!] = nodeGroup[below[codes[i]!]!]!;
+      consider(j, big);
       continue;
     }
     // Numbers in order; other values by count, largest first (ties: first seen first).
