@@ -93,6 +93,15 @@ describe('veil apply with worker threads', () => {
     });
   }
 
+  it('starts workers from 4 pieces when --threads asks, from 32 by default, and says so on the summary line', () => {
+    const summary = (args: string[]) => veil(['apply', 'in.csv', '--policy', 'policy.yaml', '--rejects', 'r0.jsonl', '-o', 'o0.csv', ...args], { cwd: dir }).stderr;
+    expect(summary(['--threads', '2'])).toMatch(/ rows\/s, 2 worker threads\n$/);
+    expect(summary(['--threads', '3'])).toMatch(/ rows\/s, 3 worker threads\n$/);
+    // About 2.6 MB: under the default's 8 MiB, and one thread when asked.
+    expect(summary([])).toMatch(/ rows\/s\n$/);
+    expect(summary(['--threads', '1'])).toMatch(/ rows\/s\n$/);
+  });
+
   it('stdin and a gzipped file give the same bytes as the file, with threads', () => {
     const file = veil(['apply', 'in.csv', '--policy', 'policy.yaml', '--rejects', 'r1.jsonl', '--threads', '2', '-q'], { cwd: dir });
     const piped = veil(['apply', '--policy', 'policy.yaml', '--rejects', 'r2.jsonl', '--threads', '2', '-q'], { cwd: dir, input: readFileSync(join(dir, 'in.csv')) });

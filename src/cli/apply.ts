@@ -231,12 +231,14 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
     const writer = header && (await PieceWriter.create(policy, header, s, key?.key, stage));
     const pipeline = writer?.pipeline;
     const residual = writer?.residual;
+    let workers = 0;
     if (writer) {
       chunk += writer.headerText;
-      const threads = threadsFor(s, policy, stage);
       const init = { policyText: c.policyText, policyPath: flags.policy, header: header!, settings: s, key: key?.key.forThread() };
-      const minPieces = s.threads === undefined ? MIN_PIECES_FOR_THREADS.default : MIN_PIECES_FOR_THREADS.asked;
-      for await (const r of written(writer, read, input, threads, minPieces, init)) {
+      const plan = await planWriting(read, input, threadsFor(s, policy, stage), s.threads === undefined ? MIN_PIECES_FOR_THREADS.default : MIN_PIECES_FOR_THREADS.asked);
+      workers = plan.workers;
+      const results = workers > 0 ? writeInThreads(plan.pieces, workers, init) : inThisThread(writer, plan.pieces);
+      for await (const r of results) {
         writer.absorb(r);
         rowsIn += r.rowsIn;
         for (const [reason, n] of Object.entries(r.removedBy)) removedBy[reason] = (removedBy[reason] ?? 0) + n;
@@ -305,7 +307,8 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
     if (!flags.quiet) {
       const removed = Object.values(rows.removed).reduce((a, b) => a + b, 0);
       const rate = seconds > 0 ? Math.round(rows.in / seconds) : rows.in;
-      io.stderr.write(`veil apply: ${rows.in} rows in, ${rows.out} out, ${removed} removed; ${seconds.toFixed(2)} s, ${rate} rows/s\n`);
+      const threads = workers > 0 ? `, ${workers} worker threads` : '';
+      io.stderr.write(`veil apply: ${rows.in} rows in, ${rows.out} out, ${removed} removed; ${seconds.toFixed(2)} s, ${rate} rows/s${threads}\n`);
     }
     return 0;
   } catch (e) {
@@ -380,36 +383,32 @@ function threadsFor(s: Settings, policy: Policy, stage: KStage | undefined): num
  * (an isolate each, the bundle, the transforms, all cold) costs more than they
  * save below about 8 MiB. With the demo policy, by default, 10,000 rows
  * (1.7 MB) took 1.42x as long with workers as without, 25,000 rows 1.17x,
- * 50,000 rows (8.3 MB) 1.02x; with keep alone 1.0x at 8 MB and 0.79x at 25 MB.
+ * 50,000 rows (8.3 MB) 1.02x; with keep alone 0.97x at 8 MB and 0.79x at 25 MB.
  * An explicit --threads N asks for workers from 1 MiB on.
  */
 const MIN_PIECES_FOR_THREADS = { default: 32, asked: 4 } as const;
 
-/** The written pieces, in order: in this thread, or in worker threads when the input holds at least `minPieces` pieces. */
-async function* written(writer: PieceWriter, read: readonly Piece[], rest: AsyncIterator<Piece>, threads: number, minPieces: number, init: WorkerInit): AsyncGenerator<PieceResult> {
-  const queue = [...read];
-  const next = async (): Promise<Piece | undefined> => {
-    if (queue.length > 0) return queue.shift();
+/**
+ * The input's pieces (those read to find the header first), and how many
+ * worker threads write them: none when `threads` is 1 or the input holds fewer
+ * than `minPieces` pieces (read here, ahead, to know).
+ */
+async function planWriting(read: readonly Piece[], rest: AsyncIterator<Piece>, threads: number, minPieces: number): Promise<{ pieces: AsyncIterable<Piece>; workers: number }> {
+  const head = [...read];
+  let done = false;
+  while (threads > 1 && !done && head.length < minPieces) {
     const n = await rest.next();
-    return n.done ? undefined : n.value;
-  };
-  // A small input is written here: starting workers (and their transforms) would take longer.
-  const head: Piece[] = [];
-  while (threads > 1 && head.length < minPieces) {
-    const p = await next();
-    if (!p) break;
-    head.push(p);
+    if (n.done) done = true;
+    else head.push(n.value);
   }
-  if (head.length < minPieces) {
-    for (let p = head.shift() ?? (await next()); p; p = head.shift() ?? (await next())) yield writer.run(p);
-    return;
-  }
-  yield* writeInThreads(
-    (async function* () {
-      yield* head;
-      for (let p = await next(); p; p = await next()) yield p;
-    })(),
-    threads,
-    init,
-  );
+  const pieces = (async function* () {
+    yield* head;
+    if (done) return;
+    for (let n = await rest.next(); !n.done; n = await rest.next()) yield n.value;
+  })();
+  return { pieces, workers: threads > 1 && head.length >= minPieces ? threads : 0 };
+}
+
+async function* inThisThread(writer: PieceWriter, pieces: AsyncIterable<Piece>): AsyncGenerator<PieceResult> {
+  for await (const p of pieces) yield writer.run(p);
 }
