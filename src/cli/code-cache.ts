@@ -1,8 +1,9 @@
 // Loads the bundled CLI (dist/bundle/main.cjs, one file made by rolldown)
 // with V8's code cache: the bytecode of the functions that representative
 // runs compiled, saved beside the bundle at build time (build-code-cache.ts).
-// Without it a short run spends about 50 ms of its half second parsing and
-// compiling the bundle's functions as they are first called (Adult at k=5).
+// Without it a short run spends longer parsing and compiling the bundle's
+// functions as they are first called: Adult at k=5 with hierarchies took
+// 0.497 s without the cache and 0.466 s with it (medians of 21 paired runs).
 //
 // The cache only decides how soon the code runs, never what runs: V8 checks
 // it against the source, its own version and its flags, and a cache it

@@ -208,12 +208,13 @@ export async function readableTwice(path: string | undefined): Promise<boolean> 
 export async function spoolInput(path: string | undefined): Promise<string> {
   const spool = join(tmpdir(), `veil-stdin.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   temporaryFiles.add(spool);
+  const stdin = path === undefined || path === '-';
   try {
-    const source = path === undefined || path === '-' ? process.stdin : (await fsp.open(path, 'r')).createReadStream();
+    const source = stdin ? process.stdin : (await fsp.open(path, 'r')).createReadStream();
     await pipeline(source, createWriteStream(spool, { flags: 'wx', mode: 0o600 }));
   } catch (e) {
     await removeSpool(spool);
-    const what = path === undefined ? 'a readable standard input' : 'a readable file';
+    const what = stdin ? 'a readable standard input' : 'a readable file';
     throw new VeilError({ kind: 'input', code: 'INPUT_UNREADABLE', expected: `${what} (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
   }
   return spool;

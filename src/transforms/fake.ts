@@ -72,7 +72,7 @@ async function loadLocale(locale: string): Promise<FakerInstance | null> {
       try {
         faker = ((await import(`@faker-js/faker/locale/${locale}`)) as { faker: FakerInstance }).faker;
       } catch (e) {
-        // Not a locale faker has; anything else (faker missing, a broken install) is not the policy's fault.
+        // A module that does not exist: not a locale faker has (or no faker at all). Anything else (a broken install) is not the policy's fault.
         if (!NOT_FOUND.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
         faker = null;
       }
