@@ -12,6 +12,7 @@ import { partition } from '../src/privacy/mondrian.js';
 import { buildPlan, parsePlan, planMatcher } from '../src/privacy/plan.js';
 import { QiCollector, type QiTable } from '../src/privacy/qi-table.js';
 import { parseSetValue, recode } from '../src/privacy/recode.js';
+import { tupleKey, tupleValues } from '../src/lib/tuple-key.js';
 import { REPO } from './helpers.js';
 
 const EDUCATION = parseHierarchy(readFileSync(join(REPO, 'fixtures/adult/adult_hierarchy_education.csv'), 'utf8')) as { hierarchy: Hierarchy };
@@ -261,5 +262,18 @@ describe('diversity measures', () => {
     // recursive: r1 < c (r_l + ... + r_m); counts 5,3,2 with c=2: l=2 holds (5 < 2*5), l=3 holds (5 < 2*2? no).
     expect(diversityOf([5, 3, 2], 'recursive', 2)).toBe(2);
     expect(diversityOf([5, 3, 2], 'recursive', 3)).toBe(3);
+  });
+});
+
+describe('tuple keys', () => {
+  it('are injective and read back: no two tuples share a key, whatever characters they hold', () => {
+    const tuple = fc.array(fc.string({ unit: fc.constantFrom('x', 'y', ':', '1', '\u0000', '|', 'é') }), { minLength: 1, maxLength: 4 });
+    fc.assert(
+      fc.property(tuple, tuple, (a, b) => {
+        expect(tupleValues(tupleKey(a))).toEqual(a);
+        expect(tupleKey(a) === tupleKey(b)).toBe(a.length === b.length && a.every((v, i) => v === b[i]));
+      }),
+      { numRuns: 2000, seed: 12 },
+    );
   });
 });

@@ -151,7 +151,7 @@ export class PieceWriter {
       return;
     }
     const index = this.kept++;
-    if (this.stage && this.stage.classOf[index] === -1 && this.stage.model.suppressed === 'remove') {
+    if (this.stage && this.stage.classOf[index] === -1 && !this.stage.masked) {
       this.removedBy.k_anonymity = (this.removedBy.k_anonymity ?? 0) + 1;
       return;
     }
@@ -183,7 +183,7 @@ export class PieceWriter {
   }
 }
 
-/** Replaces a row's quasi-identifiers by its class's published values ('*' when suppressed and masked), and counts what each class published. */
+/** Replaces a row's quasi-identifiers by its class's published values ('*' when suppressed and masked), and counts what each class (the masked rows one more) published. */
 function publisher(stage: KStage, columns: readonly string[]): (out: unknown[], row: number) => unknown[] {
   const positions = stage.model.quasiIdentifiers.map((n) => columns.indexOf(n));
   const sensitive = stage.model.lDiversity ? columns.indexOf(stage.model.lDiversity.sensitive) : -1;
@@ -191,7 +191,7 @@ function publisher(stage: KStage, columns: readonly string[]): (out: unknown[], 
     const c = stage.classOf[row]!;
     const values = c === -1 ? undefined : stage.outputs[c]!;
     for (let j = 0; j < positions.length; j++) out[positions[j]!] = values ? values[j]! : SUPPRESSED;
-    if (values) stage.published.add(c, out, positions, sensitive >= 0 ? cellText(out[sensitive]) : undefined);
+    stage.published.add(c === -1 ? stage.published.maskedClass : c, out, positions, sensitive >= 0 ? cellText(out[sensitive]) : undefined);
     return out;
   };
 }

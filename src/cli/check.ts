@@ -1,13 +1,16 @@
 // `veil check`: measures an existing file against k-anonymity (and
 // l-diversity) without changing it, for CI: exit 0 when every requirement
 // holds, 1 when one fails. Rows are grouped by their quasi-identifier values
-// exactly as written (so the output of `veil apply` passes); a row whose
-// quasi-identifiers are all '*' is a suppressed row, not a class. It never
-// prints quasi-identifier values unless asked (--show-violations N).
+// exactly as written (so the output of `veil apply` passes). Rows whose
+// quasi-identifiers are all '*' (masked by `suppressed: mask`) are a class
+// like any other: a lone masked row is as exposed as any lone row, and its
+// sensitive value is published. It never prints quasi-identifier values
+// unless asked (--show-violations N).
 
 import { VeilError, type UsageProblem } from '../core/errors.js';
 import { cellText } from '../lib/cell.js';
 import { SUPPRESSED } from '../lib/numeric.js';
+import { tupleKey, tupleValues } from '../lib/tuple-key.js';
 import { openInput, stageFile } from '../io/files.js';
 import { readRows } from '../io/read.js';
 import { L_VARIANTS, type LVariant } from '../privacy/k-anonymity.js';
@@ -74,7 +77,7 @@ export async function runCheck(input: string | undefined, f: CheckFlags, io: Str
   const counter = new ClassCounter();
   let positions: number[] = [];
   let sensitivePos = -1;
-  let suppressed = 0;
+  let masked = 0;
   try {
     for await (const batch of readRows(format, delimiter, source.stream)) {
       for (const event of batch) {
@@ -87,21 +90,18 @@ export async function runCheck(input: string | undefined, f: CheckFlags, io: Str
           continue;
         }
         const values = positions.map((p) => cellText(event.row[p]));
-        if (values.every((v) => v === SUPPRESSED)) {
-          suppressed++;
-          continue;
-        }
-        counter.add(values.join('\u0000'), sensitivePos >= 0 ? cellText(event.row[sensitivePos]) : undefined);
+        if (values.every((v) => v === SUPPRESSED)) masked++;
+        counter.add(tupleKey(values), sensitivePos >= 0 ? cellText(event.row[sensitivePos]) : undefined);
       }
     }
   } finally {
     source.close();
   }
-  const a = measure(counter.summaries(), suppressed, req.risk);
+  const a = measure(counter.summaries(), 0, req.risk);
   const met = a.violatingClasses === 0;
-  const section = checkSection(req, a, suppressed, met);
+  const section = checkSection(req, a, masked, met);
   if (f.json) io.stdout.write(`${JSON.stringify(section, null, 2)}\n`);
-  else io.stdout.write(checkText(req, a, suppressed, met, show > 0 ? counter.violations(req.risk, show) : []));
+  else io.stdout.write(checkText(req, a, masked, met, show > 0 ? counter.violations(req.risk, show) : []));
   if (f.report !== undefined) {
     const report = {
       tool: { name: 'veil', version: VERSION, node: process.version },
@@ -116,7 +116,7 @@ export async function runCheck(input: string | undefined, f: CheckFlags, io: Str
   return met ? EXIT.OK : EXIT.PRIVACY;
 }
 
-function checkSection(req: Requirement, a: Achieved, suppressed: number, met: boolean): Record<string, unknown> {
+function checkSection(req: Requirement, a: Achieved, masked: number, met: boolean): Record<string, unknown> {
   return {
     requirement: {
       k: req.risk.k,
@@ -129,7 +129,7 @@ function checkSection(req: Requirement, a: Achieved, suppressed: number, met: bo
       classes: a.classes,
       class_sizes: a.classSizes,
       rows_published: a.rows,
-      rows_suppressed: suppressed,
+      rows_masked: masked,
       ...(req.risk.l && { l: { [req.risk.l.sensitive]: round(a.l ?? 0) } }),
     },
     violations: { classes: a.violatingClasses, rows: a.violatingRows },
@@ -144,17 +144,17 @@ function checkSection(req: Requirement, a: Achieved, suppressed: number, met: bo
   };
 }
 
-function checkText(req: Requirement, a: Achieved, suppressed: number, met: boolean, violations: { key: string; size: number }[]): string {
+function checkText(req: Requirement, a: Achieved, masked: number, met: boolean, violations: { key: string; size: number }[]): string {
   const lines = [
     `veil check: k-anonymity with k=${req.risk.k} on ${req.qis.join(', ')}${req.risk.l ? `, ${req.risk.l.variant} l-diversity with l=${req.risk.l.l} of ${req.risk.l.sensitive}` : ''}: ${met ? 'met' : 'NOT met'}`,
-    `  ${a.rows} rows in ${a.classes} classes; smallest class ${a.k} rows${suppressed > 0 ? `; ${suppressed} suppressed rows (every quasi-identifier '*')` : ''}`,
+    `  ${a.rows} rows in ${a.classes} classes; smallest class ${a.k} rows${masked > 0 ? `; ${masked} masked rows (every quasi-identifier '*', counted as one class)` : ''}`,
   ];
   if (req.risk.l) lines.push(`  l achieved: ${round(a.l ?? 0)}`);
   if (!met) lines.push(`  violating: ${a.violatingClasses} classes holding ${a.violatingRows} rows`);
   lines.push(
     `  risk (prosecutor): highest ${round(a.risk.prosecutor_highest)}, average ${round(a.risk.prosecutor_average)}, records above ${a.risk.threshold}: ${(a.risk.records_at_risk * 100).toFixed(1)}%`,
   );
-  for (const v of violations) lines.push(`  class of ${v.size}: ${v.key.split('\u0000').map((x, i) => `${req.qis[i]}=${JSON.stringify(x)}`).join(', ')}`);
+  for (const v of violations) lines.push(`  class of ${v.size}: ${tupleValues(v.key).map((x, i) => `${req.qis[i]}=${JSON.stringify(x)}`).join(', ')}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -63,6 +63,7 @@ const IO_TEXT = {
 
 const PRIVACY_TEXT = {
   K_ANONYMITY_NOT_MET: (p) => `k-anonymity not met: required ${p.required ?? ''}, found ${p.found ?? ''}`,
+  L_DIVERSITY_NOT_MET: (p) => `l-diversity not met: required ${p.required ?? ''}, found ${p.found ?? ''}`,
   RESIDUAL_PII: (p) => `personal data left in the output: ${p.found ?? ''}`,
   SUPPRESSION_OVER_BUDGET: (p) => `the privacy requirement cannot be met within the suppression budget: allowed ${p.required ?? ''}, needed ${p.found ?? ''}`,
 } satisfies Record<PrivacyCode, (p: PrivacyProblem) => string>;

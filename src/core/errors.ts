@@ -55,7 +55,7 @@ export interface PrivacyProblem {
   readonly found?: string;
 }
 
-export type PrivacyCode = 'K_ANONYMITY_NOT_MET' | 'SUPPRESSION_OVER_BUDGET' | 'RESIDUAL_PII';
+export type PrivacyCode = 'K_ANONYMITY_NOT_MET' | 'L_DIVERSITY_NOT_MET' | 'SUPPRESSION_OVER_BUDGET' | 'RESIDUAL_PII';
 
 export type Problem = PolicyProblem | InputProblem | UsageProblem | IoProblem | PrivacyProblem;
 

@@ -49,6 +49,9 @@ export interface Achieved {
   readonly classSizes: Record<string, number>;
   readonly violatingClasses: number;
   readonly violatingRows: number;
+  /** Classes below k; classes of at least k rows that are not l-diverse. */
+  readonly belowK: number;
+  readonly notDiverse: number;
   readonly risk: {
     readonly prosecutor_highest: number;
     readonly prosecutor_average: number;
@@ -80,6 +83,7 @@ export function measure(classes: readonly ClassSummary[], suppressed: number, o:
   const k = sizes.length ? Math.min(...sizes) : 0;
   const lValues = o.l ? classes.map((c) => diversityOf(c.sensitive ?? [], o.l!.variant, o.l!.c)) : undefined;
   const violating = classes.filter((c, i) => c.size < o.k || (lValues !== undefined && lValues[i]! < o.l!.l));
+  const belowK = classes.filter((c) => c.size < o.k).length;
   return {
     rows,
     classes: classes.length,
@@ -88,6 +92,8 @@ export function measure(classes: readonly ClassSummary[], suppressed: number, o:
     classSizes: histogram(sizes),
     violatingClasses: violating.length,
     violatingRows: violating.reduce((a, c) => a + c.size, 0),
+    belowK,
+    notDiverse: violating.length - belowK,
     risk: {
       prosecutor_highest: k > 0 ? 1 / k : 0,
       prosecutor_average: rows > 0 ? classes.length / rows : 0,

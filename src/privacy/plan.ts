@@ -18,6 +18,7 @@
 
 import { BoundedCache } from '../lib/bounded-cache.js';
 import { parseNumber } from '../lib/numeric.js';
+import { tupleKey } from '../lib/tuple-key.js';
 import type { KAnonymity } from './k-anonymity.js';
 import type { DimKind } from './qi-table.js';
 import type { Match, PlanClass } from './recode.js';
@@ -111,7 +112,7 @@ export function planMatcher(plan: Plan): (values: readonly string[]) => number {
   const candidates = new Uint32Array(words);
   const memo = new BoundedCache<number>();
   return (values) =>
-    memo.get(values.join('\u0000'), () => {
+    memo.get(tupleKey(values), () => {
       candidates.fill(0xffffffff);
       for (const j of setDims) {
         const bits = bitsets[j]!.get(values[j]!);

@@ -10,8 +10,9 @@ import { compilePipeline } from '../core/pipeline.js';
 import { cellText } from '../lib/cell.js';
 import type { SecretKey } from '../lib/key.js';
 import { SUPPRESSED } from '../lib/numeric.js';
+import { tupleKey } from '../lib/tuple-key.js';
 import type { Policy } from '../policy/load.js';
-import { describeKAnonymity, type KAnonymity, type LVariant } from './k-anonymity.js';
+import { describeKAnonymity, type KAnonymity, type LDiversity, type LVariant } from './k-anonymity.js';
 import { ClassCounter, diversityOf, measure, type RiskOptions } from './measures.js';
 import { partition } from './mondrian.js';
 import { buildPlan, planMatcher, type Plan } from './plan.js';
@@ -26,6 +27,13 @@ export interface KStage {
   /** Published quasi-identifier values of each class, in model order. */
   readonly outputs: readonly (readonly string[])[];
   readonly suppressed: number;
+  /**
+   * With `suppressed: mask`: the suppressed rows are published with every
+   * quasi-identifier '*' (true), or removed (false) because together they
+   * would be a class below k or not l-diverse (`maskRefused` says which).
+   */
+  readonly masked: boolean;
+  readonly maskRefused: string | undefined;
   /** The plan: built on demand (for --plan-out). */
   readonly plan: () => Plan;
   readonly fromPlan: boolean;
@@ -38,7 +46,8 @@ export interface KStage {
 /**
  * What the writing pass actually published, counted per class and then
  * grouped by the published values themselves, so the report measures the
- * output and not the plan.
+ * output and not the plan. The masked rows (`suppressed: mask`) are one more
+ * class, number `classes`.
  */
 export class Published {
   private readonly sizes: Int32Array;
@@ -46,13 +55,18 @@ export class Published {
   private readonly sensitive: Map<string, number>[] | undefined;
 
   constructor(classes: number, withSensitive: boolean) {
-    this.sizes = new Int32Array(classes);
-    this.keys = new Array<string | undefined>(classes);
-    this.sensitive = withSensitive ? Array.from({ length: classes }, () => new Map()) : undefined;
+    this.sizes = new Int32Array(classes + 1);
+    this.keys = new Array<string | undefined>(classes + 1);
+    this.sensitive = withSensitive ? Array.from({ length: classes + 1 }, () => new Map()) : undefined;
+  }
+
+  /** The class number of the masked rows. */
+  get maskedClass(): number {
+    return this.sizes.length - 1;
   }
 
   add(c: number, out: readonly unknown[], positions: readonly number[], sensitive: string | undefined): void {
-    if (this.sizes[c]!++ === 0) this.keys[c] = positions.map((p) => cellText(out[p])).join('\u0000');
+    if (this.sizes[c]!++ === 0) this.keys[c] = tupleKey(positions.map((p) => cellText(out[p])));
     if (this.sensitive && sensitive !== undefined) {
       const m = this.sensitive[c]!;
       m.set(sensitive, (m.get(sensitive) ?? 0) + 1);
@@ -68,26 +82,44 @@ export class Published {
   }
 }
 
-/** The model to enforce: the policy's, or the one a plan carries (with the policy's budget). */
+/**
+ * The model to enforce: the policy's, or the one a plan carries (with the
+ * policy's budget). A plan's own requirements are the floor: applied by a
+ * policy that asks for less (a smaller k, no l-diversity), the plan's k and
+ * l still hold, so that a plan made l-diverse cannot publish homogeneous
+ * classes on other data.
+ */
 export function stageModel(policy: Policy, plan: Plan | undefined): KAnonymity | undefined {
   const m = policy.kAnonymity;
   if (!plan) return m;
+  const planError = (detail: string) => new VeilError({ kind: 'usage', code: 'USAGE_PLAN', detail });
   const names = plan.quasi_identifiers.map((q) => q.name);
-  if (m && m.quasiIdentifiers.join('\u0000') !== names.join('\u0000')) {
-    throw new VeilError({ kind: 'usage', code: 'USAGE_PLAN', detail: `the plan's quasi-identifiers (${names.join(', ')}) differ from the policy's (${m.quasiIdentifiers.join(', ')})` });
+  if (m && (m.quasiIdentifiers.length !== names.length || m.quasiIdentifiers.some((n, i) => n !== names[i]))) {
+    throw planError(`the plan's quasi-identifiers (${names.join(', ')}) differ from the policy's (${m.quasiIdentifiers.join(', ')})`);
   }
   const ld = plan.l_diversity as { sensitive: string; l: number; variant: LVariant; c: number | null } | null;
-  return (
-    m ?? {
-      k: plan.k,
-      quasiIdentifiers: names,
-      maxSuppression: 0,
-      hierarchies: new Map(),
-      lDiversity: ld ? { sensitive: ld.sensitive, l: ld.l, variant: ld.variant, c: ld.c ?? undefined } : undefined,
-      suppressed: 'remove',
-      riskThreshold: 0.2,
+  const planL: LDiversity | undefined = ld ? { sensitive: ld.sensitive, l: ld.l, variant: ld.variant, c: ld.c ?? undefined } : undefined;
+  let lDiversity = m?.lDiversity ?? planL;
+  if (m?.lDiversity && planL) {
+    const own = m.lDiversity;
+    if (own.sensitive !== planL.sensitive || own.variant !== planL.variant) {
+      throw planError(`the plan was made with ${planL.variant} l-diversity of ${planL.sensitive}; the policy asks for ${own.variant} l-diversity of ${own.sensitive}`);
     }
-  );
+    // The stricter of the two: the larger l, and for recursive (c, l) the smaller c.
+    lDiversity = { ...own, l: Math.max(own.l, planL.l), c: own.c === undefined || planL.c === undefined ? own.c : Math.min(own.c, planL.c) };
+  }
+  if (lDiversity && policy.columns.find((c) => c.name === lDiversity!.sensitive)?.configured.drops) {
+    throw planError(`the plan keeps l-diversity of ${lDiversity.sensitive}, which the policy drops`);
+  }
+  return {
+    k: Math.max(plan.k, m?.k ?? 0),
+    quasiIdentifiers: names,
+    maxSuppression: m?.maxSuppression ?? 0,
+    hierarchies: m?.hierarchies ?? new Map(),
+    lDiversity,
+    suppressed: m?.suppressed ?? 'remove',
+    riskThreshold: m?.riskThreshold ?? 0.2,
+  };
 }
 
 export interface FirstPassInput {
@@ -148,6 +180,7 @@ function recodeTable(table: QiTable, model: KAnonymity): KStage {
     classOf: r.classOf,
     outputs: r.outputs,
     suppressed: r.suppressed,
+    ...masking(table, model, r.classOf, r.outputs),
     plan: () => buildPlan(model, table.dims.map((d) => d.kind), r.classes()),
     fromPlan: false,
     gcp: r.gcp,
@@ -175,7 +208,7 @@ function matchPlan(table: QiTable, model: KAnonymity, plan: Plan): KStage {
   // Published classes: plan classes with the same output are one class.
   const groupOf = new Map<string, number>();
   const group = outputs.map((o) => {
-    const key = o.join('\u0000');
+    const key = tupleKey(o);
     if (!groupOf.has(key)) groupOf.set(key, groupOf.size);
     return groupOf.get(key)!;
   });
@@ -200,6 +233,7 @@ function matchPlan(table: QiTable, model: KAnonymity, plan: Plan): KStage {
     classOf,
     outputs,
     suppressed,
+    ...masking(table, model, classOf, outputs),
     plan: () => plan,
     fromPlan: true,
     gcp: planLoss(table, plan, classOf, suppressed),
@@ -208,6 +242,36 @@ function matchPlan(table: QiTable, model: KAnonymity, plan: Plan): KStage {
   };
   checkBudget(stage, table.rows);
   return stage;
+}
+
+/**
+ * With `suppressed: mask`, the masked rows are published: every
+ * quasi-identifier '*', the rest of the row as it is. Whoever knows that a
+ * suppressed person is in the data finds them among those rows, so together
+ * (with any class that itself publishes '*' everywhere, which the output
+ * cannot tell apart) they must hold k rows and be l-diverse, like any class.
+ * If they do not, they are removed instead, and the report says why.
+ */
+function masking(table: QiTable, model: KAnonymity, classOf: Int32Array, outputs: readonly (readonly string[])[]): { masked: boolean; maskRefused: string | undefined } {
+  if (model.suppressed !== 'mask') return { masked: false, maskRefused: undefined };
+  const allMasked = outputs.map((o) => o.every((v) => v === SUPPRESSED));
+  let rows = 0;
+  let masked = 0;
+  const counts = new Map<number, number>();
+  for (let r = 0; r < table.rows; r++) {
+    const c = classOf[r]!;
+    if (c === -1) masked++;
+    else if (!allMasked[c]) continue;
+    rows++;
+    if (table.sensitive) counts.set(table.sensitive.codes[r]!, (counts.get(table.sensitive.codes[r]!) ?? 0) + 1);
+  }
+  if (masked === 0) return { masked: true, maskRefused: undefined };
+  if (rows < model.k) return { masked: false, maskRefused: `the ${masked} masked rows would be a class of ${rows} rows, below k=${model.k}` };
+  const ld = model.lDiversity;
+  if (ld && diversityOf([...counts.values()], ld.variant, ld.c) < ld.l) {
+    return { masked: false, maskRefused: `the ${masked} masked rows would be a class without ${ld.variant} l-diversity l=${ld.l} of ${ld.sensitive}` };
+  }
+  return { masked: true, maskRefused: undefined };
 }
 
 /** GCP of a plan on new data: ranges against the new data's span; sets and nodes as the values they match over its distinct values. */
@@ -249,20 +313,29 @@ export function riskOptions(model: KAnonymity): RiskOptions {
 /** The report section, from what the second pass published (not from the plan's own figures). */
 export function kSection(stage: KStage, rowsIn: number): Record<string, unknown> {
   const { model } = stage;
-  const a = measure(stage.published.classes().summaries(), stage.suppressed, riskOptions(model));
-  if (a.violatingClasses > 0) {
-    // Never publish a report (or output) that claims what the output does not hold.
-    throw new VeilError({ kind: 'privacy', code: 'K_ANONYMITY_NOT_MET', required: `k=${model.k}`, found: `${a.violatingClasses} classes below it in the output` });
+  // Masked rows are a published class (in `published`); removed ones cost a whole table each in discernibility.
+  const a = measure(stage.published.classes().summaries(), stage.masked ? 0 : stage.suppressed, riskOptions(model));
+  // Never publish a report (or output) that claims what the output does not hold; name the requirement that failed.
+  if (a.belowK > 0) {
+    throw new VeilError({ kind: 'privacy', code: 'K_ANONYMITY_NOT_MET', required: `k=${model.k}`, found: `${a.belowK} classes below it in the output` });
   }
+  if (a.notDiverse > 0) {
+    const ld = model.lDiversity!;
+    throw new VeilError({ kind: 'privacy', code: 'L_DIVERSITY_NOT_MET', required: `${ld.variant} l=${ld.l} of ${ld.sensitive}`, found: `${a.notDiverse} classes below it in the output` });
+  }
+  const plan = stage.fromPlan ? stage.plan() : undefined;
   return {
     ...describeKAnonymity(model),
-    ...(stage.fromPlan && { plan: 'applied from --plan' }),
+    ...(plan && { plan: { applied: true, k: plan.k, l_diversity: plan.l_diversity, note: "the plan's k and l are the floor of what is enforced" } }),
     achieved: {
       k: a.k,
       classes: a.classes,
       class_sizes: a.classSizes,
       rows_published: a.rows,
       rows_suppressed: stage.suppressed,
+      ...(model.suppressed === 'mask' && {
+        suppressed_rows: stage.masked ? 'published masked (every quasi-identifier *), measured as one class' : `removed: ${stage.maskRefused ?? ''}`,
+      }),
       ...(model.lDiversity && { l: { [model.lDiversity.sensitive]: round(a.l ?? 0) } }),
     },
     risk: {

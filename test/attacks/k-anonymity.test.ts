@@ -1,0 +1,170 @@
+// Attacks on the k-anonymity and l-diversity promises, played against the
+// built CLI: each test takes the attacker's side (the lone masked outlier,
+// values that collide in a joined key, a sensitive value drawn twice, a plan
+// whose l-diversity is dropped) and recounts k and l from the output itself.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir, veil } from '../helpers.js';
+
+/** The groups of published rows sharing every quasi-identifier value (compared as arrays, never joined), with their sensitive values. */
+function groups(rows: Record<string, unknown>[], qis: readonly string[], sensitive?: string): { size: number; sensitive: Set<unknown> }[] {
+  const found: { key: unknown[]; size: number; sensitive: Set<unknown> }[] = [];
+  const index = new Map<string, typeof found>();
+  for (const r of rows) {
+    const key = qis.map((q) => r[q]);
+    const hash = JSON.stringify(key);
+    const bucket = index.get(hash) ?? [];
+    index.set(hash, bucket);
+    let g = bucket.find((x) => x.key.every((v, i) => v === key[i]));
+    if (!g) bucket.push((g = { key, size: 0, sensitive: new Set() }));
+    g.size++;
+    if (sensitive) g.sensitive.add(r[sensitive]);
+  }
+  return [...index.values()].flat();
+}
+
+const csvRows = (text: string): Record<string, string>[] => parse(text, { columns: true }) as Record<string, string>[];
+const jsonRows = (text: string): Record<string, unknown>[] => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('attack: the masked outlier (suppressed: mask)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = tempDir();
+    // Five tidy classes of 40 rows, each with two diagnoses, plus one outlier everybody can recognize.
+    const rows = ['age,zip,diagnosis'];
+    for (let c = 0; c < 5; c++) for (let i = 0; i < 40; i++) rows.push(`${30 + 10 * c},0213${c},${i % 2 ? 'flu' : 'cold'}`);
+    rows.splice(101, 0, '104,99999,cancer');
+    writeFileSync(join(dir, 'in.csv'), `${rows.join('\n')}\n`);
+    writeFileSync(
+      join(dir, 'mask.yaml'),
+      'version: 1\ncolumns: { age: keep, zip: keep, diagnosis: keep }\nk_anonymity:\n  k: 5\n  quasi_identifiers: [age, zip]\n  l_diversity: { sensitive: diagnosis, l: 2 }\n  max_suppression: 0.02\n  suppressed: mask\n',
+    );
+  });
+
+  it('never publishes a group of masked rows smaller than k or not l-diverse, and the report and check agree', () => {
+    const run = veil(['apply', 'in.csv', '--policy', 'mask.yaml', '-o', 'out.csv', '--report', 'report.json', '-q'], { cwd: dir });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const out = csvRows(readFileSync(join(dir, 'out.csv'), 'utf8'));
+    // The attacker's view: every published group, the all-'*' one included.
+    for (const g of groups(out, ['age', 'zip'], 'diagnosis')) {
+      expect(g.size).toBeGreaterThanOrEqual(5);
+      expect(g.sensitive.size).toBeGreaterThanOrEqual(2);
+    }
+    expect(out.some((r) => r.diagnosis === 'cancer')).toBe(false);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+    // The lone masked row could not be published: it is removed, and counted.
+    expect(report.rows).toEqual({ in: 201, out: 200, removed: { k_anonymity: 1 } });
+    expect(report.privacy.k_anonymity.achieved.k).toBe(Math.min(...groups(out, ['age', 'zip']).map((g) => g.size)));
+    const check = veil(['check', 'out.csv', '--policy', 'mask.yaml'], { cwd: dir });
+    expect(check.status).toBe(0);
+  });
+
+  it('removes a masked group of k rows that all share one diagnosis', () => {
+    const rows = ['age,zip,diagnosis'];
+    for (let c = 0; c < 5; c++) for (let i = 0; i < 40; i++) rows.push(`${30 + 10 * c},0213${c},${i % 2 ? 'flu' : 'cold'}`);
+    // Five outliers, one per class, all with cancer: too uniform to form a class of their own.
+    for (let c = 0; c < 5; c++) rows.push(`${101 + c},0213${c},cancer`);
+    writeFileSync(join(dir, 'five.csv'), `${rows.join('\n')}\n`);
+    writeFileSync(join(dir, 'mask5.yaml'), readFileSync(join(dir, 'mask.yaml'), 'utf8').replace('0.02', '0.05'));
+    const run = veil(['apply', 'five.csv', '--policy', 'mask5.yaml', '-o', 'five.out.csv', '--report', 'five.json', '-q'], { cwd: dir });
+    expect(run.status).toBe(0);
+    const out = csvRows(readFileSync(join(dir, 'five.out.csv'), 'utf8'));
+    for (const g of groups(out, ['age', 'zip'], 'diagnosis')) {
+      expect(g.size).toBeGreaterThanOrEqual(5);
+      expect(g.sensitive.size).toBeGreaterThanOrEqual(2);
+    }
+    expect(out.some((r) => r.diagnosis === 'cancer')).toBe(false);
+    expect(JSON.parse(readFileSync(join(dir, 'five.json'), 'utf8')).rows.removed).toEqual({ k_anonymity: 5 });
+  });
+
+  it('publishes masked rows that form a class of k l-diverse rows, and measures them as one class', () => {
+    const train = ['age,zip,diagnosis'];
+    for (let c = 0; c < 5; c++) for (let i = 0; i < 40; i++) train.push(`${30 + 10 * c},0213${c},${i % 2 ? 'flu' : 'cold'}`);
+    writeFileSync(join(dir, 'train.csv'), `${train.join('\n')}\n`);
+    expect(veil(['apply', 'train.csv', '--policy', 'mask.yaml', '--plan-out', 'plan.json', '-o', 'train.out.csv', '-q'], { cwd: dir }).status).toBe(0);
+    // New data: the same classes, plus six rows no class of the plan covers, with two diagnoses.
+    const rows = [...train];
+    for (let i = 0; i < 6; i++) rows.push(`${101 + i},9999${i},${i % 2 ? 'cancer' : 'hiv'}`);
+    writeFileSync(join(dir, 'six.csv'), `${rows.join('\n')}\n`);
+    writeFileSync(join(dir, 'mask6.yaml'), readFileSync(join(dir, 'mask.yaml'), 'utf8').replace('0.02', '0.05'));
+    const run = veil(['apply', 'six.csv', '--policy', 'mask6.yaml', '--plan', 'plan.json', '-o', 'six.out.csv', '--report', 'six.json', '-q'], { cwd: dir });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const out = csvRows(readFileSync(join(dir, 'six.out.csv'), 'utf8'));
+    expect(out.filter((r) => r.age === '*' && r.zip === '*').length).toBe(6);
+    const report = JSON.parse(readFileSync(join(dir, 'six.json'), 'utf8'));
+    expect(report.rows.removed).toEqual({});
+    const sizes = groups(out, ['age', 'zip']).map((g) => g.size);
+    expect(report.privacy.k_anonymity.achieved.classes).toBe(sizes.length);
+    expect(report.privacy.k_anonymity.achieved.k).toBe(Math.min(...sizes));
+    expect(report.privacy.k_anonymity.achieved.k).toBe(6);
+    expect(veil(['check', 'six.out.csv', '--policy', 'mask6.yaml'], { cwd: dir }).status).toBe(0);
+  });
+
+  it('veil check counts a group of all-* rows as a class: one * row beside five others is k=1', () => {
+    writeFileSync(join(dir, 'lone.csv'), 'age,zip\n30,02139\n30,02139\n30,02139\n30,02139\n30,02139\n*,*\n');
+    const check = veil(['check', 'lone.csv', '--qi', 'age,zip', '--k', '5'], { cwd: dir });
+    expect(check.status).toBe(1);
+    expect(check.stdout).toMatch(/NOT met/);
+    expect(check.stdout).toMatch(/smallest class 1 rows/);
+  });
+});
+
+describe('attack: values that collide in a joined key', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = tempDir();
+  });
+
+  it('veil check keeps ("x\\0", "y") and ("x", "\\0y") apart', () => {
+    const input = `${JSON.stringify({ a: 'x\u0000', b: 'y' })}\n${JSON.stringify({ a: 'x', b: '\u0000y' })}\n`;
+    writeFileSync(join(dir, 'nul.jsonl'), input);
+    const check = veil(['check', 'nul.jsonl', '--qi', 'a,b', '--k', '2'], { cwd: dir });
+    expect(check.stdout).toMatch(/2 rows in 2 classes/);
+    expect(check.status).toBe(1);
+  });
+
+  it('a plan whose outputs collide when joined cannot publish classes of one', () => {
+    const plan = {
+      format: 'veil-plan',
+      version: 1,
+      k: 2,
+      l_diversity: null,
+      quasi_identifiers: [{ name: 'a', kind: 'set' }, { name: 'b', kind: 'set' }],
+      classes: [
+        { size: 2, match: { a: { in: ['x\u0000'] }, b: { in: ['y'] } }, output: { a: 'x\u0000', b: 'y' } },
+        { size: 2, match: { a: { in: ['x'] }, b: { in: ['\u0000y'] } }, output: { a: 'x', b: '\u0000y' } },
+      ],
+    };
+    writeFileSync(join(dir, 'plan.json'), JSON.stringify(plan));
+    writeFileSync(join(dir, 'p.yaml'), 'version: 1\ncolumns: { a: keep, b: keep }\n');
+    const input = `${JSON.stringify({ a: 'x\u0000', b: 'y' })}\n${JSON.stringify({ a: 'x', b: '\u0000y' })}\n`;
+    writeFileSync(join(dir, 'new.jsonl'), input);
+    const run = veil(['apply', 'new.jsonl', '--policy', 'p.yaml', '--plan', 'plan.json', '-o', 'out.jsonl'], { cwd: dir });
+    // Each class holds one row: both must be suppressed, which the budget (0) does not allow.
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/SUPPRESSION_OVER_BUDGET/);
+  });
+});
+
+describe('attack: a plan applied without the l-diversity it was made with', () => {
+  it('keeps the plan\'s l as the floor: every class all "hiv" cannot be published', () => {
+    const dir = tempDir();
+    const train = ['age,diagnosis'];
+    for (let i = 0; i < 100; i++) train.push(`${20 + (i % 50)},${i % 2 ? 'flu' : 'hiv'}`);
+    writeFileSync(join(dir, 'train.csv'), `${train.join('\n')}\n`);
+    writeFileSync(join(dir, 'l2.yaml'), 'version: 1\ncolumns: { age: keep, diagnosis: keep }\nk_anonymity:\n  k: 5\n  quasi_identifiers: [age]\n  l_diversity: { sensitive: diagnosis, l: 2 }\n');
+    expect(veil(['apply', 'train.csv', '--policy', 'l2.yaml', '--plan-out', 'plan.json', '-o', 'train.out.csv', '-q'], { cwd: dir }).status).toBe(0);
+    const test = ['age,diagnosis'];
+    for (let i = 0; i < 100; i++) test.push(`${20 + (i % 50)},hiv`);
+    writeFileSync(join(dir, 'test.csv'), `${test.join('\n')}\n`);
+    writeFileSync(join(dir, 'k-only.yaml'), 'version: 1\ncolumns: { age: keep, diagnosis: keep }\nk_anonymity:\n  k: 5\n  quasi_identifiers: [age]\n  max_suppression: 0.5\n');
+    const run = veil(['apply', 'test.csv', '--policy', 'k-only.yaml', '--plan', 'plan.json', '-o', 'test.out.csv'], { cwd: dir });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/l=2/);
+  });
+});
