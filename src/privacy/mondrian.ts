@@ -364,6 +364,17 @@ export function dimensionLoss(dim: Dim, codes: Int32Array, m: number, range = di
     return h.leaves[h.node[commonLevel(dim, codes.subarray(0, m))]![codes[0]!]!]! / dim.cardinality;
   }
   const [lo, hi] = codeRange(codes, m);
+  return rangeLoss(dim, lo, hi, range);
+}
+
+/**
+ * GCP of a number range from code lo to code hi: its width over the column's.
+ * The empty value (code 0 of a column that has one) is outside every range: a
+ * class that mixes it with numbers is published as '*' and costs 1.
+ */
+export function rangeLoss(dim: Dim, lo: number, hi: number, range: number): number {
+  if (lo === hi) return 0;
+  if (lo === 0 && dim.empty) return 1;
   return (dim.numbers![hi]! - dim.numbers![lo]!) / range;
 }
 
@@ -541,10 +552,9 @@ function orderedCut(ctx: Context, j: number, m: number, total: number): Cut | un
     for (let t = 0; t < m; t++) codes[t] = keys[t]! % card;
   }
   // GCP of one dimension for the values codes[lo..hi]: a single value costs nothing.
-  const nums = dim.numbers;
   const span = ctx.spans[j]!;
   const card = dim.cardinality;
-  const whole = total * (numeric ? (nums![codes[m - 1]!]! - nums![codes[0]!]!) / span : m / card);
+  const whole = total * (numeric ? rangeLoss(dim, codes[0]!, codes[m - 1]!, span) : m / card);
   let left = 0;
   let best = -1;
   let bestGain = 0;
@@ -554,8 +564,8 @@ function orderedCut(ctx: Context, j: number, m: number, total: number): Cut | un
     const right = total - left;
     if (left < k) continue;
     if (right < k) break;
-    const leftLoss = numeric ? (nums![codes[t]!]! - nums![codes[0]!]!) / span : t === 0 ? 0 : (t + 1) / card;
-    const rightLoss = numeric ? (nums![codes[m - 1]!]! - nums![codes[t + 1]!]!) / span : t + 1 === m - 1 ? 0 : (m - 1 - t) / card;
+    const leftLoss = numeric ? rangeLoss(dim, codes[0]!, codes[t]!, span) : t === 0 ? 0 : (t + 1) / card;
+    const rightLoss = numeric ? rangeLoss(dim, codes[t + 1]!, codes[m - 1]!, span) : t + 1 === m - 1 ? 0 : (m - 1 - t) / card;
     const gain = whole - left * leftLoss - right * rightLoss;
     const balance = Math.min(left, right);
     if (gain > bestGain + 1e-12 || (Math.abs(gain - bestGain) <= 1e-12 && balance > bestBalance)) {

@@ -3,7 +3,8 @@
 // data (a test split, next month's export) so both are generalized alike.
 // It holds no key, seed or row order, only values and their classes, so a
 // database can apply it too: a row matches a class when each numeric
-// quasi-identifier lies in [min, max] and each other one is among `in`.
+// quasi-identifier lies in [min, max] (an empty value only where the match
+// says `"empty": true`) and each other one is among `in`.
 // A row belongs to the first class it matches, in the order listed: classes
 // of a later tier hold the outliers of earlier ones and may overlap them. A
 // row that matches none is suppressed.
@@ -63,7 +64,7 @@ export function parsePlan(text: string): Plan | string {
     if (!c || typeof c !== 'object' || typeof c.match !== 'object' || typeof c.output !== 'object') return `class ${i} needs match and output`;
     for (const n of names as string[]) {
       const m = (c.match as Record<string, Match>)[n];
-      const ok = m && ('in' in m ? Array.isArray(m.in) : typeof m.min === 'number' && typeof m.max === 'number');
+      const ok = m && ('in' in m ? Array.isArray(m.in) : typeof m.min === 'number' && typeof m.max === 'number' && (m.empty === undefined || m.empty === true));
       if (!ok || typeof (c.output as Record<string, unknown>)[n] !== 'string') return `class ${i} lacks a valid match or output for ${n}`;
     }
   }
@@ -80,7 +81,7 @@ export function planMatcher(plan: Plan): (values: readonly string[]) => number {
   const names = plan.quasi_identifiers.map((q) => q.name);
   const n = plan.classes.length;
   const words = Math.ceil(n / 32);
-  const ranges: ({ min: number; max: number } | undefined)[][] = plan.classes.map((c) => names.map((name) => { const m = c.match[name]!; return 'in' in m ? undefined : m; }));
+  const ranges: ({ min: number; max: number; empty?: true } | undefined)[][] = plan.classes.map((c) => names.map((name) => { const m = c.match[name]!; return 'in' in m ? undefined : m; }));
   const setDims: number[] = [];
   const bitsets = names.map((name, j) => {
     if (!plan.classes.some((c) => 'in' in c.match[name]!)) return undefined;
@@ -106,6 +107,7 @@ export function planMatcher(plan: Plan): (values: readonly string[]) => number {
   const fitsRanges = (ci: number, values: readonly string[]): boolean =>
     ranges[ci]!.every((m, j) => {
       if (!m) return true;
+      if (values[j] === '') return m.empty === true;
       const x = parseNumber(values[j]!);
       return x !== undefined && x >= m.min && x <= m.max;
     });

@@ -5,7 +5,7 @@
 //
 // A column is one of three kinds, decided after the first pass:
 //   hierarchy  a hierarchy was given: codes map to nodes at every level
-//   numeric    every value is a number: codes are ranks in numeric order
+//   numeric    every value is a number (or empty): codes are ranks in numeric order
 //   set        anything else: unordered values, generalized to value sets
 
 import { ValueError } from '../core/errors.js';
@@ -38,6 +38,8 @@ export interface Dim {
   /** numeric: the number of each code, increasing with the code. */
   readonly numbers?: Float64Array;
   readonly integer?: boolean;
+  /** numeric: code 0 is the empty value, a value of its own outside every range. */
+  readonly empty?: boolean;
   readonly hierarchy?: HierarchyIndex;
 }
 
@@ -118,17 +120,23 @@ function buildDim(name: string, enc: Encoder, hierarchy: Hierarchy | undefined):
   const codes = enc.finish();
   const values = enc.values;
   if (hierarchy) return { name, kind: 'hierarchy', codes, values, cardinality: values.length, hierarchy: indexHierarchy(values, hierarchy) };
-  // Numbers only when every value reads as one and none is a code with a leading zero (ZIP 02139 stays text).
-  const numbers = values.map((v) => (/^[+-]?0\d/.test(v) ? undefined : parseNumber(v)));
-  if (values.length === 0 || numbers.some((v) => v === undefined)) return { name, kind: 'set', codes, values, cardinality: values.length };
-  // Renumber codes so that their order is the numbers' order.
-  const order = values.map((_, i) => i).sort((a, b) => numbers[a]! - numbers[b]! || (values[a]! < values[b]! ? -1 : 1));
+  // Numbers when every value reads as one (none a code with a leading zero: ZIP 02139 stays text), but
+  // for the empty value, which is a value of its own (a missing age must not turn the ages into sets).
+  const numbers = values.map((v) => (v === '' || /^[+-]?0\d/.test(v) ? undefined : parseNumber(v)));
+  const empty = values.includes('');
+  if (values.length === (empty ? 1 : 0) || numbers.some((x, i) => x === undefined && values[i] !== '')) return { name, kind: 'set', codes, values, cardinality: values.length };
+  // Renumber codes so that their order is the numbers' order, the empty value first (code 0).
+  const order = values.map((_, i) => i).sort((a, b) => {
+    if (values[a] === '' || values[b] === '') return values[a] === '' ? -1 : 1;
+    return numbers[a]! - numbers[b]! || (values[a]! < values[b]! ? -1 : 1);
+  });
   const rank = new Uint32Array(values.length);
   order.forEach((code, r) => (rank[code] = r));
   for (let i = 0; i < codes.length; i++) codes[i] = rank[codes[i]!]!;
   const sorted = order.map((c) => values[c]!);
-  const nums = Float64Array.from(order.map((c) => numbers[c]!));
-  return { name, kind: 'numeric', codes, values: sorted, cardinality: values.length, numbers: nums, integer: nums.every(Number.isInteger) };
+  // The empty value's number is the smallest number: it never widens a range (a class that mixes it with numbers costs 1).
+  const nums = Float64Array.from(order.map((c, r) => numbers[c] ?? numbers[order[r + 1]!]!));
+  return { name, kind: 'numeric', codes, values: sorted, cardinality: values.length, numbers: nums, integer: nums.every(Number.isInteger), empty };
 }
 
 function indexHierarchy(values: readonly string[], h: Hierarchy): HierarchyIndex {

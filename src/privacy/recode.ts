@@ -15,8 +15,8 @@ import { rowsOf } from './combinations.js';
 import { codeRange, commonLevel, dimensionLoss, type Partition } from './mondrian.js';
 import type { Dim, QiTable } from './qi-table.js';
 
-/** What a class matches in one quasi-identifier: a number range, or a list of values. */
-export type Match = { readonly min: number; readonly max: number } | { readonly in: readonly string[] };
+/** What a class matches in one quasi-identifier: a number range (and the empty value, with `empty`), or a list of values. */
+export type Match = { readonly min: number; readonly max: number; readonly empty?: true } | { readonly in: readonly string[] };
 
 export interface PlanClass {
   readonly size: number;
@@ -93,8 +93,15 @@ function publish(dim: Dim, distinct: Int32Array, m: number): { output: string; l
 /** Which input values a class matches in one dimension (for the plan). */
 function matchOf(dim: Dim, distinct: number[]): Match {
   if (dim.kind === 'numeric') {
-    const nums = distinct.map((c) => dim.numbers![c]!);
-    return { min: Math.min(...nums), max: Math.max(...nums) };
+    const numbers = dim.empty ? distinct.filter((c) => c !== 0) : distinct;
+    if (numbers.length === 0) return { in: [''] };
+    let min = Infinity;
+    let max = -Infinity;
+    for (const c of numbers) {
+      min = Math.min(min, dim.numbers![c]!);
+      max = Math.max(max, dim.numbers![c]!);
+    }
+    return numbers.length < distinct.length ? { min, max, empty: true } : { min, max };
   }
   return { in: distinct.map((c) => dim.values[c]!).sort() };
 }

@@ -286,7 +286,7 @@ function planLoss(table: QiTable, plan: Plan, classOf: Int32Array, suppressed: n
       if ('in' in m) return sum + (m.in.length <= 1 ? 0 : Math.min(1, m.in.length / Math.max(1, d.cardinality)));
       const nums = d.numbers;
       const range = nums && nums.length > 1 ? nums[nums.length - 1]! - nums[0]! : 0;
-      return sum + (m.max === m.min ? 0 : range > 0 ? Math.min(1, (m.max - m.min) / range) : 1);
+      return sum + (m.empty ? 1 : m.max === m.min ? 0 : range > 0 ? Math.min(1, (m.max - m.min) / range) : 1);
     }, 0),
   );
   let loss = suppressed * dims;

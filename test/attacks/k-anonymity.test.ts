@@ -168,3 +168,20 @@ describe('attack: a plan applied without the l-diversity it was made with', () =
     expect(run.stderr).toMatch(/l=2/);
   });
 });
+describe('a numeric quasi-identifier with empty values', () => {
+  it('keeps the numbers as ranges and the empty values as their own value', () => {
+    const dir = tempDir();
+    const rows = ['age,sex'];
+    for (let i = 0; i < 200; i++) rows.push(`${i % 10 === 0 ? '' : 20 + (i % 60)},${i % 2 ? 'F' : 'M'}`);
+    writeFileSync(join(dir, 'in.csv'), `${rows.join('\n')}\n`);
+    writeFileSync(join(dir, 'p.yaml'), 'version: 1\ncolumns: { age: keep, sex: keep }\nk_anonymity:\n  k: 5\n  quasi_identifiers: [age, sex]\n');
+    const run = veil(['apply', 'in.csv', '--policy', 'p.yaml', '-q'], { cwd: dir });
+    expect(run.status).toBe(0);
+    const out = csvRows(run.stdout);
+    const ages = new Set(out.map((r) => r.age));
+    for (const a of ages) expect(a).toMatch(/^(\d+(-\d+)?|\*|)$/);
+    // The 20 empty ages (k=5, two sexes) are a class of their own in each sex.
+    expect(out.filter((r) => r.age === '').length).toBe(20);
+    for (const g of groups(out, ['age', 'sex'])) expect(g.size).toBeGreaterThanOrEqual(5);
+  });
+});
