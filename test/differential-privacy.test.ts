@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { bernoulliExp, discreteLaplace } from '../src/lib/discrete-laplace.js';
-import { seededSource } from '../src/lib/random.js';
+import { RowRandomness, seededSource } from '../src/lib/random.js';
 import { columnFn, REPO } from './helpers.js';
 
 const crypto = vi.hoisted(() => ({ calls: 0 }));
@@ -161,6 +161,44 @@ describe('randomized response', () => {
     expect(withOther('maybe')).toBe('no'); // epsilon 50: keeps the (mapped) value
     const strict = await columnFn('s', '{ transform: randomized-response, epsilon: 1, values: [yes, no] }', { seed: 1 });
     expect(() => strict('maybe')).toThrow(expect.objectContaining({ problems: [expect.objectContaining({ code: 'VALUE_NOT_LISTED' })] }));
+  });
+});
+
+describe('randomness per row (the two passes of a k-anonymity stage)', () => {
+  it('draws the same values for the same line in any order, other values for other lines, uniformly', () => {
+    const rows = RowRandomness.forRun(undefined);
+    const first = rows.source('noise', 'income');
+    const again = rows.source('noise', 'income');
+    const other = rows.source('noise', 'age');
+    const drawn = new Map<number, number[]>();
+    for (const line of [2, 3, 4, 5]) {
+      rows.begin(line);
+      drawn.set(line, [first.next32(), first.next32(), ...Array.from({ length: 20 }, () => first.next32())]);
+    }
+    // A second pass, rows in another order: the same words, line by line; another column draws others.
+    for (const line of [5, 3, 2, 4]) {
+      rows.begin(line);
+      expect(Array.from({ length: 22 }, () => again.next32())).toEqual(drawn.get(line));
+      expect(other.next32()).not.toBe(drawn.get(line)![0]);
+    }
+    expect(new Set([...drawn.values()].map((w) => w[0])).size).toBe(4);
+    // Another run (another secret) draws other values; a seeded run repeats itself.
+    const run2 = RowRandomness.forRun(undefined).source('noise', 'income');
+    const s1 = RowRandomness.forRun(7);
+    const s2 = RowRandomness.forRun(7);
+    s1.begin(2);
+    s2.begin(2);
+    expect(s1.source('noise', 'x').next32()).toBe(s2.source('noise', 'x').next32());
+    rows.begin(2);
+    expect(run2.next32()).not.toBe(drawn.get(2)![0]);
+    // Uniform bytes: chi-square of the low byte over 100,000 words drawn across rows.
+    const counts = new Array<number>(256).fill(0);
+    const src = rows.source('test', 'uniform');
+    for (let i = 0; i < N; i++) {
+      if (i % 10 === 0) rows.begin(i);
+      counts[src.next32() & 255]!++;
+    }
+    expect(chiSquare(counts, new Array(256).fill(N / 256))).toBeLessThan(chi2Critical(255));
   });
 });
 

@@ -4,6 +4,7 @@
 // and write what it returns.
 
 import type { SecretKey } from '../lib/key.js';
+import type { RowRandomness } from '../lib/random.js';
 import { nearest } from '../lib/suggest.js';
 import { presetColumns, type Policy } from '../policy/load.js';
 import { cellText } from '../lib/cell.js';
@@ -55,6 +56,8 @@ export interface PipelineTally {
 export interface PipelineOptions {
   readonly key: SecretKey | undefined;
   readonly seed: number | undefined;
+  /** Randomness derived per row (the two passes of a k-anonymity stage draw alike); else one stream per column. */
+  readonly rowRandomness?: RowRandomness | undefined;
   /**
    * JSONL: rows may lack a key, so a policy column missing from the header
    * is not an error until the end of the stream shows it never appeared.
@@ -122,6 +125,7 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
       column: name,
       key: options.key,
       seed: options.seed,
+      rowRandomness: options.rowRandomness,
       columnIndex: (other) => {
         const at = index.get(other);
         if (at === undefined) throw new VeilError({ kind: 'input', code: 'COLUMN_MISSING', columnName: other });
@@ -144,6 +148,7 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
     },
     row(values, line) {
       rowsIn++;
+      options.rowRandomness?.begin(line);
       const out = new Array<unknown>(specs.length);
       for (let j = 0; j < specs.length; j++) {
         const spec = specs[j]!;

@@ -9,6 +9,7 @@ import { VeilError, ValueError, type Problem } from '../core/errors.js';
 import { compilePipeline } from '../core/pipeline.js';
 import { cellText } from '../lib/cell.js';
 import type { SecretKey } from '../lib/key.js';
+import { RowRandomness } from '../lib/random.js';
 import { SUPPRESSED } from '../lib/numeric.js';
 import { tupleKey } from '../lib/tuple-key.js';
 import type { Policy } from '../policy/load.js';
@@ -41,6 +42,8 @@ export interface KStage {
   readonly uniquesBefore: number;
   /** Filled by the second pass: the classes as published. */
   readonly published: Published;
+  /** The randomness both passes draw from, row by row, so that they see the same randomized values. */
+  readonly rowRandomness: RowRandomness;
 }
 
 /**
@@ -146,12 +149,14 @@ export async function firstPass(i: FirstPassInput): Promise<KStage> {
   let pipeline: Awaited<ReturnType<typeof compilePipeline>> | undefined;
   let header: readonly string[] = [];
   let excluded: (row: readonly unknown[], line: number) => string | undefined = () => undefined;
+  // A randomized column (noise, randomized response) is drawn here and again in the writing pass: per row, alike.
+  const rowRandomness = RowRandomness.forRun(i.seed);
   for await (const batch of i.events) for (const event of batch) {
     if ('header' in event) {
       header = event.header;
       const missing = [...needed].filter((n) => !event.header.includes(n));
       if (missing.length > 0) throw new VeilError(missing.map((n) => ({ kind: 'input', code: 'COLUMN_MISSING', columnName: n }) as Problem));
-      pipeline = await compilePipeline(i.policy, event.header, { key: i.key, seed: i.seed, sparse: i.sparse, only: needed });
+      pipeline = await compilePipeline(i.policy, event.header, { key: i.key, seed: i.seed, rowRandomness, sparse: i.sparse, only: needed });
       positions = model.quasiIdentifiers.map((n) => pipeline!.outputColumns.indexOf(n));
       sensitivePos = sensitive ? pipeline.outputColumns.indexOf(sensitive) : -1;
       excluded = await i.rowRules(event.header);
@@ -170,10 +175,10 @@ export async function firstPass(i: FirstPassInput): Promise<KStage> {
   }
   pipeline?.finish();
   const table = collector.finish();
-  return i.plan ? matchPlan(table, model, i.plan) : recodeTable(table, model);
+  return { ...(i.plan ? matchPlan(table, model, i.plan) : recodeTable(table, model)), rowRandomness };
 }
 
-function recodeTable(table: QiTable, model: KAnonymity): KStage {
+function recodeTable(table: QiTable, model: KAnonymity): Omit<KStage, 'rowRandomness'> {
   const r = recode(table, partition(table, model.k, model.lDiversity, Math.floor(model.maxSuppression * table.rows + 1e-9)));
   const stage = {
     model,
@@ -196,7 +201,7 @@ function recodeTable(table: QiTable, model: KAnonymity): KStage {
  * published classes (rows sharing an output) are checked for k and l, and
  * those that fall short are suppressed, within the budget.
  */
-function matchPlan(table: QiTable, model: KAnonymity, plan: Plan): KStage {
+function matchPlan(table: QiTable, model: KAnonymity, plan: Plan): Omit<KStage, 'rowRandomness'> {
   const match = planMatcher(plan);
   const classOf = new Int32Array(table.rows);
   const values = new Array<string>(table.dims.length);
@@ -228,7 +233,7 @@ function matchPlan(table: QiTable, model: KAnonymity, plan: Plan): KStage {
     if (classOf[r] === -1) suppressed++;
     else used[classOf[r]!]!++;
   }
-  const stage: KStage = {
+  const stage: Omit<KStage, 'rowRandomness'> = {
     model,
     classOf,
     outputs,
@@ -294,7 +299,7 @@ function planLoss(table: QiTable, plan: Plan, classOf: Int32Array, suppressed: n
   return loss / (table.rows * dims);
 }
 
-function checkBudget(stage: KStage, rows: number): void {
+function checkBudget(stage: Pick<KStage, 'model' | 'suppressed'>, rows: number): void {
   const allowed = Math.floor(stage.model.maxSuppression * rows + 1e-9);
   if (stage.suppressed > allowed) {
     throw new VeilError({

@@ -5,6 +5,7 @@
 import { SCHEMA_OPTIONS } from '../governance/schema.js';
 import type { OptionReader } from '../policy/reader.js';
 import type { SecretKey } from '../lib/key.js';
+import type { RowRandomness } from '../lib/random.js';
 
 /** A row as read: values by input column position (strings for CSV, JSON values for JSONL). */
 export type Row = readonly unknown[];
@@ -19,6 +20,8 @@ export interface CreateContext {
   readonly key: SecretKey | undefined;
   /** --seed, when given. */
   readonly seed: number | undefined;
+  /** When set (the two passes of a k-anonymity stage), randomized transforms draw each row's values from it (random.ts). */
+  readonly rowRandomness?: RowRandomness | undefined;
   /** Position of another input column in the row (resolved before any row is read). */
   columnIndex(name: string): number;
 }

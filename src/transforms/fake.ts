@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { BoundedCache } from '../lib/bounded-cache.js';
 import { hmacSha256 } from '../lib/hmac-sha256.js';
+import { sourceFor, type RandomSource } from '../lib/random.js';
 import { defineTransform } from './define.js';
 
 interface FakeOptions {
@@ -150,7 +151,15 @@ export const fake = defineTransform<FakeOptions>({
       };
       return (value) => cache.get(value, fakeOf);
     }
-    // A fresh fake per cell: one stream per column, seeded by --seed or by the secure generator.
+    // A fresh fake per cell. Per row (k-anonymity's two passes): the randomizer is seeded from the row's own draws.
+    if (ctx.rowRandomness) {
+      const source = sourceFor(ctx, 'fake') as RandomSource;
+      return () => {
+        randomizer.seed([source.next32() | 0, source.next32() | 0, source.next32() | 0, source.next32() | 0]);
+        return produce();
+      };
+    }
+    // Else one stream per column, seeded by --seed or by the secure generator.
     if (ctx.seed === undefined) {
       const bytes = randomBytes(16);
       randomizer.seed([bytes.readInt32BE(0), bytes.readInt32BE(4), bytes.readInt32BE(8), bytes.readInt32BE(12)]);

@@ -91,7 +91,7 @@ export const noise = defineTransform<NoiseOptions>({
     };
   },
   async create(o, ctx) {
-    const rng = await sourceFor(ctx.seed, 'noise', ctx.column);
+    const rng = await sourceFor(ctx, 'noise');
     const g = 2 ** o.gridExponent;
     const [outLo, outHi] = [Math.ceil(o.lo / g) * g, Math.floor(o.hi / g) * g];
     return (value) => {

@@ -51,7 +51,7 @@ export const randomizedResponse = defineTransform<ResponseOptions>({
     sampler: 'uniform candidate accepted by an exact Bernoulli(exp(-epsilon)) (Canonne, Kamath & Steinke 2020)',
   }),
   async create(o, ctx) {
-    const rng = await sourceFor(ctx.seed, 'randomized-response', ctx.column);
+    const rng = await sourceFor(ctx, 'randomized-response');
     const index = new Map(o.values.map((v, i) => [v, i]));
     const otherIndex = o.other === undefined ? undefined : index.get(o.other);
     return (value) => {

@@ -185,3 +185,29 @@ describe('a numeric quasi-identifier with empty values', () => {
     for (const g of groups(out, ['age', 'sex'])) expect(g.size).toBeGreaterThanOrEqual(5);
   });
 });
+describe('attack: a randomized sensitive value drawn twice', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = tempDir();
+    const rows = ['age,zip,smoker'];
+    for (let i = 0; i < 400; i++) rows.push(`${20 + (i % 40)},${10000 + (i % 7)},${i % 3 === 0 ? 'yes' : 'no'}`);
+    writeFileSync(join(dir, 'in.csv'), `${rows.join('\n')}\n`);
+    writeFileSync(
+      join(dir, 'rr.yaml'),
+      'version: 1\ncolumns:\n  age: keep\n  zip: keep\n  smoker: { transform: randomized-response, epsilon: 1, values: [yes, no] }\nk_anonymity:\n  k: 5\n  quasi_identifiers: [age, zip]\n  l_diversity: { sensitive: smoker, l: 2 }\n',
+    );
+  });
+
+  it('publishes the values the classes were made on: l holds in every unseeded run', () => {
+    for (let run = 0; run < 6; run++) {
+      const r = veil(['apply', 'in.csv', '--policy', 'rr.yaml', '-q'], { cwd: dir });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      for (const g of groups(csvRows(r.stdout), ['age', 'zip'], 'smoker')) {
+        expect(g.size).toBeGreaterThanOrEqual(5);
+        expect(g.sensitive.size).toBe(2);
+      }
+    }
+  });
+});
+
