@@ -11,7 +11,7 @@ import { VeilError, type UsageProblem } from '../core/errors.js';
 import { jsonRow, sparseHeader } from '../core/pipeline.js';
 import { buildReport } from '../core/report.js';
 import { rowGate } from '../governance/gate.js';
-import { dpSection } from '../privacy/differential-privacy.js';
+import { dpSection, seededColumns } from '../privacy/differential-privacy.js';
 import { firstPass, kSection, stageModel, type KStage } from '../privacy/stage.js';
 import { parsePlan, type Plan } from '../privacy/plan.js';
 import { openInput, openSink, readableTwice, removeSpool, spoolInput, stageFile, type Sink, type Staged } from '../io/files.js';
@@ -155,6 +155,10 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
   const { policy, sha256: policySha, text: policyText } = await readPolicy(flags.policy);
   const key = await loadKey(flags.keyFile, io.env);
   if (policy.needsKey && !key) throw new VeilError({ kind: 'key', code: 'KEY_MISSING' });
+  const reproducible = seededColumns(policy, s.seed !== undefined);
+  if (reproducible.length > 0) {
+    io.stderr.write(`veil: warning: --seed makes the noise of ${reproducible.join(', ')} reproducible: whoever knows the seed can regenerate and remove it, so this output is NOT differentially private (seeded randomness is for tests)\n`);
+  }
 
   if ((policy.onInvalid === 'quarantine') !== (flags.rejects !== undefined) || flags.rejects === '-') {
     throw new VeilError({
@@ -275,7 +279,7 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
     if (flags.failOnPii && residual && residual.total > 0) {
       throw new VeilError({ kind: 'privacy', code: 'RESIDUAL_PII', required: 'no personal data left in published columns (--fail-on-pii)', found: `${residual.total} findings in ${JSON.stringify(residual.section(true).findings)}` });
     }
-    const dp = dpSection(policy, s.seed);
+    const dp = dpSection(policy, s.seed !== undefined, pipeline?.columns() ?? []);
     const privacy = {
       ...(stage && { k_anonymity: kSection(stage, rowsIn) }),
       ...(dp && { differential_privacy: dp }),
@@ -292,7 +296,7 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
         input: { path: s.inputPath ?? null, format: s.inputFormat, ...(s.inputFormat === 'csv' && { delimiter: s.delimiter }), gzip: s.inputGzip, bytes: source.tap.bytes, sha256: source.tap.digest() },
         output: { path: s.outputPath ?? null, format: s.outputFormat, ...(s.outputFormat === 'csv' && { delimiter: s.outputDelimiter }), gzip: s.outputGzip, bytes: sink.tap.bytes, sha256: sink.tap.digest() },
         key: key ? { fingerprint: key.key.fingerprint(), source: key.source } : null,
-        seed: s.seed ?? null,
+        seeded: s.seed !== undefined,
         rows,
         columns: pipeline?.columns() ?? [],
         privacy,

@@ -74,6 +74,8 @@ interface OutputSpec {
   readonly source: number;
   /** Undefined: the value passes through untouched (JSON numbers and objects too). */
   readonly fn: ColumnFn | undefined;
+  /** The transform writes numbers: a JSON number stays a JSON number. */
+  readonly numeric: boolean;
   readonly stats: ColumnStats;
 }
 
@@ -114,7 +116,7 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
     if (!column) {
       reports.push({ name, transform: policy.unlisted === 'keep' ? 'keep' : 'drop', params: {}, listed: false, stats });
       if (policy.unlisted === 'keep' && (!options.only || options.only.has(name))) {
-        specs.push({ source: i, fn: undefined, stats });
+        specs.push({ source: i, fn: undefined, numeric: false, stats });
         outputColumns.push(name);
       }
       continue;
@@ -132,7 +134,7 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
         return at;
       },
     });
-    specs.push({ source: i, fn: column.transform === 'keep' ? undefined : fn, stats });
+    specs.push({ source: i, fn: column.transform === 'keep' ? undefined : fn, numeric: column.configured.numericOutput, stats });
     outputColumns.push(name);
   }
 
@@ -172,7 +174,7 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
         }
         if (result === text) spec.stats.unchanged++;
         else spec.stats.changed++;
-        out[j] = result;
+        out[j] = spec.numeric && typeof raw === 'number' ? Number(result) : result;
       }
       if (options.sparse) {
         for (const i of policyIndexes) if (values[i] !== undefined) seen[i] = 1;

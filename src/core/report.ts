@@ -23,7 +23,8 @@ export interface ReportParts {
   readonly input: FileFacts;
   readonly output: FileFacts;
   readonly key: { readonly fingerprint: string; readonly source: string } | null;
-  readonly seed: number | null;
+  /** --seed was given (the seed itself is never reported: it would let anyone regenerate the noise). */
+  readonly seeded: boolean;
   readonly rows: { readonly in: number; readonly out: number; readonly removed: Readonly<Record<string, number>> };
   readonly columns: readonly ColumnReport[];
   /** Sections of the dataset-level privacy models that ran (k-anonymity), each rendered by its model. */
@@ -50,7 +51,7 @@ export function buildReport(p: ReportParts): Record<string, unknown> {
     input: file(p.input),
     output: file(p.output),
     key: p.key,
-    seed: p.seed,
+    seeded: p.seeded,
     rows: { in: p.rows.in, out: p.rows.out, removed: p.rows.removed },
     columns: Object.fromEntries(
       p.columns.map((c) => [

@@ -38,6 +38,8 @@ export interface Configured {
   readonly drops: boolean;
   /** The epsilon a differentially private transform spends per record, counted against privacy_budget. */
   readonly epsilon: number | undefined;
+  /** Its output is a number: a JSON number in stays a JSON number out. */
+  readonly numericOutput: boolean;
   create(ctx: CreateContext): ColumnFn | Promise<ColumnFn>;
 }
 
@@ -60,6 +62,8 @@ export interface TransformSpec<O> {
   references?(options: O): readonly string[];
   drops?: boolean;
   epsilon?(options: O): number;
+  /** The output is always a number (JSON numbers in stay numbers out). */
+  numericOutput?: boolean;
   create(options: O, ctx: CreateContext): ColumnFn | Promise<ColumnFn>;
 }
 
@@ -90,6 +94,7 @@ export function defineTransform<O>(spec: TransformSpec<O>): Transform {
         references: spec.references?.(options) ?? [],
         drops: spec.drops ?? false,
         epsilon: spec.epsilon?.(options),
+        numericOutput: spec.numericOutput ?? false,
         create: (ctx) => spec.create(options, ctx),
       };
     },
