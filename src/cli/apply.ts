@@ -8,10 +8,11 @@ import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import type { Writable } from 'node:stream';
 import { VeilError, type UsageProblem } from '../core/errors.js';
-import { jsonRow, sparseHeader } from '../core/pipeline.js';
+import { jsonRow, sparseHeader, type ColumnReport } from '../core/pipeline.js';
 import { buildReport } from '../core/report.js';
 import { rowGate } from '../governance/gate.js';
 import { dpSection, seededColumns } from '../privacy/differential-privacy.js';
+import { safeHarborSection } from '../governance/hipaa.js';
 import { firstPass, kSection, stageModel, type KStage } from '../privacy/stage.js';
 import { parsePlan, type Plan } from '../privacy/plan.js';
 import { openInput, openSink, readableTwice, removeSpool, spoolInput, stageFile, type Sink, type Staged } from '../io/files.js';
@@ -279,11 +280,16 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
     if (flags.failOnPii && residual && residual.total > 0) {
       throw new VeilError({ kind: 'privacy', code: 'RESIDUAL_PII', required: 'no personal data left in published columns (--fail-on-pii)', found: `${residual.total} findings in ${JSON.stringify(residual.section(true).findings)}` });
     }
+    // Under the Safe Harbor preset an identifier left in a published column means the standard is not met.
+    if (policy.preset && residual && residual.total > 0) {
+      throw new VeilError({ kind: 'privacy', code: 'SAFE_HARBOR_NOT_MET', required: 'no identifier left in published columns (extends: hipaa-safe-harbor)', found: `${residual.total} findings of the residual-PII check in ${JSON.stringify(residual.section(true).findings)}` });
+    }
     const dp = dpSection(policy, s.seed !== undefined, pipeline?.columns() ?? []);
     const privacy = {
       ...(stage && { k_anonymity: kSection(stage, rowsIn) }),
       ...(dp && { differential_privacy: dp }),
       ...(residual && { residual_pii: residual.section(flags.failOnPii === true) }),
+      ...(policy.preset && pipeline && { hipaa_safe_harbor: safeHarborSection(presetView(pipeline.columns()), policy.notIdentifiers, policy.presetSettings, residual?.total ?? 0) }),
     };
     if (flags.planOut !== undefined && stage) staged.push(await stageFile(flags.planOut, `${JSON.stringify(stage.plan(), null, 1)}\n`));
     if (flags.report !== undefined) {
@@ -323,6 +329,11 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
     source.close();
     throw e;
   }
+}
+
+/** The columns as the Safe Harbor attestation reads them: each with its transform, and whether the preset chose it. */
+function presetView(columns: readonly ColumnReport[]): Parameters<typeof safeHarborSection>[0] {
+  return columns.map((c) => ({ name: c.name, transform: c.transform, params: c.params, preset: c.params.preset === 'hipaa-safe-harbor' }));
 }
 
 /**

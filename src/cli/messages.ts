@@ -34,6 +34,7 @@ const INPUT_TEXT = {
   VALUE_NOT_NUMBER: (p) => `${col(p).trim()}${expected(p)}`,
   VALUE_NOT_INTEGER: (p) => `${col(p).trim()}${expected(p)}`,
   VALUE_NOT_DATE: (p) => `${col(p).trim()}${expected(p)}`,
+  VALUE_NOT_ZIP: (p) => `${col(p).trim()}${expected(p)}`,
   VALUE_NOT_IN_HIERARCHY: (p) => `${col(p).trim()}: the value is not${p.expected === undefined ? ' in the hierarchy' : ` ${p.expected}`}`,
   VALUE_INVALID: (p) => `${col(p).trim()}: the value breaks its declared type${p.expected === undefined ? '' : `: expected ${p.expected}`}`,
   INVALID_OVER_LIMIT: (p) => `too many rows break their declared types: ${p.expected ?? ''}`,
@@ -65,6 +66,7 @@ const PRIVACY_TEXT = {
   K_ANONYMITY_NOT_MET: (p) => `k-anonymity not met: required ${p.required ?? ''}, found ${p.found ?? ''}`,
   L_DIVERSITY_NOT_MET: (p) => `l-diversity not met: required ${p.required ?? ''}, found ${p.found ?? ''}`,
   RESIDUAL_PII: (p) => `personal data left in the output: ${p.found ?? ''}`,
+  SAFE_HARBOR_NOT_MET: (p) => `HIPAA Safe Harbor not met: required ${p.required ?? ''}, found ${p.found ?? ''} (drop or redact those columns)`,
   SUPPRESSION_OVER_BUDGET: (p) => `the privacy requirement cannot be met within the suppression budget: allowed ${p.required ?? ''}, needed ${p.found ?? ''}`,
 } satisfies Record<PrivacyCode, (p: PrivacyProblem) => string>;
 

@@ -55,7 +55,7 @@ export interface PrivacyProblem {
   readonly found?: string;
 }
 
-export type PrivacyCode = 'K_ANONYMITY_NOT_MET' | 'L_DIVERSITY_NOT_MET' | 'SUPPRESSION_OVER_BUDGET' | 'RESIDUAL_PII';
+export type PrivacyCode = 'K_ANONYMITY_NOT_MET' | 'L_DIVERSITY_NOT_MET' | 'SUPPRESSION_OVER_BUDGET' | 'RESIDUAL_PII' | 'SAFE_HARBOR_NOT_MET';
 
 export type Problem = PolicyProblem | InputProblem | UsageProblem | IoProblem | PrivacyProblem;
 
@@ -91,6 +91,7 @@ export const INPUT_CODES = [
   'VALUE_NOT_NUMBER',
   'VALUE_NOT_INTEGER',
   'VALUE_NOT_DATE',
+  'VALUE_NOT_ZIP',
   'VALUE_NOT_IN_HIERARCHY',
   'VALUE_NOT_LISTED',
   'VALUE_INVALID',

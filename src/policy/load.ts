@@ -7,7 +7,7 @@ import { isMap, isScalar, LineCounter, parseDocument, YAMLMap, type Node } from 
 import type { PolicyProblem } from '../core/errors.js';
 import { nearest } from '../lib/suggest.js';
 import { checkRowRules, parseRowRules, type RowRules } from '../governance/row-rules.js';
-import { hipaaRule } from '../governance/hipaa.js';
+import { hipaaRule, RESTRICTED_ZIP3, weakerThanPreset, type PresetSettings } from '../governance/hipaa.js';
 import { parseSchema, type ColumnSchema } from '../governance/schema.js';
 import { parseKAnonymity, type KAnonymity } from '../privacy/k-anonymity.js';
 import type { Configured } from '../transforms/define.js';
@@ -43,24 +43,26 @@ export interface Policy {
   readonly maxInvalid: number;
   /** `extends: hipaa-safe-harbor`: columns the policy does not name get the preset's rule, if it recognizes them. */
   readonly preset: 'hipaa-safe-harbor' | undefined;
-  /** The year the preset measures ages against (as_of_year; default: the year of the run). */
-  readonly asOfYear: number;
+  /** The year the preset measures ages against (as_of_year; default: the year of the run), and its restricted ZIP areas. */
+  readonly presetSettings: PresetSettings;
+  /** safe_harbor.not_identifiers: columns whose header looks like an identifier but which, the policy says, hold none. */
+  readonly notIdentifiers: readonly string[];
 }
 
 /** The preset's policy entries for columns the policy does not name (those it recognizes). */
 export async function presetColumns(policy: Policy, names: readonly string[]): Promise<PolicyColumn[]> {
   if (policy.preset !== 'hipaa-safe-harbor') return [];
-  const rules = names.map((name) => ({ name, rule: hipaaRule(name, policy.asOfYear) })).filter((x) => x.rule);
+  const rules = names.filter((name) => !policy.notIdentifiers.includes(name)).map((name) => ({ name, rule: hipaaRule(name, policy.presetSettings) })).filter((x) => x.rule);
   if (rules.length === 0) return [];
   const text = `version: 1\ncolumns:\n${rules.map((x) => `  ${JSON.stringify(x.name)}: ${x.rule!.spec}\n`).join('')}`;
   const loaded = await loadPolicy(text, () => ({ errno: 'ENOENT' }));
   if (!loaded.policy) throw new Error(`the hipaa-safe-harbor preset is invalid: ${JSON.stringify(loaded.problems)}`);
-  return loaded.policy.columns.map((c) => ({ ...c, configured: { ...c.configured, params: { ...c.configured.params, preset: 'hipaa-safe-harbor', rule: hipaaRule(c.name, policy.asOfYear)!.why } } }));
+  return loaded.policy.columns.map((c) => ({ ...c, configured: { ...c.configured, params: { ...c.configured.params, preset: 'hipaa-safe-harbor', rule: hipaaRule(c.name, policy.presetSettings)!.why } } }));
 }
 
 export type PolicyResult = { policy: Policy; problems: [] } | { policy?: undefined; problems: PolicyProblem[] };
 
-const TOP_LEVEL = ['version', 'extends', 'as_of_year', 'unlisted', 'rows', 'columns', 'on_invalid', 'max_invalid', 'k_anonymity', 'privacy_budget'] as const;
+const TOP_LEVEL = ['version', 'extends', 'as_of_year', 'safe_harbor', 'unlisted', 'rows', 'columns', 'on_invalid', 'max_invalid', 'k_anonymity', 'privacy_budget'] as const;
 
 export async function loadPolicy(text: string, readFile: PolicyFileReader): Promise<PolicyResult> {
   const lineCounter = new LineCounter();
@@ -89,6 +91,8 @@ export async function loadPolicy(text: string, readFile: PolicyFileReader): Prom
   const maxInvalid = root.number('max_invalid', { min: 0, max: 1 }) ?? 1;
   const preset = root.string('extends', { oneOf: ['hipaa-safe-harbor'] }) as Policy['preset'];
   const asOfYear = root.number('as_of_year', { integer: true, min: 1900, max: 9999 }) ?? new Date().getUTCFullYear();
+  const safeHarbor = readSafeHarbor(root, preset);
+  const presetSettings: PresetSettings = { asOfYear, restrictedZip3: safeHarbor.restrictedZip3 };
 
   const columns: PolicyColumn[] = [];
   const columnsReader = root.child('columns', true);
@@ -103,7 +107,11 @@ export async function loadPolicy(text: string, readFile: PolicyFileReader): Prom
         continue;
       }
       const column = await readColumn(columnsReader, name, pair.value as Node | null);
-      if (column) columns.push(column);
+      if (!column) continue;
+      columns.push(column);
+      // Under the preset, a column it recognizes must be handled at least as its rule handles it.
+      const weaker = preset && !safeHarbor.notIdentifiers.includes(name) ? weakerThanPreset(name, { transform: column.transform, params: column.configured.params }, presetSettings) : undefined;
+      if (weaker) columnsReader.report('POLICY_CONFLICT', name, { expected: `under extends: ${preset}, ${weaker}`, found: column.transform });
     }
   }
   const rowsReader = root.child('rows');
@@ -124,7 +132,41 @@ export async function loadPolicy(text: string, readFile: PolicyFileReader): Prom
   }
 
   if (problems.length > 0) return { problems: problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)) };
-  return { policy: { version: 1, unlisted, columns, needsKey: preset !== undefined || columns.some((c) => c.configured.keyed), kAnonymity, epsilonPerRecord, rows, onInvalid, maxInvalid, preset, asOfYear }, problems: [] };
+  return {
+    policy: { version: 1, unlisted, columns, needsKey: columns.some((c) => c.configured.keyed), kAnonymity, epsilonPerRecord, rows, onInvalid, maxInvalid, preset, presetSettings, notIdentifiers: safeHarbor.notIdentifiers },
+    problems: [],
+  };
+}
+
+/**
+ * The `safe_harbor` section, only with `extends: hipaa-safe-harbor`:
+ *   restricted_zip3: FILE       a newer list of restricted 3-digit ZIP areas (one per line, # comments)
+ *   not_identifiers: [a, b]     columns whose header looks like an identifier but which hold none
+ */
+function readSafeHarbor(root: OptionReader, preset: Policy['preset']): { restrictedZip3: readonly string[]; notIdentifiers: readonly string[] } {
+  const r = root.child('safe_harbor');
+  const defaults = { restrictedZip3: RESTRICTED_ZIP3, notIdentifiers: [] };
+  if (!r) return defaults;
+  if (preset === undefined) {
+    root.report('POLICY_CONFLICT', 'safe_harbor', { expected: 'safe_harbor only with extends: hipaa-safe-harbor', found: 'no extends' });
+    return defaults;
+  }
+  r.rejectUnknown(['restricted_zip3', 'not_identifiers']);
+  const notIdentifiers = r.stringList('not_identifiers') ?? [];
+  const file = r.string('restricted_zip3', { nonEmpty: true });
+  if (file === undefined) return { ...defaults, notIdentifiers };
+  const read = r.ctx.readFile(file);
+  if ('errno' in read) {
+    r.report('POLICY_REFERENCE', 'restricted_zip3', { expected: 'a readable file of 3-digit ZIP areas', found: `${file} (${read.errno})` });
+    return { ...defaults, notIdentifiers };
+  }
+  const areas = read.text.split(/\r?\n/).map((l) => l.replace(/#.*/, '').trim()).filter((l) => l !== '');
+  const bad = areas.findIndex((a) => !/^\d{3}$/.test(a));
+  if (bad >= 0 || areas.length === 0) {
+    r.report('POLICY_VALUE', 'restricted_zip3', { expected: 'one 3-digit ZIP area per line', found: areas.length === 0 ? `${file}: no areas` : `${file}: entry ${bad + 1}` });
+    return { ...defaults, notIdentifiers };
+  }
+  return { restrictedZip3: [...new Set(areas)], notIdentifiers };
 }
 
 /** A quasi-identifier or sensitive column that its column transform drops cannot be measured. */

@@ -6,14 +6,17 @@
 //   to: year|quarter|month|week|day  1984-03-12 -> 1984, 1984-Q1, 1984-03, 1984-W11
 //   to: year, before: 1937           1931-05-02 -> <1937 (years before it aggregated)
 //   prefix: 3                        02139 -> 021 (restricted: [036, ...] -> 000)
+//   prefix: 3, zip: true             the same, for US ZIP codes only: 5 digits or ZIP+4;
+//                                    4 digits are a ZIP that lost its leading zero (2139 -> 021)
 //   top: 90 (alone)                  93 -> 90+, 37 -> 37 (top coding only)
+//   over: 89 (alone)                 89.5 -> >89, 37 -> 37 (values above 89: Safe Harbor's ages)
 //   hierarchy: FILE, level: N        ARX hierarchy file, value at level N
 // Interval formats are those of src/lib/numeric.ts.
 
 import { ValueError } from '../core/errors.js';
 import { DATE_LEVELS, parseDate, truncateDate, type DateLevel } from '../lib/dates.js';
 import type { Hierarchy } from '../lib/hierarchy.js';
-import { bottomCode, integerRange, parseNumber, realRange, topCode } from '../lib/numeric.js';
+import { bottomCode, formatNumber, integerRange, parseNumber, realRange, topCode } from '../lib/numeric.js';
 import { readHierarchyOption } from '../policy/hierarchy-file.js';
 import type { OptionReader } from '../policy/reader.js';
 import { defineTransform, type ColumnFn } from './define.js';
@@ -22,8 +25,9 @@ type GeneralizeOptions =
   | { mode: 'width'; width: number; top?: number; bottom?: number; integer: boolean }
   | { mode: 'bins'; bins: number[] }
   | { mode: 'to'; to: DateLevel; before: number | undefined }
-  | { mode: 'prefix'; prefix: number; restricted: ReadonlySet<string> }
+  | { mode: 'prefix'; prefix: number; restricted: ReadonlySet<string>; zip: boolean }
   | { mode: 'cap'; top: number }
+  | { mode: 'over'; over: number }
   | { mode: 'hierarchy'; file: string; level: number; hierarchy: Hierarchy };
 
 const MODES = ['width', 'bins', 'to', 'prefix', 'hierarchy'] as const;
@@ -32,10 +36,10 @@ const MODE_OPTIONS: Record<(typeof MODES)[number], readonly string[]> = {
   width: ['top', 'bottom', 'integer'],
   bins: [],
   to: ['before'],
-  prefix: ['restricted'],
+  prefix: ['restricted', 'zip'],
   hierarchy: ['level'],
 };
-const OPTIONS = ['width', 'bins', 'top', 'bottom', 'integer', 'to', 'before', 'prefix', 'restricted', 'hierarchy', 'level'] as const;
+const OPTIONS = ['width', 'bins', 'top', 'bottom', 'integer', 'to', 'before', 'prefix', 'restricted', 'zip', 'hierarchy', 'level', 'over'] as const;
 
 export const generalize = defineTransform<GeneralizeOptions>({
   name: 'generalize',
@@ -45,10 +49,16 @@ export const generalize = defineTransform<GeneralizeOptions>({
   keyed: false,
   parse(r) {
     // `top` alone is top coding: values at or above it become `top+`, the others stay.
-    if (r.has('top') && !MODES.some((m) => r.has(m))) {
+    if (r.has('top') && !MODES.some((m) => r.has(m)) && !r.has('over')) {
       r.rejectUnknown(['transform', 'top', 'type', 'values', 'pattern', 'min', 'max', 'required']);
       const top = r.number('top', { required: true });
       return top === undefined ? undefined : { mode: 'cap', top };
+    }
+    // `over` alone: values above it (not only at the next integer: 89.5 is over 89) become `>over`, the others stay.
+    if (r.has('over') && !MODES.some((m) => r.has(m))) {
+      r.rejectUnknown(['transform', 'over', 'type', 'values', 'pattern', 'min', 'max', 'required']);
+      const over = r.number('over', { required: true });
+      return over === undefined ? undefined : { mode: 'over', over };
     }
     const mode = r.oneOf(MODES, "a generalization") as (typeof MODES)[number] | undefined;
     if (mode === undefined) return undefined;
@@ -73,7 +83,8 @@ export const generalize = defineTransform<GeneralizeOptions>({
       case 'prefix': {
         const prefix = r.number('prefix', { required: true, integer: true, min: 1 });
         const restricted = new Set(r.stringList('restricted') ?? []);
-        return prefix === undefined ? undefined : { mode, prefix, restricted };
+        const zip = r.boolean('zip') ?? false;
+        return prefix === undefined ? undefined : { mode, prefix, restricted, zip };
       }
       case 'hierarchy':
         return parseHierarchyOption(r);
@@ -88,9 +99,11 @@ export const generalize = defineTransform<GeneralizeOptions>({
       case 'to':
         return { to: o.to, ...(o.before !== undefined && { before: o.before }) };
       case 'prefix':
-        return { prefix: o.prefix, ...(o.restricted.size > 0 && { restricted: [...o.restricted] }) };
+        return { prefix: o.prefix, ...(o.zip && { zip: true }), ...(o.restricted.size > 0 && { restricted: [...o.restricted] }) };
       case 'cap':
         return { top: o.top };
+      case 'over':
+        return { over: o.over };
       case 'hierarchy':
         return { hierarchy: o.file, level: o.level, levels: o.hierarchy.levels };
     }
@@ -180,12 +193,15 @@ function generalizer(o: GeneralizeOptions): ColumnFn {
       };
     case 'prefix':
       return (value) => {
+        if (o.zip) value = zipCode(value);
         const chars = [...value];
         const cut = chars.length <= o.prefix ? value : chars.slice(0, o.prefix).join('');
         return o.restricted.has(cut) ? '0'.repeat(o.prefix) : cut;
       };
     case 'cap':
       return (value) => (readNumber(value) >= o.top ? topCode(o.top) : value);
+    case 'over':
+      return (value) => (readNumber(value) > o.over ? `>${formatNumber(o.over)}` : value);
     case 'hierarchy': {
       const { rows } = o.hierarchy;
       return (value) => {
@@ -197,3 +213,15 @@ function generalizer(o: GeneralizeOptions): ColumnFn {
   }
 }
 
+
+/**
+ * The 5 digits of a US ZIP code: 12345, 12345-6789 or 123456789. Four digits
+ * are a ZIP code whose leading zero was lost on the way (a spreadsheet read
+ * 02139 as the number 2139): cut as it is, 2139 -> 213 would point at 0213x.
+ */
+function zipCode(value: string): string {
+  const v = value.trim();
+  if (/^\d{5}(?:-?\d{4})?$/.test(v)) return v.slice(0, 5);
+  if (/^\d{4}$/.test(v)) return `0${v}`;
+  throw new ValueError('VALUE_NOT_ZIP', 'a US ZIP code: 5 digits or ZIP+4 (4 digits are read as a ZIP code that lost its leading zero)');
+}
