@@ -44,6 +44,7 @@ export interface ApplyFlags {
   readonly rejects?: string;
   readonly failOnPii?: boolean;
   readonly threads?: string;
+  readonly allowDemoKey?: boolean;
 }
 
 export interface Streams {
@@ -154,7 +155,7 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
   const t0 = performance.now();
   const s = resolveSettings(input, flags);
   const { policy, sha256: policySha, text: policyText } = await readPolicy(flags.policy);
-  const key = await loadKey(flags.keyFile, io.env);
+  const key = await loadKey(flags.keyFile, io.env, flags.allowDemoKey === true);
   if (policy.needsKey && !key) throw new VeilError({ kind: 'key', code: 'KEY_MISSING' });
   const reproducible = seededColumns(policy, s.seed !== undefined);
   if (reproducible.length > 0) {

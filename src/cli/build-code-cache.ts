@@ -39,7 +39,7 @@ try {
   }
   if (existsSync(join(demo, 'patients.csv'))) {
     for (const output of ['demo.csv', 'demo.jsonl']) {
-      runs.push(['apply', join(demo, 'patients.csv'), '--policy', join(demo, 'policy.yaml'), '--key-file', join(demo, 'DEMO-KEY-not-secret.txt'), '-o', join(work, output), '--report', join(work, 'demo.json'), '-q']);
+      runs.push(['apply', join(demo, 'patients.csv'), '--policy', join(demo, 'policy.yaml'), '--key-file', join(demo, 'DEMO-KEY-not-secret.txt'), '--allow-demo-key', '-o', join(work, output), '--report', join(work, 'demo.json'), '-q']);
     }
   }
   for (const argv of runs) {

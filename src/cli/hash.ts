@@ -17,6 +17,7 @@ export interface HashFlags {
   readonly normalize?: string;
   readonly length?: string;
   readonly keyFile?: string;
+  readonly allowDemoKey?: boolean;
 }
 
 async function hashPolicy(f: HashFlags): Promise<Policy> {
@@ -38,7 +39,7 @@ export async function runHash(f: HashFlags, io: Streams & { stdin: NodeJS.Readab
   if (!column || column.transform !== 'hash') {
     throw new VeilError({ kind: 'usage', code: 'USAGE', detail: `the policy has no hash column "${f.column}"` });
   }
-  const key = await loadKey(f.keyFile, io.env);
+  const key = await loadKey(f.keyFile, io.env, f.allowDemoKey === true);
   if (!key) throw new VeilError({ kind: 'key', code: 'KEY_MISSING' });
   const pseudonym = await column.configured.create({ column: f.column, key: key.key, seed: undefined, columnIndex: () => 0 });
   let out = '';

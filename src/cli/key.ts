@@ -1,9 +1,12 @@
 // Where the secret key comes from: --key-file FILE (the file's bytes, less one
 // trailing line break) or the VEIL_KEY environment variable. Never printed.
+// Refused: keys under 16 bytes, keys no generator made (a repeated byte, a
+// repeated pattern, a short alphabet: under 128 bits by lib/key.ts keyBits),
+// and the public demo key unless the run says it is the demo.
 
 import { readFile } from 'node:fs/promises';
 import { VeilError } from '../core/errors.js';
-import { MIN_KEY_BYTES, SecretKey } from '../lib/key.js';
+import { DEMO_KEY, keyBits, MIN_KEY_BITS, MIN_KEY_BYTES, SecretKey } from '../lib/key.js';
 
 export interface LoadedKey {
   readonly key: SecretKey;
@@ -11,7 +14,7 @@ export interface LoadedKey {
   readonly source: string;
 }
 
-export async function loadKey(keyFile: string | undefined, env: NodeJS.ProcessEnv): Promise<LoadedKey | undefined> {
+export async function loadKey(keyFile: string | undefined, env: NodeJS.ProcessEnv, allowDemo = false): Promise<LoadedKey | undefined> {
   let bytes: Buffer;
   let source: string;
   if (keyFile !== undefined) {
@@ -30,6 +33,12 @@ export async function loadKey(keyFile: string | undefined, env: NodeJS.ProcessEn
     return undefined;
   }
   if (bytes.length < MIN_KEY_BYTES) throw new VeilError({ kind: 'key', code: 'KEY_TOO_SHORT', detail: `${bytes.length} bytes` });
+  const isDemo = bytes.toString('utf8') === DEMO_KEY;
+  if (isDemo && !allowDemo) throw new VeilError({ kind: 'key', code: 'KEY_DEMO' });
+  const { bits, distinct } = keyBits(bytes);
+  if (!isDemo && (distinct < 4 || bits < MIN_KEY_BITS)) {
+    throw new VeilError({ kind: 'key', code: 'KEY_WEAK', detail: distinct < 4 ? `${distinct} distinct bytes` : `at most ${Math.floor(bits)} bits` });
+  }
   const key = new SecretKey(bytes);
   bytes.fill(0);
   return { key, source };

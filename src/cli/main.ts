@@ -20,7 +20,8 @@ Example:
   cat patients.jsonl | veil apply --policy policy.yaml > safe.jsonl
 
 The key for hash, fake and date-shift comes from --key-file or VEIL_KEY
-(at least 16 bytes); it is never printed or written to the report.
+(its bytes as written, at least 128 bits: openssl rand -hex 32); it is never
+printed or written to the report.
 
 ${EXIT_HELP}`;
 
@@ -49,6 +50,7 @@ function program(onCode: (code: number) => void, where: Where): Command {
     .option('--output-delimiter <char>', "CSV output delimiter (default: the input's)")
     .option('--seed <n>', 'seed for randomized transforms (reproducible runs; not secure)')
     .option('--key-file <file>', 'read the secret key from this file instead of VEIL_KEY')
+    .option('--allow-demo-key', 'accept the public demo key (fixtures/demo): for the demo only, never for real data')
     .option('--plan <file>', 'apply a saved k-anonymity recoding plan (from --plan-out) to this input')
     .option('--plan-out <file>', 'write the k-anonymity recoding plan (JSON) here')
     .option('--fail-on-pii', 'exit 1 (and write nothing) when the residual-PII check finds personal data in published columns')
@@ -120,6 +122,7 @@ ${EXIT_HELP}`)
     .option('--normalize <how>', 'none, email, trim, lowercase or digits')
     .option('--length <n>', 'hex characters, 16 to 64 (default 32)')
     .option('--key-file <file>', 'read the secret key from this file instead of VEIL_KEY')
+    .option('--allow-demo-key', 'accept the public demo key (fixtures/demo): for the demo only')
     .addHelpText('after', `
 Example:
   veil hash --column email --policy policy.yaml < forget-emails.txt > forget.txt

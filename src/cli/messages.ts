@@ -53,6 +53,8 @@ const USAGE_TEXT = {
   USAGE_REJECTS: (p) => p.detail ?? '--rejects goes with on_invalid: quarantine',
   KEY_MISSING: () => 'the policy uses keyed transforms but no key was given: set VEIL_KEY or pass --key-file FILE',
   KEY_TOO_SHORT: (p) => `the key is too short: expected at least 16 bytes, found ${p.detail ?? 'fewer'}`,
+  KEY_WEAK: (p) => `the key is too weak: expected at least 128 bits, found ${p.detail ?? 'fewer'} (the key is its bytes as written: 16 hex digits are 64 bits); make one with: openssl rand -hex 32`,
+  KEY_DEMO: () => 'the key is the public demo key, which anyone can use to re-identify what it hashes: make your own (openssl rand -hex 32), or pass --allow-demo-key for the demo',
   KEY_UNREADABLE: (p) => `cannot read the key file${p.detail === undefined ? '' : ` (${p.detail})`}`,
 } satisfies Record<UsageCode | KeyCode, (p: UsageProblem) => string>;
 
