@@ -6,7 +6,8 @@ import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Faker, en } from '@faker-js/faker';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { iban, KINDS, luhn, valueKinds, type Kind } from '../src/governance/scan.js';
+import { iban, luhn } from '../src/governance/detect.js';
+import { KINDS, valueKinds, type Kind } from '../src/governance/scan.js';
 import { tempDir, veil } from './helpers.js';
 
 const faker = new Faker({ locale: [en] });

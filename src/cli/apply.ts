@@ -315,6 +315,11 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
     await sink.commit();
     await rejectsSink?.commit();
     for (const file of staged) await file.commit();
+    // Findings are not a failure without --fail-on-pii, but never silent (even with -q: it is not the summary).
+    if (residual && residual.total > 0) {
+      const counts = Object.entries(residual.findings).map(([column, kinds]) => `${column} (${Object.entries(kinds).map(([k, n]) => `${k} ${n}`).join(', ')})`);
+      io.stderr.write(`veil: warning: the residual-PII check found personal data in published columns: ${counts.join('; ')}; they were published as they are (drop, redact or hash those columns, or pass --fail-on-pii to fail such runs)\n`);
+    }
     if (!flags.quiet) {
       const removed = Object.values(rows.removed).reduce((a, b) => a + b, 0);
       const rate = seconds > 0 ? Math.round(rows.in / seconds) : rows.in;

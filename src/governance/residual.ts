@@ -1,66 +1,95 @@
 // The residual-PII check of `veil apply`: personal data that survived the
 // policy. Columns published as they were (keep, or unlisted: keep) are
-// searched for emails, US SSNs, card numbers (Luhn), IBANs (mod 97) and
-// phone numbers inside their text, and for raw values of the columns the
-// policy protects (hash, fake, mask, redact) appearing there verbatim (those
-// of the same piece of input are remembered, up to 10,000). Findings are
-// counts by column and kind, never the values; `--fail-on-pii` turns any
-// into exit 1.
+// searched for emails, US SSNs, card numbers, IBANs, phone numbers and IP
+// addresses inside their text (detect.ts), and for the protected values of
+// the input (columns that hash, fake, mask, redact or drop):
+//   - the row's own, anywhere inside the text, case aside: its email in its
+//     notes, its name in its comments, and each part of a name of two to four
+//     capitalized words ("Oyelaran" of "Margarethe Oyelaran"), as a word;
+//   - any row's of the same piece of input (up to 10,000 values), as a whole
+//     cell, so that the findings do not depend on the number of threads.
+// Findings are counts by column and kind, never the values; `--fail-on-pii`
+// turns any into exit 1, and without it a run with findings warns on stderr.
 
 import { BoundedCache } from '../lib/bounded-cache.js';
 import { cellText } from '../lib/cell.js';
-import type { Policy } from '../policy/load.js';
-import { iban, luhn } from './scan.js';
+import type { ColumnReport } from '../core/pipeline.js';
+import { piiKinds, type PiiKind } from './detect.js';
 
-export type ResidualKind = 'email' | 'ssn' | 'credit_card' | 'iban' | 'phone' | 'protected_value';
+export type ResidualKind = PiiKind | 'protected_value';
 
-const EMAIL_IN = /[^\s@,;:<>()"']+@[^\s@.,;:<>()"']+(?:\.[^\s@.,;:<>()"']+)+/u;
-const SSN_IN = /(?<!\d)(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?!\d)/;
-const CARD_IN = /(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)/g;
-const IBAN_IN = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g;
-const PHONE_IN = /(?<![\d.])\+?\(?\d[\d\s().-]{8,18}\d(?![\d.])/g;
-const PROTECTED_TYPES = new Set(['hash', 'fake', 'mask', 'redact']);
+/** Columns whose raw values must not reappear in a published column. */
+const PROTECTED_TYPES = new Set(['hash', 'fake', 'mask', 'redact', 'drop']);
+/** Of those, the ones whose name-like values are also searched word by word (a dropped free text would match everyday words). */
+const BY_WORD = new Set(['hash', 'fake', 'mask', 'redact']);
 /** Protected values remembered (like the transforms' memos: bounded, and few enough that the input chunks they are cut from do not pile up). */
 const MEMORY = 10_000;
+/** The longest protected value searched for. */
+const MAX_LENGTH = 200;
+/** A name: two to four capitalized words. */
+const NAME_LIKE = /^\p{Lu}[\p{L}'’.-]*(?: \p{Lu}[\p{L}'’.-]*){1,3}$/u;
+const isLetter = (c: string | undefined): boolean => c !== undefined && /\p{L}/u.test(c);
 
 export class ResidualScan {
   private readonly kept: { index: number; name: string }[];
-  private readonly protectedAt: number[];
+  private readonly protectedAt: { index: number; byWord: boolean }[];
   private readonly remembered = new Set<string>();
   private readonly previous: unknown[] = [];
   /** What each kept value holds: kept columns (cities, categories) repeat their values. */
-  private readonly kinds = new BoundedCache<readonly ResidualKind[]>();
+  private readonly kinds = new BoundedCache<readonly PiiKind[]>();
   private readonly found = new Map<string, Partial<Record<ResidualKind, number>>>();
+  /** The current row's protected values, lower-cased, and the words of its names. */
+  private readonly needles: string[] = [];
+  private readonly words: string[] = [];
 
-  /** `generalized`: columns a later stage still generalizes (k-anonymity's quasi-identifiers), not published as they were. */
-  constructor(policy: Policy, header: readonly string[], generalized: ReadonlySet<string> = new Set()) {
-    const named = new Map(policy.columns.map((c) => [c.name, c.transform]));
-    this.kept = header
-      .map((name, index) => ({ name, index }))
-      .filter(({ name }) => !generalized.has(name) && (named.has(name) ? named.get(name) === 'keep' : policy.unlisted === 'keep'));
-    this.protectedAt = header.map((name, i) => (PROTECTED_TYPES.has(named.get(name) ?? '') ? i : -1)).filter((i) => i >= 0);
+  /**
+   * `columns`: every input column with the transform that handles it (the
+   * preset's included); `generalized`: columns a later stage still
+   * generalizes (k-anonymity's quasi-identifiers), not published as they were.
+   */
+  constructor(columns: readonly Pick<ColumnReport, 'name' | 'transform'>[], generalized: ReadonlySet<string> = new Set()) {
+    this.kept = columns.map((c, index) => ({ name: c.name, index, transform: c.transform })).filter((c) => c.transform === 'keep' && !generalized.has(c.name));
+    this.protectedAt = columns.map((c, index) => ({ index, byWord: BY_WORD.has(c.transform), transform: c.transform })).filter((c) => PROTECTED_TYPES.has(c.transform));
   }
 
   /** Looks at one published row (its input values). */
   observe(row: readonly unknown[]): void {
     if (this.kept.length === 0) return;
+    this.needles.length = 0;
+    this.words.length = 0;
     for (let p = 0; p < this.protectedAt.length; p++) {
-      const raw = row[this.protectedAt[p]!];
-      // An entity's rows often come together: its value is remembered once.
-      if (raw === this.previous[p]) continue;
-      this.previous[p] = raw;
+      const { index, byWord } = this.protectedAt[p]!;
+      const raw = row[index];
       const v = cellText(raw).trim();
-      if (v.length >= 5) {
-        if (this.remembered.size >= MEMORY) this.forget();
-        this.remembered.add(v);
-      }
+      // Identifiers are short: a long text (a dropped note) is not searched for.
+      if (v.length < 4 || v.length > MAX_LENGTH) continue;
+      if (v.length >= 5) this.needles.push(v.toLowerCase());
+      if (byWord && v.length <= 80 && NAME_LIKE.test(v)) for (const w of v.split(/[ -]/)) if (w.length >= 4) this.words.push(w.toLowerCase());
+      // An entity's rows often come together: its value is remembered once.
+      if (raw === this.previous[p] || v.length < 5) continue;
+      this.previous[p] = raw;
+      if (this.remembered.size >= MEMORY) this.forget();
+      this.remembered.add(v);
     }
     for (const { index, name } of this.kept) {
       const v = cellText(row[index]);
-      if (v.length < 5) continue;
-      for (const kind of this.kinds.get(v, kindsIn)) this.count(name, kind);
-      if (this.remembered.has(v.trim())) this.count(name, 'protected_value');
+      if (v.length < 4) continue;
+      for (const kind of this.kinds.get(v, piiKinds)) this.count(name, kind);
+      if (this.remembered.has(v.trim()) || this.holdsOwn(v)) this.count(name, 'protected_value');
     }
+  }
+
+  /** Does the text hold one of the row's own protected values, or a word of its names? */
+  private holdsOwn(v: string): boolean {
+    if (this.needles.length === 0 && this.words.length === 0) return false;
+    const text = v.toLowerCase();
+    for (const n of this.needles) if (text.includes(n)) return true;
+    for (const w of this.words) {
+      for (let at = text.indexOf(w); at >= 0; at = text.indexOf(w, at + 1)) {
+        if (!isLetter(text[at - 1]) && !isLetter(text[at + w.length])) return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -94,43 +123,18 @@ export class ResidualScan {
     return [...this.found.values()].reduce((sum, c) => sum + Object.values(c).reduce((a, b) => a + (b ?? 0), 0), 0);
   }
 
+  /** The findings, by column and kind: counts only. */
+  get findings(): Record<string, Partial<Record<ResidualKind, number>>> {
+    return Object.fromEntries(this.found);
+  }
+
   section(failOnPii: boolean): Record<string, unknown> {
     return {
       checked_columns: this.kept.map((k) => k.name),
-      findings: Object.fromEntries(this.found),
+      findings: this.findings,
       total: this.total,
       fail_on_pii: failOnPii,
-      note: 'searched: emails, US SSNs, card numbers (Luhn), IBANs (mod 97) and phone numbers in columns published as they were, and raw values of hash, fake, mask and redact columns appearing there',
+      note: 'searched: emails (also percent-encoded), US SSNs, card numbers (issuer prefix and Luhn), IBANs (country length and mod 97), phone numbers, IPv4 and IPv6 addresses in columns published as they were; the row\'s own values of hash, fake, mask, redact and drop columns inside them (and the words of its names); and any such value of the same piece of input as a whole cell',
     };
   }
-}
-
-const NONE: readonly ResidualKind[] = [];
-
-function kindsIn(v: string): readonly ResidualKind[] {
-  // Cheap character counts first: most cells (names, cities, amounts) cannot hold any of these.
-  let digits = 0;
-  let at = false;
-  let upper = 0;
-  for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if (c >= 48 && c <= 57) digits++;
-    else if (c === 64) at = true;
-    else if (c >= 65 && c <= 90) upper++;
-  }
-  const kinds: ResidualKind[] = [];
-  if (at && EMAIL_IN.test(v)) kinds.push('email');
-  if (digits >= 9 && SSN_IN.test(v)) kinds.push('ssn');
-  if (digits >= 13 && [...v.matchAll(CARD_IN)].some((m) => luhn(m[0].replace(/\D/g, '')) && m[0].replace(/\D/g, '').length >= 13)) kinds.push('credit_card');
-  if (
-    digits >= 10 &&
-    [...v.matchAll(PHONE_IN)].some((m) => {
-      const d = m[0].replace(/\D/g, '');
-      return d.length >= 10 && d.length <= 15 && /[\s().+-]/.test(m[0]) && !/^\d{4}-\d{2}-\d{2}/.test(m[0]);
-    })
-  ) {
-    kinds.push('phone');
-  }
-  if (upper >= 2 && digits >= 2 && /[A-Z]{2}\d{2}/.test(v) && [...v.matchAll(IBAN_IN)].some((m) => iban(m[0]))) kinds.push('iban');
-  return kinds.length === 0 ? NONE : kinds;
 }

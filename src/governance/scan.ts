@@ -7,6 +7,7 @@
 // short masked example per column, never a value as it was.
 
 import { parseDate } from '../lib/dates.js';
+import { iban, luhn } from './detect.js';
 import { hipaaRule } from './hipaa.js';
 import { parseNumber } from '../lib/numeric.js';
 
@@ -29,32 +30,10 @@ function digits(s: string): string {
   return s.replace(/\D/g, '');
 }
 
-export function luhn(number: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < number.length; i++) {
-    let d = number.charCodeAt(number.length - 1 - i) - 48;
-    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-    sum += d;
-  }
-  return sum % 10 === 0;
-}
-
 function creditCard(v: string): boolean {
   if (!/^[\d -]{13,23}$/.test(v)) return false;
   const d = digits(v);
   return d.length >= 13 && d.length <= 19 && luhn(d);
-}
-
-export function iban(v: string): boolean {
-  const s = v.replace(/ /g, '').toUpperCase();
-  if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(s)) return false;
-  const moved = s.slice(4) + s.slice(0, 4);
-  let rest = 0;
-  for (const ch of moved) {
-    const n = ch >= 'A' ? String(ch.charCodeAt(0) - 55) : ch;
-    for (const d of n) rest = (rest * 10 + Number(d)) % 97;
-  }
-  return rest === 1;
 }
 
 function phone(v: string): boolean {
