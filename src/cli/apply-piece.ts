@@ -47,7 +47,7 @@ export class PieceWriter {
   /** The output's header line (CSV), or nothing (JSONL). */
   readonly headerText: string;
   private readonly toRow: ((object: Record<string, unknown>, line: number) => unknown[]) | undefined;
-  private readonly publish: ((out: unknown[], row: number) => unknown[]) | undefined;
+  private readonly publish: ((out: unknown[], raw: readonly unknown[], row: number) => unknown[]) | undefined;
   /** Rows that passed the gate so far: the index of a row in the k-anonymity stage (one thread only). */
   private kept = 0;
   /** The piece's output: rows not yet joined, and blocks of about 64 KiB joined from them. */
@@ -73,7 +73,7 @@ export class PieceWriter {
     this.headerText = serializer.header(pipeline.outputColumns);
     this.quarantining = policy.onInvalid === 'quarantine';
     this.toRow = settings.inputFormat === 'jsonl' ? jsonRow(policy, header) : undefined;
-    this.publish = stage && publisher(stage, pipeline.outputColumns);
+    this.publish = stage && publisher(stage, pipeline, header);
   }
 
   static async create(policy: Policy, header: readonly string[], settings: PieceSettings, key: SecretKey | undefined, stage?: KStage): Promise<PieceWriter> {
@@ -157,7 +157,7 @@ export class PieceWriter {
     }
     let out = this.pipeline.row(values, line);
     this.residual.observe(values);
-    if (this.publish) out = this.publish(out, index);
+    if (this.publish) out = this.publish(out, values, index);
     const text = this.serializer.row(out);
     this.rows.push(text);
     this.rowsLength += text.length;
@@ -183,14 +183,25 @@ export class PieceWriter {
   }
 }
 
-/** Replaces a row's quasi-identifiers by its class's published values ('*' when suppressed and masked), and counts what each class (the masked rows one more) published. */
-function publisher(stage: KStage, columns: readonly string[]): (out: unknown[], row: number) => unknown[] {
+/**
+ * Replaces a row's quasi-identifiers by its class's published values ('*'
+ * when suppressed and masked), counts what each class (the masked rows one
+ * more) published, and has the column counts follow what was published.
+ */
+function publisher(stage: KStage, pipeline: Pipeline, header: readonly string[]): (out: unknown[], raw: readonly unknown[], row: number) => unknown[] {
+  const columns = pipeline.outputColumns;
   const positions = stage.model.quasiIdentifiers.map((n) => columns.indexOf(n));
+  const sources = stage.model.quasiIdentifiers.map((n) => header.indexOf(n));
   const sensitive = stage.model.lDiversity ? columns.indexOf(stage.model.lDiversity.sensitive) : -1;
-  return (out, row) => {
+  return (out, raw, row) => {
     const c = stage.classOf[row]!;
     const values = c === -1 ? undefined : stage.outputs[c]!;
-    for (let j = 0; j < positions.length; j++) out[positions[j]!] = values ? values[j]! : SUPPRESSED;
+    for (let j = 0; j < positions.length; j++) {
+      const at = positions[j]!;
+      const published = values ? values[j]! : SUPPRESSED;
+      pipeline.republish(at, raw[sources[j]!], out[at], published);
+      out[at] = published;
+    }
     stage.published.add(c === -1 ? stage.published.maskedClass : c, out, positions, sensitive >= 0 ? cellText(out[sensitive]) : undefined);
     return out;
   };

@@ -18,6 +18,8 @@ export interface ColumnStats {
   unchanged: number;
   /** Empty (or null, or absent) in the input; left empty. */
   empty: number;
+  /** Published coarser by the k-anonymity stage than the column transform left them. */
+  generalized: number;
 }
 
 export interface ColumnReport {
@@ -34,6 +36,11 @@ export interface Pipeline {
   readonly outputColumns: readonly string[];
   /** Transforms one row (values by input column); throws VeilError for a value it cannot read. */
   row(values: Row, line: number): unknown[];
+  /**
+   * A later stage (k-anonymity) publishes `after` instead of what row() gave
+   * (`before`) in output column j: the counts follow what was published.
+   */
+  republish(j: number, raw: unknown, before: unknown, after: unknown): void;
   /** Checks what only the end of the stream can tell (JSONL: a policy column that never appeared). */
   finish(): void;
   /** Rows transformed (the pipeline removes none: stages around it do, and count why). */
@@ -47,7 +54,7 @@ export interface Pipeline {
 
 export interface PipelineTally {
   readonly rowsIn: number;
-  /** changed, unchanged, empty of each report column. */
+  /** changed, unchanged, empty, generalized of each report column. */
   readonly stats: readonly number[];
   /** JSONL: the input columns that held a value. */
   readonly seen: Uint8Array;
@@ -112,7 +119,7 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
   for (let i = 0; i < header.length; i++) {
     const name = header[i]!;
     const column = named.get(name);
-    const stats: ColumnStats = { changed: 0, unchanged: 0, empty: 0 };
+    const stats: ColumnStats = { changed: 0, unchanged: 0, empty: 0, generalized: 0 };
     if (!column) {
       reports.push({ name, transform: policy.unlisted === 'keep' ? 'keep' : 'drop', params: {}, listed: false, stats });
       if (policy.unlisted === 'keep' && (!options.only || options.only.has(name))) {
@@ -188,10 +195,17 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
         throw new VeilError(never.map((c) => ({ kind: 'input', code: 'COLUMN_MISSING', columnName: c.name }) satisfies InputProblem));
       }
     },
+    republish(j, raw, before, after) {
+      if (before === after || cellText(before) === cellText(after)) return;
+      const stats = specs[j]!.stats;
+      stats[outcome(raw, before)]--;
+      stats[outcome(raw, after)]++;
+      stats.generalized++;
+    },
     columns: () => reports,
     takeTally() {
-      const stats = reports.flatMap((r) => [r.stats.changed, r.stats.unchanged, r.stats.empty]);
-      for (const r of reports) r.stats.changed = r.stats.unchanged = r.stats.empty = 0;
+      const stats = reports.flatMap((r) => [r.stats.changed, r.stats.unchanged, r.stats.empty, r.stats.generalized]);
+      for (const r of reports) r.stats.changed = r.stats.unchanged = r.stats.empty = r.stats.generalized = 0;
       const t = { rowsIn, stats, seen: seen.slice() };
       rowsIn = 0;
       seen.fill(0);
@@ -200,9 +214,10 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
     addTally(t) {
       rowsIn += t.rowsIn;
       reports.forEach((r, i) => {
-        r.stats.changed += t.stats[3 * i]!;
-        r.stats.unchanged += t.stats[3 * i + 1]!;
-        r.stats.empty += t.stats[3 * i + 2]!;
+        r.stats.changed += t.stats[4 * i]!;
+        r.stats.unchanged += t.stats[4 * i + 1]!;
+        r.stats.empty += t.stats[4 * i + 2]!;
+        r.stats.generalized += t.stats[4 * i + 3]!;
       });
       t.seen.forEach((v, i) => (seen[i]! |= v));
     },
@@ -235,6 +250,14 @@ export function jsonRow(policy: Policy, header: readonly string[]): (object: Rec
     }
     return row;
   };
+}
+
+const isEmpty = (v: unknown): boolean => v === undefined || v === null || v === '';
+
+/** How a published value counts against its input: as row() counts it. */
+function outcome(raw: unknown, published: unknown): 'changed' | 'unchanged' | 'empty' {
+  if (isEmpty(raw) && isEmpty(published)) return 'empty';
+  return cellText(raw) === cellText(published) ? 'unchanged' : 'changed';
 }
 
 function cellError(e: unknown, line: number, columnName: string, columnNumber: number): unknown {

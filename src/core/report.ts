@@ -60,11 +60,16 @@ export function buildReport(p: ReportParts): Record<string, unknown> {
           transform: c.transform,
           listed: c.listed,
           params: c.params,
-          values: c.transform === 'drop' ? { dropped: p.rows.in } : { ...c.stats },
+          values: c.transform === 'drop' ? { dropped: p.rows.in } : statsOf(c.stats),
           ...(p.violations?.has(c.name) && { violations: p.violations.get(c.name) }),
         },
       ]),
     ),
     ...(p.privacy && { privacy: p.privacy }),
   };
+}
+
+/** A column's counts, with the values k-anonymity generalized further only where it did. */
+function statsOf({ generalized, ...rest }: ColumnReport['stats']): Record<string, number> {
+  return generalized > 0 ? { ...rest, generalized_by_k_anonymity: generalized } : rest;
 }

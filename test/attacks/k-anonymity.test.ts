@@ -211,3 +211,23 @@ describe('attack: a randomized sensitive value drawn twice', () => {
   });
 });
 
+
+describe('the report counts what was published', () => {
+  it('a kept quasi-identifier that k-anonymity generalized is counted as changed, value by value', () => {
+    const dir = tempDir();
+    const rows = ['age,sex,zip'];
+    for (let i = 0; i < 300; i++) rows.push(`${20 + ((i * 7) % 73)},${i % 3 ? 'F' : 'M'},${i % 5 === 0 ? '' : `0213${i % 4}`}`);
+    writeFileSync(join(dir, 'in.csv'), `${rows.join('\n')}\n`);
+    writeFileSync(join(dir, 'p.yaml'), 'version: 1\ncolumns: { age: keep, sex: keep, zip: keep }\nk_anonymity:\n  k: 5\n  quasi_identifiers: [age, sex, zip]\n');
+    expect(veil(['apply', 'in.csv', '--policy', 'p.yaml', '-o', 'out.csv', '--report', 'r.json', '-q'], { cwd: dir }).status).toBe(0);
+    const input = csvRows(`${rows.join('\n')}\n`);
+    const output = csvRows(readFileSync(join(dir, 'out.csv'), 'utf8'));
+    const columns = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')).columns;
+    for (const q of ['age', 'sex', 'zip']) {
+      const changed = output.filter((r, i) => r[q] !== input[i]![q]).length;
+      const empty = output.filter((r, i) => r[q] === '' && input[i]![q] === '').length;
+      expect(columns[q].values, q).toEqual({ changed, unchanged: output.length - changed - empty, empty, ...(changed > 0 && { generalized_by_k_anonymity: changed }) });
+    }
+    expect(columns.age.values.changed + columns.zip.values.changed).toBeGreaterThan(50);
+  });
+});
