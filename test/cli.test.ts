@@ -25,6 +25,26 @@ beforeAll(() => {
 });
 
 describe('veil apply on the command line', () => {
+  it('never writes CSV under a name that promises another format, nor reads a spreadsheet as CSV (exit 2, nothing written)', () => {
+    const dir = tempDir();
+    for (const name of ['out.xlsx', 'out.parquet', 'out.json', 'out.csv.bz2', 'out.dat']) {
+      const run = veil(['apply', PATIENTS, '--policy', POLICY, '-o', join(dir, name), '-q']);
+      expect(run.status, name).toBe(2);
+      expect(run.stderr, name).toMatch(/\[USAGE_FORMAT_NAME\]\n$/);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+    expect(veil(['apply', PATIENTS, '--policy', POLICY, '-o', join(dir, 'out.parquet'), '--output-format', 'csv']).status).toBe(2);
+    // A name that says nothing is fine once the format is given; no extension, or a device, always.
+    expect(veil(['apply', PATIENTS, '--policy', POLICY, '-o', join(dir, 'out.dat'), '--output-format', 'csv', '-q']).status).toBe(0);
+    expect(veil(['apply', PATIENTS, '--policy', POLICY, '-o', join(dir, 'out'), '-q']).status).toBe(0);
+    expect(veil(['apply', PATIENTS, '--policy', POLICY, '-o', join(dir, 'out.2024'), '-q']).status).toBe(0);
+    expect(veil(['apply', PATIENTS, '--policy', POLICY, '-o', '/dev/null', '-q']).status).toBe(0);
+    writeFileSync(join(dir, 'in.xlsx'), 'PK\u0003\u0004');
+    const xlsx = veil(['apply', join(dir, 'in.xlsx'), '--policy', POLICY]);
+    expect(xlsx.status).toBe(2);
+    expect(xlsx.stderr).toMatch(/veil reads CSV and JSON Lines, not \.xlsx/);
+  });
+
   it('reads stdin and writes stdout by default, the same bytes as with files', () => {
     const dir = tempDir();
     const piped = veil(['apply', '--policy', POLICY, '-q'], { input: readFileSync(PATIENTS) });

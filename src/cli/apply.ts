@@ -16,7 +16,7 @@ import { safeHarborSection } from '../governance/hipaa.js';
 import { firstPass, kSection, stageModel, type KStage } from '../privacy/stage.js';
 import { parsePlan, type Plan } from '../privacy/plan.js';
 import { openInput, openSink, readableTwice, removeSpool, spoolInput, stageFile, type Sink, type Staged } from '../io/files.js';
-import { FORMATS, kindOfPath, parseDelimiter, type Format } from '../io/formats.js';
+import { FORMATS, inputNameProblem, kindOfPath, outputNameProblem, parseDelimiter, type Format } from '../io/formats.js';
 import { CsvParser } from '../io/csv-parser.js';
 import { pieces, type Piece } from '../io/pieces.js';
 import { eachJsonLine, headerProblem, readCsv, readJsonl, type InputEvent } from '../io/read.js';
@@ -85,6 +85,10 @@ function delimiter(text: string | undefined): string | undefined {
 export function resolveSettings(input: string | undefined, f: ApplyFlags): Settings {
   const inputPath = input === undefined || input === '-' ? undefined : input;
   const outputPath = f.output === undefined || f.output === '-' ? undefined : f.output;
+  const inputProblem = inputNameProblem(inputPath, f.inputFormat !== undefined);
+  if (inputProblem) throw usage('USAGE_FORMAT_NAME', inputProblem);
+  const outputProblem = outputNameProblem(outputPath, f.outputFormat !== undefined);
+  if (outputProblem) throw usage('USAGE_FORMAT_NAME', outputProblem);
   const inKind = kindOfPath(inputPath);
   const outKind = kindOfPath(outputPath);
   const inputFormat = format(f.inputFormat) ?? inKind.format ?? 'csv';

@@ -1,5 +1,8 @@
 // Input and output formats, from flags or from the file's extension:
-// .csv .tsv .jsonl .ndjson, each optionally followed by .gz; anything else is CSV.
+// .csv .tsv .jsonl .ndjson, each optionally followed by .gz. An input of
+// another extension is read as CSV, but never one of a format veil does not
+// read (a spreadsheet, Parquet); an output's name must say what veil writes
+// (or --output-format must), so that out.xlsx never silently holds CSV.
 
 export type Format = 'csv' | 'jsonl';
 export const FORMATS: readonly Format[] = ['csv', 'jsonl'];
@@ -27,4 +30,36 @@ export function parseDelimiter(text: string): string | undefined {
   const d = text === '\\t' || text === 'tab' ? '\t' : text;
   if ([...d].length !== 1 || d === '"' || d === '\r' || d === '\n') return undefined;
   return d;
+}
+
+/** Extensions of formats veil neither reads nor writes (yet): naming one is a usage error, not a silent CSV. */
+const FOREIGN = new Set(['xlsx', 'xls', 'xlsm', 'xlsb', 'ods', 'numbers', 'parquet', 'pq', 'avro', 'orc', 'feather', 'arrow', 'ipc', 'json', 'xml', 'html', 'sqlite', 'db', 'duckdb', 'h5', 'hdf5', 'pkl', 'pickle', 'dta', 'sav', 'sas7bdat', 'rds', 'zip', 'bz2', 'xz', 'zst', '7z', 'tar', 'tgz', 'pdf']);
+
+/** The extension of a path's file name (letters first, so out.2024 has none), lower case, after a .gz. */
+function extension(path: string): string | undefined {
+  const name = path.toLowerCase().replace(/\.gz$/, '').split(/[\\/]/).pop() ?? '';
+  return /\.([a-z][a-z0-9]*)$/.exec(name)?.[1];
+}
+
+/**
+ * Why veil cannot write this output path (undefined when it can): a format
+ * it does not write, or, unless --output-format names the format, an
+ * extension that does not say CSV or JSON Lines.
+ */
+export function outputNameProblem(path: string | undefined, formatGiven: boolean): string | undefined {
+  if (path === undefined) return undefined;
+  const ext = extension(path);
+  if (ext === undefined || ['csv', 'tsv', 'jsonl', 'ndjson'].includes(ext)) return undefined;
+  if (FOREIGN.has(ext)) return `veil writes CSV (.csv, .tsv) and JSON Lines (.jsonl, .ndjson), optionally gzipped (.gz), not .${ext}: ${path}`;
+  if (formatGiven) return undefined;
+  return `the output's extension .${ext} does not say what veil writes: name it .csv, .tsv, .jsonl or .ndjson (optionally .gz), or give --output-format: ${path}`;
+}
+
+/** Why veil cannot read this input path (undefined when it can): a format it does not read, unless --input-format says otherwise. */
+export function inputNameProblem(path: string | undefined, formatGiven: boolean): string | undefined {
+  if (path === undefined || formatGiven) return undefined;
+  const ext = extension(path);
+  if (ext === undefined || !FOREIGN.has(ext)) return undefined;
+  const hint = ext === 'json' ? ' (JSON Lines is one object per line: if this file is, pass --input-format jsonl)' : '';
+  return `veil reads CSV and JSON Lines, not .${ext}${hint}: ${path}`;
 }
