@@ -6,8 +6,9 @@
 //   - the row's own, anywhere inside the text, case aside: its email in its
 //     notes, its name in its comments, and each part of a name of two to four
 //     capitalized words ("Oyelaran" of "Margarethe Oyelaran"), as a word;
-//   - any row's of the same piece of input (up to 10,000 values), as a whole
-//     cell, so that the findings do not depend on the number of threads.
+//   - any row's of the same piece of input (up to 10,000 values; not those of
+//     dropped columns), as a whole cell, so that the findings do not depend on
+//     the number of threads.
 // Findings are counts by column and kind, never the values; `--fail-on-pii`
 // turns any into exit 1, and without it a run with findings warns on stderr.
 
@@ -24,11 +25,12 @@ const PROTECTED_TYPES = new Set(['hash', 'fake', 'mask', 'redact', 'drop']);
 const BY_WORD = new Set(['hash', 'fake', 'mask', 'redact']);
 /** Protected values remembered (like the transforms' memos: bounded, and few enough that the input chunks they are cut from do not pile up). */
 const MEMORY = 10_000;
-/** The longest protected value searched for. */
-const MAX_LENGTH = 200;
+/** The longest protected value searched for: identifiers are short, and a dropped free text is not one. */
+const MAX_LENGTH = 100;
 /** A name: two to four capitalized words. */
 const NAME_LIKE = /^\p{Lu}[\p{L}'’.-]*(?: \p{Lu}[\p{L}'’.-]*){1,3}$/u;
 const isLetter = (c: string | undefined): boolean => c !== undefined && /\p{L}/u.test(c);
+const NONE: readonly string[] = [];
 
 export class ResidualScan {
   private readonly kept: { index: number; name: string }[];
@@ -38,9 +40,12 @@ export class ResidualScan {
   /** What each kept value holds: kept columns (cities, categories) repeat their values. */
   private readonly kinds = new BoundedCache<readonly PiiKind[]>();
   private readonly found = new Map<string, Partial<Record<ResidualKind, number>>>();
-  /** The current row's protected values, lower-cased, and the words of its names. */
-  private readonly needles: string[] = [];
-  private readonly words: string[] = [];
+  /** The current row's protected values (raw), looked at only when a kept text is long enough to hold one. */
+  private readonly own: unknown[] = [];
+  /** Per protected column, its last value as searched: lower-cased, and the words of a name (an entity's rows come together). */
+  private readonly lastValue: unknown[] = [];
+  private readonly lastText: string[] = [];
+  private readonly lastWords: (readonly string[])[] = [];
 
   /**
    * `columns`: every input column with the transform that handles it (the
@@ -49,25 +54,24 @@ export class ResidualScan {
    */
   constructor(columns: readonly Pick<ColumnReport, 'name' | 'transform'>[], generalized: ReadonlySet<string> = new Set()) {
     this.kept = columns.map((c, index) => ({ name: c.name, index, transform: c.transform })).filter((c) => c.transform === 'keep' && !generalized.has(c.name));
-    this.protectedAt = columns.map((c, index) => ({ index, byWord: BY_WORD.has(c.transform), transform: c.transform })).filter((c) => PROTECTED_TYPES.has(c.transform));
+    this.protectedAt = columns
+      .map((c, index) => ({ index, byWord: BY_WORD.has(c.transform), transform: c.transform }))
+      .filter((c) => PROTECTED_TYPES.has(c.transform));
   }
 
   /** Looks at one published row (its input values). */
   observe(row: readonly unknown[]): void {
     if (this.kept.length === 0) return;
-    this.needles.length = 0;
-    this.words.length = 0;
     for (let p = 0; p < this.protectedAt.length; p++) {
       const { index, byWord } = this.protectedAt[p]!;
       const raw = row[index];
-      const v = cellText(raw).trim();
-      // Identifiers are short: a long text (a dropped note) is not searched for.
-      if (v.length < 4 || v.length > MAX_LENGTH) continue;
-      if (v.length >= 5) this.needles.push(v.toLowerCase());
-      if (byWord && v.length <= 80 && NAME_LIKE.test(v)) for (const w of v.split(/[ -]/)) if (w.length >= 4) this.words.push(w.toLowerCase());
-      // An entity's rows often come together: its value is remembered once.
-      if (raw === this.previous[p] || v.length < 5) continue;
+      this.own[p] = raw;
+      // An entity's rows often come together: its value is remembered once (a dropped column's only for this row).
+      if (raw === this.previous[p] || !byWord) continue;
       this.previous[p] = raw;
+      const v = cellText(raw).trim();
+      // Identifiers are short: a long text is not searched for.
+      if (v.length < 5 || v.length > MAX_LENGTH) continue;
       if (this.remembered.size >= MEMORY) this.forget();
       this.remembered.add(v);
     }
@@ -81,12 +85,28 @@ export class ResidualScan {
 
   /** Does the text hold one of the row's own protected values, or a word of its names? */
   private holdsOwn(v: string): boolean {
-    if (this.needles.length === 0 && this.words.length === 0) return false;
-    const text = v.toLowerCase();
-    for (const n of this.needles) if (text.includes(n)) return true;
-    for (const w of this.words) {
-      for (let at = text.indexOf(w); at >= 0; at = text.indexOf(w, at + 1)) {
-        if (!isLetter(text[at - 1]) && !isLetter(text[at + w.length])) return true;
+    let text: string | undefined;
+    for (let p = 0; p < this.protectedAt.length; p++) {
+      const raw = this.own[p];
+      if (raw === undefined || raw === null || raw === '') continue;
+      const value = typeof raw === 'string' ? raw : cellText(raw);
+      // A value longer than the text, with no space (to trim, or to make it a name), cannot be in it.
+      if (value.length > MAX_LENGTH || (value.length > v.length && !value.includes(' '))) continue;
+      if (this.lastValue[p] !== raw) {
+        const trimmed = value.trim();
+        this.lastValue[p] = raw;
+        this.lastText[p] = trimmed.toLowerCase();
+        this.lastWords[p] = this.protectedAt[p]!.byWord && trimmed.includes(' ') && NAME_LIKE.test(trimmed) ? this.lastText[p]!.split(/[ -]/).filter((w) => w.length >= 4) : NONE;
+      }
+      const needle = this.lastText[p]!;
+      const words = this.lastWords[p]!;
+      if (words.length === 0 && (needle.length < 5 || needle.length > v.length)) continue;
+      text ??= v.toLowerCase();
+      if (needle.length >= 5 && text.includes(needle)) return true;
+      for (const w of words) {
+        for (let at = text.indexOf(w); at >= 0; at = text.indexOf(w, at + 1)) {
+          if (!isLetter(text[at - 1]) && !isLetter(text[at + w.length])) return true;
+        }
       }
     }
     return false;
