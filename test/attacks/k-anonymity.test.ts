@@ -29,13 +29,27 @@ function groups(rows: Record<string, unknown>[], qis: readonly string[], sensiti
 const csvRows = (text: string): Record<string, string>[] => parse(text, { columns: true }) as Record<string, string>[];
 const jsonRows = (text: string): Record<string, unknown>[] => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 
+/** The attacker's view: every published group (the all-'*' one included) holds k rows and l distinct sensitive values. */
+function expectKAndL(out: Record<string, unknown>[], k: number, l: number): void {
+  for (const g of groups(out, ['age', 'zip'], 'diagnosis')) {
+    expect(g.size).toBeGreaterThanOrEqual(k);
+    expect(g.sensitive.size).toBeGreaterThanOrEqual(l);
+  }
+}
+
+/** Five tidy classes of 40 rows (one age, one ZIP code each), each with two diagnoses. */
+function tidyClasses(): string[] {
+  const rows = ['age,zip,diagnosis'];
+  for (let c = 0; c < 5; c++) for (let i = 0; i < 40; i++) rows.push(`${30 + 10 * c},0213${c},${i % 2 ? 'flu' : 'cold'}`);
+  return rows;
+}
+
 describe('attack: the masked outlier (suppressed: mask)', () => {
   let dir: string;
   beforeAll(() => {
     dir = tempDir();
-    // Five tidy classes of 40 rows, each with two diagnoses, plus one outlier everybody can recognize.
-    const rows = ['age,zip,diagnosis'];
-    for (let c = 0; c < 5; c++) for (let i = 0; i < 40; i++) rows.push(`${30 + 10 * c},0213${c},${i % 2 ? 'flu' : 'cold'}`);
+    // Five tidy classes plus one outlier everybody can recognize.
+    const rows = tidyClasses();
     rows.splice(101, 0, '104,99999,cancer');
     writeFileSync(join(dir, 'in.csv'), `${rows.join('\n')}\n`);
     writeFileSync(
@@ -49,11 +63,7 @@ describe('attack: the masked outlier (suppressed: mask)', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const out = csvRows(readFileSync(join(dir, 'out.csv'), 'utf8'));
-    // The attacker's view: every published group, the all-'*' one included.
-    for (const g of groups(out, ['age', 'zip'], 'diagnosis')) {
-      expect(g.size).toBeGreaterThanOrEqual(5);
-      expect(g.sensitive.size).toBeGreaterThanOrEqual(2);
-    }
+    expectKAndL(out, 5, 2);
     expect(out.some((r) => r.diagnosis === 'cancer')).toBe(false);
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
     // The lone masked row could not be published: it is removed, and counted.
@@ -64,8 +74,7 @@ describe('attack: the masked outlier (suppressed: mask)', () => {
   });
 
   it('removes a masked group of k rows that all share one diagnosis', () => {
-    const rows = ['age,zip,diagnosis'];
-    for (let c = 0; c < 5; c++) for (let i = 0; i < 40; i++) rows.push(`${30 + 10 * c},0213${c},${i % 2 ? 'flu' : 'cold'}`);
+    const rows = tidyClasses();
     // Five outliers, one per class, all with cancer: too uniform to form a class of their own.
     for (let c = 0; c < 5; c++) rows.push(`${101 + c},0213${c},cancer`);
     writeFileSync(join(dir, 'five.csv'), `${rows.join('\n')}\n`);
@@ -73,17 +82,13 @@ describe('attack: the masked outlier (suppressed: mask)', () => {
     const run = veil(['apply', 'five.csv', '--policy', 'mask5.yaml', '-o', 'five.out.csv', '--report', 'five.json', '-q'], { cwd: dir });
     expect(run.status).toBe(0);
     const out = csvRows(readFileSync(join(dir, 'five.out.csv'), 'utf8'));
-    for (const g of groups(out, ['age', 'zip'], 'diagnosis')) {
-      expect(g.size).toBeGreaterThanOrEqual(5);
-      expect(g.sensitive.size).toBeGreaterThanOrEqual(2);
-    }
+    expectKAndL(out, 5, 2);
     expect(out.some((r) => r.diagnosis === 'cancer')).toBe(false);
     expect(JSON.parse(readFileSync(join(dir, 'five.json'), 'utf8')).rows.removed).toEqual({ k_anonymity: 5 });
   });
 
   it('publishes masked rows that form a class of k l-diverse rows, and measures them as one class', () => {
-    const train = ['age,zip,diagnosis'];
-    for (let c = 0; c < 5; c++) for (let i = 0; i < 40; i++) train.push(`${30 + 10 * c},0213${c},${i % 2 ? 'flu' : 'cold'}`);
+    const train = tidyClasses();
     writeFileSync(join(dir, 'train.csv'), `${train.join('\n')}\n`);
     expect(veil(['apply', 'train.csv', '--policy', 'mask.yaml', '--plan-out', 'plan.json', '-o', 'train.out.csv', '-q'], { cwd: dir }).status).toBe(0);
     // New data: the same classes, plus six rows no class of the plan covers, with two diagnoses.
