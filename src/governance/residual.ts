@@ -14,7 +14,6 @@
 
 import { BoundedCache } from '../lib/bounded-cache.js';
 import { cellText } from '../lib/cell.js';
-import type { ColumnReport } from '../core/pipeline.js';
 import { piiKinds, type PiiKind } from './detect.js';
 
 export type ResidualKind = PiiKind | 'protected_value';
@@ -52,7 +51,7 @@ export class ResidualScan {
    * preset's included); `generalized`: columns a later stage still
    * generalizes (k-anonymity's quasi-identifiers), not published as they were.
    */
-  constructor(columns: readonly Pick<ColumnReport, 'name' | 'transform'>[], generalized: ReadonlySet<string> = new Set()) {
+  constructor(columns: readonly { readonly name: string; readonly transform: string }[], generalized: ReadonlySet<string> = new Set()) {
     this.kept = columns.map((c, index) => ({ name: c.name, index, transform: c.transform })).filter((c) => c.transform === 'keep' && !generalized.has(c.name));
     this.protectedAt = columns
       .map((c, index) => ({ index, byWord: BY_WORD.has(c.transform), transform: c.transform }))
