@@ -196,7 +196,7 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
       }
     },
     republish(j, raw, before, after) {
-      if (before === after || cellText(before) === cellText(after)) return;
+      if (before === after || (typeof before !== 'string' && cellText(before) === cellText(after))) return;
       const stats = specs[j]!.stats;
       stats[outcome(raw, before)]--;
       stats[outcome(raw, after)]++;
@@ -256,6 +256,7 @@ const isEmpty = (v: unknown): boolean => v === undefined || v === null || v === 
 
 /** How a published value counts against its input: as row() counts it. */
 function outcome(raw: unknown, published: unknown): 'changed' | 'unchanged' | 'empty' {
+  if (typeof raw === 'string' && typeof published === 'string') return raw === published ? (raw === '' ? 'empty' : 'unchanged') : 'changed';
   if (isEmpty(raw) && isEmpty(published)) return 'empty';
   return cellText(raw) === cellText(published) ? 'unchanged' : 'changed';
 }

@@ -551,9 +551,12 @@ function orderedCut(ctx: Context, j: number, m: number, total: number): Cut | un
     keys.subarray(0, m).sort();
     for (let t = 0; t < m; t++) codes[t] = keys[t]! % card;
   }
-  // GCP of one dimension for the values codes[lo..hi]: a single value costs nothing.
+  // GCP of one dimension for the values codes[lo..hi]: a single value costs nothing. Codes are sorted, so the
+  // empty value (code 0 of a numeric column that has one) can only be first: then a left part of more costs 1.
+  const nums = dim.numbers;
   const span = ctx.spans[j]!;
   const card = dim.cardinality;
+  const emptyFirst = numeric && dim.empty === true && codes[0] === 0;
   const whole = total * (numeric ? rangeLoss(dim, codes[0]!, codes[m - 1]!, span) : m / card);
   let left = 0;
   let best = -1;
@@ -564,8 +567,8 @@ function orderedCut(ctx: Context, j: number, m: number, total: number): Cut | un
     const right = total - left;
     if (left < k) continue;
     if (right < k) break;
-    const leftLoss = numeric ? rangeLoss(dim, codes[0]!, codes[t]!, span) : t === 0 ? 0 : (t + 1) / card;
-    const rightLoss = numeric ? rangeLoss(dim, codes[t + 1]!, codes[m - 1]!, span) : t + 1 === m - 1 ? 0 : (m - 1 - t) / card;
+    const leftLoss = numeric ? (emptyFirst && t > 0 ? 1 : (nums![codes[t]!]! - nums![codes[0]!]!) / span) : t === 0 ? 0 : (t + 1) / card;
+    const rightLoss = numeric ? (nums![codes[m - 1]!]! - nums![codes[t + 1]!]!) / span : t + 1 === m - 1 ? 0 : (m - 1 - t) / card;
     const gain = whole - left * leftLoss - right * rightLoss;
     const balance = Math.min(left, right);
     if (gain > bestGain + 1e-12 || (Math.abs(gain - bestGain) <= 1e-12 && balance > bestBalance)) {
