@@ -110,6 +110,10 @@ describe('veil scan', () => {
     expect(draft).toMatch(/^extends: hipaa-safe-harbor/m);
     expect(draft).toMatch(/# email: left to the preset/);
     expect(draft).toMatch(/# zip: left to the preset/);
+    // Columns it finds by their values, under headers the preset does not know, get the preset's rule too:
+    // a card number is dropped, never hashed (a pseudonym derived from it is not Safe Harbor).
+    expect(draft).toMatch(/^ {2}card: drop /m);
+    expect(draft).not.toMatch(/transform: hash/);
     const run = veil(['apply', join(dir, 'people.csv'), '--policy', join(dir, 'hipaa.yaml'), '-q']);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);

@@ -179,6 +179,16 @@ const TRANSFORM_OF: Record<Kind, string> = {
  * It runs as it is (`veil apply --policy draft.yaml`), and is meant to be read
  * and edited: the scan saw a sample.
  */
+/**
+ * What a column found by its values (its header unrecognized) gets in a
+ * draft that extends the Safe Harbor preset: the preset's rule for that kind
+ * (identifiers dropped, dates to the year, ZIP codes to 3 digits).
+ */
+function safeHarborTransform(kind: Kind): string {
+  const header: Partial<Record<Kind, string>> = { birth_date: 'birth_date', date: 'date', zip: 'zip', free_text: 'notes' };
+  return hipaaRule(header[kind] ?? 'name')!.spec;
+}
+
 export function draftPolicy(findings: readonly ColumnFinding[], source: string, sampled: number, preset?: 'hipaa-safe-harbor'): string {
   const lines = [
     `# Draft policy written by veil scan from ${sampled} sampled rows of ${source}.`,
@@ -201,10 +211,11 @@ export function draftPolicy(findings: readonly ColumnFinding[], source: string, 
     let spec: string;
     let why: string;
     if (kind) {
-      spec = TRANSFORM_OF[kind];
+      spec = preset ? safeHarborTransform(kind) : TRANSFORM_OF[kind];
       why = `${kind} (${Math.round(f.kinds[0]!.share * 100)}% of values)`;
     } else if (f.role === 'direct_identifier') {
-      spec = '{ transform: hash }';
+      // Under the preset a pseudonym derived from an identifier is not Safe Harbor (164.514(c)).
+      spec = preset ? 'drop' : '{ transform: hash }';
       why = 'near-unique or named like an identifier';
     } else {
       const type = f.type === 'string' ? '' : `, type: ${f.type}`;
