@@ -17,6 +17,7 @@ import { CsvParser } from '../io/csv-parser.js';
 import type { Format } from '../io/formats.js';
 import type { Piece } from '../io/pieces.js';
 import { eachJsonLine, recordCheck } from '../io/read.js';
+import { utf8 } from '../io/utf8.js';
 import { csvSerializer, jsonlSerializer, type RowSerializer } from '../io/write.js';
 import type { Policy } from '../policy/load.js';
 import type { KStage } from '../privacy/stage.js';
@@ -88,7 +89,7 @@ export class PieceWriter {
   /** Writes one piece; throws VeilError for the first problem in it. The first piece's first CSV record is the header. */
   run(piece: Piece): PieceResult {
     this.residual.forget();
-    const text = piece.bytes.toString('utf8');
+    const text = utf8(piece.bytes, piece.line);
     if (this.toRow) this.jsonl(text, piece);
     else this.csv(text, piece);
     this.join();

@@ -4,7 +4,6 @@
 // disk unless everything succeeded.
 
 import { readFile } from 'node:fs/promises';
-import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import type { Writable } from 'node:stream';
 import { VeilError, type UsageProblem } from '../core/errors.js';
@@ -19,6 +18,7 @@ import { openInput, openSink, readableTwice, removeSpool, spoolInput, stageFile,
 import { FORMATS, inputNameProblem, kindOfPath, outputNameProblem, parseDelimiter, type Format } from '../io/formats.js';
 import { CsvParser } from '../io/csv-parser.js';
 import { pieces, type Piece } from '../io/pieces.js';
+import { utf8 } from '../io/utf8.js';
 import { eachJsonLine, headerProblem, readCsv, readJsonl, type InputEvent } from '../io/read.js';
 import type { Policy } from '../policy/load.js';
 import { PieceWriter, type PieceResult } from './apply-piece.js';
@@ -224,13 +224,13 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
   const { s, policy, key, stage } = c;
   const source = await openInput(c.inputPath, s.inputGzip);
   const sink: Sink = await openSink(s.outputPath, s.outputGzip, io.stdout);
-  const rejectsSink = flags.rejects === undefined ? undefined : await openSink(flags.rejects, kindOfPath(flags.rejects).gzip, io.stdout);
+  const rejectsSink = flags.rejects === undefined ? undefined : await openSink(flags.rejects, kindOfPath(flags.rejects).gzip, io.stdout, { private: true });
   const staged: Staged[] = [];
   const progress = new Progress(io.stderr, !flags.quiet && io.stderr.isTTY === true, () => source.tap.bytes);
   try {
     let chunk = '';
     const flush = async () => {
-      if (!sink.stream.write(chunk)) await once(sink.stream, 'drain');
+      await sink.write(chunk);
       chunk = '';
     };
     let rowsIn = 0;
@@ -257,7 +257,7 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
           for (const [code, n] of Object.entries(codes)) counts[code] = (counts[code] ?? 0) + n;
           violationCounts.set(name, counts);
         }
-        if (r.rejects) rejectsSink!.stream.write(r.rejects);
+        if (r.rejects) await rejectsSink!.write(r.rejects);
         chunk += r.text;
         if (chunk.length >= 1 << 16) {
           await flush();
@@ -360,7 +360,7 @@ async function findHeader(input: AsyncIterator<Piece>, s: Settings, policy: Poli
       return { header: undefined, read };
     }
     read.push(next.value);
-    const text = next.value.bytes.toString('utf8');
+    const text = utf8(next.value.bytes, next.value.line);
     if (s.inputFormat === 'csv') return { header: csvHeader(text, s.delimiter), read };
     let header: string[] | undefined;
     eachJsonLine(text, next.value.line, (object) => {

@@ -173,7 +173,9 @@ export async function main(argv: readonly string[]): Promise<number> {
 export function installProcessHandlers(): void {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     removeTemporaryFiles();
-    process.exit(e.code === 'EPIPE' ? EXIT.OK : EXIT.IO);
+    if (e.code === 'EPIPE') process.exit(EXIT.OK);
+    process.stderr.write(`veil: ${problemText({ kind: 'io', code: 'OUTPUT_WRITE_FAILED', path: '<stdout>', errno: e.code ?? 'error' }, { policyFile: 'policy', inputFile: '<stdin>' })}\n`);
+    process.exit(EXIT.IO);
   });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {

@@ -19,6 +19,7 @@ const hint = (s: string | undefined) => (s === undefined ? '' : ` (did you mean 
 const INPUT_TEXT = {
   INPUT_UNREADABLE: (p) => `cannot read the input${expected(p)}`,
   INPUT_GZIP: () => 'the input is not valid gzip data',
+  INPUT_NOT_UTF8: () => 'the input is not valid UTF-8 (veil reads UTF-8 only: convert the file first, e.g. iconv -f cp1252 -t utf-8)',
   INPUT_CHANGED: () => 'the input changed between the two passes of the k-anonymity stage',
   CSV_NO_HEADER: () => 'the input is empty: expected a header row',
   CSV_DUPLICATE_COLUMN: (p) => `the header repeats${col(p)}`,

@@ -61,7 +61,7 @@ function table(findings: readonly ColumnFinding[], source: string, sampled: numb
     c.example ?? '',
   ]);
   const head = ['column', 'holds', 'role', 'type', 'distinct', 'example (masked)'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rowsOut.map((r) => r[i]!.length)));
+  const widths = head.map((h, i) => rowsOut.reduce((w, r) => Math.max(w, r[i]!.length), h.length));
   const line = (r: string[]) => r.map((x, i) => x.padEnd(widths[i]!)).join('  ').trimEnd();
   return `veil scan: ${source}, ${sampled} rows sampled\n${[head, ...rowsOut].map(line).join('\n')}\n`;
 }

@@ -77,6 +77,7 @@ export type PolicyCode = (typeof POLICY_CODES)[number];
 export const INPUT_CODES = [
   'INPUT_UNREADABLE',
   'INPUT_GZIP',
+  'INPUT_NOT_UTF8',
   'INPUT_CHANGED',
   'CSV_NO_HEADER',
   'CSV_DUPLICATE_COLUMN',

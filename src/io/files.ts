@@ -3,7 +3,9 @@
 // and renamed into place only on success, so a file appears whole or not at all.
 
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { createWriteStream, promises as fsp, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { createWriteStream, fstatSync, promises as fsp, rmSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -81,11 +83,18 @@ function wrapGzipErrors(stream: Readable): Readable {
   return stream.pipe(out);
 }
 
-/** Where output goes: a temporary file renamed on commit, or a standard stream. */
+/**
+ * Where output goes: a temporary file renamed on commit, or standard output.
+ * A write that fails (a full disk, /dev/full) fails every later write and
+ * the end, never leaves a wait for room that will not come: the run stops
+ * with OUTPUT_WRITE_FAILED instead of exiting 0 with a truncated file, or
+ * hanging with worker threads.
+ */
 export interface Sink {
-  readonly stream: Writable;
   readonly tap: ByteTap;
-  /** Ends the stream and waits until every byte is flushed. */
+  /** Writes text, waiting while the target has no room; rejects once writing has failed. */
+  write(text: string): Promise<void>;
+  /** Ends the stream and waits until every byte is written. */
   end(): Promise<void>;
   /** Moves the temporary file into place. */
   commit(): Promise<void>;
@@ -93,50 +102,82 @@ export interface Sink {
   abort(): Promise<void>;
 }
 
-export async function openSink(path: string | undefined, gzip: boolean, stdout: Writable): Promise<Sink> {
+export interface SinkOptions {
+  /** Created with only the owner's read and write permission, whatever the umask (the rejects hold raw rows). */
+  readonly private?: boolean;
+  /** How the file is named in a message (the rejects, say). */
+  readonly what?: 'OUTPUT_WRITE_FAILED' | 'REPORT_WRITE_FAILED';
+}
+
+export async function openSink(path: string | undefined, gzip: boolean, stdout: Writable, options: SinkOptions = {}): Promise<Sink> {
   const tap = new ByteTap();
+  const named = path === undefined || path === '-' ? '<stdout>' : path;
+  let failure: VeilError | undefined;
+  let rejectFailed!: (e: VeilError) => void;
+  const failed = new Promise<never>((_, reject) => (rejectFailed = reject));
+  failed.catch(() => undefined);
+  const fail = (e: NodeJS.ErrnoException): void => {
+    if (failure) return;
+    failure = e instanceof VeilError ? e : new VeilError({ kind: 'io', code: options.what ?? 'OUTPUT_WRITE_FAILED', path: named, errno: e.code ?? 'error' });
+    rejectFailed(failure);
+  };
+  const write = async (text: string): Promise<void> => {
+    if (failure) throw failure;
+    if (!tap.write(text)) await Promise.race([once(tap, 'drain'), failed]);
+    if (failure) throw failure;
+  };
+  /** Ends the tap and waits for `done` (the target has every byte), or the failure. */
+  const finish = async (done: Promise<unknown>): Promise<void> => {
+    if (failure) throw failure;
+    tap.end();
+    await Promise.race([done, failed]);
+  };
+
   if (path === undefined || path === '-') {
-    tap.pipe(stdout, { end: false });
-    return {
-      stream: tap,
-      tap,
-      end: () => endAndFlush(tap, stdout),
-      commit: async () => undefined,
-      abort: async () => undefined,
-    };
+    // A regular file or a device as standard output (> out.csv, > /dev/full) is written through a file
+    // stream, which retries short writes and reports errors, rather than through Node's synchronous
+    // stdout, which ignores a short write (the last bytes before a disk fills) and exits 0.
+    const target = stdout === process.stdout && isFileOrDevice(1) ? createWriteStream('', { fd: 1, autoClose: false, highWaterMark: 1 << 20 }) : stdout;
+    target.on('error', fail);
+    tap.pipe(target, { end: target !== stdout });
+    const flushed = target === stdout ? drained(tap, stdout) : once(target, 'finish');
+    flushed.catch(() => undefined);
+    return { tap, write, end: () => finish(flushed), commit: async () => undefined, abort: async () => undefined };
   }
   // A device or pipe (-o /dev/null, a FIFO) is written in place: renaming over it would replace it.
   const special = await fsp.stat(path).then((st) => !st.isFile(), () => false);
   const temp = special ? path : join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   if (!special) temporaryFiles.add(temp);
-  const file = createWriteStream(temp, { flags: special ? 'w' : 'wx', highWaterMark: 1 << 20 });
+  const file = createWriteStream(temp, { flags: special ? 'w' : 'wx', highWaterMark: 1 << 20, ...(options.private && { mode: 0o600 }) });
   await new Promise<void>((resolve, reject) => {
     file.once('open', () => resolve());
     file.once('error', reject);
   }).catch((e: NodeJS.ErrnoException) => {
     temporaryFiles.delete(temp);
-    throw new VeilError({ kind: 'io', code: 'OUTPUT_WRITE_FAILED', path, ...(e.code !== undefined && { errno: e.code }) });
+    throw new VeilError({ kind: 'io', code: options.what ?? 'OUTPUT_WRITE_FAILED', path, ...(e.code !== undefined && { errno: e.code }) });
   });
+  // The umask can only take permissions away; this makes sure no other bit is there either.
+  if (options.private && !special) await fsp.chmod(temp, 0o600);
+  file.on('error', fail);
   let head: Writable = file;
   if (gzip) {
     const gz = createGzip();
+    gz.on('error', fail);
     gz.pipe(file);
     head = gz;
   }
   tap.pipe(head);
+  const flushed = once(file, 'finish');
+  flushed.catch(() => undefined);
   let state: 'open' | 'committed' | 'aborted' = 'open';
   return {
-    stream: tap,
     tap,
-    end: () =>
-      new Promise<void>((resolve, reject) => {
-        file.once('error', reject);
-        file.once('finish', () => resolve());
-        tap.end();
-      }),
+    write,
+    end: () => finish(flushed),
     async commit() {
       if (special) return;
-      await fsp.rename(temp, path);
+      await fsp.rename(temp, path).catch(fail);
+      if (failure) throw failure;
       temporaryFiles.delete(temp);
       state = 'committed';
     },
@@ -152,14 +193,23 @@ export async function openSink(path: string | undefined, gzip: boolean, stdout: 
   };
 }
 
-function endAndFlush(tap: ByteTap, stdout: Writable): Promise<void> {
-  return new Promise((resolve, reject) => {
+/** Is this descriptor a regular file or a device (not a pipe, socket or terminal)? */
+function isFileOrDevice(fd: number): boolean {
+  try {
+    const st = fstatSync(fd);
+    return st.isFile() || (st.isCharacterDevice() && !isatty(fd));
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves when the tap has ended and standard output has taken every byte. */
+function drained(tap: ByteTap, stdout: Writable): Promise<void> {
+  return new Promise((resolve) => {
     tap.once('end', () => {
       if (stdout.writableNeedDrain) stdout.once('drain', () => resolve());
       else resolve();
     });
-    stdout.once('error', reject);
-    tap.end();
   });
 }
 

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { VeilError, type InputProblem } from '../core/errors.js';
 import { CsvParser } from './csv-parser.js';
 import type { Format } from './formats.js';
+import { utf8Text } from './utf8.js';
 
 export type InputEvent = { header: string[] } | { row: unknown[]; line: number };
 
@@ -54,8 +55,7 @@ export async function* readCsv(input: Readable, options: CsvReadOptions): AsyncG
     if (check) problem = check;
     else batch.push({ row: fields, line });
   };
-  input.setEncoding('utf8');
-  for await (const chunk of input as AsyncIterable<string>) {
+  for await (const chunk of utf8Text(input as AsyncIterable<Buffer>)) {
     const parseProblem = parser.push(chunk, sink); // the sink may have set `problem` meanwhile
     problem ??= parseProblem;
     if (batch.length > 0) yield batch;
@@ -108,14 +108,13 @@ export function eachJsonLine(text: string, line: number, fn: (object: Record<str
  */
 export async function* readJsonl(input: Readable): AsyncGenerator<{ object: Record<string, unknown>; line: number }[]> {
   let line = 1;
-  input.setEncoding('utf8');
   let rest = '';
   const batch = (text: string): { object: Record<string, unknown>; line: number }[] => {
     const out: { object: Record<string, unknown>; line: number }[] = [];
     line = eachJsonLine(text, line, (object, at) => void out.push({ object, line: at }));
     return out;
   };
-  for await (const chunk of input as AsyncIterable<string>) {
+  for await (const chunk of utf8Text(input as AsyncIterable<Buffer>)) {
     const text = rest + chunk;
     const end = text.lastIndexOf('\n') + 1;
     rest = text.slice(end);

@@ -76,11 +76,18 @@ export function histogram(sizes: readonly number[]): Record<string, number> {
   return out;
 }
 
+function minOf(xs: readonly number[]): number {
+  let min = Infinity;
+  for (const x of xs) if (x < min) min = x;
+  return min;
+}
+
 /** Everything measured from the classes of the rows that are published; `suppressed` rows count in discernibility. */
 export function measure(classes: readonly ClassSummary[], suppressed: number, o: RiskOptions): Achieved {
   const rows = classes.reduce((a, c) => a + c.size, 0);
   const sizes = classes.map((c) => c.size);
-  const k = sizes.length ? Math.min(...sizes) : 0;
+  // Loops, not Math.min(...sizes): spreading a data-sized array into a call overflows the stack past about 125,000 classes.
+  const k = sizes.length ? minOf(sizes) : 0;
   const lValues = o.l ? classes.map((c) => diversityOf(c.sensitive ?? [], o.l!.variant, o.l!.c)) : undefined;
   const violating = classes.filter((c, i) => c.size < o.k || (lValues !== undefined && lValues[i]! < o.l!.l));
   const belowK = classes.filter((c) => c.size < o.k).length;
@@ -88,7 +95,7 @@ export function measure(classes: readonly ClassSummary[], suppressed: number, o:
     rows,
     classes: classes.length,
     k,
-    l: lValues && (lValues.length ? Math.min(...lValues) : 0),
+    l: lValues && (lValues.length ? minOf(lValues) : 0),
     classSizes: histogram(sizes),
     violatingClasses: violating.length,
     violatingRows: violating.reduce((a, c) => a + c.size, 0),
