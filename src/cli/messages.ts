@@ -28,6 +28,7 @@ const INPUT_TEXT = {
   CSV_FIELD_COUNT: (p) => `wrong number of fields${expected(p)}`,
   JSON_INVALID: () => 'not valid JSON',
   JSON_NOT_OBJECT: () => 'expected a JSON object on each line',
+  JSON_TOO_DEEP: () => 'the record nests objects and arrays more than 1000 levels deep',
   COLUMN_MISSING: (p) => `the policy names column "${p.columnName}", which the input lacks${hint(p.suggestion)}`,
   COLUMN_UNLISTED: (p) =>
     `input columns the policy does not name: ${(p.names ?? []).map((n) => `"${n}"`).join(', ')} (name them in the policy, or set unlisted: drop or keep)`,
@@ -35,6 +36,7 @@ const INPUT_TEXT = {
   VALUE_NOT_NUMBER: (p) => `${col(p).trim()}${expected(p)}`,
   VALUE_NOT_INTEGER: (p) => `${col(p).trim()}${expected(p)}`,
   VALUE_NOT_DATE: (p) => `${col(p).trim()}${expected(p)}`,
+  VALUE_DATE_OUT_OF_RANGE: (p) => `${col(p).trim()}${expected(p)}`,
   VALUE_NOT_ZIP: (p) => `${col(p).trim()}${expected(p)}`,
   VALUE_NOT_IN_HIERARCHY: (p) => `${col(p).trim()}: the value is not${p.expected === undefined ? ' in the hierarchy' : ` ${p.expected}`}`,
   VALUE_INVALID: (p) => `${col(p).trim()}: the value breaks its declared type${p.expected === undefined ? '' : `: expected ${p.expected}`}`,

@@ -8,6 +8,7 @@ import type { RowRandomness } from '../lib/random.js';
 import { nearest } from '../lib/suggest.js';
 import { presetColumns, type Policy } from '../policy/load.js';
 import { cellText } from '../lib/cell.js';
+import { JsonNumber } from '../lib/json.js';
 import type { ColumnFn, Row } from '../transforms/define.js';
 import { ValueError, VeilError, type InputProblem } from './errors.js';
 
@@ -181,7 +182,7 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
         }
         if (result === text) spec.stats.unchanged++;
         else spec.stats.changed++;
-        out[j] = spec.numeric && typeof raw === 'number' ? Number(result) : result;
+        out[j] = spec.numeric && (typeof raw === 'number' || raw instanceof JsonNumber) ? Number(result) : result;
       }
       if (options.sparse) {
         for (const i of policyIndexes) if (values[i] !== undefined) seen[i] = 1;

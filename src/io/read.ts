@@ -6,6 +6,7 @@ import { VeilError, type InputProblem } from '../core/errors.js';
 import { CsvParser } from './csv-parser.js';
 import type { Format } from './formats.js';
 import { utf8Text } from './utf8.js';
+import { JsonError, parseJson } from '../lib/json.js';
 
 export type InputEvent = { header: string[] } | { row: unknown[]; line: number };
 
@@ -74,9 +75,10 @@ export function jsonLine(body: string, line: number): Record<string, unknown> | 
   if (body.charCodeAt(0) !== 0x7b /* { */ && body.trim() === '') return undefined;
   let value: unknown;
   try {
-    value = JSON.parse(body);
-  } catch {
-    throw new VeilError({ kind: 'input', code: 'JSON_INVALID', line });
+    value = parseJson(body);
+  } catch (e) {
+    if (!(e instanceof JsonError)) throw e;
+    throw new VeilError({ kind: 'input', code: e.reason === 'too_deep' ? 'JSON_TOO_DEEP' : 'JSON_INVALID', line });
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new VeilError({ kind: 'input', code: 'JSON_NOT_OBJECT', line });

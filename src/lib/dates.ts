@@ -55,6 +55,11 @@ export function fromDays(days: number): { year: number; month: number; day: numb
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
+/** Years veil reads and writes: four digits, 0000 to 9999. A result outside (a date shifted past 9999, the ISO week of 0000-01-01) cannot be written as veil reads it. */
+export function inYearRange(year: number): boolean {
+  return year >= 0 && year <= 9999;
+}
+
 export function formatDate(year: number, month: number, day: number): string {
   return `${pad(year, 4)}-${pad(month)}-${pad(day)}`;
 }
@@ -73,7 +78,7 @@ export function isoWeek(year: number, month: number, day: number): { year: numbe
 export type DateLevel = 'year' | 'quarter' | 'month' | 'week' | 'day';
 export const DATE_LEVELS: readonly DateLevel[] = ['year', 'quarter', 'month', 'week', 'day'];
 
-/** The date cut to a level: 1984, 1984-Q1, 1984-03, 1984-W11, 1984-03-12. Undefined when the text is too coarse. */
+/** The date cut to a level: 1984, 1984-Q1, 1984-03, 1984-W11, 1984-03-12. Undefined when the text is too coarse, or its ISO week falls in a year outside 0000-9999. */
 export function truncateDate(d: ParsedDate, level: DateLevel): string | undefined {
   switch (level) {
     case 'year':
@@ -85,7 +90,7 @@ export function truncateDate(d: ParsedDate, level: DateLevel): string | undefine
     case 'week': {
       if (d.day === 0) return undefined;
       const w = isoWeek(d.year, d.month, d.day);
-      return `${pad(w.year, 4)}-W${pad(w.week)}`;
+      return inYearRange(w.year) ? `${pad(w.year, 4)}-W${pad(w.week)}` : undefined;
     }
     case 'day':
       return d.day === 0 ? undefined : formatDate(d.year, d.month, d.day);

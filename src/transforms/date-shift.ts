@@ -10,7 +10,7 @@
 // 2024-03-12 -> 2024-03-29 for one patient, every visit of theirs +17 days.
 
 import { ValueError } from '../core/errors.js';
-import { formatDate, fromDays, parseDate, toDays } from '../lib/dates.js';
+import { formatDate, fromDays, inYearRange, parseDate, toDays } from '../lib/dates.js';
 import { BoundedCache } from '../lib/bounded-cache.js';
 import { hmacSha256 } from '../lib/hmac-sha256.js';
 import { uniformInt } from '../lib/key.js';
@@ -51,6 +51,8 @@ export const dateShift = defineTransform<DateShiftOptions>({
       const entity = cellText(row[byIndex]);
       if (entity === '') throw new ValueError('ENTITY_EMPTY', `a non-empty '${o.by}' to key the shift`);
       const shifted = fromDays(toDays(d.year, d.month, d.day) + offsets.get(entity, offsetOf));
+      // Never 10000-01-14 or 00-1-12-03: a date that cannot be read back is an input error.
+      if (!inYearRange(shifted.year)) throw new ValueError('VALUE_DATE_OUT_OF_RANGE', `a date that stays within the years 0000-9999 when shifted by up to ${o.maxDays} days`);
       return formatDate(shifted.year, shifted.month, shifted.day) + d.rest;
     };
   },

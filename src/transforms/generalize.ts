@@ -188,6 +188,7 @@ function generalizer(o: GeneralizeOptions): ColumnFn {
         const d = parseDate(value);
         if (d && o.before !== undefined && d.year < o.before) return `<${o.before}`;
         const out = d && truncateDate(d, o.to);
+        if (d && d.day > 0 && out === undefined) throw new ValueError('VALUE_DATE_OUT_OF_RANGE', 'a date whose ISO week falls within the years 0000-9999');
         if (out === undefined) throw new ValueError('VALUE_NOT_DATE', o.to === 'year' ? 'a date (YYYY, YYYY-MM or YYYY-MM-DD)' : 'a date YYYY-MM-DD');
         return out;
       };
