@@ -3,7 +3,6 @@
 // before any input is read, the header before any row, and nothing is left on
 // disk unless everything succeeded.
 
-import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { Writable } from 'node:stream';
 import { VeilError, type UsageProblem } from '../core/errors.js';
@@ -14,7 +13,7 @@ import { dpSection, seededColumns } from '../privacy/differential-privacy.js';
 import { safeHarborSection } from '../governance/hipaa.js';
 import { firstPass, kSection, stageModel, type KStage } from '../privacy/stage.js';
 import { parsePlan, type Plan } from '../privacy/plan.js';
-import { openInput, openSink, readableTwice, removeSpool, spoolInput, stageFile, type Sink, type Staged } from '../io/files.js';
+import { fileIdentity, READ_LIMITS, readBoundedSync, openInput, openSink, readableTwice, removeSpool, spoolInput, stageFile, type Sink, type Staged } from '../io/files.js';
 import { FORMATS, inputNameProblem, kindOfPath, outputNameProblem, parseDelimiter, type Format } from '../io/formats.js';
 import { CsvParser } from '../io/csv-parser.js';
 import { pieces, type Piece } from '../io/pieces.js';
@@ -23,7 +22,7 @@ import { eachJsonLine, headerProblem, readCsv, readJsonl, type InputEvent } from
 import type { Policy } from '../policy/load.js';
 import { PieceWriter, type PieceResult } from './apply-piece.js';
 import { writeInThreads, type WorkerInit } from './apply-threads.js';
-import { readPolicy } from './policy-file.js';
+import { readFailure, readPolicy } from './policy-file.js';
 import { loadKey } from './key.js';
 import { Progress } from './progress.js';
 import { VERSION } from './version.js';
@@ -145,9 +144,9 @@ export function inputEvents(s: Pick<Settings, 'inputFormat' | 'delimiter'>, stre
 async function readPlanFile(path: string): Promise<Plan> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = readBoundedSync(path, READ_LIMITS.data).toString('utf8');
   } catch (e) {
-    throw new VeilError({ kind: 'usage', code: 'USAGE_PLAN', detail: `${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
+    throw new VeilError({ kind: 'usage', code: 'USAGE_PLAN', detail: `${path} (${readFailure(e)})` });
   }
   const plan = parsePlan(text);
   if (typeof plan === 'string') throw new VeilError({ kind: 'usage', code: 'USAGE_PLAN', detail: `${path}: ${plan}` });
@@ -158,6 +157,7 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
   const started = new Date();
   const t0 = performance.now();
   const s = resolveSettings(input, flags);
+  await distinctPaths(s, flags);
   const { policy, sha256: policySha, text: policyText } = await readPolicy(flags.policy);
   const key = await loadKey(flags.keyFile, io.env, flags.allowDemoKey === true);
   if (policy.needsKey && !key) throw new VeilError({ kind: 'key', code: 'KEY_MISSING' });
@@ -202,6 +202,34 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
     return await writePass(input, flags, io, { s, inputPath, policy, policySha, policyText, key, stage, firstRead, started, t0 });
   } finally {
     if (spool) await removeSpool(spool);
+  }
+}
+
+/**
+ * Output, report, plan and rejects are distinct files, and none of the last
+ * three is the input: `-o X --report X` left X holding the report alone. The
+ * output may replace the input (it is renamed into place at the end).
+ */
+async function distinctPaths(s: Settings, flags: ApplyFlags): Promise<void> {
+  const named = [
+    ['--output', s.outputPath],
+    ['--report', flags.report],
+    ['--plan-out', flags.planOut],
+    ['--rejects', flags.rejects],
+  ].filter((x): x is [string, string] => x[1] !== undefined && x[1] !== '-');
+  const seen = new Map<string, string>();
+  if (s.inputPath !== undefined) {
+    const id = await fileIdentity(s.inputPath);
+    if (id !== undefined) seen.set(id, 'the input');
+  }
+  for (const [flag, path] of named) {
+    const id = await fileIdentity(path);
+    if (id === undefined) continue;
+    const other = seen.get(id);
+    if (other !== undefined && !(other === 'the input' && flag === '--output')) {
+      throw usage('USAGE_PATHS', `${flag} ${path} is the same file as ${other}: each must be a file of its own`);
+    }
+    seen.set(id, `${flag} ${path}`);
   }
 }
 

@@ -4,7 +4,8 @@
 // repeated pattern, a short alphabet: under 128 bits by lib/key.ts keyBits),
 // and the public demo key unless the run says it is the demo.
 
-import { readFile } from 'node:fs/promises';
+import { READ_LIMITS, readBoundedSync } from '../io/files.js';
+import { readFailure } from './policy-file.js';
 import { VeilError } from '../core/errors.js';
 import { DEMO_KEY, keyBits, MIN_KEY_BITS, MIN_KEY_BYTES, SecretKey } from '../lib/key.js';
 
@@ -19,9 +20,9 @@ export async function loadKey(keyFile: string | undefined, env: NodeJS.ProcessEn
   let source: string;
   if (keyFile !== undefined) {
     try {
-      bytes = await readFile(keyFile);
+      bytes = readBoundedSync(keyFile, READ_LIMITS.key);
     } catch (e) {
-      throw new VeilError({ kind: 'key', code: 'KEY_UNREADABLE', detail: (e as NodeJS.ErrnoException).code ?? 'error' });
+      throw new VeilError({ kind: 'key', code: 'KEY_UNREADABLE', detail: readFailure(e) });
     }
     const end = bytes.at(-1) === 0x0a ? (bytes.at(-2) === 0x0d ? bytes.length - 2 : bytes.length - 1) : bytes.length;
     bytes = bytes.subarray(0, end);

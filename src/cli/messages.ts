@@ -49,6 +49,7 @@ const USAGE_TEXT = {
   USAGE: (p) => p.detail ?? 'invalid usage',
   USAGE_FORMAT: (p) => `unknown format ${p.detail ?? ''}: expected csv or jsonl`,
   USAGE_FORMAT_NAME: (p) => p.detail ?? 'a file name that veil cannot read or write',
+  USAGE_PATHS: (p) => p.detail ?? 'output, report, plan and rejects must be distinct files',
   USAGE_DELIMITER: (p) => `invalid delimiter ${p.detail ?? ''}: expected one character other than a quote or line end (\\t for tab)`,
   USAGE_SEED: (p) => `invalid seed ${p.detail ?? ''}: expected a non-negative integer`,
   USAGE_THREADS: (p) => `invalid --threads ${p.detail ?? ''}: expected an integer from 1 to 64 (1: no worker threads)`,

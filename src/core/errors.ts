@@ -103,7 +103,7 @@ export const INPUT_CODES = [
 ] as const;
 export type InputCode = (typeof INPUT_CODES)[number];
 
-export type UsageCode = 'USAGE' | 'USAGE_FORMAT' | 'USAGE_FORMAT_NAME' | 'USAGE_DELIMITER' | 'USAGE_SEED' | 'USAGE_THREADS' | 'USAGE_PLAN' | 'USAGE_CHECK' | 'USAGE_REJECTS';
+export type UsageCode = 'USAGE' | 'USAGE_FORMAT' | 'USAGE_FORMAT_NAME' | 'USAGE_PATHS' | 'USAGE_DELIMITER' | 'USAGE_SEED' | 'USAGE_THREADS' | 'USAGE_PLAN' | 'USAGE_CHECK' | 'USAGE_REJECTS';
 export type KeyCode = 'KEY_MISSING' | 'KEY_TOO_SHORT' | 'KEY_WEAK' | 'KEY_DEMO' | 'KEY_UNREADABLE';
 export type IoCode = 'OUTPUT_WRITE_FAILED' | 'REPORT_WRITE_FAILED' | 'INTERNAL';
 

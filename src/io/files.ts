@@ -4,10 +4,10 @@
 
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream, fstatSync, promises as fsp, rmSync } from 'node:fs';
+import { closeSync, createWriteStream, fstatSync, openSync, promises as fsp, readSync, rmSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable, type Writable } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
@@ -51,6 +51,11 @@ export async function openInput(path: string | undefined, gzip: boolean): Promis
   } else {
     try {
       const handle = await fsp.open(path, 'r');
+      // A directory opens on Linux, and fails only when read: say so here (exit 3, not an internal error).
+      if ((await handle.stat()).isDirectory()) {
+        await handle.close();
+        throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
+      }
       source = handle.createReadStream({ highWaterMark: 1 << 16 });
     } catch (e) {
       throw new VeilError({ kind: 'input', code: 'INPUT_UNREADABLE', expected: `a readable file (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
@@ -261,6 +266,7 @@ export async function spoolInput(path: string | undefined): Promise<string> {
   const stdin = path === undefined || path === '-';
   try {
     const source = stdin ? process.stdin : (await fsp.open(path, 'r')).createReadStream();
+    source.on('error', () => undefined); // reported by pipeline() below
     await pipeline(source, createWriteStream(spool, { flags: 'wx', mode: 0o600 }));
   } catch (e) {
     await removeSpool(spool);
@@ -273,4 +279,64 @@ export async function spoolInput(path: string | undefined): Promise<string> {
 export async function removeSpool(path: string): Promise<void> {
   await fsp.rm(path, { force: true });
   temporaryFiles.delete(path);
+}
+
+/**
+ * What a path names, to tell whether two paths are one file: its device and
+ * inode when it exists (a link or another spelling of the same file), else its
+ * absolute path; undefined for a device or pipe (several outputs may go to
+ * /dev/null).
+ */
+export async function fileIdentity(path: string): Promise<string | undefined> {
+  try {
+    const st = await fsp.stat(path);
+    if (!st.isFile() && !st.isDirectory()) return undefined;
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return resolve(path);
+  }
+}
+
+/** The most veil reads of a file the command line or the policy names. */
+export const READ_LIMITS = {
+  policy: 16 << 20,
+  key: 64 << 10,
+  /** Hierarchies, forget lists, ZIP area lists, plans: data, but never a device that never ends. */
+  data: 1 << 30,
+} as const;
+
+/** Why a file cannot be read whole within `limit` bytes: not a regular file or pipe (a device, /dev/zero), or too large. */
+export class BoundedReadError extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+const describeLimit = (limit: number) => (limit >= 1 << 30 ? `${limit / (1 << 30)} GiB` : limit >= 1 << 20 ? `${limit / (1 << 20)} MiB` : `${limit / 1024} KiB`);
+
+/**
+ * Reads a regular file, or a pipe (`<(...)`), of at most `limit` bytes. A
+ * device (/dev/zero), a directory, a socket or a larger file throws
+ * BoundedReadError, or the system's error: never a read without end.
+ */
+export function readBoundedSync(path: string, limit: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() && !st.isFIFO()) throw new BoundedReadError(st.isDirectory() ? 'a directory' : 'not a regular file');
+    if (st.isFile() && st.size > limit) throw new BoundedReadError(`larger than ${describeLimit(limit)}`);
+    const parts: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(1 << 20, limit + 1 - total));
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      parts.push(chunk.subarray(0, n));
+      total += n;
+      if (total > limit) throw new BoundedReadError(`larger than ${describeLimit(limit)}`);
+    }
+    return Buffer.concat(parts, total);
+  } finally {
+    closeSync(fd);
+  }
 }
