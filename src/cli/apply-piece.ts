@@ -28,6 +28,8 @@ export interface PieceSettings {
   readonly outputFormat: Format;
   readonly outputDelimiter: string;
   readonly seed: number | undefined;
+  /** CSV output: cells that a spreadsheet would run as formulas are written after a single quote. */
+  readonly escapeFormulas: boolean;
 }
 
 export interface PieceResult {
@@ -79,7 +81,7 @@ export class PieceWriter {
 
   static async create(policy: Policy, header: readonly string[], settings: PieceSettings, key: SecretKey | undefined, stage?: KStage): Promise<PieceWriter> {
     const pipeline = await compilePipeline(policy, header, { key, seed: settings.seed, rowRandomness: stage?.rowRandomness, sparse: settings.inputFormat === 'jsonl' });
-    const serializer = settings.outputFormat === 'csv' ? csvSerializer(settings.outputDelimiter) : jsonlSerializer();
+    const serializer = settings.outputFormat === 'csv' ? csvSerializer(settings.outputDelimiter, { escapeFormulas: settings.escapeFormulas }) : jsonlSerializer();
     const residual = new ResidualScan(pipeline.columns(), new Set(stage?.model.quasiIdentifiers ?? []));
     const writer = new PieceWriter(pipeline, residual, serializer, header, settings, stage, policy);
     writer.gate = await rowGate(policy, header, key, (row, line, v) => writer.quarantine(row, line, v.columns));

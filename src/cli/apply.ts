@@ -3,7 +3,8 @@
 // before any input is read, the header before any row, and nothing is left on
 // disk unless everything succeeded.
 
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { basename, dirname, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { VeilError, type UsageProblem } from '../core/errors.js';
 import { jsonRow, sparseHeader, type ColumnReport } from '../core/pipeline.js';
@@ -13,7 +14,7 @@ import { dpSection, seededColumns } from '../privacy/differential-privacy.js';
 import { safeHarborSection } from '../governance/hipaa.js';
 import { firstPass, kSection, stageModel, type KStage } from '../privacy/stage.js';
 import { parsePlan, type Plan } from '../privacy/plan.js';
-import { fileIdentity, READ_LIMITS, readBoundedSync, openInput, openSink, readableTwice, removeSpool, spoolInput, stageFile, type Sink, type Staged } from '../io/files.js';
+import { fileIdentity, READ_LIMITS, readBoundedSync, sweepOrphans, openInput, openSink, readableTwice, removeSpool, spoolInput, stageFile, type Sink, type Staged } from '../io/files.js';
 import { FORMATS, inputNameProblem, kindOfPath, outputNameProblem, parseDelimiter, type Format } from '../io/formats.js';
 import { CsvParser } from '../io/csv-parser.js';
 import { pieces, type Piece } from '../io/pieces.js';
@@ -44,6 +45,7 @@ export interface ApplyFlags {
   readonly failOnPii?: boolean;
   readonly threads?: string;
   readonly allowDemoKey?: boolean;
+  readonly escapeFormulas?: boolean;
 }
 
 export interface Streams {
@@ -64,6 +66,7 @@ interface Settings {
   readonly seed: number | undefined;
   /** --threads, checked; undefined: one per core, at most four. */
   readonly threads: number | undefined;
+  readonly escapeFormulas: boolean;
 }
 
 const usage = (code: UsageProblem['code'], detail: string) => new VeilError({ kind: 'usage', code, detail });
@@ -111,6 +114,7 @@ export function resolveSettings(input: string | undefined, f: ApplyFlags): Setti
     outputDelimiter,
     seed,
     threads: threadsFlag(f.threads),
+    escapeFormulas: f.escapeFormulas === true,
   };
 }
 
@@ -158,6 +162,7 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
   const t0 = performance.now();
   const s = resolveSettings(input, flags);
   await distinctPaths(s, flags);
+  await sweepBefore(s, flags, io);
   const { policy, sha256: policySha, text: policyText } = await readPolicy(flags.policy);
   const key = await loadKey(flags.keyFile, io.env, flags.allowDemoKey === true);
   if (policy.needsKey && !key) throw new VeilError({ kind: 'key', code: 'KEY_MISSING' });
@@ -203,6 +208,19 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
   } finally {
     if (spool) await removeSpool(spool);
   }
+}
+
+/**
+ * Removes what killed runs left behind where this run works: spools of raw
+ * input in the temporary folder, and temporary files beside this run's
+ * targets (files of processes that are gone; see sweepOrphans).
+ */
+async function sweepBefore(s: Settings, flags: ApplyFlags, io: Streams): Promise<void> {
+  const removed = await sweepOrphans(tmpdir());
+  for (const path of [s.outputPath, flags.report, flags.planOut, flags.rejects]) {
+    if (path !== undefined && path !== '-') removed.push(...(await sweepOrphans(dirname(resolve(path)), basename(path))));
+  }
+  if (removed.length > 0 && !flags.quiet) io.stderr.write(`veil: removed ${removed.length} temporary files left by runs that were killed: ${removed.join(', ')}\n`);
 }
 
 /**
@@ -333,7 +351,7 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
         durationSeconds: seconds,
         policy: { path: flags.policy, sha256: c.policySha, unlisted: policy.unlisted },
         input: { path: s.inputPath ?? null, format: s.inputFormat, ...(s.inputFormat === 'csv' && { delimiter: s.delimiter }), gzip: s.inputGzip, bytes: source.tap.bytes, sha256: source.tap.digest() },
-        output: { path: s.outputPath ?? null, format: s.outputFormat, ...(s.outputFormat === 'csv' && { delimiter: s.outputDelimiter }), gzip: s.outputGzip, bytes: sink.tap.bytes, sha256: sink.tap.digest() },
+        output: { path: s.outputPath ?? null, format: s.outputFormat, ...(s.outputFormat === 'csv' && { delimiter: s.outputDelimiter, escape_formulas: s.escapeFormulas }), gzip: s.outputGzip, bytes: sink.tap.bytes, sha256: sink.tap.digest() },
         key: key ? { fingerprint: key.key.fingerprint(), source: key.source } : null,
         seeded: s.seed !== undefined,
         rows,

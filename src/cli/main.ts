@@ -11,7 +11,8 @@ import { runScan, type ScanFlags } from './scan.js';
 import { EXIT, EXIT_HELP, exitCodeOf } from './exit-codes.js';
 import { problemText, type Where } from './messages.js';
 import { VERSION } from './version.js';
-import { removeTemporaryFiles } from '../io/files.js';
+import { removeTemporaryFiles, sweepOrphans } from '../io/files.js';
+import { tmpdir } from 'node:os';
 
 const APPLY_EXAMPLE = `
 Example:
@@ -55,6 +56,7 @@ function program(onCode: (code: number) => void, where: Where): Command {
     .option('--plan-out <file>', 'write the k-anonymity recoding plan (JSON) here')
     .option('--fail-on-pii', 'exit 1 (and write nothing) when the residual-PII check finds personal data in published columns')
     .option('--rejects <file>', 'with on_invalid: quarantine, write the rows that break their declared types here (JSONL)')
+    .option('--escape-formulas', "CSV output: write cells that start with = + - @ (and are not numbers) after a single quote, so that a spreadsheet does not run them")
     .option('--threads <n>', 'worker threads that transform the rows (default: one per core, at most 4; 1: none); the output is the same bytes')
     .option('-q, --quiet', 'no summary line on stderr')
     .addHelpText('after', APPLY_EXAMPLE)
@@ -132,6 +134,25 @@ ${EXIT_HELP}`)
     .action(async (flags: HashFlags) => {
       if (flags.policy !== undefined) where.policyFile = flags.policy;
       onCode(await runHash(flags, { ...streams(), stdin: process.stdin }));
+    });
+
+  veil
+    .command('clean')
+    .description('remove the temporary files of veil runs that were killed (spools of raw input, unfinished outputs), and print their paths')
+    .argument('[dirs...]', 'folders that outputs were written to, besides the temporary folder', [])
+    .addHelpText('after', `
+A run removes its temporary files when it ends, fails or gets a signal; a run
+killed with SIGKILL, or whose machine stopped, cannot. Each apply removes what
+such runs left in the temporary folder and beside its own targets; this command
+does it for the temporary folder and the folders given. Only files named as veil
+names them, owned by you, of a process that no longer exists, are removed.
+
+Example:
+  veil clean exports/
+`)
+    .action(async (dirs: string[]) => {
+      for (const dir of [tmpdir(), ...dirs]) for (const path of await sweepOrphans(dir)) process.stdout.write(`${path}\n`);
+      onCode(EXIT.OK);
     });
 
   veil

@@ -44,6 +44,10 @@ export async function runScan(input: string | undefined, f: ScanFlags, io: Strea
   const findings = scans.map((s) => s.finish());
   if (f.json) io.stdout.write(`${JSON.stringify({ rows_sampled: sampled, columns: findings }, null, 2)}\n`);
   else io.stdout.write(table(findings, path ?? '<stdin>', sampled));
+  const formulas = findings.filter((c) => c.formulas > 0).map((c) => `${c.name} (${c.formulas})`);
+  if (formulas.length > 0) {
+    io.stderr.write(`veil scan: warning: values a spreadsheet would run as formulas (=, +, -, @ first): ${formulas.join(', ')}; write CSV with veil apply --escape-formulas\n`);
+  }
   if (f.policyOut !== undefined) {
     const staged = await stageFile(f.policyOut, draftPolicy(findings, path ?? 'stdin', sampled, f.preset as 'hipaa-safe-harbor' | undefined));
     await staged.commit();

@@ -8,6 +8,7 @@
 
 import { parseDate } from '../lib/dates.js';
 import { iban, luhn } from './detect.js';
+import { looksLikeFormula } from '../lib/formula.js';
 import { hipaaRule } from './hipaa.js';
 import { parseNumber } from '../lib/numeric.js';
 
@@ -83,6 +84,8 @@ export interface ColumnFinding {
   readonly distinct: number;
   /** A short masked example (first character and shape), never a whole value. */
   readonly example: string | undefined;
+  /** Values a spreadsheet would run as formulas (=, +, -, @ first, not a number): CSV injection. */
+  readonly formulas: number;
 }
 
 export function maskExample(v: string): string {
@@ -108,6 +111,7 @@ export class ColumnScan {
   private datetimes = 0;
   private booleans = 0;
   private example: string | undefined;
+  private formulas = 0;
 
   constructor(readonly name: string) {}
 
@@ -118,6 +122,7 @@ export class ColumnScan {
       return;
     }
     if (this.distinct.size < 100_000) this.distinct.add(v);
+    if (looksLikeFormula(v)) this.formulas++;
     for (const k of valueKinds(v)) this.kindCounts.set(k, (this.kindCounts.get(k) ?? 0) + 1);
     if (/^[+-]?\d+$/.test(v) && !/^[+-]?0\d/.test(v)) this.ints++;
     if (parseNumber(v) !== undefined && !/^[+-]?0\d/.test(v)) this.numbers++;
@@ -154,7 +159,7 @@ export class ColumnScan {
         : nearUnique || ID_HINT.test(this.name) || (main !== undefined && main !== 'free_text')
           ? 'direct_identifier'
           : 'other';
-    return { name: this.name, kinds, role, type, values: this.values, empty: this.empty, distinct, example: this.example };
+    return { name: this.name, kinds, role, type, values: this.values, empty: this.empty, distinct, example: this.example, formulas: this.formulas };
   }
 }
 

@@ -16,6 +16,63 @@ import { VeilError } from '../core/errors.js';
 /** Temporary files not yet renamed or removed: removed on a signal or a broken pipe. */
 const temporaryFiles = new Set<string>();
 
+/**
+ * Where a run keeps what it has not finished: `.<name>.veil-<pid>-<random>.tmp`
+ * beside each file it writes (output, report, plan, rejects), and
+ * `veil-stdin.<pid>.<random>.tmp` in the temporary folder (standard input or
+ * a pipe, spooled for k-anonymity's two passes: the raw input). A run that is
+ * killed with SIGKILL, or whose machine stops, leaves them: sweepOrphans
+ * removes those whose process is gone.
+ */
+function temporaryName(path: string): string {
+  return join(dirname(path), `.${basename(path)}.veil-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+}
+const ORPHAN = /^(?:\..+\.veil-(\d+)-[0-9a-f]{8}|veil-stdin\.(\d+)\.[0-9a-f]{8})\.tmp$/;
+
+/** Is a process of this id running (or there, but not ours to signal)? */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files of veil runs that are gone from `dir`: named as
+ * veil names them, owned by this user, of a process id no process holds (a
+ * run in another PID namespace sharing the folder would look gone: keep such
+ * runs apart). `only` limits it to the temporary files of one target name.
+ * Returns the paths removed.
+ */
+export async function sweepOrphans(dir: string, only?: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  const uid = process.getuid?.();
+  for (const name of names) {
+    const m = ORPHAN.exec(name);
+    if (!m || (only !== undefined && !name.startsWith(`.${only}.veil-`))) continue;
+    const pid = Number(m[1] ?? m[2]);
+    if (pid === process.pid || alive(pid)) continue;
+    const path = join(dir, name);
+    try {
+      const st = await fsp.lstat(path);
+      if (!st.isFile() || (uid !== undefined && st.uid !== uid)) continue;
+      await fsp.rm(path, { force: true });
+      removed.push(path);
+    } catch {
+      // gone meanwhile, or not ours to remove
+    }
+  }
+  return removed;
+}
+
 export function removeTemporaryFiles(): void {
   for (const path of temporaryFiles) rmSync(path, { force: true });
   temporaryFiles.clear();
@@ -151,7 +208,7 @@ export async function openSink(path: string | undefined, gzip: boolean, stdout: 
   }
   // A device or pipe (-o /dev/null, a FIFO) is written in place: renaming over it would replace it.
   const special = await fsp.stat(path).then((st) => !st.isFile(), () => false);
-  const temp = special ? path : join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = special ? path : temporaryName(path);
   if (!special) temporaryFiles.add(temp);
   const file = createWriteStream(temp, { flags: special ? 'w' : 'wx', highWaterMark: 1 << 20, ...(options.private && { mode: 0o600 }) });
   await new Promise<void>((resolve, reject) => {
@@ -229,7 +286,7 @@ export interface Staged {
  * committed means a report that cannot be written leaves no output either.
  */
 export async function stageFile(path: string, text: string): Promise<Staged> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = temporaryName(path);
   temporaryFiles.add(temp);
   const fail = async (e: unknown): Promise<never> => {
     await fsp.rm(temp, { force: true });

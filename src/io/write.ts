@@ -5,16 +5,19 @@
 // as written.
 
 import { jsonText } from '../lib/json.js';
+import { looksLikeFormula } from '../lib/formula.js';
 
 export interface RowSerializer {
   header(columns: readonly string[]): string;
   row(values: readonly unknown[]): string;
 }
 
-export function csvSerializer(delimiter: string): RowSerializer {
+/** CSV rows. `escapeFormulas`: a cell that looks like a formula is written after a single quote ('=SUM(A1)), as OWASP advises. */
+export function csvSerializer(delimiter: string, options: { escapeFormulas?: boolean } = {}): RowSerializer {
   const needsQuote = new RegExp(`["\\r\\n${delimiter.replace(/[\\\]^-]/g, '\\$&')}]`);
   const field = (v: unknown): string => {
-    const text = typeof v === 'string' ? v : v === undefined || v === null ? '' : typeof v === 'object' ? jsonText(v) : String(v);
+    let text = typeof v === 'string' ? v : v === undefined || v === null ? '' : typeof v === 'object' ? jsonText(v) : String(v);
+    if (options.escapeFormulas && looksLikeFormula(text)) text = `'${text}`;
     return needsQuote.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
   };
   return {
