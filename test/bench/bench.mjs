@@ -6,6 +6,7 @@
 //   npm run bench -- --sizes 100k,1m,10m --runs 5 --k-sizes 1m,10m
 //   npm run bench -- --skip-k            # throughput only
 //   npm run bench -- --skip-k --breakdown # and where veil's time goes, transform by transform
+//   npm run bench -- --skip-k --wide      # and how the time grows with the policy's columns (10k to 100k)
 //
 // Data: seeded fake patient visits from generate.mjs, written once to
 // test/bench/data/ (ignored by git). Commands compared on the same file:
@@ -33,6 +34,7 @@ const { values } = parseArgs({
     'k-sizes': { type: 'string', default: '1m,10m' },
     'skip-k': { type: 'boolean', default: false },
     breakdown: { type: 'boolean', default: false },
+    wide: { type: 'boolean', default: false },
   },
 });
 const runs = Number(values.runs);
@@ -162,6 +164,25 @@ if (values.breakdown) {
   const base = median(firstTimes);
   console.log(`${pad(first.name, 40)}${pad(base.toFixed(2), 9)}${((base / size.rows) * 1e6).toFixed(2)} µs (all of it, starting Node included)`);
   for (const { v, seconds, more } of added) console.log(`${pad(v.name, 40)}${pad(seconds.toFixed(2), 9)}${((more / size.rows) * 1e6).toFixed(2)} µs`);
+  rmSync(work, { recursive: true, force: true });
+}
+
+if (values.wide) {
+  // A policy of n columns (all keep) on one row of n columns: the time should grow about linearly with n
+  // (it grew quadratically while the YAML parser compared each key with every key before it).
+  const work = mkdtempSync(join(tmpdir(), 'veil-bench-wide-'));
+  console.log(`\npolicy size: n columns, one row, median of ${runs} runs`);
+  console.log(`${pad('columns', 10)}${pad('seconds', 9)}${pad('per 1000', 10)}peak MB`);
+  for (const n of [10_000, 20_000, 40_000, 100_000]) {
+    const names = Array.from({ length: n }, (_, i) => `c${i}`);
+    const policyFile = join(work, `wide-${n}.yaml`);
+    const csv = join(work, `wide-${n}.csv`);
+    writeFileSync(policyFile, `version: 1\ncolumns:\n${names.map((c) => `  ${c}: keep\n`).join('')}`);
+    writeFileSync(csv, `${names.join(',')}\n${names.map((_, i) => i).join(',')}\n`);
+    const samples = Array.from({ length: runs }, () => measure([process.execPath, veil, 'apply', csv, '--policy', policyFile, '-q']));
+    const seconds = median(samples.map((x) => x.seconds));
+    console.log(`${pad(String(n), 10)}${pad(seconds.toFixed(2), 9)}${pad(((seconds / n) * 1000).toFixed(3), 10)}${Math.max(...samples.map((x) => x.mb)).toFixed(0)}`);
+  }
   rmSync(work, { recursive: true, force: true });
 }
 
