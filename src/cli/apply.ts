@@ -328,19 +328,21 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
     }
     const rows = { in: rowsIn, out: rowsIn - Object.values(removedBy).reduce((a, b) => a + b, 0), removed: removedBy };
     const seconds = (performance.now() - c.t0) / 1000;
-    if (flags.failOnPii && residual && residual.total > 0) {
-      throw new VeilError({ kind: 'privacy', code: 'RESIDUAL_PII', required: 'no personal data left in published columns (--fail-on-pii)', found: `${residual.total} findings in ${JSON.stringify(residual.section(true).findings)}` });
-    }
-    // Under the Safe Harbor preset an identifier left in a published column means the standard is not met.
-    if (policy.preset && residual && residual.total > 0) {
-      throw new VeilError({ kind: 'privacy', code: 'SAFE_HARBOR_NOT_MET', required: 'no identifier left in published columns (extends: hipaa-safe-harbor)', found: `${residual.total} findings of the residual-PII check in ${JSON.stringify(residual.section(true).findings)}` });
+    // Findings fail the run when asked (--fail-on-pii), and under the Safe Harbor preset, whose standard they break.
+    if (residual && residual.total > 0 && (flags.failOnPii || policy.preset)) {
+      const found = `${residual.total} findings in ${JSON.stringify(residual.findings)}`;
+      throw new VeilError(
+        flags.failOnPii
+          ? { kind: 'privacy', code: 'RESIDUAL_PII', required: 'no personal data left in published columns (--fail-on-pii)', found }
+          : { kind: 'privacy', code: 'SAFE_HARBOR_NOT_MET', required: 'no identifier left in published columns (extends: hipaa-safe-harbor)', found },
+      );
     }
     const dp = dpSection(policy, s.seed !== undefined, pipeline?.columns() ?? []);
     const privacy = {
       ...(stage && { k_anonymity: kSection(stage, rowsIn) }),
       ...(dp && { differential_privacy: dp }),
       ...(residual && { residual_pii: residual.section(flags.failOnPii === true) }),
-      ...(policy.preset && pipeline && { hipaa_safe_harbor: safeHarborSection(presetView(pipeline.columns()), policy.notIdentifiers, policy.presetSettings, residual?.total ?? 0) }),
+      ...(policy.preset && pipeline && { hipaa_safe_harbor: safeHarborSection(presetView(pipeline.columns()), policy.notIdentifiers, policy.presetSettings) }),
     };
     if (flags.planOut !== undefined && stage) staged.push(await stageFile(flags.planOut, `${JSON.stringify(stage.plan(), null, 1)}\n`));
     if (flags.report !== undefined) {

@@ -167,8 +167,6 @@ export interface Sink {
 export interface SinkOptions {
   /** Created with only the owner's read and write permission, whatever the umask (the rejects hold raw rows). */
   readonly private?: boolean;
-  /** How the file is named in a message (the rejects, say). */
-  readonly what?: 'OUTPUT_WRITE_FAILED' | 'REPORT_WRITE_FAILED';
 }
 
 export async function openSink(path: string | undefined, gzip: boolean, stdout: Writable, options: SinkOptions = {}): Promise<Sink> {
@@ -180,7 +178,7 @@ export async function openSink(path: string | undefined, gzip: boolean, stdout: 
   failed.catch(() => undefined);
   const fail = (e: NodeJS.ErrnoException): void => {
     if (failure) return;
-    failure = e instanceof VeilError ? e : new VeilError({ kind: 'io', code: options.what ?? 'OUTPUT_WRITE_FAILED', path: named, errno: e.code ?? 'error' });
+    failure = e instanceof VeilError ? e : new VeilError({ kind: 'io', code: 'OUTPUT_WRITE_FAILED', path: named, errno: e.code ?? 'error' });
     rejectFailed(failure);
   };
   const write = async (text: string): Promise<void> => {
@@ -216,7 +214,7 @@ export async function openSink(path: string | undefined, gzip: boolean, stdout: 
     file.once('error', reject);
   }).catch((e: NodeJS.ErrnoException) => {
     temporaryFiles.delete(temp);
-    throw new VeilError({ kind: 'io', code: options.what ?? 'OUTPUT_WRITE_FAILED', path, ...(e.code !== undefined && { errno: e.code }) });
+    throw new VeilError({ kind: 'io', code: 'OUTPUT_WRITE_FAILED', path, ...(e.code !== undefined && { errno: e.code }) });
   });
   // The umask can only take permissions away; this makes sure no other bit is there either.
   if (options.private && !special) await fsp.chmod(temp, 0o600);

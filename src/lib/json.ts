@@ -25,12 +25,13 @@ export class JsonError extends Error {
 }
 
 /**
- * A number token a double may not give back as written: 16 digits or more in
- * a row, an exponent, a fraction ending in 0, six zeros after "0.", or -0.
- * A text without one parses exactly with JSON.parse (a false alarm inside a
- * string only costs the slower parser).
+ * A number a double may not give back as written, where a JSON value starts
+ * (after ':', ',' or '['): -0, an exponent, 16 digits or more, a fraction
+ * ending in 0, or five zeros after "0.". A text without one parses exactly
+ * with JSON.parse; a false alarm (such text inside a string) only costs the
+ * slower parser.
  */
-const MAYBE_LOSSY = /\d{16}|\d[eE]|\.\d*0(?!\d)|0\.0{5}|-0(?![.\d])/;
+const MAYBE_LOSSY = /[:,[]\s*(?:-0(?![.\d])|-?(?:\d+(?:\.\d+)?[eE]|(?=[\d.]{17})\d|\d+\.\d*0(?!\d)|0\.0{5}))/;
 
 /** Parses one JSON text: JSON.parse where that is exact, else a parser that keeps number texts. Throws JsonError. */
 export function parseJson(text: string): unknown {

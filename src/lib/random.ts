@@ -76,15 +76,16 @@ export class RowRandomness {
   /** The line of the row being transformed. */
   line = 0;
 
-  constructor(
-    readonly kind: 'secure' | 'seeded',
-    seed: number | undefined,
-  ) {
+  readonly kind: 'secure' | 'seeded';
+
+  /** A run's randomness: a random secret, or one derived from --seed (reproducible, not secure). */
+  private constructor(seed: number | undefined) {
+    this.kind = seed === undefined ? 'secure' : 'seeded';
     this.#secret = seed === undefined ? randomBytes(32) : createHash('sha256').update(`veil/v1/row-randomness/${seed}`).digest();
   }
 
   static forRun(seed: number | undefined): RowRandomness {
-    return new RowRandomness(seed === undefined ? 'secure' : 'seeded', seed);
+    return new RowRandomness(seed);
   }
 
   begin(line: number): void {
