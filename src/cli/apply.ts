@@ -12,7 +12,7 @@ import { buildReport } from '../core/report.js';
 import { rowGate } from '../governance/gate.js';
 import { dpSection, seededColumns } from '../privacy/differential-privacy.js';
 import { safeHarborSection } from '../governance/hipaa.js';
-import { firstPass, kSection, stageModel, type KStage } from '../privacy/stage.js';
+import { firstPass, fullySuppressed, kSection, stageModel, type KStage } from '../privacy/stage.js';
 import { parsePlan, type Plan } from '../privacy/plan.js';
 import { fileIdentity, READ_LIMITS, readBoundedSync, sweepOrphans, openInput, openSink, readableTwice, removeSpool, spoolInput, stageFile, type Sink, type Staged } from '../io/files.js';
 import { FORMATS, inputNameProblem, kindOfPath, outputNameProblem, parseDelimiter, type Format } from '../io/formats.js';
@@ -41,6 +41,7 @@ export interface ApplyFlags {
   readonly quiet?: boolean;
   readonly plan?: string;
   readonly planOut?: string;
+  readonly planMode?: string;
   readonly rejects?: string;
   readonly failOnPii?: boolean;
   readonly threads?: string;
@@ -178,6 +179,10 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
       detail: policy.onInvalid === 'quarantine' ? 'on_invalid: quarantine needs --rejects FILE (never stdout)' : '--rejects FILE goes with on_invalid: quarantine',
     });
   }
+  const featurize = flags.planMode === 'featurize';
+  if (flags.planMode !== undefined && (flags.plan === undefined || !['enforce', 'featurize'].includes(flags.planMode))) {
+    throw new VeilError({ kind: 'usage', code: 'USAGE_PLAN', detail: flags.plan === undefined ? '--plan-mode goes with --plan' : `--plan-mode is enforce or featurize, not ${JSON.stringify(flags.planMode)}` });
+  }
   const plan = flags.plan === undefined ? undefined : await readPlanFile(flags.plan);
   const model = stageModel(policy, plan);
   if (flags.planOut !== undefined && (!model || plan)) {
@@ -200,6 +205,7 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
         key: key?.key,
         seed: s.seed,
         sparse: s.inputFormat === 'jsonl',
+        featurize,
         rowRules: (header) => rowGate(policy, header, key?.key),
       }).finally(() => first.close());
       firstRead = `${first.tap.bytes} ${first.tap.digest()}`;
@@ -367,16 +373,15 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
     await sink.commit();
     await rejectsSink?.commit();
     for (const file of staged) await file.commit();
-    // Findings are not a failure without --fail-on-pii, but never silent (even with -q: it is not the summary).
-    if (residual && residual.total > 0) {
-      const counts = Object.entries(residual.findings).map(([column, kinds]) => `${column} (${Object.entries(kinds).map(([k, n]) => `${k} ${n}`).join(', ')})`);
-      io.stderr.write(`veil: warning: the residual-PII check found personal data in published columns: ${counts.join('; ')}; they were published as they are (drop, redact or hash those columns, or pass --fail-on-pii to fail such runs)\n`);
-    }
+    // What a person must know is never silent, even with -q (it is not the summary).
+    const warnings = runWarnings({ residual, stage, rows, policy });
+    for (const w of warnings) io.stderr.write(`veil: warning: ${w}\n`);
     if (!flags.quiet) {
       const removed = Object.values(rows.removed).reduce((a, b) => a + b, 0);
       const rate = seconds > 0 ? Math.round(rows.in / seconds) : rows.in;
       const threads = workers > 0 ? `, ${workers} worker threads` : '';
-      io.stderr.write(`veil apply: ${rows.in} rows in, ${rows.out} out, ${removed} removed; ${seconds.toFixed(2)} s, ${rate} rows/s${threads}\n`);
+      const warned = warnings.length > 0 ? `; ${warnings.length} warning${warnings.length > 1 ? 's' : ''} above` : '';
+      io.stderr.write(`veil apply: ${rows.in} rows in, ${rows.out} out, ${removed} removed; ${seconds.toFixed(2)} s, ${rate} rows/s${threads}${warned}\n`);
     }
     return 0;
   } catch (e) {
@@ -387,6 +392,25 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
     source.close();
     throw e;
   }
+}
+
+/**
+ * What silently damaged the output, or is not what it looks like: personal
+ * data the residual check found, quasi-identifiers left '*' in every row,
+ * rows removed as invalid, an output that is not k-anonymous (featurized).
+ */
+function runWarnings(r: { residual: PieceWriter['residual'] | undefined; stage: KStage | undefined; rows: { in: number; removed: Record<string, number> }; policy: Policy }): string[] {
+  const out: string[] = [];
+  if (r.residual && r.residual.total > 0) {
+    const counts = Object.entries(r.residual.findings).map(([column, kinds]) => `${column} (${Object.entries(kinds).map(([k, n]) => `${k} ${n}`).join(', ')})`);
+    out.push(`the residual-PII check found personal data in published columns: ${counts.join('; ')}; they were published as they are (drop, redact or hash those columns, or pass --fail-on-pii to fail such runs)`);
+  }
+  if (r.stage && !r.stage.enforced) out.push('the output is NOT k-anonymous: --plan-mode featurize mapped the rows to the plan\'s classes without enforcing k or l; do not release it');
+  const suppressedQis = r.stage ? fullySuppressed(r.stage) : [];
+  if (suppressedQis.length > 0) out.push(`k-anonymity left ${suppressedQis.join(', ')} '*' in every published row: nothing of ${suppressedQis.length > 1 ? 'them' : 'it'} is left (a smaller k, hierarchies or max_suppression keep more)`);
+  const invalid = r.rows.removed.invalid ?? 0;
+  if (invalid > 0) out.push(`${invalid} of ${r.rows.in} rows were removed as invalid (on_invalid: ${r.policy.onInvalid}; max_invalid ${r.policy.maxInvalid})`);
+  return out;
 }
 
 /** The columns as the Safe Harbor attestation reads them: each with its transform, and whether the preset chose it. */

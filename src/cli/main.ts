@@ -53,6 +53,7 @@ function program(onCode: (code: number) => void, where: Where): Command {
     .option('--key-file <file>', 'read the secret key from this file instead of VEIL_KEY')
     .option('--allow-demo-key', 'accept the public demo key (fixtures/demo): for the demo only, never for real data')
     .option('--plan <file>', 'apply a saved k-anonymity recoding plan (from --plan-out) to this input')
+    .option('--plan-mode <mode>', 'with --plan: enforce (default: k and l hold on this input, else suppress or fail) or featurize (map every row to its class or the nearest, enforce nothing: for test splits and model inputs that are not released)')
     .option('--plan-out <file>', 'write the k-anonymity recoding plan (JSON) here')
     .option('--fail-on-pii', 'exit 1 (and write nothing) when the residual-PII check finds personal data in published columns')
     .option('--rejects <file>', 'with on_invalid: quarantine, write the rows that break their declared types here (JSONL)')

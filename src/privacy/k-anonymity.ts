@@ -11,6 +11,8 @@
 //     hierarchies: { education: adult_hierarchy_education.csv }
 //     l_diversity: { sensitive: diagnosis, l: 2, variant: distinct }
 //     suppressed: remove
+//     publish: representative                     # generalized (default) | representative
+//     representative: { numbers: median, categories: mode }
 
 import type { Hierarchy } from '../lib/hierarchy.js';
 import { readHierarchyOption } from '../policy/hierarchy-file.js';
@@ -27,6 +29,23 @@ export interface LDiversity {
   readonly c: number | undefined;
 }
 
+/**
+ * How a class's quasi-identifiers are published. generalized: the class's
+ * range, value set or hierarchy node (what the class covers). representative:
+ * one value of the input's own domain per class (what ARX calls
+ * microaggregation and IBM's ai-privacy-toolkit representative values), so
+ * that a model trained on the output applies to raw data: numbers as the
+ * class's median (or range midpoint), categories as its most frequent value
+ * (or, for a column with a hierarchy, the node when asked).
+ */
+export interface Publishing {
+  readonly form: 'generalized' | 'representative';
+  readonly numbers: 'median' | 'midpoint';
+  readonly categories: 'mode' | 'node';
+}
+
+export const GENERALIZED: Publishing = { form: 'generalized', numbers: 'median', categories: 'mode' };
+
 export interface KAnonymity {
   readonly k: number;
   readonly quasiIdentifiers: readonly string[];
@@ -38,9 +57,10 @@ export interface KAnonymity {
   readonly suppressed: 'remove' | 'mask';
   /** A record whose re-identification risk (1 / class size) exceeds this is counted as at risk. */
   readonly riskThreshold: number;
+  readonly publish: Publishing;
 }
 
-const OPTIONS = ['k', 'quasi_identifiers', 'max_suppression', 'hierarchies', 'l_diversity', 'suppressed', 'risk_threshold'] as const;
+const OPTIONS = ['k', 'quasi_identifiers', 'max_suppression', 'hierarchies', 'l_diversity', 'suppressed', 'risk_threshold', 'publish', 'representative'] as const;
 
 export function parseKAnonymity(r: OptionReader): KAnonymity | undefined {
   r.rejectUnknown(OPTIONS);
@@ -50,6 +70,7 @@ export function parseKAnonymity(r: OptionReader): KAnonymity | undefined {
   const maxSuppression = r.number('max_suppression', { min: 0, max: 1 }) ?? 0;
   const suppressed = (r.string('suppressed', { oneOf: ['remove', 'mask'] }) ?? 'remove') as 'remove' | 'mask';
   const riskThreshold = r.number('risk_threshold', { above: 0, max: 1 }) ?? 0.2;
+  const publish = readPublishing(r);
 
   const hierarchies = new Map<string, { file: string; hierarchy: Hierarchy }>();
   const h = r.child('hierarchies');
@@ -79,8 +100,22 @@ export function parseKAnonymity(r: OptionReader): KAnonymity | undefined {
     }
     if (sensitive !== undefined && l !== undefined) lDiversity = { sensitive, l, variant, c };
   }
-  if (r.ctx.problems.length > before || k === undefined || quasiIdentifiers === undefined) return undefined;
-  return { k, quasiIdentifiers, maxSuppression, hierarchies, lDiversity, suppressed, riskThreshold };
+  if (r.ctx.problems.length > before || k === undefined || quasiIdentifiers === undefined || publish === undefined) return undefined;
+  return { k, quasiIdentifiers, maxSuppression, hierarchies, lDiversity, suppressed, riskThreshold, publish };
+}
+
+function readPublishing(r: OptionReader): Publishing | undefined {
+  const form = (r.string('publish', { oneOf: ['generalized', 'representative'] }) ?? 'generalized') as Publishing['form'];
+  const rep = r.child('representative');
+  if (!rep) return { ...GENERALIZED, form };
+  rep.rejectUnknown(['numbers', 'categories']);
+  const numbers = (rep.string('numbers', { oneOf: ['median', 'midpoint'] }) ?? 'median') as Publishing['numbers'];
+  const categories = (rep.string('categories', { oneOf: ['mode', 'node'] }) ?? 'mode') as Publishing['categories'];
+  if (form !== 'representative') {
+    r.report('POLICY_CONFLICT', 'representative', { expected: 'representative only with publish: representative', found: form });
+    return undefined;
+  }
+  return { form, numbers, categories };
 }
 
 /** The model's own parameters, for the report. */
@@ -93,6 +128,10 @@ export function describeKAnonymity(m: KAnonymity): Record<string, unknown> {
     hierarchies: Object.fromEntries([...m.hierarchies].map(([name, h]) => [name, h.file])),
     max_suppression: m.maxSuppression,
     suppressed: m.suppressed,
+    publish:
+      m.publish.form === 'generalized'
+        ? { form: 'generalized', as: 'ranges of numbers, sets of values, hierarchy nodes' }
+        : { form: 'representative', numbers: m.publish.numbers, categories: m.publish.categories, as: 'one value of the input\'s own domain per class and quasi-identifier' },
     ...(m.lDiversity && {
       l_diversity: { sensitive: m.lDiversity.sensitive, l: m.lDiversity.l, variant: m.lDiversity.variant, ...(m.lDiversity.c !== undefined && { c: m.lDiversity.c }) },
     }),

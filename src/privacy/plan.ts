@@ -20,7 +20,7 @@
 import { BoundedCache } from '../lib/bounded-cache.js';
 import { parseNumber } from '../lib/numeric.js';
 import { tupleKey } from '../lib/tuple-key.js';
-import type { KAnonymity } from './k-anonymity.js';
+import type { KAnonymity, Publishing } from './k-anonymity.js';
 import type { DimKind } from './qi-table.js';
 import type { Match, PlanClass } from './recode.js';
 
@@ -31,6 +31,8 @@ export interface Plan {
   readonly l_diversity: Record<string, unknown> | null;
   readonly quasi_identifiers: readonly { readonly name: string; readonly kind: DimKind }[];
   readonly classes: readonly PlanClass[];
+  /** The form the outputs were published in (absent in plans of the generalized form). */
+  readonly publish?: Publishing;
 }
 
 export function buildPlan(model: KAnonymity, kinds: readonly DimKind[], classes: readonly PlanClass[]): Plan {
@@ -40,6 +42,7 @@ export function buildPlan(model: KAnonymity, kinds: readonly DimKind[], classes:
     k: model.k,
     l_diversity: model.lDiversity ? { sensitive: model.lDiversity.sensitive, l: model.lDiversity.l, variant: model.lDiversity.variant, c: model.lDiversity.c ?? null } : null,
     quasi_identifiers: model.quasiIdentifiers.map((name, j) => ({ name, kind: kinds[j]! })),
+    ...(model.publish.form === 'representative' && { publish: model.publish }),
     classes,
   };
 }
@@ -60,6 +63,12 @@ export function parsePlan(text: string): Plan | string {
   const names = p.quasi_identifiers.map((q) => q?.name);
   if (names.some((n) => typeof n !== 'string')) return 'every quasi-identifier needs a name';
   if (!Array.isArray(p.classes)) return 'classes must be a list';
+  if (p.publish !== undefined) {
+    const f = p.publish as Partial<Publishing>;
+    if (f === null || typeof f !== 'object' || !['generalized', 'representative'].includes(f.form as string) || !['median', 'midpoint'].includes(f.numbers as string) || !['mode', 'node'].includes(f.categories as string)) {
+      return 'publish must name form, numbers and categories';
+    }
+  }
   for (const [i, c] of p.classes.entries()) {
     if (!c || typeof c !== 'object' || typeof c.match !== 'object' || typeof c.output !== 'object') return `class ${i} needs match and output`;
     for (const n of names as string[]) {
@@ -131,5 +140,68 @@ export function planMatcher(plan: Plan): (values: readonly string[]) => number {
         }
       }
       return -1;
+    });
+}
+
+/**
+ * For featurizing (`--plan-mode featurize`): a function from a row's
+ * quasi-identifier values to a class that always answers. The class the
+ * row matches, else the nearest one: each quasi-identifier outside a class
+ * costs 1 (a value it does not hold), or for a number its distance to the
+ * class's range over the span of the plan's ranges (at most 1); the lowest
+ * total wins, ties going to the class listed first. -1 only for a plan
+ * without classes.
+ */
+export function planNearest(plan: Plan): (values: readonly string[]) => number {
+  const exact = planMatcher(plan);
+  const names = plan.quasi_identifiers.map((q) => q.name);
+  const spans = names.map((name) => {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const c of plan.classes) {
+      const m = c.match[name]!;
+      if ('in' in m) continue;
+      lo = Math.min(lo, m.min);
+      hi = Math.max(hi, m.max);
+    }
+    return hi > lo ? hi - lo : 1;
+  });
+  const sets = plan.classes.map((c) => names.map((name) => { const m = c.match[name]!; return 'in' in m ? new Set(m.in) : undefined; }));
+  const distance = (ci: number, values: readonly string[]): number => {
+    let d = 0;
+    names.forEach((name, j) => {
+      const set = sets[ci]![j];
+      const v = values[j]!;
+      if (set) {
+        if (!set.has(v)) d += 1;
+        return;
+      }
+      const m = plan.classes[ci]!.match[name] as { min: number; max: number; empty?: true };
+      if (v === '') {
+        if (m.empty !== true) d += 1;
+        return;
+      }
+      const x = parseNumber(v);
+      if (x === undefined) d += 1;
+      else if (x < m.min) d += Math.min(1, (m.min - x) / spans[j]!);
+      else if (x > m.max) d += Math.min(1, (x - m.max) / spans[j]!);
+    });
+    return d;
+  };
+  const memo = new BoundedCache<number>();
+  return (values) =>
+    memo.get(tupleKey(values), () => {
+      const found = exact(values);
+      if (found !== -1) return found;
+      let best = -1;
+      let bestDistance = Infinity;
+      for (let ci = 0; ci < plan.classes.length; ci++) {
+        const d = distance(ci, values);
+        if (d < bestDistance) {
+          best = ci;
+          bestDistance = d;
+        }
+      }
+      return best;
     });
 }

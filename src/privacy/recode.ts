@@ -9,8 +9,16 @@
 //   a|b|c           the values of a class; `\` and `|` inside a value are escaped as `\\` and `\|`
 //   Higher education   the lowest hierarchy node above the class's values
 //   *               the whole domain (cost 1)
+//
+// With `publish: representative` each class publishes one value of the
+// input's own domain instead (the same classes, so the same k, l and GCP):
+// numbers the class's median (the lower one of an even count: a value some
+// row holds) or its range's midpoint (rounded for integer columns), other
+// values the most frequent one (ties: the first in sort order), or for a
+// column with a hierarchy and `categories: node` the node as above.
 
 import { closedRange, integerRange, SUPPRESSED } from '../lib/numeric.js';
+import { GENERALIZED, type Publishing } from './k-anonymity.js';
 import { rowsOf } from './combinations.js';
 import { codeRange, commonLevel, dimensionLoss, type Partition } from './mondrian.js';
 import type { Dim, QiTable } from './qi-table.js';
@@ -34,6 +42,8 @@ export interface Recoding {
   readonly suppressed: number;
   /** GCP over all rows and quasi-identifiers, suppressed rows costing 1 each. */
   readonly gcp: number;
+  /** GCP of each quasi-identifier alone, in model order. */
+  readonly gcpByColumn: readonly number[];
   /** Rows whose quasi-identifier combination was unique in the input. */
   readonly uniquesBefore: number;
 }
@@ -90,6 +100,40 @@ function publish(dim: Dim, distinct: Int32Array, m: number): { output: string; l
   return { output: values.map(escapeSetValue).join('|'), loss };
 }
 
+/**
+ * A class's representative in one dimension, from its m distinct codes and
+ * each one's rows (`count`, indexed by code; cleared before returning).
+ */
+function representative(dim: Dim, distinct: Int32Array, m: number, count: Float64Array, how: Publishing): string {
+  const codes = Array.from(distinct.subarray(0, m));
+  try {
+    if (dim.kind === 'numeric') {
+      const numbers = codes.filter((c) => !(dim.empty && c === 0)).sort((a, b) => a - b);
+      if (numbers.length === 0) return '';
+      if (how.numbers === 'midpoint') {
+        const mid = (dim.numbers![numbers[0]!]! + dim.numbers![numbers[numbers.length - 1]!]!) / 2;
+        return String(dim.integer ? Math.floor(mid + 0.5) : mid);
+      }
+      let total = 0;
+      for (const c of numbers) total += count[c]!;
+      let seen = 0;
+      for (const c of numbers) {
+        seen += count[c]!;
+        if (2 * seen >= total) return dim.values[c]!;
+      }
+      return dim.values[numbers[numbers.length - 1]!]!;
+    }
+    let best = codes[0]!;
+    for (const c of codes) {
+      const d = count[c]! - count[best]!;
+      if (d > 0 || (d === 0 && dim.values[c]! < dim.values[best]!)) best = c;
+    }
+    return dim.values[best]!;
+  } finally {
+    for (const c of codes) count[c] = 0;
+  }
+}
+
 /** Which input values a class matches in one dimension (for the plan). */
 function matchOf(dim: Dim, distinct: number[]): Match {
   if (dim.kind === 'numeric') {
@@ -106,7 +150,7 @@ function matchOf(dim: Dim, distinct: number[]): Match {
   return { in: distinct.map((c) => dim.values[c]!).sort() };
 }
 
-export function recode(table: QiTable, p: Partition): Recoding {
+export function recode(table: QiTable, p: Partition, how: Publishing = GENERALIZED): Recoding {
   // Classes are made of combinations (combinations.ts): measured there, then each row takes its combination's class.
   const { table: combos, weight, combinationOf } = p.combinations;
   const classOfCombination = new Int32Array(combos.rows).fill(-1);
@@ -117,19 +161,29 @@ export function recode(table: QiTable, p: Partition): Recoding {
   let uniquesBefore = 0;
   const seen = combos.dims.map((d) => new Uint8Array(d.cardinality));
   const distinct = combos.dims.map((d) => new Int32Array(d.cardinality));
+  const representing = how.form === 'representative';
+  const counts = representing ? combos.dims.map((d) => new Float64Array(d.cardinality)) : [];
+  const dimLoss = new Float64Array(combos.dims.length);
   for (const [index, members] of p.classes.entries()) {
     const out = new Array<string>(combos.dims.length);
     let loss = 0;
+    const size = rowsOf(weight, members);
     for (let j = 0; j < combos.dims.length; j++) {
       const dim = combos.dims[j]!;
-      const s = publish(dim, distinct[j]!, distinctInto(dim, members, seen[j]!, distinct[j]!));
+      const m = distinctInto(dim, members, seen[j]!, distinct[j]!);
+      const s = publish(dim, distinct[j]!, m);
       out[j] = s.output;
+      if (representing && !(how.categories === 'node' && dim.kind === 'hierarchy')) {
+        const count = counts[j]!;
+        for (let i = 0; i < members.length; i++) count[dim.codes[members[i]!]!]! += weight[members[i]!]!;
+        out[j] = representative(dim, distinct[j]!, m, count, how);
+      }
       loss += s.loss;
+      dimLoss[j]! += s.loss * size;
     }
     for (let i = 0; i < members.length; i++) classOfCombination[members[i]!] = index;
     // Identical combinations always share a class, so uniqueness is counted within it.
     uniquesBefore += uniques(combos, weight, members);
-    const size = rowsOf(weight, members);
     sizes.push(size);
     lossSum += loss * size;
     kept += size;
@@ -157,6 +211,7 @@ export function recode(table: QiTable, p: Partition): Recoding {
     outputs,
     suppressed,
     gcp: table.rows === 0 || dims === 0 ? 0 : (lossSum + suppressed * dims) / (table.rows * dims),
+    gcpByColumn: Array.from(dimLoss, (l) => (table.rows === 0 ? 0 : (l + suppressed) / table.rows)),
     uniquesBefore,
   };
 }

@@ -13,10 +13,10 @@ import { RowRandomness } from '../lib/random.js';
 import { SUPPRESSED } from '../lib/numeric.js';
 import { tupleKey } from '../lib/tuple-key.js';
 import type { Policy } from '../policy/load.js';
-import { describeKAnonymity, type KAnonymity, type LDiversity, type LVariant } from './k-anonymity.js';
+import { describeKAnonymity, GENERALIZED, type KAnonymity, type LDiversity, type LVariant } from './k-anonymity.js';
 import { ClassCounter, diversityOf, measure, type RiskOptions } from './measures.js';
 import { partition } from './mondrian.js';
-import { buildPlan, planMatcher, type Plan } from './plan.js';
+import { buildPlan, planMatcher, planNearest, type Plan } from './plan.js';
 import { QiCollector, type QiTable } from './qi-table.js';
 import { recode, type PlanClass } from './recode.js';
 import type { InputEvent } from '../io/read.js';
@@ -38,7 +38,15 @@ export interface KStage {
   /** The plan: built on demand (for --plan-out). */
   readonly plan: () => Plan;
   readonly fromPlan: boolean;
+  /**
+   * False when a plan featurizes (`--plan-mode featurize`): every row is
+   * mapped to a class and published whatever the classes' sizes; the output
+   * is not k-anonymous and the report says so.
+   */
+  readonly enforced: boolean;
   readonly gcp: number;
+  /** GCP of each quasi-identifier alone, in model order. */
+  readonly gcpByColumn: readonly number[];
   readonly uniquesBefore: number;
   /** Filled by the second pass: the classes as published. */
   readonly published: Published;
@@ -74,6 +82,11 @@ export class Published {
       const m = this.sensitive[c]!;
       m.set(sensitive, (m.get(sensitive) ?? 0) + 1);
     }
+  }
+
+  /** Did the writing pass publish rows of class c? */
+  used(c: number): boolean {
+    return this.sizes[c]! > 0;
   }
 
   classes(): ClassCounter {
@@ -122,6 +135,8 @@ export function stageModel(policy: Policy, plan: Plan | undefined): KAnonymity |
     lDiversity,
     suppressed: m?.suppressed ?? 'remove',
     riskThreshold: m?.riskThreshold ?? 0.2,
+    // The classes publish what the plan says: the form it was made with.
+    publish: plan.publish ?? GENERALIZED,
   };
 }
 
@@ -133,6 +148,8 @@ export interface FirstPassInput {
   readonly key: SecretKey | undefined;
   readonly seed: number | undefined;
   readonly sparse: boolean;
+  /** Map rows to the plan's classes (or the nearest) and publish without enforcing k or l. */
+  readonly featurize: boolean;
   /** Removes the rows the policy's row rules exclude (the writing pass removes the same ones). */
   readonly rowRules: (header: readonly string[]) => Promise<(row: readonly unknown[], line: number) => string | undefined>;
 }
@@ -175,11 +192,11 @@ export async function firstPass(i: FirstPassInput): Promise<KStage> {
   }
   pipeline?.finish();
   const table = collector.finish();
-  return { ...(i.plan ? matchPlan(table, model, i.plan) : recodeTable(table, model)), rowRandomness };
+  return { ...(i.plan ? (i.featurize ? featurizePlan(table, model, i.plan) : matchPlan(table, model, i.plan)) : recodeTable(table, model)), rowRandomness };
 }
 
 function recodeTable(table: QiTable, model: KAnonymity): Omit<KStage, 'rowRandomness'> {
-  const r = recode(table, partition(table, model.k, model.lDiversity, Math.floor(model.maxSuppression * table.rows + 1e-9)));
+  const r = recode(table, partition(table, model.k, model.lDiversity, Math.floor(model.maxSuppression * table.rows + 1e-9)), model.publish);
   const stage = {
     model,
     classOf: r.classOf,
@@ -188,7 +205,9 @@ function recodeTable(table: QiTable, model: KAnonymity): Omit<KStage, 'rowRandom
     ...masking(table, model, r.classOf, r.outputs),
     plan: () => buildPlan(model, table.dims.map((d) => d.kind), r.classes()),
     fromPlan: false,
+    enforced: true,
     gcp: r.gcp,
+    gcpByColumn: r.gcpByColumn,
     uniquesBefore: r.uniquesBefore,
     published: new Published(r.outputs.length, model.lDiversity !== undefined),
   };
@@ -241,12 +260,45 @@ function matchPlan(table: QiTable, model: KAnonymity, plan: Plan): Omit<KStage, 
     ...masking(table, model, classOf, outputs),
     plan: () => plan,
     fromPlan: true,
-    gcp: planLoss(table, plan, classOf, suppressed),
+    enforced: true,
+    ...planLoss(table, plan, classOf, suppressed),
     uniquesBefore: 0,
     published: new Published(plan.classes.length, model.lDiversity !== undefined),
   };
   checkBudget(stage, table.rows);
   return stage;
+}
+
+/**
+ * A saved plan featurizing new data that is not released (a test split, the
+ * inputs of a model): every row takes the class it matches or the nearest
+ * one and publishes that class's values, so that it lives in the space the
+ * model was trained in. Nothing is suppressed and k is not enforced.
+ */
+function featurizePlan(table: QiTable, model: KAnonymity, plan: Plan): Omit<KStage, 'rowRandomness'> {
+  const nearest = planNearest(plan);
+  const classOf = new Int32Array(table.rows);
+  const values = new Array<string>(table.dims.length);
+  let suppressed = 0;
+  for (let r = 0; r < table.rows; r++) {
+    for (let j = 0; j < table.dims.length; j++) values[j] = table.dims[j]!.values[table.dims[j]!.codes[r]!]!;
+    classOf[r] = nearest(values);
+    if (classOf[r] === -1) suppressed++;
+  }
+  return {
+    model,
+    classOf,
+    outputs: plan.classes.map((c) => model.quasiIdentifiers.map((n) => c.output[n]!)),
+    suppressed,
+    masked: false,
+    maskRefused: undefined,
+    plan: () => plan,
+    fromPlan: true,
+    enforced: false,
+    ...planLoss(table, plan, classOf, suppressed),
+    uniquesBefore: 0,
+    published: new Published(plan.classes.length, model.lDiversity !== undefined),
+  };
 }
 
 /**
@@ -279,24 +331,24 @@ function masking(table: QiTable, model: KAnonymity, classOf: Int32Array, outputs
   return { masked: true, maskRefused: undefined };
 }
 
-/** GCP of a plan on new data: ranges against the new data's span; sets and nodes as the values they match over its distinct values. */
-function planLoss(table: QiTable, plan: Plan, classOf: Int32Array, suppressed: number): number {
+/** GCP of a plan on new data (in all and per quasi-identifier): ranges against the new data's span; sets and nodes as the values they match over its distinct values. */
+function planLoss(table: QiTable, plan: Plan, classOf: Int32Array, suppressed: number): { gcp: number; gcpByColumn: number[] } {
   const dims = table.dims.length;
-  if (table.rows === 0) return 0;
+  if (table.rows === 0) return { gcp: 0, gcpByColumn: table.dims.map(() => 0) };
   const classLoss = plan.classes.map((c) =>
-    table.dims.reduce((sum, d) => {
+    table.dims.map((d) => {
       const m = c.match[d.name]!;
       const out = c.output[d.name]!;
-      if (out === SUPPRESSED) return sum + 1;
-      if ('in' in m) return sum + (m.in.length <= 1 ? 0 : Math.min(1, m.in.length / Math.max(1, d.cardinality)));
+      if (out === SUPPRESSED) return 1;
+      if ('in' in m) return m.in.length <= 1 ? 0 : Math.min(1, m.in.length / Math.max(1, d.cardinality));
       const nums = d.numbers;
       const range = nums && nums.length > 1 ? nums[nums.length - 1]! - nums[0]! : 0;
-      return sum + (m.empty ? 1 : m.max === m.min ? 0 : range > 0 ? Math.min(1, (m.max - m.min) / range) : 1);
-    }, 0),
+      return m.empty ? 1 : m.max === m.min ? 0 : range > 0 ? Math.min(1, (m.max - m.min) / range) : 1;
+    }),
   );
-  let loss = suppressed * dims;
-  for (let r = 0; r < table.rows; r++) if (classOf[r] !== -1) loss += classLoss[classOf[r]!]!;
-  return loss / (table.rows * dims);
+  const byColumn = table.dims.map(() => suppressed);
+  for (let r = 0; r < table.rows; r++) if (classOf[r] !== -1) classLoss[classOf[r]!]!.forEach((l, j) => (byColumn[j]! += l));
+  return { gcp: byColumn.reduce((a, b) => a + b, 0) / (table.rows * dims), gcpByColumn: byColumn.map((l) => l / table.rows) };
 }
 
 function checkBudget(stage: Pick<KStage, 'model' | 'suppressed'>, rows: number): void {
@@ -320,6 +372,7 @@ export function kSection(stage: KStage, rowsIn: number): Record<string, unknown>
   const { model } = stage;
   // Masked rows are a published class (in `published`); removed ones cost a whole table each in discernibility.
   const a = measure(stage.published.classes().summaries(), stage.masked ? 0 : stage.suppressed, riskOptions(model));
+  if (!stage.enforced) return featurizedSection(stage, a, rowsIn);
   // Never publish a report (or output) that claims what the output does not hold; name the requirement that failed.
   if (a.belowK > 0) {
     throw new VeilError({ kind: 'privacy', code: 'K_ANONYMITY_NOT_MET', required: `k=${model.k}`, found: `${a.belowK} classes below it in the output` });
@@ -353,6 +406,7 @@ export function kSection(stage: KStage, rowsIn: number): Record<string, unknown>
     },
     information_loss: {
       gcp: round(stage.gcp),
+      gcp_by_quasi_identifier: Object.fromEntries(model.quasiIdentifiers.map((n, j) => [n, round(stage.gcpByColumn[j] ?? 0)])),
       discernibility: a.discernibility,
       average_class_size_over_k: round(a.averageClassSizeOverK),
       rows: rowsIn,
@@ -360,4 +414,29 @@ export function kSection(stage: KStage, rowsIn: number): Record<string, unknown>
   };
 }
 
+/** The section of a featurizing run: what it measured, under a statement that nothing was enforced. */
+function featurizedSection(stage: KStage, a: ReturnType<typeof measure>, rowsIn: number): Record<string, unknown> {
+  const plan = stage.plan();
+  return {
+    enforced: false,
+    statement: 'NOT k-anonymous: the rows were mapped to the classes of a plan (--plan-mode featurize) without enforcing k or l-diversity; for data that is not released (a test split, the inputs of a model)',
+    quasi_identifiers: stage.model.quasiIdentifiers,
+    plan: { applied: true, mode: 'featurize', k: plan.k, l_diversity: plan.l_diversity, publish: plan.publish?.form ?? 'generalized' },
+    achieved: { k: a.k, classes: a.classes, rows_published: a.rows, rows_unmapped: stage.suppressed },
+    information_loss: {
+      gcp: round(stage.gcp),
+      gcp_by_quasi_identifier: Object.fromEntries(stage.model.quasiIdentifiers.map((n, j) => [n, round(stage.gcpByColumn[j] ?? 0)])),
+      rows: rowsIn,
+    },
+  };
+}
+
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
+
+/** The quasi-identifiers published '*' in every row (nothing of them is left), when any row was published. */
+export function fullySuppressed(stage: KStage): string[] {
+  const { outputs, published, model } = stage;
+  const used = outputs.map((_, c) => published.used(c));
+  if (!used.some(Boolean) && !published.used(published.maskedClass)) return [];
+  return model.quasiIdentifiers.filter((_, j) => outputs.every((o, c) => !used[c] || o[j] === SUPPRESSED));
+}
