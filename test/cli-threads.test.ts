@@ -66,7 +66,9 @@ describe('veil apply with worker threads', () => {
         const ext = input.split('.')[1];
         const run = veil(['apply', input, '--policy', 'policy.yaml', '-o', `out${threads}.${ext}`, '--rejects', `rejects${threads}.jsonl`, '--report', `report${threads}.json`, '--threads', String(threads), '-q'], { cwd: dir });
         // The emails left in a kept column are published, with a warning (the same whatever the threads).
-        expect(run.stderr).toMatch(/^veil: warning: the residual-PII check found personal data in published columns: city \(email \d+\); .*--fail-on-pii.*\n$/);
+        expect(run.stderr).toMatch(/^veil: warning: the residual-PII check found personal data in published columns: city \(email \d+\); .*--fail-on-pii.*\n/);
+        // And the rows quarantined as invalid are named.
+        expect(run.stderr).toMatch(/\nveil: warning: \d+ of \d+ rows were removed as invalid \(on_invalid: quarantine; max_invalid [\d.]+\)\n$/);
         expect(run.status).toBe(0);
         return {
           stderr: run.stderr,
@@ -98,11 +100,11 @@ describe('veil apply with worker threads', () => {
 
   it('starts workers from 4 pieces when --threads asks, from 32 by default, and says so on the summary line', () => {
     const summary = (args: string[]) => veil(['apply', 'in.csv', '--policy', 'policy.yaml', '--rejects', 'r0.jsonl', '-o', 'o0.csv', ...args], { cwd: dir }).stderr;
-    expect(summary(['--threads', '2'])).toMatch(/ rows\/s, 2 worker threads\n$/);
-    expect(summary(['--threads', '3'])).toMatch(/ rows\/s, 3 worker threads\n$/);
+    expect(summary(['--threads', '2'])).toMatch(/ rows\/s, 2 worker threads; \d warnings? above\n$/);
+    expect(summary(['--threads', '3'])).toMatch(/ rows\/s, 3 worker threads; \d warnings? above\n$/);
     // About 2.6 MB: under the default's 8 MiB, and one thread when asked.
-    expect(summary([])).toMatch(/ rows\/s\n$/);
-    expect(summary(['--threads', '1'])).toMatch(/ rows\/s\n$/);
+    expect(summary([])).toMatch(/ rows\/s; \d warnings? above\n$/);
+    expect(summary(['--threads', '1'])).toMatch(/ rows\/s; \d warnings? above\n$/);
   });
 
   it('stdin and a gzipped file give the same bytes as the file, with threads', () => {

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { GENERALIZED } from '../src/privacy/k-anonymity.js';
 import { parseHierarchy, type Hierarchy } from '../src/lib/hierarchy.js';
 import { combinations } from '../src/privacy/combinations.js';
 import { diversityOf } from '../src/privacy/measures.js';
@@ -159,7 +160,7 @@ describe('k-anonymous recoding', () => {
     const rows = Array.from({ length: 200 }, (_, i) => [i % 13 === 0 ? '' : String(20 + (i % 40)), i % 3 === 0 ? 'F' : 'M', LEAVES[i % LEAVES.length]!]);
     const t = table(rows, ['age', 'sex', 'edu'], { edu: EDUCATION.hierarchy });
     const r = recode(t, partition(t, 5, undefined));
-    const model = { k: 5, quasiIdentifiers: ['age', 'sex', 'edu'], maxSuppression: 0, hierarchies: new Map(), lDiversity: undefined, suppressed: 'remove' as const, riskThreshold: 0.2 };
+    const model = { k: 5, quasiIdentifiers: ['age', 'sex', 'edu'], maxSuppression: 0, hierarchies: new Map(), lDiversity: undefined, suppressed: 'remove' as const, riskThreshold: 0.2, publish: GENERALIZED };
     const plan = parsePlan(JSON.stringify(buildPlan(model, t.dims.map((d) => d.kind), r.classes())));
     expect(typeof plan).toBe('object');
     const match = planMatcher(plan as Exclude<typeof plan, string>);
@@ -224,7 +225,7 @@ describe('tiers on Adult (8 quasi-identifiers, 7 hierarchies)', () => {
     names.filter((n) => n !== 'age').map((n) => [n, (parseHierarchy(readFileSync(join(dir, `adult_hierarchy_${n}.csv`), 'utf8')) as { hierarchy: Hierarchy }).hierarchy]),
   );
   const t = table(rows, names, hierarchies);
-  const model = (k: number) => ({ k, quasiIdentifiers: names, maxSuppression: 0.01, hierarchies: new Map(), lDiversity: undefined, suppressed: 'remove' as const, riskThreshold: 0.2 });
+  const model = (k: number) => ({ k, quasiIdentifiers: names, maxSuppression: 0.01, hierarchies: new Map(), lDiversity: undefined, suppressed: 'remove' as const, riskThreshold: 0.2, publish: GENERALIZED });
 
   it('deferred rows form later classes that overlap earlier ones; the first matching class is each row\'s own, suppressed rows match none', () => {
     const k = 20;

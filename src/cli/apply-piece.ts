@@ -21,6 +21,7 @@ import { utf8 } from '../io/utf8.js';
 import { csvSerializer, jsonlSerializer, type RowSerializer } from '../io/write.js';
 import type { Policy } from '../policy/load.js';
 import type { KStage } from '../privacy/stage.js';
+import { priorityOf, UtilitySample, type SampledRow } from '../utility/sample.js';
 
 export interface PieceSettings {
   readonly inputFormat: Format;
@@ -30,6 +31,8 @@ export interface PieceSettings {
   readonly seed: number | undefined;
   /** CSV output: cells that a spreadsheet would run as formulas are written after a single quote. */
   readonly escapeFormulas: boolean;
+  /** Sample rows for the report's utility measures (src/utility/sample.ts). */
+  readonly utility: boolean;
 }
 
 export interface PieceResult {
@@ -44,6 +47,8 @@ export interface PieceResult {
   readonly violations: readonly [string, Record<string, number>][];
   readonly tally: PipelineTally;
   readonly findings: readonly [string, Partial<Record<ResidualKind, number>>][];
+  /** The rows this writer's utility sample accepted in the piece. */
+  readonly sample: { readonly rows: readonly SampledRow[]; readonly seen: number } | undefined;
 }
 
 export class PieceWriter {
@@ -63,6 +68,7 @@ export class PieceWriter {
   private readonly violations = new Map<string, Record<string, number>>();
   private gate!: Gate;
   private readonly quarantining: boolean;
+  private readonly sample: UtilitySample | undefined;
 
   private constructor(
     readonly pipeline: Pipeline,
@@ -77,6 +83,7 @@ export class PieceWriter {
     this.quarantining = policy.onInvalid === 'quarantine';
     this.toRow = settings.inputFormat === 'jsonl' ? jsonRow(policy, header) : undefined;
     this.publish = stage && publisher(stage, pipeline, header);
+    this.sample = settings.utility ? new UtilitySample() : undefined;
   }
 
   static async create(policy: Policy, header: readonly string[], settings: PieceSettings, key: SecretKey | undefined, stage?: KStage): Promise<PieceWriter> {
@@ -104,6 +111,7 @@ export class PieceWriter {
       violations: [...this.violations],
       tally: this.pipeline.takeTally(),
       findings: this.residual.takeFindings(),
+      sample: this.sample?.take(),
     };
     this.blocks = [];
     this.rejects = '';
@@ -156,16 +164,25 @@ export class PieceWriter {
     const index = this.kept++;
     if (this.stage && this.stage.classOf[index] === -1 && !this.stage.masked) {
       this.removedBy.k_anonymity = (this.removedBy.k_anonymity ?? 0) + 1;
+      this.sampled(values, undefined, line);
       return;
     }
     let out = this.pipeline.row(values, line);
     this.residual.observe(values);
     if (this.publish) out = this.publish(out, values, index);
+    this.sampled(values, out, line);
     const text = this.serializer.row(out);
     this.rows.push(text);
     this.rowsLength += text.length;
     // Joined by blocks, the rows' strings die young: kept to the end of the piece, they would fill the old generation.
     if (this.rowsLength >= 1 << 16) this.join();
+  }
+
+  private sampled(values: readonly unknown[], out: readonly unknown[] | undefined, line: number): void {
+    const sample = this.sample;
+    if (!sample) return;
+    if (!sample.wants(line)) return sample.skip();
+    sample.offer({ priority: priorityOf(line), line, input: values.map(cellText), output: out?.map(cellText) });
   }
 
   private join(): void {

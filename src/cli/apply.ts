@@ -7,11 +7,14 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { VeilError, type UsageProblem } from '../core/errors.js';
-import { jsonRow, sparseHeader, type ColumnReport } from '../core/pipeline.js';
+import { jsonRow, sparseHeader, type ColumnReport, type Pipeline } from '../core/pipeline.js';
 import { buildReport } from '../core/report.js';
 import { rowGate } from '../governance/gate.js';
 import { dpSection, seededColumns } from '../privacy/differential-privacy.js';
 import { safeHarborSection } from '../governance/hipaa.js';
+import { UtilitySample } from '../utility/sample.js';
+import { htmlRenderer } from './report.js';
+import { utilitySection } from '../utility/section.js';
 import { firstPass, fullySuppressed, kSection, stageModel, type KStage } from '../privacy/stage.js';
 import { parsePlan, type Plan } from '../privacy/plan.js';
 import { fileIdentity, READ_LIMITS, readBoundedSync, sweepOrphans, openInput, openSink, readableTwice, removeSpool, spoolInput, stageFile, type Sink, type Staged } from '../io/files.js';
@@ -47,6 +50,9 @@ export interface ApplyFlags {
   readonly threads?: string;
   readonly allowDemoKey?: boolean;
   readonly escapeFormulas?: boolean;
+  readonly reportHtml?: string;
+  readonly utilityTarget?: string;
+  readonly utilityPairs?: string;
 }
 
 export interface Streams {
@@ -68,6 +74,8 @@ interface Settings {
   /** --threads, checked; undefined: one per core, at most four. */
   readonly threads: number | undefined;
   readonly escapeFormulas: boolean;
+  /** A report is written (JSON or HTML): sample rows for its utility measures. */
+  readonly utility: boolean;
 }
 
 const usage = (code: UsageProblem['code'], detail: string) => new VeilError({ kind: 'usage', code, detail });
@@ -116,7 +124,18 @@ export function resolveSettings(input: string | undefined, f: ApplyFlags): Setti
     seed,
     threads: threadsFlag(f.threads),
     escapeFormulas: f.escapeFormulas === true,
+    utility: f.report !== undefined || f.reportHtml !== undefined,
   };
+}
+
+/** --utility-pairs a:b,c:d */
+function utilityPairs(text: string | undefined): [string, string][] | undefined {
+  if (text === undefined) return undefined;
+  return text.split(',').map((p) => {
+    const parts = p.split(':');
+    if (parts.length !== 2 || parts.some((x) => x === '')) throw usage('USAGE_UTILITY', `--utility-pairs takes pairs of columns a:b, comma-separated, not ${JSON.stringify(p)}`);
+    return [parts[0]!, parts[1]!];
+  });
 }
 
 function threadsFlag(text: string | undefined): number | undefined {
@@ -223,7 +242,7 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
  */
 async function sweepBefore(s: Settings, flags: ApplyFlags, io: Streams): Promise<void> {
   const removed = await sweepOrphans(tmpdir());
-  for (const path of [s.outputPath, flags.report, flags.planOut, flags.rejects]) {
+  for (const path of [s.outputPath, flags.report, flags.reportHtml, flags.planOut, flags.rejects]) {
     if (path !== undefined && path !== '-') removed.push(...(await sweepOrphans(dirname(resolve(path)), basename(path))));
   }
   if (removed.length > 0 && !flags.quiet) io.stderr.write(`veil: removed ${removed.length} temporary files left by runs that were killed: ${removed.join(', ')}\n`);
@@ -238,6 +257,7 @@ async function distinctPaths(s: Settings, flags: ApplyFlags): Promise<void> {
   const named = [
     ['--output', s.outputPath],
     ['--report', flags.report],
+    ['--report-html', flags.reportHtml],
     ['--plan-out', flags.planOut],
     ['--rejects', flags.rejects],
   ].filter((x): x is [string, string] => x[1] !== undefined && x[1] !== '-');
@@ -288,6 +308,7 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
     let rowsIn = 0;
     const removedBy: Record<string, number> = {};
     const violationCounts = new Map<string, Record<string, number>>();
+    const utility = s.utility ? new UtilitySample() : undefined;
     const input = pieces(source.stream, s.inputFormat)[Symbol.asyncIterator]();
     const { header, read } = await findHeader(input, s, policy);
     const writer = header && (await PieceWriter.create(policy, header, s, key?.key, stage));
@@ -309,6 +330,7 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
           for (const [code, n] of Object.entries(codes)) counts[code] = (counts[code] ?? 0) + n;
           violationCounts.set(name, counts);
         }
+        if (r.sample) utility?.absorb(r.sample);
         if (r.rejects) await rejectsSink!.write(r.rejects);
         chunk += r.text;
         if (chunk.length >= 1 << 16) {
@@ -350,8 +372,11 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
       ...(residual && { residual_pii: residual.section(flags.failOnPii === true) }),
       ...(policy.preset && pipeline && { hipaa_safe_harbor: safeHarborSection(presetView(pipeline.columns()), policy.notIdentifiers, policy.presetSettings) }),
     };
+    const measured = utility && header && pipeline ? utilityOf(utility, header, pipeline, stage, flags) : undefined;
+    // What a person must know is never silent, even with -q (it is not the summary); the report holds it too.
+    const warnings = [...runWarnings({ residual, stage, rows, policy }), ...(measured?.warnings ?? [])];
     if (flags.planOut !== undefined && stage) staged.push(await stageFile(flags.planOut, `${JSON.stringify(stage.plan(), null, 1)}\n`));
-    if (flags.report !== undefined) {
+    if (flags.report !== undefined || flags.reportHtml !== undefined) {
       const report = buildReport({
         tool: { name: 'veil', version: VERSION, node: process.version },
         command: 'apply',
@@ -366,15 +391,16 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
         columns: pipeline?.columns() ?? [],
         privacy,
         violations: violationCounts,
+        utility: measured?.section,
+        warnings,
       });
-      staged.push(await stageFile(flags.report, `${JSON.stringify(report, null, 2)}\n`));
+      if (flags.report !== undefined) staged.push(await stageFile(flags.report, `${JSON.stringify(report, null, 2)}\n`));
+      if (flags.reportHtml !== undefined) staged.push(await stageFile(flags.reportHtml, htmlRenderer()(report)));
     }
     await rejectsSink?.end();
     await sink.commit();
     await rejectsSink?.commit();
     for (const file of staged) await file.commit();
-    // What a person must know is never silent, even with -q (it is not the summary).
-    const warnings = runWarnings({ residual, stage, rows, policy });
     for (const w of warnings) io.stderr.write(`veil: warning: ${w}\n`);
     if (!flags.quiet) {
       const removed = Object.values(rows.removed).reduce((a, b) => a + b, 0);
@@ -392,6 +418,26 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
     source.close();
     throw e;
   }
+}
+
+/** The report's utility section from the sample (small counts withheld below k, or 10 without k-anonymity). */
+function utilityOf(sample: UtilitySample, header: readonly string[], pipeline: Pipeline, stage: KStage | undefined, flags: ApplyFlags): ReturnType<typeof utilitySection> {
+  const pairs = utilityPairs(flags.utilityPairs);
+  const columns = pipeline.columns();
+  for (const name of [...(pairs?.flat() ?? []), ...(flags.utilityTarget === undefined ? [] : [flags.utilityTarget])]) {
+    if (!header.includes(name)) throw usage('USAGE_UTILITY', `the input has no column ${JSON.stringify(name)}`);
+  }
+  return utilitySection({
+    rows: sample.rows(),
+    seen: sample.seen,
+    header,
+    outputColumns: pipeline.outputColumns,
+    columns,
+    quasiIdentifiers: stage?.model.quasiIdentifiers ?? [],
+    minCount: Math.max(10, stage?.model.k ?? 0),
+    pairs,
+    target: flags.utilityTarget,
+  });
 }
 
 /**

@@ -7,6 +7,7 @@ import { TRANSFORMS } from '../transforms/index.js';
 import { runApply, type ApplyFlags } from './apply.js';
 import { runCheck, type CheckFlags } from './check.js';
 import { runHash, type HashFlags } from './hash.js';
+import { runReport, type ReportFlags } from './report.js';
 import { runScan, type ScanFlags } from './scan.js';
 import { EXIT, EXIT_HELP, exitCodeOf } from './exit-codes.js';
 import { problemText, type Where } from './messages.js';
@@ -45,6 +46,7 @@ function program(onCode: (code: number) => void, where: Where): Command {
     .requiredOption('--policy <file>', 'YAML policy file')
     .option('-o, --output <file>', 'output file (written whole or not at all); default stdout')
     .option('--report <file>', 'write the privacy report (JSON) here')
+    .option('--report-html <file>', 'write the privacy report as one self-contained HTML page (summary, charts, the numbers) here')
     .addOption(new Option('--input-format <format>', 'input format (default: from the extension, else csv)').choices(['csv', 'jsonl']))
     .addOption(new Option('--output-format <format>', "output format (default: from the output's extension, else the input's)").choices(['csv', 'jsonl']))
     .option('--delimiter <char>', 'CSV input delimiter (default , or tab for .tsv; \\t for tab)')
@@ -53,6 +55,8 @@ function program(onCode: (code: number) => void, where: Where): Command {
     .option('--key-file <file>', 'read the secret key from this file instead of VEIL_KEY')
     .option('--allow-demo-key', 'accept the public demo key (fixtures/demo): for the demo only, never for real data')
     .option('--plan <file>', 'apply a saved k-anonymity recoding plan (from --plan-out) to this input')
+    .option('--utility-target <column>', 'in the report: accuracy of a model predicting this column, trained on the input and on the output (on the utility sample)')
+    .option('--utility-pairs <pairs>', 'in the report: the associations of these column pairs, a:b,c:d (default: all pairs of the first 8 comparable columns)')
     .option('--plan-mode <mode>', 'with --plan: enforce (default: k and l hold on this input, else suppress or fail) or featurize (map every row to its class or the nearest, enforce nothing: for test splits and model inputs that are not released)')
     .option('--plan-out <file>', 'write the k-anonymity recoding plan (JSON) here')
     .option('--fail-on-pii', 'exit 1 (and write nothing) when the residual-PII check finds personal data in published columns')
@@ -114,6 +118,20 @@ ${EXIT_HELP}`)
     .action(async (input: string, flags: ScanFlags) => {
       where.inputFile = input === '-' ? '<stdin>' : input;
       onCode(await runScan(input, flags, streams()));
+    });
+
+  veil
+    .command('report')
+    .description('render a JSON report (from apply --report) as one self-contained HTML page that works offline')
+    .argument('<report>', 'the JSON report')
+    .option('-o, --output <file>', 'the HTML file (written whole or not at all); default stdout')
+    .addHelpText('after', `
+Example:
+  veil report report.json -o report.html
+
+${EXIT_HELP}`)
+    .action(async (input: string, flags: ReportFlags) => {
+      onCode(await runReport(input, flags, streams()));
     });
 
   veil

@@ -31,6 +31,10 @@ export interface ReportParts {
   readonly privacy?: Record<string, unknown>;
   /** Declared-type violations by column and code. */
   readonly violations?: ReadonlyMap<string, Record<string, number>>;
+  /** What the anonymization cost, measured on a sample (src/utility/section.ts). */
+  readonly utility?: Record<string, unknown>;
+  /** What the run warned of on stderr. */
+  readonly warnings?: readonly string[];
 }
 
 export function buildReport(p: ReportParts): Record<string, unknown> {
@@ -66,6 +70,8 @@ export function buildReport(p: ReportParts): Record<string, unknown> {
       ]),
     ),
     ...(p.privacy && { privacy: p.privacy }),
+    ...(p.utility && { utility: p.utility }),
+    warnings: p.warnings ?? [],
   };
 }
 

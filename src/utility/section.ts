@@ -1,0 +1,247 @@
+// The report's `utility` section: what the anonymization cost, measured on
+// the bounded sample (sample.ts) of input rows and what was published for
+// them. Per column: the share of values changed, generalized and suppressed,
+// and, where the output is made of the input's own kind of values, the
+// distance between the two distributions (total variation for categories,
+// Kolmogorov-Smirnov and the relative change of mean and standard deviation
+// for numbers) and both distributions binned for the HTML report's charts.
+// Per pair of columns: the association in the input and in the output
+// (Pearson's r for two numbers, Cramér's V otherwise, numbers binned by
+// decile). Per noised column: the noise's standard deviation against the
+// column's. Optionally, a model's accuracy (model.ts).
+//
+// It is computed from the raw input and is meant for whoever holds it: no
+// cell is quoted except category values shared by at least `minCount` rows of
+// the sample, and the noised columns' input is summarized by its spread alone.
+
+import type { ColumnReport } from '../core/pipeline.js';
+import { binEdges, binOf, cramersV, frequencies, isNumberText, kolmogorovSmirnov, moments, numberOf, pearson, totalVariation } from './measures.js';
+import { modelUtility, type ModelResult } from './model.js';
+import type { SampledRow } from './sample.js';
+
+/** Transforms whose output is made of the input's kind of values (so distributions compare). */
+const COMPARABLE = new Set(['keep', 'noise', 'randomized-response', 'generalize']);
+/** Pairs measured when none are named: all pairs of the first this many comparable columns. */
+const MAX_PAIR_COLUMNS = 8;
+/** Category values shown in a distribution (the most frequent in the input). */
+const TOP_VALUES = 12;
+/** Bins of a number's histogram. */
+const BINS = 16;
+/** Noise is said to dwarf a column when its standard deviation exceeds the column's. */
+export const NOISE_DWARFS = 1;
+
+export interface UtilityInput {
+  readonly rows: readonly SampledRow[];
+  /** Rows offered to the sample (every row that reached the pipeline). */
+  readonly seen: number;
+  readonly header: readonly string[];
+  readonly outputColumns: readonly string[];
+  readonly columns: readonly ColumnReport[];
+  readonly quasiIdentifiers: readonly string[];
+  /** Counts shown in distributions are of at least this many rows of the sample (smaller ones are lumped or withheld). */
+  readonly minCount: number;
+  readonly pairs: readonly (readonly [string, string])[] | undefined;
+  readonly target: string | undefined;
+}
+
+interface ColumnView {
+  readonly name: string;
+  readonly transform: string;
+  readonly qi: boolean;
+  readonly numeric: boolean;
+  readonly comparable: boolean;
+  readonly input: string[];
+  /** Output cell of each sampled row, undefined when the row was suppressed. */
+  readonly output: (string | undefined)[];
+}
+
+export function utilitySection(u: UtilityInput): { section: Record<string, unknown>; warnings: string[] } {
+  const warnings: string[] = [];
+  const views = columnViews(u);
+  const columns: Record<string, unknown> = {};
+  const noise: Record<string, unknown> = {};
+  for (const v of views.values()) {
+    columns[v.name] = columnMeasures(v, u.minCount);
+    if (v.transform === 'noise') {
+      const n = noiseMeasures(v, u.columns.find((c) => c.name === v.name)!);
+      noise[v.name] = n;
+      if (n.dwarfs) warnings.push(`the noise of ${v.name} dwarfs its spread (its standard deviation is ${fmt(n.ratio)} times the column's; the output's correlation with the input ${fmt(n.correlation)}): little of the column is left (a larger epsilon or narrower bounds keep more)`);
+    }
+  }
+  let model: ModelResult | undefined;
+  if (u.target !== undefined) model = modelUtility(u.rows, [...views.values()], u.target);
+  return {
+    section: {
+      sample: {
+        rows: u.rows.length,
+        of: u.seen,
+        how: 'the rows of lowest hash of their line number (bottom-k sampling: uniform, without replacement, the same rows on every run); at most 10,000',
+        min_count: u.minCount,
+      },
+      columns,
+      pairs: pairMeasures(views, u.pairs),
+      ...(Object.keys(noise).length > 0 && { noise }),
+      ...(model && { model }),
+    },
+    warnings,
+  };
+}
+
+function columnViews(u: UtilityInput): Map<string, ColumnView> {
+  const views = new Map<string, ColumnView>();
+  for (const c of u.columns) {
+    const i = u.header.indexOf(c.name);
+    const o = u.outputColumns.indexOf(c.name);
+    if (i < 0) continue;
+    const input = u.rows.map((r) => r.input[i] ?? '');
+    const output = u.rows.map((r) => (r.output === undefined || o < 0 ? undefined : (r.output[o] ?? '')));
+    const filled = input.filter((x) => x !== '');
+    const numeric = filled.length > 0 && filled.every(isNumberText);
+    const qi = u.quasiIdentifiers.includes(c.name);
+    views.set(c.name, { name: c.name, transform: c.transform, qi, numeric, comparable: o >= 0 && (qi || COMPARABLE.has(c.transform)), input, output });
+  }
+  return views;
+}
+
+function columnMeasures(v: ColumnView, minCount: number): Record<string, unknown> {
+  const published = v.output.filter((x): x is string => x !== undefined);
+  const pairs = v.input.map((x, i) => [x, v.output[i]] as const).filter((p): p is readonly [string, string] => p[1] !== undefined);
+  const base = {
+    kind: v.numeric ? 'number' : 'category',
+    transform: v.transform,
+    ...(v.qi && { quasi_identifier: true }),
+    changed: share(pairs.filter(([a, b]) => a !== b).length, pairs.length),
+  };
+  if (v.transform === 'drop') return { ...base, changed: 1, compared: false, why: 'dropped' };
+  if (!v.comparable) return { ...base, compared: false, why: 'the output is not made of the input\'s values (pseudonyms, masks, fakes, shifted dates)' };
+  const suppressedRows = v.output.length - published.length;
+  const starred = published.filter((x) => x === '*').length;
+  const generalized = pairs.filter(([a, b]) => a !== b && b !== '*' && (v.numeric ? !isPlainNumber(b) : b.includes('|') || !inputValues(v).has(b))).length;
+  const measures: Record<string, unknown> = {
+    ...base,
+    generalized: share(generalized, v.output.length),
+    suppressed: share(suppressedRows + starred, v.output.length),
+  };
+  if (v.numeric) {
+    const a = v.input.map(numberOf).filter((x): x is number => x !== undefined);
+    const b = published.map(numberOf).filter((x): x is number => x !== undefined);
+    const ma = moments(a);
+    const mb = moments(b);
+    Object.assign(measures, {
+      ks: round(kolmogorovSmirnov(a, b)),
+      mean_change: round(relative(mb.mean, ma.mean)),
+      std_change: round(relative(mb.std, ma.std)),
+      ...(b.length < published.length && { read_as_midpoints: 'published ranges were read as their midpoints' }),
+    });
+    if (v.transform !== 'noise') measures.distribution = histogram(a, b, minCount);
+  } else {
+    Object.assign(measures, { tv: round(totalVariation(v.input, published)), distribution: categories(v.input, published, minCount) });
+  }
+  return measures;
+}
+
+const inputSets = new WeakMap<ColumnView, Set<string>>();
+function inputValues(v: ColumnView): Set<string> {
+  let s = inputSets.get(v);
+  if (!s) inputSets.set(v, (s = new Set(v.input)));
+  return s;
+}
+
+const isPlainNumber = isNumberText;
+
+/** The most frequent input values (each of at least minCount rows) and the output values as often, the rest lumped as "(other values)". */
+function categories(input: readonly string[], output: readonly string[], minCount: number): Record<string, unknown> {
+  const p = frequencies(input);
+  const q = frequencies(output);
+  const shown = [...new Set([...p.keys(), ...q.keys()])]
+    .filter((v) => (p.get(v) ?? 0) >= minCount || (q.get(v) ?? 0) >= minCount)
+    .filter((v) => (p.get(v) ?? 0) === 0 || (p.get(v) ?? 0) >= minCount)
+    .sort((a, b) => Math.max(p.get(b) ?? 0, q.get(b) ?? 0) - Math.max(p.get(a) ?? 0, q.get(a) ?? 0) || (a < b ? -1 : 1))
+    .slice(0, TOP_VALUES);
+  const inShown = shown.reduce((s, v) => s + (p.get(v) ?? 0), 0);
+  const outShown = shown.reduce((s, v) => s + (q.get(v) ?? 0), 0);
+  return {
+    values: shown,
+    input: shown.map((v) => p.get(v) ?? 0),
+    output: shown.map((v) => q.get(v) ?? 0),
+    other: { input: input.length - inShown, output: output.length - outShown },
+  };
+}
+
+/** Counts in equal bins between rounded edges of the input's 1st and 99th percentiles (the extremes fall in the first and last bins); a bin under minCount is withheld (null). */
+function histogram(a: readonly number[], b: readonly number[], minCount: number): Record<string, unknown> | undefined {
+  if (a.length === 0) return undefined;
+  const s = Float64Array.from(a).sort();
+  let lo = s[Math.floor(0.01 * (s.length - 1))]!;
+  let hi = s[Math.ceil(0.99 * (s.length - 1))]!;
+  if (hi <= lo) hi = lo + 1;
+  const step = niceStep((hi - lo) / BINS);
+  lo = Math.floor(lo / step) * step;
+  hi = Math.ceil(hi / step) * step;
+  const bins = Math.max(1, Math.round((hi - lo) / step));
+  const count = (xs: readonly number[]) => {
+    const c = new Array<number>(bins).fill(0);
+    for (const x of xs) c[Math.min(bins - 1, Math.max(0, Math.floor((x - lo) / step)))]!++;
+    return c.map((n) => (n === 0 || n >= minCount ? n : null));
+  };
+  return { edges: Array.from({ length: bins + 1 }, (_, i) => round(lo + i * step)), input: count(a), output: count(b) };
+}
+
+function niceStep(raw: number): number {
+  const p = 10 ** Math.floor(Math.log10(raw));
+  const f = raw / p;
+  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
+}
+
+function noiseMeasures(v: ColumnView, c: ColumnReport): { noise_std: number; column_std: number; ratio: number; correlation: number; dwarfs: boolean } {
+  // Discrete Laplace of scale b: standard deviation b * sqrt(2) (to within the grid's rounding).
+  const noiseStd = Number(c.params.scale) * Math.SQRT2;
+  const both = v.input.map((x, i) => [numberOf(x), v.output[i] === undefined ? undefined : numberOf(v.output[i]!)] as const).filter((p): p is readonly [number, number] => p[0] !== undefined && p[1] !== undefined);
+  const columnStd = moments(both.map((p) => p[0])).std;
+  const ratio = noiseStd / columnStd;
+  return {
+    noise_std: round(noiseStd),
+    column_std: round(columnStd),
+    ratio: round(ratio),
+    correlation: round(pearson(both.map((p) => p[0]), both.map((p) => p[1]))),
+    dwarfs: !(ratio <= NOISE_DWARFS),
+  };
+}
+
+function pairMeasures(views: Map<string, ColumnView>, named: readonly (readonly [string, string])[] | undefined): Record<string, unknown>[] {
+  const comparable = [...views.values()].filter((v) => v.comparable);
+  const pairs: [ColumnView, ColumnView][] = [];
+  if (named) for (const [a, b] of named) pairs.push([views.get(a)!, views.get(b)!]);
+  else {
+    const first = comparable.slice(0, MAX_PAIR_COLUMNS);
+    for (let i = 0; i < first.length; i++) for (let j = i + 1; j < first.length; j++) pairs.push([first[i]!, first[j]!]);
+  }
+  return pairs.map(([a, b]) => {
+    const rows = a.input.map((_, i) => i).filter((i) => a.output[i] !== undefined && b.output[i] !== undefined);
+    const both = a.numeric && b.numeric;
+    const measure = (x: ColumnView, side: 'input' | 'output') => {
+      const values = rows.map((i) => (side === 'input' ? x.input[i]! : x.output[i]!));
+      if (both) return values.map((t) => numberOf(t) ?? NaN);
+      if (!x.numeric) return values;
+      const edges = binEdges(x.input.map(numberOf).filter((n): n is number => n !== undefined));
+      return values.map((t) => { const n = numberOf(t); return n === undefined ? t : binOf(n, edges); });
+    };
+    const assoc = (side: 'input' | 'output') => {
+      const [x, y] = [measure(a, side), measure(b, side)];
+      if (!both) return cramersV(x as string[], y as string[]);
+      const keep = (x as number[]).map((n, i) => !Number.isNaN(n) && !Number.isNaN((y as number[])[i]!));
+      return pearson((x as number[]).filter((_, i) => keep[i]), (y as number[]).filter((_, i) => keep[i]));
+    };
+    const input = assoc('input');
+    const output = assoc('output');
+    return { columns: [a.name, b.name], measure: both ? 'pearson' : 'cramers_v', input: round(input), output: round(output), change: round(output - input) };
+  });
+}
+
+const share = (n: number, of: number) => (of === 0 ? 0 : round(n / of));
+const relative = (after: number, before: number) => (before === 0 ? (after === 0 ? 0 : NaN) : (after - before) / Math.abs(before));
+/** Six decimals; NaN (undefined: a constant column) as null. */
+function round(x: number): number {
+  return Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : (null as unknown as number);
+}
+const fmt = (x: number) => (x === null ? 'n/a' : String(Math.round(x * 1000) / 1000));
