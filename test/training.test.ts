@@ -197,3 +197,17 @@ describe('--plan-mode featurize', () => {
     for (const o of featurized) expect(trained.has(JSON.stringify(o.slice(0, 3)))).toBe(true);
   });
 });
+
+describe('warnings that stop silent damage', () => {
+  it('names the quasi-identifiers left * in every published row, on stderr (even with -q) and in the report', () => {
+    // k = all rows without a hierarchy: one class, every quasi-identifier the whole domain.
+    writeFileSync(join(dir, 'all.yaml'), policy('', '', input.length));
+    const r = veil(['apply', join(dir, 'in.csv'), '--policy', join(dir, 'all.yaml'), '-o', join(dir, 'all.csv'), '--report', join(dir, 'all.json'), '-q']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe("veil: warning: k-anonymity left age, sex, city '*' in every published row: nothing of them is left (a smaller k, hierarchies or max_suppression keep more)\n");
+    expect(JSON.parse(readFileSync(join(dir, 'all.json'), 'utf8')).warnings).toEqual([r.stderr.slice('veil: warning: '.length, -1)]);
+    // With k = 7 nothing is left '*' everywhere: no warning, and the summary line says none.
+    const fine = veil(['apply', join(dir, 'in.csv'), '--policy', join(dir, 'gen.yaml'), '-o', join(dir, 'fine.csv')]);
+    expect(fine.stderr).toMatch(/^veil apply: 600 rows in, 600 out, 0 removed; [\d.]+ s, \d+ rows\/s\n$/);
+  });
+});

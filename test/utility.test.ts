@@ -56,16 +56,21 @@ describe('the utility sample', () => {
   const row = (line: number): SampledRow => ({ priority: priorityOf(line), line, input: [String(line)], output: [String(line)] });
 
   it('is the same rows whichever writers saw which rows (bottom-k merges)', () => {
-    const one = new UtilitySample(200);
+    const one = new UtilitySample(true, 200);
     for (let line = 1; line <= 20_000; line++) one.offer(row(line));
-    const a = new UtilitySample(200);
-    const b = new UtilitySample(200);
-    const merged = new UtilitySample(200);
+    // Two writers, the main thread telling them now and then what its sample has reached.
+    const a = new UtilitySample(false, 200);
+    const b = new UtilitySample(false, 200);
+    const merged = new UtilitySample(true, 200);
     for (let line = 1; line <= 20_000; line++) {
       const w = line % 1000 < 500 ? a : b;
       if (w.wants(line)) w.offer(row(line));
       else w.skip();
-      if (line % 997 === 0) merged.absorb((line % 2 ? a : b).take());
+      if (line % 997 === 0) {
+        merged.absorb((line % 2 ? a : b).take());
+        a.narrow(merged.reached);
+        b.narrow(merged.reached);
+      }
     }
     merged.absorb(a.take());
     merged.absorb(b.take());
@@ -74,7 +79,7 @@ describe('the utility sample', () => {
   });
 
   it('is uniform over the input: the mean line of 2,000 of 200,000 lies within 3 standard errors of the middle', () => {
-    const s = new UtilitySample(2000);
+    const s = new UtilitySample(true, 2000);
     for (let line = 1; line <= 200_000; line++) s.offer(row(line));
     const mean = s.rows().reduce((sum, r) => sum + r.line, 0) / 2000;
     const se = 200_000 / Math.sqrt(12) / Math.sqrt(2000);
@@ -102,7 +107,7 @@ describe('the report\'s utility section', () => {
     `version: 1\ncolumns:\n  id: hash\n  email: hash\n  age: ${age}\n  income: ${income}\n  group: keep\n`;
   const run = (income: string, extra: string[] = [], age = 'keep') => {
     writeFileSync(join(dir, 'p.yaml'), policy(income, age));
-    const r = veil(['apply', join(dir, 'in.csv'), '--policy', join(dir, 'p.yaml'), '--key-file', join(dir, 'key'), '-o', join(dir, 'out.csv'), '--report', join(dir, 'r.json'), ...extra]);
+    const r = veil(['apply', join(dir, 'in.csv'), '--policy', join(dir, 'p.yaml'), '--key-file', join(dir, 'key'), '-o', join(dir, 'out.csv'), '--report', join(dir, 'r.json'), '--utility', ...extra]);
     return { ...r, report: r.status === 0 ? JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) : undefined };
   };
 
@@ -130,6 +135,13 @@ describe('the report\'s utility section', () => {
     expect(pair).toMatchObject({ measure: 'pearson', change: 0 });
     expect(pair.input).toBeGreaterThan(0.99);
     expect(r.report.utility.sample).toMatchObject({ rows: 3000, of: 3000 });
+  });
+
+  it('is left out unless asked for (or implied by a noise column)', () => {
+    writeFileSync(join(dir, 'p.yaml'), policy('keep', 'keep'));
+    const r = veil(['apply', join(dir, 'in.csv'), '--policy', join(dir, 'p.yaml'), '--key-file', join(dir, 'key'), '-o', join(dir, 'out.csv'), '--report', join(dir, 'plain.json')]);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'plain.json'), 'utf8')).utility).toBeUndefined();
   });
 
   it('reports the accuracy of a model trained on the input and on the output (--utility-target)', () => {

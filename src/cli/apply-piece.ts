@@ -83,7 +83,7 @@ export class PieceWriter {
     this.quarantining = policy.onInvalid === 'quarantine';
     this.toRow = settings.inputFormat === 'jsonl' ? jsonRow(policy, header) : undefined;
     this.publish = stage && publisher(stage, pipeline, header);
-    this.sample = settings.utility ? new UtilitySample() : undefined;
+    this.sample = settings.utility ? new UtilitySample(false) : undefined;
   }
 
   static async create(policy: Policy, header: readonly string[], settings: PieceSettings, key: SecretKey | undefined, stage?: KStage): Promise<PieceWriter> {
@@ -98,6 +98,7 @@ export class PieceWriter {
   /** Writes one piece; throws VeilError for the first problem in it. The first piece's first CSV record is the header. */
   run(piece: Piece): PieceResult {
     this.residual.forget();
+    if (piece.sampleBelow !== undefined) this.sample?.narrow(piece.sampleBelow);
     const text = utf8(piece.bytes, piece.line);
     if (this.toRow) this.jsonl(text, piece);
     else this.csv(text, piece);

@@ -31,7 +31,7 @@ const IN_FLIGHT_PER_WORKER = 2;
 const YOUNG_GENERATION_MB = 12;
 
 /** The results of the pieces, in order, written by `threads` workers. */
-export async function* writeInThreads(input: AsyncIterable<Piece>, threads: number, init: WorkerInit): AsyncGenerator<PieceResult> {
+export async function* writeInThreads(input: AsyncIterable<Piece>, threads: number, init: WorkerInit, sampleBelow: () => number = () => Infinity): AsyncGenerator<PieceResult> {
   const waiting = new Map<number, { resolve: (r: PieceResult) => void; reject: (e: unknown) => void }>();
   const workers = Array.from({ length: threads }, () => {
     const w = new Worker(new URL('./apply-worker.js', import.meta.url), { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
@@ -60,7 +60,8 @@ export async function* writeInThreads(input: AsyncIterable<Piece>, threads: numb
       pending.push(result);
       // A piece that owns its memory moves to the worker instead of being copied.
       const own = piece.bytes.byteOffset === 0 && piece.bytes.byteLength === piece.bytes.buffer.byteLength;
-      workers[piece.seq % threads]!.postMessage(piece, own ? [piece.bytes.buffer as ArrayBuffer] : []);
+      const reached = sampleBelow();
+      workers[piece.seq % threads]!.postMessage(reached === Infinity ? piece : { ...piece, sampleBelow: reached }, own ? [piece.bytes.buffer as ArrayBuffer] : []);
       if (pending.length >= threads * IN_FLIGHT_PER_WORKER) yield await pending.shift()!;
     }
     while (pending.length > 0) yield await pending.shift()!;

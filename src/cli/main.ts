@@ -55,6 +55,7 @@ function program(onCode: (code: number) => void, where: Where): Command {
     .option('--key-file <file>', 'read the secret key from this file instead of VEIL_KEY')
     .option('--allow-demo-key', 'accept the public demo key (fixtures/demo): for the demo only, never for real data')
     .option('--plan <file>', 'apply a saved k-anonymity recoding plan (from --plan-out) to this input')
+    .option('--utility', 'measure what the anonymization cost (utility section of the report, on a sample of 10,000 rows); implied by --report-html and --utility-target')
     .option('--utility-target <column>', 'in the report: accuracy of a model predicting this column, trained on the input and on the output (on the utility sample)')
     .option('--utility-pairs <pairs>', 'in the report: the associations of these column pairs, a:b,c:d (default: all pairs of the first 8 comparable columns)')
     .option('--plan-mode <mode>', 'with --plan: enforce (default: k and l hold on this input, else suppress or fail) or featurize (map every row to its class or the nearest, enforce nothing: for test splits and model inputs that are not released)')

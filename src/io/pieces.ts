@@ -17,6 +17,8 @@ export interface Piece {
   /** The line the piece's first record starts on (1-based). */
   readonly line: number;
   readonly bytes: Buffer;
+  /** The priority the utility sample has reached (src/utility/sample.ts): later rows above it cannot enter it. */
+  readonly sampleBelow?: number;
 }
 
 /**

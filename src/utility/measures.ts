@@ -62,24 +62,44 @@ export function pearson(a: readonly number[], b: readonly number[]): number {
 
 /** Cramér's V of two paired categorical columns; NaN when either has one value. */
 export function cramersV(a: readonly string[], b: readonly string[]): number {
-  const n = a.length;
-  const rows = frequencies(a);
-  const cols = frequencies(b);
-  if (rows.size < 2 || cols.size < 2) return NaN;
-  const cell = new Map<string, number>();
+  return cramersVCodes(codesOf(a), codesOf(b));
+}
+
+/** Values as small integers (first seen first), and how many there are. */
+export function codesOf(xs: readonly string[]): { codes: Int32Array; size: number } {
+  const id = new Map<string, number>();
+  const codes = new Int32Array(xs.length);
+  xs.forEach((x, i) => {
+    let c = id.get(x);
+    if (c === undefined) id.set(x, (c = id.size));
+    codes[i] = c;
+  });
+  return { codes, size: id.size };
+}
+
+/**
+ * Cramér's V of two coded columns: chi2 = n (sum over the observed cells of
+ * O^2 / (R C) - 1), so only the cells that occur are visited.
+ */
+export function cramersVCodes(a: { codes: Int32Array; size: number }, b: { codes: Int32Array; size: number }): number {
+  const n = a.codes.length;
+  const c = b.size;
+  const rows = new Float64Array(a.size);
+  const cols = new Float64Array(c);
+  const cells = new Map<number, number>();
   for (let i = 0; i < n; i++) {
-    const key = `${a[i]!.length}:${a[i]}${b[i]}`;
-    cell.set(key, (cell.get(key) ?? 0) + 1);
+    rows[a.codes[i]!]!++;
+    cols[b.codes[i]!]!++;
+    const key = a.codes[i]! * c + b.codes[i]!;
+    cells.set(key, (cells.get(key) ?? 0) + 1);
   }
-  let chi2 = 0;
-  for (const [r, nr] of rows) {
-    for (const [c, nc] of cols) {
-      const expected = (nr * nc) / n;
-      const observed = cell.get(`${r.length}:${r}${c}`) ?? 0;
-      chi2 += (observed - expected) ** 2 / expected;
-    }
-  }
-  return Math.sqrt(chi2 / (n * (Math.min(rows.size, cols.size) - 1)));
+  // The values that occur (codes may come from a larger column).
+  const r = rows.filter((x) => x > 0).length;
+  const k = cols.filter((x) => x > 0).length;
+  if (r < 2 || k < 2) return NaN;
+  let sum = 0;
+  for (const [key, o] of cells) sum += (o * o) / (rows[Math.floor(key / c)]! * cols[key % c]!);
+  return Math.sqrt(Math.max(0, n * (sum - 1)) / (n * (Math.min(r, k) - 1)));
 }
 
 /**

@@ -7,7 +7,15 @@
 // the rows it accepted, and the main thread's bottom N of those is the
 // bottom N of the whole input, whatever thread read which piece.
 //
+// A writer's sample decides which rows to hand over and keeps only their
+// priorities; the main thread's keeps the rows (as copies: a cell cut from a
+// piece's text would keep the whole piece alive). The main thread also tells
+// the writers, with each piece, the priority its sample has reached, above
+// which no row can enter it any more.
+//
 // Memory: N rows of input and output text, whatever the input's size.
+
+import { ownString } from '../lib/own-string.js';
 
 /** Rows the utility measures are computed on (model utility: 70 % train, 30 % held out). */
 export const SAMPLE_ROWS = 10_000;
@@ -35,30 +43,48 @@ export class UtilitySample {
   /** A max-heap on (priority, line): the root is the row to evict first. */
   private readonly heap: SampledRow[] = [];
   private accepted: SampledRow[] = [];
-  /** Rows offered. */
+  /** Rows of a higher priority cannot enter the main thread's sample any more. */
+  private limit = Infinity;
+  /** Rows offered (counted, accepted or not). */
   seen = 0;
 
-  constructor(readonly size = SAMPLE_ROWS) {}
+  /** keepRows: the main thread's sample (keeps copies of the rows); a writer's keeps priorities only. */
+  constructor(
+    private readonly keepRows: boolean,
+    readonly size = SAMPLE_ROWS,
+  ) {}
+
+  /** The priority the main thread's sample has reached (from a piece). */
+  narrow(limit: number): void {
+    this.limit = Math.min(this.limit, limit);
+  }
+
+  /** The main thread's sample's highest priority once full (to pass to the writers), else Infinity. */
+  get reached(): number {
+    return this.heap.length < this.size ? Infinity : this.heap[0]!.priority;
+  }
 
   /** Would a row of this line enter the sample now? (Cheap: checked before its cells are copied.) */
   wants(line: number): boolean {
+    const p = priorityOf(line);
+    if (p > this.limit) return false;
     if (this.heap.length < this.size) return true;
     const top = this.heap[0]!;
-    const p = priorityOf(line);
     return p < top.priority || (p === top.priority && line < top.line);
   }
 
   offer(row: SampledRow): void {
     this.seen++;
     const h = this.heap;
+    const entry = this.keepRows ? { ...row, input: row.input.map(ownString), output: row.output?.map(ownString) } : { priority: row.priority, line: row.line, input: [], output: undefined };
     if (h.length < this.size) {
-      h.push(row);
+      h.push(entry);
       this.up(h.length - 1);
     } else if (before(row, h[0]!)) {
-      h[0] = row;
+      h[0] = entry;
       this.down(0);
     } else return;
-    this.accepted.push(row);
+    if (!this.keepRows) this.accepted.push(row);
   }
 
   /** Counts a row that was not offered (wants() said no). */
@@ -90,7 +116,9 @@ export class UtilitySample {
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (!before(h[parent]!, h[i]!)) break;
-      [h[parent], h[i]] = [h[i]!, h[parent]!];
+      const t = h[parent]!;
+      h[parent] = h[i]!;
+      h[i] = t;
       i = parent;
     }
   }
@@ -104,7 +132,9 @@ export class UtilitySample {
       if (l < h.length && before(h[top]!, h[l]!)) top = l;
       if (r < h.length && before(h[top]!, h[r]!)) top = r;
       if (top === i) return;
-      [h[top], h[i]] = [h[i]!, h[top]!];
+      const t = h[top]!;
+      h[top] = h[i]!;
+      h[i] = t;
       i = top;
     }
   }

@@ -7,7 +7,8 @@
 // for numbers) and both distributions binned for the HTML report's charts.
 // Per pair of columns: the association in the input and in the output
 // (Pearson's r for two numbers, Cramér's V otherwise, numbers binned by
-// decile). Per noised column: the noise's standard deviation against the
+// decile): the pairs named, else those of the first 8 comparable columns that
+// are numbers or hold at most 100 values. Per noised column: the noise's standard deviation against the
 // column's. Optionally, a model's accuracy (model.ts).
 //
 // It is computed from the raw input and is meant for whoever holds it: no
@@ -15,14 +16,16 @@
 // the sample, and the noised columns' input is summarized by its spread alone.
 
 import type { ColumnReport } from '../core/pipeline.js';
-import { binEdges, binOf, cramersV, frequencies, isNumberText, kolmogorovSmirnov, moments, numberOf, pearson, totalVariation } from './measures.js';
+import { binEdges, binOf, codesOf, cramersVCodes, frequencies, isNumberText, kolmogorovSmirnov, moments, numberOf, pearson, totalVariation } from './measures.js';
 import { modelUtility, type ModelResult } from './model.js';
 import type { SampledRow } from './sample.js';
 
 /** Transforms whose output is made of the input's kind of values (so distributions compare). */
 const COMPARABLE = new Set(['keep', 'noise', 'randomized-response', 'generalize']);
-/** Pairs measured when none are named: all pairs of the first this many comparable columns. */
+/** Pairs measured when none are named: all pairs of the first this many comparable columns... */
 const MAX_PAIR_COLUMNS = 8;
+/** ...that are numbers or have at most this many values in the sample (Cramér's V says little of sparser tables). */
+const MAX_PAIR_VALUES = 100;
 /** Category values shown in a distribution (the most frequent in the input). */
 const TOP_VALUES = 12;
 /** Bins of a number's histogram. */
@@ -209,28 +212,55 @@ function noiseMeasures(v: ColumnView, c: ColumnReport): { noise_std: number; col
 }
 
 function pairMeasures(views: Map<string, ColumnView>, named: readonly (readonly [string, string])[] | undefined): Record<string, unknown>[] {
-  const comparable = [...views.values()].filter((v) => v.comparable);
+  const comparable = [...views.values()].filter((v) => v.comparable && (v.numeric || inputValues(v).size <= MAX_PAIR_VALUES));
   const pairs: [ColumnView, ColumnView][] = [];
   if (named) for (const [a, b] of named) pairs.push([views.get(a)!, views.get(b)!]);
   else {
     const first = comparable.slice(0, MAX_PAIR_COLUMNS);
     for (let i = 0; i < first.length; i++) for (let j = i + 1; j < first.length; j++) pairs.push([first[i]!, first[j]!]);
   }
+  // Each column's cells once per side: as numbers, and as categories (numbers by the input's deciles).
+  const numbers = new Map<string, Float64Array>();
+  const coded = new Map<string, ReturnType<typeof codesOf>>();
+  const numbersOf = (x: ColumnView, side: 'input' | 'output') => {
+    const key = `${side}:${x.name}`;
+    let v = numbers.get(key);
+    if (!v) numbers.set(key, (v = Float64Array.from(x[side], (t) => (t === undefined ? NaN : (numberOf(t) ?? NaN)))));
+    return v;
+  };
+  const categoriesOf = (x: ColumnView, side: 'input' | 'output') => {
+    const key = `${side}:${x.name}`;
+    let v = coded.get(key);
+    if (!v) {
+      const edges = x.numeric ? binEdges(x.input.map(numberOf).filter((n): n is number => n !== undefined)) : [];
+      const text = (x[side] as (string | undefined)[]).map((t) => {
+        if (t === undefined || !x.numeric) return t ?? '';
+        const n = numberOf(t);
+        return n === undefined ? t : binOf(n, edges);
+      });
+      coded.set(key, (v = codesOf(text)));
+    }
+    return v;
+  };
   return pairs.map(([a, b]) => {
-    const rows = a.input.map((_, i) => i).filter((i) => a.output[i] !== undefined && b.output[i] !== undefined);
+    // Rows published in both columns.
+    const rows: number[] = [];
+    for (let i = 0; i < a.input.length; i++) if (a.output[i] !== undefined && b.output[i] !== undefined) rows.push(i);
+    const all = rows.length === a.input.length;
     const both = a.numeric && b.numeric;
-    const measure = (x: ColumnView, side: 'input' | 'output') => {
-      const values = rows.map((i) => (side === 'input' ? x.input[i]! : x.output[i]!));
-      if (both) return values.map((t) => numberOf(t) ?? NaN);
-      if (!x.numeric) return values;
-      const edges = binEdges(x.input.map(numberOf).filter((n): n is number => n !== undefined));
-      return values.map((t) => { const n = numberOf(t); return n === undefined ? t : binOf(n, edges); });
-    };
     const assoc = (side: 'input' | 'output') => {
-      const [x, y] = [measure(a, side), measure(b, side)];
-      if (!both) return cramersV(x as string[], y as string[]);
-      const keep = (x as number[]).map((n, i) => !Number.isNaN(n) && !Number.isNaN((y as number[])[i]!));
-      return pearson((x as number[]).filter((_, i) => keep[i]), (y as number[]).filter((_, i) => keep[i]));
+      if (both) {
+        const [x, y] = [numbersOf(a, side), numbersOf(b, side)];
+        const kept = rows.filter((i) => !Number.isNaN(x[i]!) && !Number.isNaN(y[i]!));
+        return pearson(kept.map((i) => x[i]!), kept.map((i) => y[i]!));
+      }
+      const pick = (c: ReturnType<typeof codesOf>) => {
+        if (all) return c;
+        const codes = new Int32Array(rows.length);
+        for (let j = 0; j < rows.length; j++) codes[j] = c.codes[rows[j]!]!;
+        return { codes, size: c.size };
+      };
+      return cramersVCodes(pick(categoriesOf(a, side)), pick(categoriesOf(b, side)));
     };
     const input = assoc('input');
     const output = assoc('output');
