@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tempDir, veil } from './helpers.js';
+import { REPO, tempDir, veil } from './helpers.js';
 
 const HEADER = ['age', 'sex', 'city', 'diagnosis'];
 const CITIES = ['Leeds', 'York', 'Hull', 'Bath', 'Ely'];
@@ -209,5 +209,21 @@ describe('warnings that stop silent damage', () => {
     // With k = 7 nothing is left '*' everywhere: no warning, and the summary line says none.
     const fine = veil(['apply', join(dir, 'in.csv'), '--policy', join(dir, 'gen.yaml'), '-o', join(dir, 'fine.csv')]);
     expect(fine.stderr).toMatch(/^veil apply: 600 rows in, 600 out, 0 removed; [\d.]+ s, \d+ rows\/s\n$/);
+  });
+});
+
+describe("the README's training-set example", () => {
+  it('runs on Adult: a k=10 output of representative values that veil check passes, and its HTML report', () => {
+    const out = join(dir, 'adult.safe.csv');
+    const html = join(dir, 'adult.html');
+    const r = veil(['apply', 'fixtures/adult/adult.csv', '--delimiter', ';', '--policy', 'fixtures/adult/training.yaml', '-o', out, '--report-html', html, '--utility-target', 'salary-class', '-q'], { cwd: REPO });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const check = veil(['check', out, '--delimiter', ';', '--qi', 'sex,age,race,marital-status,education,native-country,workclass,occupation', '--k', '10']);
+    expect(check.status).toBe(0);
+    const rows = readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(';'));
+    expect(rows.length).toBe(30162);
+    expect(rows.every((row) => /^\d+$/.test(row[1]!))).toBe(true); // ages are numbers of the input's domain
+    expect(readFileSync(html, 'utf8')).toContain('k-anonymity, k=10:</b>');
   });
 });
