@@ -13,7 +13,7 @@ import { rowGate } from '../governance/gate.js';
 import { dpSection, seededColumns } from '../privacy/differential-privacy.js';
 import { safeHarborSection } from '../governance/hipaa.js';
 import { UtilitySample } from '../utility/sample.js';
-import { htmlRenderer } from './report.js';
+import { htmlRenderer } from '../report/renderer.js';
 import { utilitySection } from '../utility/section.js';
 import { firstPass, fullySuppressed, kSection, stageModel, type KStage } from '../privacy/stage.js';
 import { parsePlan, type Plan } from '../privacy/plan.js';

@@ -1,31 +1,14 @@
 // `veil report report.json -o report.html`: the HTML report of a JSON report
-// made earlier (a CI artifact, say). The page is rendered by
-// src/report/html.ts, bundled apart from the CLI (dist/bundle/report-html.cjs,
-// with its charting library) and loaded only by the runs that render one.
+// made earlier (a CI artifact, say), rendered by src/report/html.ts.
 
-import { createRequire } from 'node:module';
 import { VeilError } from '../core/errors.js';
+import { htmlRenderer } from '../report/renderer.js';
 import { BoundedReadError, READ_LIMITS, readBoundedSync, stageFile } from '../io/files.js';
 import type { Streams } from './apply.js';
 import { EXIT } from './exit-codes.js';
 
 export interface ReportFlags {
   readonly output?: string;
-}
-
-type Render = (report: Record<string, unknown>) => string;
-
-/** The renderer: the separate bundle beside the CLI's, else (run from dist/ unbundled) the compiled module. */
-export function htmlRenderer(): Render {
-  const require = createRequire(import.meta.url);
-  for (const path of ['./report-html.cjs', '../bundle/report-html.cjs']) {
-    try {
-      return (require(path) as { renderHtml: Render }).renderHtml;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
-    }
-  }
-  throw new VeilError({ kind: 'usage', code: 'USAGE_REPORT', detail: 'the HTML renderer (dist/bundle/report-html.cjs) is missing: run npm run build' });
 }
 
 export async function runReport(input: string, flags: ReportFlags, io: Streams): Promise<number> {
