@@ -156,6 +156,12 @@ describe('the report\'s utility section', () => {
     // Noise on both features (income follows age): the model trained on the output learns little.
     const noised = run('{ transform: noise, epsilon: 0.01, bounds: [0, 100000] }', ['--utility-target', 'group', '-q'], '{ transform: noise, epsilon: 0.01, bounds: [0, 100] }');
     expect(noised.report.utility.model.accuracy_trained_on_output).toBeLessThan(m.accuracy_trained_on_input - 0.1);
+    const named = run('keep', ['--utility-pairs', 'income:group']);
+    expect(named.report.utility.pairs).toHaveLength(1);
+    expect(named.report.utility.pairs[0]).toMatchObject({ columns: ['income', 'group'], measure: 'cramers_v', change: 0 });
+    const hashed = run('keep', ['--utility-pairs', 'age:email']);
+    expect(hashed.status).toBe(2);
+    expect(hashed.stderr).toContain('email is not published as values');
     const bad = run('keep', ['--utility-target', 'email']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('the target must be published as values');

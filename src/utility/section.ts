@@ -15,6 +15,7 @@
 // cell is quoted except category values shared by at least `minCount` rows of
 // the sample, and the noised columns' input is summarized by its spread alone.
 
+import { VeilError } from '../core/errors.js';
 import type { ColumnReport } from '../core/pipeline.js';
 import { binEdges, binOf, codesOf, cramersVCodes, frequencies, isNumberText, kolmogorovSmirnov, moments, numberOf, pearson, totalVariation } from './measures.js';
 import { modelUtility, type ModelResult } from './model.js';
@@ -214,7 +215,14 @@ function noiseMeasures(v: ColumnView, c: ColumnReport): { noise_std: number; col
 function pairMeasures(views: Map<string, ColumnView>, named: readonly (readonly [string, string])[] | undefined): Record<string, unknown>[] {
   const comparable = [...views.values()].filter((v) => v.comparable && (v.numeric || inputValues(v).size <= MAX_PAIR_VALUES));
   const pairs: [ColumnView, ColumnView][] = [];
-  if (named) for (const [a, b] of named) pairs.push([views.get(a)!, views.get(b)!]);
+  if (named) {
+    for (const [a, b] of named) {
+      const pair = [views.get(a)!, views.get(b)!] as [ColumnView, ColumnView];
+      const hidden = pair.find((v) => !v.comparable);
+      if (hidden) throw new VeilError({ kind: 'usage', code: 'USAGE_UTILITY', detail: `--utility-pairs ${a}:${b}: ${hidden.name} is not published as values (keep, noise, randomized-response, generalize or a quasi-identifier)` });
+      pairs.push(pair);
+    }
+  }
   else {
     const first = comparable.slice(0, MAX_PAIR_COLUMNS);
     for (let i = 0; i < first.length; i++) for (let j = i + 1; j < first.length; j++) pairs.push([first[i]!, first[j]!]);
