@@ -15,16 +15,17 @@ import { safeHarborSection } from '../governance/hipaa.js';
 import { UtilitySample } from '../utility/sample.js';
 import { htmlRenderer } from '../report/renderer.js';
 import { utilitySection } from '../utility/section.js';
-import { firstPass, fullySuppressed, kSection, stageModel, type KStage } from '../privacy/stage.js';
+import { firstPass, kSection, stageModel, type KStage } from '../privacy/stage.js';
 import { parsePlan, type Plan } from '../privacy/plan.js';
 import { fileIdentity, READ_LIMITS, readBoundedSync, sweepOrphans, openInput, openSink, readableTwice, removeSpool, spoolInput, stageFile, type Sink, type Staged } from '../io/files.js';
 import { FORMATS, inputNameProblem, kindOfPath, outputNameProblem, parseDelimiter, type Format } from '../io/formats.js';
-import { CsvParser } from '../io/csv-parser.js';
 import { pieces, type Piece } from '../io/pieces.js';
 import { utf8 } from '../io/utf8.js';
-import { eachJsonLine, headerProblem, readCsv, readJsonl, type InputEvent } from '../io/read.js';
+import { csvHeader, eachJsonLine, readCsv, readJsonl, type InputEvent } from '../io/read.js';
 import type { Policy } from '../policy/load.js';
 import { PieceWriter, type PieceResult } from './apply-piece.js';
+import { runWarnings } from './warnings.js';
+import { applyOnDuckdb, engineFormatOf, isGlob } from './apply-duckdb.js';
 import { writeInThreads, type WorkerInit } from './apply-threads.js';
 import { readFailure, readPolicy } from './policy-file.js';
 import { loadKey } from './key.js';
@@ -54,6 +55,7 @@ export interface ApplyFlags {
   readonly utility?: boolean;
   readonly utilityTarget?: string;
   readonly utilityPairs?: string;
+  readonly engine?: string;
 }
 
 export interface Streams {
@@ -185,6 +187,7 @@ async function readPlanFile(path: string): Promise<Plan> {
 export async function runApply(input: string | undefined, flags: ApplyFlags, io: Streams): Promise<number> {
   const started = new Date();
   const t0 = performance.now();
+  if (engineOf(input, flags) === 'duckdb') return applyOnDuckdb(input, flags, io, started, t0);
   const asked = resolveSettings(input, flags);
   await distinctPaths(asked, flags);
   await sweepBefore(asked, flags, io);
@@ -240,6 +243,20 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
   } finally {
     if (spool) await removeSpool(spool);
   }
+}
+
+/**
+ * The engine: --engine, else DuckDB for Parquet (in or out) and globs of
+ * files, which the streaming engine does not read, and the streaming engine
+ * for the rest (CSV and JSON Lines, stdin: see docs/engines.md for why).
+ */
+function engineOf(input: string | undefined, flags: ApplyFlags): 'stream' | 'duckdb' {
+  if (flags.engine !== undefined) {
+    if (flags.engine !== 'stream' && flags.engine !== 'duckdb') throw usage('USAGE_ENGINE', `--engine is stream or duckdb, not ${JSON.stringify(flags.engine)}`);
+    return flags.engine;
+  }
+  const parquet = [input, flags.output].some((p) => engineFormatOf(p) === 'parquet') || flags.inputFormat === 'parquet' || flags.outputFormat === 'parquet';
+  return parquet || isGlob(input) ? 'duckdb' : 'stream';
 }
 
 /**
@@ -452,19 +469,6 @@ function utilityOf(sample: UtilitySample, header: readonly string[], pipeline: P
  * data the residual check found, quasi-identifiers left '*' in every row,
  * rows removed as invalid, an output that is not k-anonymous (featurized).
  */
-function runWarnings(r: { residual: PieceWriter['residual'] | undefined; stage: KStage | undefined; rows: { in: number; removed: Record<string, number> }; policy: Policy }): string[] {
-  const out: string[] = [];
-  if (r.residual && r.residual.total > 0) {
-    const counts = Object.entries(r.residual.findings).map(([column, kinds]) => `${column} (${Object.entries(kinds).map(([k, n]) => `${k} ${n}`).join(', ')})`);
-    out.push(`the residual-PII check found personal data in published columns: ${counts.join('; ')}; they were published as they are (drop, redact or hash those columns, or pass --fail-on-pii to fail such runs)`);
-  }
-  if (r.stage && !r.stage.enforced) out.push('the output is NOT k-anonymous: --plan-mode featurize mapped the rows to the plan\'s classes without enforcing k or l; do not release it');
-  const suppressedQis = r.stage ? fullySuppressed(r.stage) : [];
-  if (suppressedQis.length > 0) out.push(`k-anonymity left ${suppressedQis.join(', ')} '*' in every published row: nothing of ${suppressedQis.length > 1 ? 'them' : 'it'} is left (a smaller k, hierarchies or max_suppression keep more)`);
-  const invalid = r.rows.removed.invalid ?? 0;
-  if (invalid > 0) out.push(`${invalid} of ${r.rows.in} rows were removed as invalid (on_invalid: ${r.policy.onInvalid}; max_invalid ${r.policy.maxInvalid})`);
-  return out;
-}
 
 /** The columns as the Safe Harbor attestation reads them: each with its transform, and whether the preset chose it. */
 function presetView(columns: readonly ColumnReport[]): Parameters<typeof safeHarborSection>[0] {
@@ -496,26 +500,6 @@ async function findHeader(input: AsyncIterator<Piece>, s: Settings, policy: Poli
   }
 }
 
-/** The first record of the first piece (which holds at least one whole record). */
-function csvHeader(text: string, delimiter: string): string[] {
-  const parser = new CsvParser(delimiter);
-  let header: string[] | undefined;
-  const found = new Error('header found');
-  const sink = (fields: string[], line: number): void => {
-    const problem = headerProblem(fields, line);
-    if (problem) throw new VeilError(problem);
-    header = fields;
-    throw found;
-  };
-  try {
-    const problem = parser.push(text, sink) ?? parser.end(sink);
-    if (problem) throw new VeilError(problem);
-  } catch (e) {
-    if (e !== found) throw e;
-  }
-  if (!header) throw new VeilError({ kind: 'input', code: 'CSV_NO_HEADER', line: 1 });
-  return header;
-}
 
 /**
  * How many worker threads write the pieces: --threads, else one per core up

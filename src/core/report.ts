@@ -27,6 +27,8 @@ export interface ReportParts {
   readonly seeded: boolean;
   readonly rows: { readonly in: number; readonly out: number; readonly removed: Readonly<Record<string, number>> };
   readonly columns: readonly ColumnReport[];
+  /** The engine that ran the policy, when not the streaming one (name, version, threads). */
+  readonly engine?: Record<string, unknown>;
   /** Sections of the dataset-level privacy models that ran (k-anonymity), each rendered by its model. */
   readonly privacy?: Record<string, unknown>;
   /** Declared-type violations by column and code. */
@@ -56,6 +58,7 @@ export function buildReport(p: ReportParts): Record<string, unknown> {
     output: file(p.output),
     key: p.key,
     seeded: p.seeded,
+    ...(p.engine && { engine: p.engine }),
     rows: { in: p.rows.in, out: p.rows.out, removed: p.rows.removed },
     columns: Object.fromEntries(
       p.columns.map((c) => [

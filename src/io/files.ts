@@ -152,6 +152,16 @@ function wrapGzipErrors(stream: Readable): Readable {
  * with OUTPUT_WRITE_FAILED instead of exiting 0 with a truncated file, or
  * hanging with worker threads.
  */
+/**
+ * A temporary name beside `path` for a file another writer fills (DuckDB's
+ * COPY): removed on a signal or a broken pipe until released.
+ */
+export function temporaryFor(path: string): { readonly path: string; release(): void } {
+  const temp = temporaryName(path);
+  temporaryFiles.add(temp);
+  return { path: temp, release: () => void temporaryFiles.delete(temp) };
+}
+
 export interface Sink {
   readonly tap: ByteTap;
   /** Writes text, waiting while the target has no room; rejects once writing has failed. */

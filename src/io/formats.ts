@@ -50,7 +50,7 @@ export function outputNameProblem(path: string | undefined, formatGiven: boolean
   if (path === undefined) return undefined;
   const ext = extension(path);
   if (ext === undefined || ['csv', 'tsv', 'jsonl', 'ndjson'].includes(ext)) return undefined;
-  if (FOREIGN.has(ext)) return `veil writes CSV (.csv, .tsv) and JSON Lines (.jsonl, .ndjson), optionally gzipped (.gz), not .${ext}: ${path}`;
+  if (FOREIGN.has(ext)) return `veil writes CSV (.csv, .tsv) and JSON Lines (.jsonl, .ndjson), optionally gzipped (.gz)${ext === 'parquet' || ext === 'pq' ? ', and Parquet with the duckdb engine (leave out --engine stream)' : ''}, not .${ext}: ${path}`;
   if (formatGiven) return undefined;
   return `the output's extension .${ext} does not say what veil writes: name it .csv, .tsv, .jsonl or .ndjson (optionally .gz), or give --output-format: ${path}`;
 }
@@ -60,6 +60,6 @@ export function inputNameProblem(path: string | undefined, formatGiven: boolean)
   if (path === undefined || formatGiven) return undefined;
   const ext = extension(path);
   if (ext === undefined || !FOREIGN.has(ext)) return undefined;
-  const hint = ext === 'json' ? ' (JSON Lines is one object per line: if this file is, pass --input-format jsonl)' : '';
+  const hint = ext === 'json' ? ' (JSON Lines is one object per line: if this file is, pass --input-format jsonl)' : ext === 'parquet' || ext === 'pq' ? ' with the streaming engine (the duckdb engine reads Parquet: leave out --engine stream)' : '';
   return `veil reads CSV and JSON Lines, not .${ext}${hint}: ${path}`;
 }

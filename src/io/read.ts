@@ -146,3 +146,24 @@ export async function* readRows(format: Format, delimiter: string, stream: NodeJ
     yield batch;
   }
 }
+
+/** The first record of the first piece (which holds at least one whole record). */
+export function csvHeader(text: string, delimiter: string): string[] {
+  const parser = new CsvParser(delimiter);
+  let header: string[] | undefined;
+  const found = new Error('header found');
+  const sink = (fields: string[], line: number): void => {
+    const problem = headerProblem(fields, line);
+    if (problem) throw new VeilError(problem);
+    header = fields;
+    throw found;
+  };
+  try {
+    const problem = parser.push(text, sink) ?? parser.end(sink);
+    if (problem) throw new VeilError(problem);
+  } catch (e) {
+    if (e !== found) throw e;
+  }
+  if (!header) throw new VeilError({ kind: 'input', code: 'CSV_NO_HEADER', line: 1 });
+  return header;
+}

@@ -1,0 +1,163 @@
+// `veil apply --engine duckdb` at the command line's edge: which files are
+// read and written, the header, the checks both engines share (the policy,
+// the key, missing and unlisted columns), the output renamed into place, the
+// report and the summary. src/engines/duckdb/run.ts executes the policy.
+
+import { createReadStream, promises as fsp } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline as pipe } from 'node:stream/promises';
+import { VeilError } from '../core/errors.js';
+import { compilePipeline } from '../core/pipeline.js';
+import { buildReport } from '../core/report.js';
+import { digestFiles, expandInputs, parquetHeader, runOnDuckdb, type EngineFormat } from '../engines/duckdb/run.js';
+import { openInput, removeSpool, spoolInput, stageFile, temporaryFor, type Staged } from '../io/files.js';
+import { kindOfPath, parseDelimiter } from '../io/formats.js';
+import { pieces } from '../io/pieces.js';
+import { csvHeader } from '../io/read.js';
+import { utf8 } from '../io/utf8.js';
+import type { ApplyFlags, Streams } from './apply.js';
+import { loadKey } from './key.js';
+import { readPolicy } from './policy-file.js';
+import { VERSION } from './version.js';
+import { runWarnings } from './warnings.js';
+
+const usage = (detail: string) => new VeilError({ kind: 'usage', code: 'USAGE_ENGINE', detail });
+
+/** Parquet by its extension (.parquet, .pq), else what formats.ts reads from the name. */
+export function engineFormatOf(path: string | undefined): EngineFormat | undefined {
+  if (path === undefined || path === '-') return undefined;
+  if (/\.(parquet|pq)$/i.test(path)) return 'parquet';
+  return kindOfPath(path).format;
+}
+
+/** A path DuckDB expands into files. */
+export const isGlob = (path: string | undefined): boolean => path !== undefined && /[*?[]/.test(path);
+
+/** The flags the duckdb engine does not take yet: each named, never ignored. */
+function refuseFlags(flags: ApplyFlags): void {
+  const taken: [keyof ApplyFlags, string][] = [
+    ['plan', '--plan'],
+    ['planOut', '--plan-out'],
+    ['planMode', '--plan-mode'],
+    ['rejects', '--rejects'],
+    ['reportHtml', '--report-html'],
+    ['utility', '--utility'],
+    ['utilityTarget', '--utility-target'],
+    ['utilityPairs', '--utility-pairs'],
+    ['escapeFormulas', '--escape-formulas'],
+  ];
+  for (const [flag, name] of taken) if (flags[flag] !== undefined) throw usage(`the duckdb engine does not take ${name} yet: run it with --engine stream`);
+}
+
+/** The header of the first CSV record of a file (gzipped too), as the streaming engine reads it. */
+async function csvFileHeader(path: string, delimiter: string): Promise<string[]> {
+  const input = await openInput(path, kindOfPath(path).gzip);
+  try {
+    for await (const piece of pieces(input.stream, 'csv')) return csvHeader(utf8(piece.bytes, piece.line), delimiter);
+    throw new VeilError({ kind: 'input', code: 'CSV_NO_HEADER', line: 1 });
+  } finally {
+    input.close();
+  }
+}
+
+export async function applyOnDuckdb(input: string | undefined, flags: ApplyFlags, io: Streams, started: Date, t0: number): Promise<number> {
+  refuseFlags(flags);
+  const inputPath = input === undefined || input === '-' ? undefined : input;
+  const inputFormat: EngineFormat = (flags.inputFormat as EngineFormat | undefined) ?? engineFormatOf(inputPath) ?? 'csv';
+  if (inputFormat === 'jsonl') throw usage('the duckdb engine does not read JSON Lines yet: run it with --engine stream');
+  const outputPath = flags.output === undefined || flags.output === '-' ? undefined : flags.output;
+  const outputFormat: EngineFormat = (flags.outputFormat as EngineFormat | undefined) ?? engineFormatOf(outputPath) ?? (outputPath === undefined && inputFormat === 'parquet' ? 'csv' : inputFormat);
+  const delimiterText = flags.delimiter ?? kindOfPath(inputPath).delimiter ?? ',';
+  const delimiter = parseDelimiter(delimiterText);
+  const outputDelimiter = parseDelimiter(flags.outputDelimiter ?? flags.delimiter ?? kindOfPath(outputPath).delimiter ?? delimiterText);
+  if (delimiter === undefined || outputDelimiter === undefined) throw new VeilError({ kind: 'usage', code: 'USAGE_DELIMITER', detail: JSON.stringify(flags.delimiter ?? flags.outputDelimiter) });
+  let seed: number | undefined;
+  if (flags.seed !== undefined) {
+    if (!/^\d{1,15}$/.test(flags.seed)) throw new VeilError({ kind: 'usage', code: 'USAGE_SEED', detail: JSON.stringify(flags.seed) });
+    seed = Number(flags.seed);
+  }
+  let threads: number | undefined;
+  if (flags.threads !== undefined) {
+    threads = /^\d{1,2}$/.test(flags.threads) ? Number(flags.threads) : NaN;
+    if (!(threads >= 1 && threads <= 64)) throw new VeilError({ kind: 'usage', code: 'USAGE_THREADS', detail: JSON.stringify(flags.threads) });
+  }
+
+  const { policy, sha256: policySha } = await readPolicy(flags.policy);
+  const key = await loadKey(flags.keyFile, io.env, flags.allowDemoKey === true);
+  if (policy.needsKey && !key) throw new VeilError({ kind: 'key', code: 'KEY_MISSING' });
+
+  // Standard input is spooled to a file: DuckDB reads files.
+  const spool = inputPath === undefined ? await spoolInput(undefined) : undefined;
+  const target = temporaryFor(outputPath ?? join(tmpdir(), 'stdout'));
+  const temp = target.path;
+  let report: Staged | undefined;
+  try {
+    const inputs = spool ? [spool] : isGlob(inputPath) ? await expandInputs(inputPath!) : [inputPath!];
+    if (inputs.length === 0) throw new VeilError({ kind: 'input', code: 'INPUT_UNREADABLE', expected: `files matching ${inputPath}` });
+    const header = inputFormat === 'parquet' ? await parquetHeader(inputs) : await csvFileHeader(inputs[0]!, delimiter);
+    if (inputFormat === 'csv') {
+      for (const other of inputs.slice(1)) {
+        const h = await csvFileHeader(other, delimiter);
+        if (h.join('\u0000') !== header.join('\u0000')) throw new VeilError({ kind: 'input', code: 'INPUT_HEADERS_DIFFER', expected: `the header of ${inputs[0]} in ${other}` });
+      }
+    }
+    // The checks the streaming engine makes of the header (missing, unlisted columns), and its column reports.
+    const pipeline = await compilePipeline(policy, header, { key: key?.key, seed, sparse: false });
+    const columns = pipeline.columns();
+    const result = await runOnDuckdb(
+      { inputs, inputFormat, delimiter, outputPath: temp, outputFormat, outputDelimiter, outputGzip: kindOfPath(outputPath).gzip, policy, header, columns, key: key?.key, seed, threads },
+      temp,
+    );
+    const residual = result.residual;
+    if (residual.total > 0 && flags.failOnPii) {
+      throw new VeilError({ kind: 'privacy', code: 'RESIDUAL_PII', required: 'no personal data left in published columns (--fail-on-pii)', found: `${residual.total} findings in ${JSON.stringify(residual.findings)}` });
+    }
+    const rows = { in: result.rows, out: result.rows, removed: {} };
+    const warnings = runWarnings({ residual, stage: undefined, rows, policy });
+    const seconds = (performance.now() - t0) / 1000;
+    const [inDigest, outDigest] = await Promise.all([digestFiles(inputs), digestFiles([temp])]);
+    let reportText: string | undefined;
+    if (flags.report !== undefined) {
+      const report = buildReport({
+        tool: { name: 'veil', version: VERSION, node: process.version },
+        command: 'apply',
+        startedAt: started,
+        durationSeconds: seconds,
+        policy: { path: flags.policy, sha256: policySha, unlisted: policy.unlisted },
+        input: { path: inputPath ?? null, format: inputFormat, ...(inputFormat === 'csv' && { delimiter }), gzip: kindOfPath(inputPath).gzip, ...inDigest },
+        output: { path: outputPath ?? null, format: outputFormat, ...(outputFormat === 'csv' && { delimiter: outputDelimiter }), gzip: kindOfPath(outputPath).gzip, ...outDigest },
+        key: key ? { fingerprint: key.key.fingerprint(), source: key.source } : null,
+        seeded: seed !== undefined,
+        rows,
+        columns,
+        engine: { ...result.engine, ...(inputs.length > 1 && { files: inputs.length }) },
+        privacy: { residual_pii: residual.section(flags.failOnPii === true) },
+        warnings,
+      });
+      reportText = `${JSON.stringify(report, null, 2)}\n`;
+    }
+    // The report staged first (a report that cannot be written leaves no output), then the output.
+    if (reportText !== undefined) report = await stageFile(flags.report!, reportText);
+    if (outputPath !== undefined) {
+      await fsp.rename(temp, outputPath).catch((e: NodeJS.ErrnoException) => {
+        throw new VeilError({ kind: 'io', code: 'OUTPUT_WRITE_FAILED', path: outputPath, errno: e.code ?? 'error' });
+      });
+    } else await pipe(createReadStream(temp), io.stdout, { end: false });
+    await report?.commit();
+    for (const w of warnings) io.stderr.write(`veil: warning: ${w}\n`);
+    if (!flags.quiet) {
+      const rate = seconds > 0 ? Math.round(result.rows / seconds) : result.rows;
+      const warned = warnings.length > 0 ? `; ${warnings.length} warning${warnings.length > 1 ? 's' : ''} above` : '';
+      io.stderr.write(`veil apply: ${result.rows} rows in, ${result.rows} out, 0 removed; ${seconds.toFixed(2)} s, ${rate} rows/s, duckdb ${result.engine.threads} threads${warned}\n`);
+    }
+    return 0;
+  } catch (e) {
+    await report?.abort();
+    throw e;
+  } finally {
+    await fsp.rm(temp, { force: true });
+    target.release();
+    if (spool) await removeSpool(spool);
+  }
+}

@@ -1,0 +1,346 @@
+// `veil apply --engine duckdb`: the policy compiled to SQL (../sql/) and run
+// by DuckDB, embedded through @duckdb/node-api: Parquet, CSV (gzipped too)
+// and globs of files in; Parquet, CSV or JSON Lines out; every core, with
+// DuckDB's own memory limit and spilling.
+//
+// Every input column is read as text (DuckDB's CSV sniffer would retype
+// dates and numbers; Parquet's typed columns are cast to text), so the
+// transforms see what the streaming engine sees. The subkeys are appended
+// to a temporary table as bytes, never written into SQL text. The output is
+// written to a temporary file beside its target and renamed into place on
+// success. A second pass counts what the report needs (empty and changed
+// values per column) and runs the residual-PII check (the streaming engine's
+// own ResidualScan, registered as a function) before the output is renamed,
+// so --fail-on-pii still writes nothing.
+
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fsp } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type * as Api from '@duckdb/node-api';
+import { ValueError, VeilError } from '../../core/errors.js';
+import type { ColumnReport } from '../../core/pipeline.js';
+import { ResidualScan } from '../../governance/residual.js';
+import type { SecretKey } from '../../lib/key.js';
+import type { Policy } from '../../policy/load.js';
+import type { ColumnFn } from '../../transforms/define.js';
+import { compileSelect, toFunction, type CompiledSelect } from '../sql/compile.js';
+import { duckdb as dialect } from '../sql/dialect.js';
+
+export type EngineFormat = 'csv' | 'jsonl' | 'parquet';
+
+export interface DuckdbRun {
+  readonly inputs: readonly string[];
+  readonly inputFormat: EngineFormat;
+  readonly delimiter: string;
+  /** The output file (never stdout: the caller copies a temporary file there). */
+  readonly outputPath: string;
+  readonly outputFormat: EngineFormat;
+  readonly outputDelimiter: string;
+  readonly outputGzip: boolean;
+  readonly policy: Policy;
+  readonly header: readonly string[];
+  /** The streaming engine's column reports (same names, transforms and params); their counts are filled here. */
+  readonly columns: readonly ColumnReport[];
+  readonly key: SecretKey | undefined;
+  readonly seed: number | undefined;
+  readonly threads: number | undefined;
+}
+
+export interface DuckdbResult {
+  readonly rows: number;
+  readonly residual: ResidualScan;
+  readonly engine: Record<string, unknown>;
+}
+
+/** @duckdb/node-api, loaded only by the runs that use it (a native module of about 60 MB). */
+function api(): typeof Api {
+  const require = createRequire(import.meta.url);
+  try {
+    return require('@duckdb/node-api') as typeof Api;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
+    throw new VeilError({ kind: 'usage', code: 'USAGE_ENGINE', detail: 'the duckdb engine needs @duckdb/node-api, which is not installed (npm install @duckdb/node-api)' });
+  }
+}
+
+/** The input relation: every column as text, named as in the header. */
+export function inputRelation(inputs: readonly string[], format: EngineFormat, delimiter: string, header: readonly string[]): string {
+  const files = `[${inputs.map((p) => dialect.string(p)).join(', ')}]`;
+  if (format === 'parquet') {
+    return `(SELECT ${header.map((h) => `CAST(${dialect.ident(h)} AS VARCHAR) AS ${dialect.ident(h)}`).join(', ')} FROM read_parquet(${files}))`;
+  }
+  if (format === 'jsonl') {
+    const cols = header.map((h) => `${dialect.string(h)}: 'VARCHAR'`).join(', ');
+    return `read_json(${files}, format = 'newline_delimited', columns = {${cols}})`;
+  }
+  const cols = header.map((h) => `${dialect.string(h)}: 'VARCHAR'`).join(', ');
+  return `read_csv(${files}, header = true, auto_detect = false, all_varchar = true, columns = {${cols}}, delim = ${dialect.string(delimiter)}, quote = '"', escape = '"', strict_mode = true, null_padding = false, compression = 'auto')`;
+}
+
+function copyOptions(r: DuckdbRun): string {
+  switch (r.outputFormat) {
+    case 'parquet':
+      return "FORMAT parquet, COMPRESSION zstd";
+    case 'jsonl':
+      return `FORMAT json${r.outputGzip ? ", COMPRESSION gzip" : ''}`;
+    case 'csv':
+      return `FORMAT csv, HEADER true, DELIMITER ${dialect.string(r.outputDelimiter)}, QUOTE '"', ESCAPE '"'${r.outputGzip ? ", COMPRESSION gzip" : ''}`;
+  }
+}
+
+/** HMAC-SHA256's two padded keys (RFC 2104) of a subkey. */
+function padded(subkey: Buffer): { inner: Uint8Array; outer: Uint8Array } {
+  const block = Buffer.alloc(64);
+  subkey.copy(block);
+  return { inner: Uint8Array.from(block, (b) => b ^ 0x36), outer: Uint8Array.from(block, (b) => b ^ 0x5c) };
+}
+
+export async function runOnDuckdb(r: DuckdbRun, temp: string): Promise<DuckdbResult> {
+  const duck = api();
+  const compiled = compileSelect(r.policy, r.header, dialect, { functions: true });
+  const threads = r.threads ?? availableParallelism();
+  const spill = join(tmpdir(), `veil-duckdb-${process.pid}`);
+  const instance = await duck.DuckDBInstance.create(':memory:', {
+    threads: String(threads),
+    memory_limit: process.env.VEIL_DUCKDB_MEMORY ?? '2GB',
+    temp_directory: spill,
+    preserve_insertion_order: 'true',
+    // No extension is installed or loaded from the network: veil downloads nothing at run time.
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+  });
+  const connection = await instance.connect();
+  try {
+    await loadKeys(duck, connection, compiled, r.key);
+    const counts = await registerFunctions(duck, connection, compiled, r);
+    const residual = new ResidualScan(r.columns);
+    registerResidual(duck, connection, residual, r.header);
+    const from = `FROM ${inputRelation(r.inputs, r.inputFormat, r.delimiter, r.header)} AS i${compiled.keys.length > 0 ? ', veil_keys AS k' : ''}`;
+    const select = compiled.columns.map((c) => `${c.sql} AS ${dialect.ident(c.name)}`).join(', ');
+    const written = await run(connection, `COPY (SELECT ${select} ${from}) TO ${dialect.string(temp)} (${copyOptions(r)})`);
+    const rows = await countPass(connection, compiled, r, from, counts);
+    if (rows !== written) throw new Error(`the duckdb engine read ${rows} rows in its second pass and wrote ${written}`);
+    return { rows, residual, engine: { name: 'duckdb', version: duck.version(), threads, memory_limit: process.env.VEIL_DUCKDB_MEMORY ?? '2GB' } };
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+    await fsp.rm(spill, { recursive: true, force: true });
+  }
+}
+
+/** Runs a statement; an error raised by one of veil's functions becomes its coded problem, any other names no data. */
+async function run(connection: Api.DuckDBConnection, sql: string): Promise<number> {
+  try {
+    return (await connection.run(sql)).rowsChanged;
+  } catch (e) {
+    throw engineError(e);
+  }
+}
+
+const FUNCTION_ERROR = /veil-problem:(\{.*?\}):end/;
+
+function engineError(e: unknown): Error {
+  const message = e instanceof Error ? e.message : String(e);
+  const ours = FUNCTION_ERROR.exec(message);
+  if (ours) return new VeilError(JSON.parse(ours[1]!) as never);
+  // DuckDB's messages can quote a line of the input (a CSV error does): only its kind is passed on.
+  const kind = /^([A-Za-z ]+ Error)/.exec(message)?.[1] ?? 'Error';
+  return new VeilError({ kind: 'input', code: 'ENGINE_READ_FAILED', expected: kind });
+}
+
+/** The subkeys' padded halves, appended as bytes to a one-row temporary table: never in SQL text, logs or a plan's literals. */
+async function loadKeys(duck: typeof Api, connection: Api.DuckDBConnection, compiled: CompiledSelect, key: SecretKey | undefined): Promise<void> {
+  if (compiled.keys.length === 0) return;
+  if (!key) throw new VeilError({ kind: 'key', code: 'KEY_MISSING' });
+  const cols = compiled.keys.flatMap((_, i) => [`k${i}_i BLOB`, `k${i}_o BLOB`]).join(', ');
+  await connection.run(`CREATE TEMP TABLE veil_keys (${cols})`);
+  const appender = await connection.createAppender('veil_keys', 'main', 'temp');
+  for (const slot of compiled.keys) {
+    const { inner, outer } = padded(key.derive(slot.purpose, slot.domain));
+    appender.appendBlob(inner);
+    appender.appendBlob(outer);
+  }
+  appender.endRow();
+  appender.closeSync();
+  void duck;
+}
+
+/** Changed and unchanged values of a function column, counted as it runs. */
+type FunctionCounts = Map<string, { changed: number; unchanged: number }>;
+
+function problemOf(e: unknown, column: string, position: number): string {
+  if (e instanceof ValueError) {
+    return `veil-problem:${JSON.stringify({ kind: 'input', code: e.code, columnName: column, columnNumber: position, expected: e.expected })}:end`;
+  }
+  return `veil-problem:${JSON.stringify({ kind: 'io', code: 'INTERNAL' })}:end`;
+}
+
+/** The streaming engine's own functions for the columns SQL does not compute, and `veil_lower`. */
+async function registerFunctions(duck: typeof Api, connection: Api.DuckDBConnection, compiled: CompiledSelect, r: DuckdbRun): Promise<FunctionCounts> {
+  const counts: FunctionCounts = new Map();
+  connection.registerScalarFunction(
+    duck.DuckDBScalarFunction.create({
+      name: 'veil_lower',
+      returnType: duck.VARCHAR,
+      parameterTypes: [duck.VARCHAR],
+      mainFunction: (_info, input, output) => {
+        const v = input.getColumnVector(0);
+        for (let i = 0; i < input.rowCount; i++) {
+          const x = v.getItem(i) as string | null;
+          output.setItem(i, x === null ? null : x.slice(1).toLowerCase());
+        }
+        output.flush();
+      },
+    }),
+  );
+  for (const f of compiled.functions) {
+    const position = r.header.indexOf(f.column.name) + 1;
+    const fn: ColumnFn = await f.column.configured.create({
+      column: f.column.name,
+      key: r.key,
+      seed: r.seed,
+      columnIndex: (name) => f.args.indexOf(name),
+    });
+    const count = { changed: 0, unchanged: 0 };
+    counts.set(f.column.name, count);
+    const row: string[] = new Array<string>(f.args.length).fill('');
+    connection.registerScalarFunction(
+      duck.DuckDBScalarFunction.create({
+        name: f.name,
+        returnType: duck.VARCHAR,
+        parameterTypes: f.args.map(() => duck.VARCHAR),
+        // Volatile: DuckDB would otherwise call it once per value of a dictionary (Parquet), not once per row, and the counts would be of values.
+        volatile: true,
+        mainFunction: (info, input, output) => {
+          const vectors = f.args.map((_, a) => input.getColumnVector(a));
+          for (let i = 0; i < input.rowCount; i++) {
+            for (let a = 0; a < vectors.length; a++) row[a] = ((vectors[a]!.getItem(i) as string | null) ?? '.').slice(1);
+            const value = row[0]!;
+            if (value === '') {
+              output.setItem(i, null);
+              continue;
+            }
+            let out: string;
+            try {
+              out = fn(value, row);
+            } catch (e) {
+              info.setError(problemOf(e, f.column.name, position));
+              return;
+            }
+            if (out === value) count.unchanged++;
+            else count.changed++;
+            output.setItem(i, out);
+          }
+          output.flush();
+        },
+      }),
+    );
+  }
+  return counts;
+}
+
+/** `veil_residual(every input column)`: the residual-PII check on each row's input values; returns 0. */
+function registerResidual(duck: typeof Api, connection: Api.DuckDBConnection, residual: ResidualScan, header: readonly string[]): void {
+  const row: (string | null)[] = new Array<string | null>(header.length).fill(null);
+  connection.registerScalarFunction(
+    duck.DuckDBScalarFunction.create({
+      name: 'veil_residual',
+      returnType: duck.INTEGER,
+      parameterTypes: header.map(() => duck.VARCHAR),
+      volatile: true,
+      mainFunction: (_info, input, output) => {
+        // A chunk is a piece of input: the values remembered across rows start afresh, as in the streaming engine.
+        residual.forget();
+        const vectors = header.map((_, a) => input.getColumnVector(a));
+        for (let i = 0; i < input.rowCount; i++) {
+          for (let a = 0; a < vectors.length; a++) row[a] = (vectors[a]!.getItem(i) as string | null)?.slice(1) ?? null;
+          residual.observe(row);
+          output.setItem(i, 0);
+        }
+        output.flush();
+      },
+    }),
+  );
+}
+
+/** The second pass: rows, and per column the empty and changed values (and the residual check). Returns the row count. */
+async function countPass(connection: Api.DuckDBConnection, compiled: CompiledSelect, r: DuckdbRun, from: string, counts: FunctionCounts): Promise<number> {
+  const empty = (name: string) => `(i.${dialect.ident(name)} IS NULL OR i.${dialect.ident(name)} = '')`;
+  const measured = compiled.columns.filter((c) => c.native);
+  const aggregates = ['count(*)'];
+  for (const c of measured) {
+    aggregates.push(`count(*) FILTER (WHERE ${empty(c.source)})`);
+    aggregates.push(c.sql === `i.${dialect.ident(c.source)}` ? '0' : `count(*) FILTER (WHERE NOT ${empty(c.source)} AND (${c.sql}) IS DISTINCT FROM i.${dialect.ident(c.source)})`);
+  }
+  const functionColumns = compiled.columns.filter((c) => !c.native);
+  for (const c of functionColumns) aggregates.push(`count(*) FILTER (WHERE ${empty(c.source)})`);
+  const scans = r.columns.some((c) => c.transform === 'keep');
+  if (scans) aggregates.push(`sum(veil_residual(${r.header.map((h) => toFunction(`i.${dialect.ident(h)}`, dialect)).join(', ')}))`);
+  // The function columns were computed in the first pass and counted there; only native expressions are evaluated again.
+  const sql = `SELECT ${aggregates.join(', ')} ${from}`;
+  let values: unknown[];
+  try {
+    const reader = await connection.runAndReadAll(sql);
+    values = reader.getRows()[0]!;
+  } catch (e) {
+    throw engineError(e);
+  }
+  const n = (x: unknown) => Number(x ?? 0);
+  const rows = n(values[0]);
+  const byName = new Map(r.columns.map((c) => [c.name, c]));
+  let at = 1;
+  for (const c of measured) {
+    const stats = byName.get(c.name)!.stats;
+    stats.empty = n(values[at++]);
+    stats.changed = n(values[at++]);
+    stats.unchanged = rows - stats.empty - stats.changed;
+  }
+  for (const c of functionColumns) {
+    const stats = byName.get(c.name)!.stats;
+    const counted = counts.get(c.name)!;
+    stats.empty = n(values[at++]);
+    stats.changed = counted.changed;
+    stats.unchanged = counted.unchanged;
+  }
+  return rows;
+}
+
+/** Bytes and SHA-256 of files read one after the other (the report ties itself to them). */
+export async function digestFiles(paths: readonly string[]): Promise<{ bytes: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for (const path of paths) {
+    for await (const chunk of createReadStream(path)) {
+      hash.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+    }
+  }
+  return { bytes, sha256: hash.digest('hex') };
+}
+
+/** A short-lived DuckDB for a question about files (their names, their columns). */
+async function ask<T>(question: (c: Api.DuckDBConnection) => Promise<T>): Promise<T> {
+  const duck = api();
+  const instance = await duck.DuckDBInstance.create(':memory:', { threads: '1', autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+  const connection = await instance.connect();
+  try {
+    return await question(connection);
+  } catch (e) {
+    throw engineError(e);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** The files a glob names, in name order (the order they are read and hashed in). */
+export async function expandInputs(pattern: string): Promise<string[]> {
+  return ask(async (c) => (await c.runAndReadAll(`SELECT file FROM glob(${dialect.string(pattern)}) ORDER BY file`)).getRows().map((r) => String(r[0])));
+}
+
+/** The columns of Parquet files (those of the first; read_parquet refuses files whose columns differ). */
+export async function parquetHeader(files: readonly string[]): Promise<string[]> {
+  return ask(async (c) => (await c.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${dialect.string(files[0]!)})`)).getRows().map((r) => String(r[0])));
+}

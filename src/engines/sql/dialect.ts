@@ -1,0 +1,75 @@
+// What differs between the SQL engines veil compiles a policy for, in one
+// place (as SQLGlot's dialects: a base table of expressions, and a dialect
+// that overrides only the entries it spells differently). The compiler
+// (compile.ts) builds every expression through a dialect and never writes an
+// engine's function name itself.
+//
+// Every expression here is exact against the streaming engine for the same
+// text: strings are UTF-8, lengths and substrings count code points, and the
+// HMAC is composed from the engine's SHA-256 on bytes (RFC 2104:
+// H((K ^ opad) || H((K ^ ipad) || m)), with the padded subkeys held in a
+// table, never in the SQL text).
+
+export interface Dialect {
+  readonly name: 'duckdb' | 'spark';
+  /** A column or table name. */
+  ident(name: string): string;
+  /** A string literal (policy text only, never data or key material). */
+  string(text: string): string;
+  /** The UTF-8 bytes of a text. */
+  bytes(text: string): string;
+  /** Lower-case hex SHA-256 of bytes. */
+  sha256Hex(bytes: string): string;
+  /** Bytes from hex. */
+  unhex(hex: string): string;
+  /** Two byte strings, one after the other. */
+  concatBytes(a: string, b: string): string;
+  /** Code points of a text. */
+  length(text: string): string;
+  /** Code points from a 1-based position. */
+  substring(text: string, from: string, count: string): string;
+  repeat(text: string, times: string): string;
+  /** Every match of an RE2/Java pattern replaced. */
+  replaceAll(text: string, pattern: string, by: string): string;
+  /** Does the whole text match an RE2/Java pattern? */
+  matches(text: string, pattern: string): string;
+  lower(text: string): string;
+  concat(...texts: string[]): string;
+}
+
+const quote = (text: string): string => `'${text.replace(/'/g, "''")}'`;
+
+/** DuckDB 1.5: the base. */
+export const duckdb: Dialect = {
+  name: 'duckdb',
+  ident: (name) => `"${name.replace(/"/g, '""')}"`,
+  string: quote,
+  bytes: (text) => `encode(${text})`,
+  sha256Hex: (bytes) => `sha256(${bytes})`,
+  unhex: (hex) => `unhex(${hex})`,
+  concatBytes: (a, b) => `(${a} || ${b})`,
+  length: (text) => `length(${text})`,
+  substring: (text, from, count) => `substring(${text}, ${from}, ${count})`,
+  repeat: (text, times) => `repeat(${text}, ${times})`,
+  replaceAll: (text, pattern, by) => `regexp_replace(${text}, ${quote(pattern)}, ${quote(by)}, 'g')`,
+  matches: (text, pattern) => `regexp_full_match(${text}, ${quote(pattern)})`,
+  lower: (text) => `lower(${text})`,
+  concat: (...texts) => `(${texts.join(' || ')})`,
+};
+
+/** Spark SQL 3.5: what it spells differently. */
+export const spark: Dialect = {
+  ...duckdb,
+  name: 'spark',
+  ident: (name) => `\`${name.replace(/`/g, '``')}\``,
+  // Spark's string literals take backslash escapes: double them.
+  string: (text) => quote(text.replace(/\\/g, '\\\\')),
+  bytes: (text) => `encode(${text}, 'UTF-8')`,
+  sha256Hex: (bytes) => `sha2(${bytes}, 256)`,
+  concatBytes: (a, b) => `concat(${a}, ${b})`,
+  replaceAll: (text, pattern, by) => `regexp_replace(${text}, ${spark.string(pattern)}, ${spark.string(by)})`,
+  matches: (text, pattern) => `(${text} RLIKE ${spark.string(`^(?:${pattern})$`)})`,
+  concat: (...texts) => `concat(${texts.join(', ')})`,
+};
+
+export const DIALECTS = { duckdb, spark } as const;

@@ -1,0 +1,243 @@
+// The contract between engines: the same generated inputs and policies
+// through the streaming engine and DuckDB (`--engine duckdb`), compared
+// byte for byte (CSV) and cell by cell (Parquet); the report's counts and
+// residual findings alike; the features DuckDB does not run refused with a
+// coded error; and the key never written into the SQL DuckDB is given.
+
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import seedrandom from 'seedrandom';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type * as Api from '@duckdb/node-api';
+import { compileSelect } from '../src/engines/sql/compile.js';
+import { duckdb } from '../src/engines/sql/dialect.js';
+import { SecretKey } from '../src/lib/key.js';
+import { policyFrom, REPO, TEST_KEY, tempDir, veil } from './helpers.js';
+
+const duck = createRequire(import.meta.url)('@duckdb/node-api') as typeof Api;
+
+const HEADER = ['id', 'email', 'email_b', 'spaced', 'name', 'phone', 'ssn', 'zip', 'zip5', 'amount', 'age', 'birth', 'visit', 'edu', 'who', 'note', 'city'];
+const EDU = ['Bachelors', 'Some-college', '11th', 'HS-grad', 'Prof-school', 'Masters', 'Doctorate', '9th', 'Preschool'];
+const SPACES = [' ', '\t', '\u00a0', '\ufeff', '\u2003', '\u3000', ''];
+const NAMES = ['Ann Lee', 'Zoë Ölmez', 'ΟΔΥΣΣΕΑΣ Παπαδόπουλος', 'İlkay Şahin', 'José\u0301 Niño', 'Mx "Q" Smith, Jr.', 'Li 😀 Wei', 'A', 'Ōtomo\nKenji', 'O\'Brien-Whitby'];
+const CITIES = ['Zürich', 'Springfield', 'São Paulo', 'Łódź', 'New York, NY', ''];
+
+function generate(rows: number, seed: string): string {
+  const rnd = seedrandom(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+  const blank = (v: string) => (rnd() < 0.05 ? '' : v);
+  const quote = (v: string) => (/[",\n\r]/.test(v) || /^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  const lines = [HEADER.join(',')];
+  for (let i = 0; i < rows; i++) {
+    const entity = `E${int(1, Math.max(2, rows / 3))}`;
+    const local = pick(['ann.lee', 'Zoë', 'ΟΔΟΣ', 'İpek', 'bob+tag', 'x']);
+    const email = `${pick(SPACES)}${local}@${pick(['Example.COM', 'exämple.de', 'mail.gr'])}${pick(SPACES)}`;
+    const year = int(1930, 2005);
+    const date = `${year}-${pad(int(1, 12))}-${pad(int(1, 28))}`;
+    const time = pick(['', '', 'T08:30:00Z', ' 23:59', 'T12:00:00.5+02:00']);
+    const cells = [
+      entity,
+      blank(email),
+      blank(email),
+      blank(`${pick(SPACES)}${pick(NAMES)}${pick(SPACES)}`),
+      blank(pick(NAMES)),
+      blank(`${pick(['+1 ', '(', ''])}${int(200, 999)}${pick(['-', '.', ' ', ''])}555-${pad(int(0, 9999), 4)}`),
+      blank(`${int(100, 899)}-${pad(int(1, 99))}-${pad(int(1, 9999), 4)}`),
+      blank(pick([String(int(10000, 99999)), `0${int(3000, 3999)}`, `${int(100, 999)}`, 'ABCDEF', '036'])),
+      blank(pick([String(int(10000, 99999)), `${int(10000, 99999)}-${int(1000, 9999)}`, String(int(1000, 9999))])),
+      blank(pick([String(int(-50, 5000)), `${int(0, 2000)}.${int(0, 99)}`, '1000.5', '100', '0'])),
+      blank(String(int(0, 104))),
+      blank(`${date}${pick(['', time])}`),
+      blank(`${date}${time}`),
+      blank(pick(EDU)),
+      blank(pick(NAMES)),
+      blank(pick(['no note', `call ${pick(['ann.lee@example.com', '617-555-0134', 'back'])}`, `mail ${local}@x.org`, 'a, b "c"'])),
+      pick(CITIES),
+    ];
+    lines.push(cells.map(quote).join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const POLICY = `version: 1
+unlisted: keep
+columns:
+  id:      { transform: hash, length: 20 }
+  email:   { transform: hash, normalize: email }
+  email_b: { transform: hash, normalize: lowercase, domain: contact, length: 64 }
+  spaced:  { transform: hash, normalize: trim, domain: contact }
+  name:    { transform: mask, keep_first: 1, keep_last: 2, char: "•" }
+  phone:   { transform: hash, normalize: digits }
+  ssn:     { transform: redact, with: "***" }
+  zip:     { transform: generalize, prefix: 3, restricted: ["036", "059"] }
+  zip5:    { transform: generalize, prefix: 3, zip: true }
+  amount:  { transform: generalize, bins: [0, 100, 1000.5] }
+  age:     { transform: generalize, width: 10, top: 90 }
+  birth:   { transform: generalize, to: quarter }
+  visit:   { transform: date-shift, max_days: 30, by: id }
+  edu:     { transform: generalize, hierarchy: edu.csv, level: 1 }
+  who:     { transform: fake, as: person.fullName }
+  note:    { transform: keep }
+`;
+
+let dir: string;
+beforeAll(() => {
+  dir = tempDir();
+  writeFileSync(join(dir, 'in.csv'), generate(3000, 'engines'));
+  writeFileSync(join(dir, 'policy.yaml'), POLICY);
+  copyFileSync(join(REPO, 'fixtures/adult/adult_hierarchy_education.csv'), join(dir, 'edu.csv'));
+});
+
+const apply = (input: string, out: string, extra: string[] = []) =>
+  veil(['apply', input, '--policy', join(dir, 'policy.yaml'), '-o', join(dir, out), '--report', join(dir, `${out}.json`), '-q', ...extra]);
+const report = (out: string) => JSON.parse(readFileSync(join(dir, `${out}.json`), 'utf8')) as Record<string, any>;
+
+async function query<T>(sql: string): Promise<T[][]> {
+  const instance = await duck.DuckDBInstance.create(':memory:');
+  const c = await instance.connect();
+  try {
+    return (await c.runAndReadAll(sql)).getRows() as T[][];
+  } finally {
+    c.closeSync();
+    instance.closeSync();
+  }
+}
+
+describe('the duckdb engine against the streaming engine', () => {
+  it('writes the same bytes for every compiled and registered transform', () => {
+    const stream = apply(join(dir, 'in.csv'), 'stream.csv', ['--engine', 'stream']);
+    expect(stream.stderr).toMatch(/^veil: warning: the residual-PII check found personal data in published columns: note \(email \d+, phone \d+, protected_value \d+\);[^\n]*\n$/);
+    expect(stream.status).toBe(0);
+    const engine = apply(join(dir, 'in.csv'), 'duckdb.csv', ['--engine', 'duckdb']);
+    expect(engine.stderr).toBe(stream.stderr);
+    expect(engine.status).toBe(0);
+    const a = readFileSync(join(dir, 'stream.csv'), 'utf8');
+    const b = readFileSync(join(dir, 'duckdb.csv'), 'utf8');
+    // Cell by cell first, so that a difference names its place.
+    const ra = parse(a) as string[][];
+    const rb = parse(b) as string[][];
+    expect(rb.length).toBe(3001);
+    for (let i = 0; i < ra.length; i++) for (let j = 0; j < HEADER.length; j++) if (ra[i]![j] !== rb[i]![j]) expect({ row: i, column: HEADER[j], value: rb[i]![j] }).toEqual({ row: i, column: HEADER[j], value: ra[i]![j] });
+    expect(b).toBe(a);
+    // The transforms did transform (a broken pipeline passing values through would agree with itself).
+    const raw = parse(readFileSync(join(dir, 'in.csv'), 'utf8')) as string[][];
+    expect(ra.slice(1).every((r, i) => r[0] !== raw[i + 1]![0])).toBe(true);
+  });
+
+  it('reports the same columns, counts and residual findings, and names its engine', () => {
+    const s = report('stream.csv');
+    const d = report('duckdb.csv');
+    expect(d.columns).toEqual(s.columns);
+    expect(d.rows).toEqual(s.rows);
+    expect(d.privacy).toEqual(s.privacy);
+    expect(s.privacy.residual_pii.total).toBeGreaterThan(0);
+    expect(d.output_sha256).toBe(s.output_sha256);
+    expect(d.input_sha256).toBe(s.input_sha256);
+    expect(d.engine).toMatchObject({ name: 'duckdb', threads: expect.any(Number) });
+    expect(s.engine).toBeUndefined();
+  });
+
+  it('reads Parquet and writes Parquet: every column as text, the same cells', async () => {
+    const csv = join(dir, 'in.csv');
+    const pq = join(dir, 'in.parquet');
+    await query(`COPY (SELECT * FROM read_csv('${csv}', all_varchar = true, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {${HEADER.map((h) => `'${h}': 'VARCHAR'`).join(', ')}})) TO '${pq}' (FORMAT parquet)`);
+    const r = apply(pq, 'out.parquet');
+    expect(r.stderr).toMatch(/^veil: warning: the residual-PII check[^\n]*\n$/);
+    expect(r.status).toBe(0);
+    // Parquet's dictionaries must not turn counts of rows into counts of values.
+    expect(report('out.parquet').engine.name).toBe('duckdb');
+    expect(report('out.parquet').columns).toEqual(report('stream.csv').columns);
+    expect(report('out.parquet').privacy).toEqual(report('stream.csv').privacy);
+    // Read with a '.' before each value: @duckdb/node-api drops a leading byte order mark when it decodes a string.
+    const rows = await query<string | null>(`SELECT ${HEADER.map((h) => `'.' || "${h}"`).join(', ')} FROM read_parquet('${join(dir, 'out.parquet')}')`);
+    const expected = (parse(readFileSync(join(dir, 'stream.csv'), 'utf8')) as string[][]).slice(1);
+    expect(rows.map((row) => row.map((v) => v?.slice(1) ?? ''))).toEqual(expected);
+    const types = await query<string>(`SELECT column_type FROM (DESCRIBE SELECT * FROM read_parquet('${join(dir, 'out.parquet')}'))`);
+    expect(new Set(types.map((t) => t[0]))).toEqual(new Set(['VARCHAR']));
+  });
+
+  it('reads a glob of files, in name order, as one input', () => {
+    const text = readFileSync(join(dir, 'in.csv'), 'utf8');
+    const records = parse(text, { relax_column_count: false }) as string[][];
+    const quote = (v: string) => (/[",\n\r]/.test(v) || /^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+    for (const [n, part] of [records.slice(1, 1000), records.slice(1000, 2000), records.slice(2000)].entries()) {
+      writeFileSync(join(dir, `part-${n}.csv`), [HEADER, ...part].map((r) => r.map(quote).join(',')).join('\n') + '\n');
+    }
+    const r = apply(join(dir, 'part-*.csv'), 'glob.csv');
+    expect(r.stderr).toMatch(/^veil: warning: the residual-PII check[^\n]*\n$/);
+    expect(readFileSync(join(dir, 'glob.csv'), 'utf8')).toBe(readFileSync(join(dir, 'stream.csv'), 'utf8'));
+    writeFileSync(join(dir, 'part-3.csv'), `${[...HEADER].reverse().join(',')}\n`);
+    const differ = apply(join(dir, 'part-*.csv'), 'glob2.csv');
+    expect(differ.status).toBe(3);
+    expect(differ.stderr).toContain('INPUT_HEADERS_DIFFER');
+    expect(existsSync(join(dir, 'glob2.csv'))).toBe(false);
+  });
+});
+
+describe('the duckdb engine fails closed', () => {
+  it('names the column of a value it cannot read, never the value, and writes nothing', () => {
+    const bad = generate(50, 'bad').replace(/\n(E\d+,(?:[^,\n]*,){9})(\d+),/, '\n$1SECRET-AGE-42,');
+    expect(bad).toContain('SECRET-AGE-42');
+    writeFileSync(join(dir, 'bad.csv'), bad);
+    const r = apply(join(dir, 'bad.csv'), 'bad-out.csv', ['--engine', 'duckdb']);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toContain('VALUE_NOT_NUMBER');
+    expect(r.stderr).toContain('age');
+    expect(r.stderr).not.toContain('SECRET-AGE-42');
+    expect(readdirSync(dir).filter((f) => f.includes('bad-out'))).toEqual([]);
+  });
+
+  it('refuses what it does not run yet with a coded error, before reading a row', () => {
+    writeFileSync(join(dir, 'k.yaml'), 'version: 1\nunlisted: keep\ncolumns:\n  age: { transform: keep }\nk_anonymity: { k: 5, quasi_identifiers: [age] }\n');
+    const k = veil(['apply', join(dir, 'in.csv'), '--policy', join(dir, 'k.yaml'), '--engine', 'duckdb', '-o', join(dir, 'k.csv')]);
+    expect(k.status).toBe(2);
+    expect(k.stderr).toMatch(/duckdb engine does not run k_anonymity yet.*USAGE_ENGINE/);
+    const plan = apply(join(dir, 'in.csv'), 'p.csv', ['--engine', 'duckdb', '--plan', join(dir, 'none.json')]);
+    expect(plan.status).toBe(2);
+    expect(plan.stderr).toContain('does not take --plan yet');
+    const stream = veil(['apply', join(dir, 'in.parquet'), '--policy', join(dir, 'policy.yaml'), '--engine', 'stream']);
+    expect(stream.status).toBe(2);
+    expect(stream.stderr).toContain('the duckdb engine reads Parquet');
+  });
+
+  it('reports missing and unlisted columns as the streaming engine does', () => {
+    writeFileSync(join(dir, 'strict.yaml'), 'version: 1\ncolumns:\n  id: { transform: hash }\n  idd: { transform: keep }\n');
+    const args = (engine: string) => ['apply', join(dir, 'in.csv'), '--policy', join(dir, 'strict.yaml'), '--engine', engine, '-o', join(dir, `strict-${engine}.csv`)];
+    const s = veil(args('stream'));
+    const d = veil(args('duckdb'));
+    expect(d.status).toBe(3);
+    expect(d.stderr).toBe(s.stderr);
+  });
+
+  it('fails a run with residual personal data under --fail-on-pii, leaving no output', () => {
+    const r = apply(join(dir, 'in.csv'), 'pii.csv', ['--engine', 'duckdb', '--fail-on-pii']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('RESIDUAL_PII');
+    expect(readdirSync(dir).filter((f) => f.includes('pii.csv'))).toEqual([]);
+  });
+});
+
+describe('the key never reaches SQL text', () => {
+  it('compiles hashes against a key table: no subkey, in any spelling, in the SQL', async () => {
+    const { policy, problems } = await policyFrom(POLICY, { 'edu.csv': readFileSync(join(dir, 'edu.csv'), 'utf8') });
+    expect(problems).toEqual([]);
+    const compiled = compileSelect(policy!, HEADER, duckdb, { functions: true });
+    const sql = compiled.columns.map((c) => c.sql).join('\n');
+    const key = new SecretKey(Buffer.from(TEST_KEY));
+    expect(compiled.keys.map((k) => `${k.purpose}/${k.domain}`)).toEqual(['hash/id', 'hash/email', 'hash/contact', 'hash/phone']);
+    for (const slot of compiled.keys) {
+      const sub = key.derive(slot.purpose, slot.domain);
+      const block = Buffer.alloc(64);
+      sub.copy(block);
+      for (const bytes of [sub, Buffer.from(block.map((b) => b ^ 0x36)), Buffer.from(block.map((b) => b ^ 0x5c))]) {
+        for (const spelling of [bytes.toString('hex'), bytes.toString('hex').toUpperCase(), bytes.toString('base64'), bytes.subarray(0, 8).toString('hex')]) expect(sql).not.toContain(spelling);
+      }
+    }
+    expect(sql).not.toContain(TEST_KEY);
+    expect(sql).toContain('k.k0_i');
+  });
+});
