@@ -4,7 +4,8 @@
 // residual findings alike; the features DuckDB does not run refused with a
 // coded error; and the key never written into the SQL DuckDB is given.
 
-import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -14,11 +15,11 @@ import type * as Api from '@duckdb/node-api';
 import { compileSelect } from '../src/engines/sql/compile.js';
 import { duckdb } from '../src/engines/sql/dialect.js';
 import { SecretKey } from '../src/lib/key.js';
-import { policyFrom, REPO, TEST_KEY, tempDir, veil } from './helpers.js';
+import { BIN, policyFrom, REPO, TEST_KEY, tempDir, veil } from './helpers.js';
 
 const duck = createRequire(import.meta.url)('@duckdb/node-api') as typeof Api;
 
-const HEADER = ['id', 'email', 'email_b', 'spaced', 'name', 'phone', 'ssn', 'zip', 'zip5', 'amount', 'age', 'birth', 'visit', 'edu', 'who', 'note', 'city'];
+const HEADER = ['id', 'email', 'email_b', 'spaced', 'name', 'phone', 'ssn', 'zip', 'zip5', 'amount', 'age', 'birth', 'visit', 'edu', 'who', 'note', 'city', 'score', 'capped', 'over', 'week', 'born', 'span'];
 const EDU = ['Bachelors', 'Some-college', '11th', 'HS-grad', 'Prof-school', 'Masters', 'Doctorate', '9th', 'Preschool'];
 const SPACES = [' ', '\t', '\u00a0', '\ufeff', '\u2003', '\u3000', ''];
 const NAMES = ['Ann Lee', 'Zoë Ölmez', 'ΟΔΥΣΣΕΑΣ Παπαδόπουλος', 'İlkay Şahin', 'José\u0301 Niño', 'Mx "Q" Smith, Jr.', 'Li 😀 Wei', 'A', 'Ōtomo\nKenji', 'O\'Brien-Whitby'];
@@ -57,6 +58,12 @@ function generate(rows: number, seed: string): string {
       blank(pick(NAMES)),
       blank(pick(['no note', `call ${pick(['ann.lee@example.com', '617-555-0134', 'back'])}`, `mail ${local}@x.org`, 'a, b "c"'])),
       pick(CITIES),
+      blank(pick([`${int(-30, 130)}.${int(0, 9)}`, String(int(-30, 130)), '1e2', '-0'])),
+      blank(pick([String(int(0, 120)), `${int(0, 120)}.5`, '+7', '.5', '1E2'])),
+      blank(pick([String(int(60, 100)), '89.5', '89', '90'])),
+      blank(pick([date, `${int(1000, 8999)}-${pad(int(1, 12))}-${pad(int(1, 28))}`, `0${int(100, 999)}-01-01`, '2021-01-03', '2020-12-31'])),
+      blank(pick([date, String(year), `${year}-${pad(int(1, 12))}`])),
+      blank(String(int(-40, 200))),
     ];
     lines.push(cells.map(quote).join(','));
   }
@@ -82,6 +89,12 @@ columns:
   edu:     { transform: generalize, hierarchy: edu.csv, level: 1 }
   who:     { transform: fake, as: person.fullName }
   note:    { transform: keep }
+  score:   { transform: generalize, width: 2.5, top: 100 }
+  capped:  { transform: generalize, top: 90 }
+  over:    { transform: generalize, over: 89 }
+  week:    { transform: generalize, to: week }
+  born:    { transform: generalize, to: year, before: 1940 }
+  span:    { transform: generalize, width: 25, bottom: -20, top: 150 }
 `;
 
 let dir: string;
@@ -221,6 +234,16 @@ describe('the duckdb engine fails closed', () => {
   });
 });
 
+describe('the duckdb engine writes devices and pipes in place', () => {
+  it('writes into a FIFO without replacing it by a file', () => {
+    const fifo = join(dir, 'out.fifo');
+    const r = spawnSync('sh', ['-c', `mkfifo "${fifo}" && (timeout 20 cat "${fifo}" > "${join(dir, 'from-fifo.csv')}" &) && VEIL_KEY=${TEST_KEY} "${process.execPath}" "${BIN}" apply "${join(dir, 'in.csv')}" --policy "${join(dir, 'policy.yaml')}" --engine duckdb -q -o "${fifo}" 2>/dev/null; wait; sleep 0.2`]);
+    expect(r.status).toBe(0);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    expect(readFileSync(join(dir, 'from-fifo.csv'), 'utf8')).toBe(readFileSync(join(dir, 'stream.csv'), 'utf8'));
+  });
+});
+
 describe('the key never reaches SQL text', () => {
   it('compiles hashes against a key table: no subkey, in any spelling, in the SQL', async () => {
     const { policy, problems } = await policyFrom(POLICY, { 'edu.csv': readFileSync(join(dir, 'edu.csv'), 'utf8') });
@@ -228,7 +251,7 @@ describe('the key never reaches SQL text', () => {
     const compiled = compileSelect(policy!, HEADER, duckdb, { functions: true });
     const sql = compiled.columns.map((c) => c.sql).join('\n');
     const key = new SecretKey(Buffer.from(TEST_KEY));
-    expect(compiled.keys.map((k) => `${k.purpose}/${k.domain}`)).toEqual(['hash/id', 'hash/email', 'hash/contact', 'hash/phone']);
+    expect(compiled.keys.map((k) => `${k.purpose}/${k.domain}`)).toEqual(['hash/id', 'hash/email', 'hash/contact', 'hash/phone', 'date-shift/id']);
     for (const slot of compiled.keys) {
       const sub = key.derive(slot.purpose, slot.domain);
       const block = Buffer.alloc(64);

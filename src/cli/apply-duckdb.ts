@@ -3,7 +3,7 @@
 // the key, missing and unlisted columns), the output renamed into place, the
 // report and the summary. src/engines/duckdb/run.ts executes the policy.
 
-import { createReadStream, promises as fsp } from 'node:fs';
+import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline as pipe } from 'node:stream/promises';
@@ -89,7 +89,9 @@ export async function applyOnDuckdb(input: string | undefined, flags: ApplyFlags
 
   // Standard input is spooled to a file: DuckDB reads files.
   const spool = inputPath === undefined ? await spoolInput(undefined) : undefined;
-  const target = temporaryFor(outputPath ?? join(tmpdir(), 'stdout'));
+  // A device or a pipe (-o /dev/null, a FIFO) is written in place, never renamed over: DuckDB writes a temporary file, copied into it.
+  const special = outputPath !== undefined && (await fsp.stat(outputPath).then((st) => !st.isFile(), () => false));
+  const target = temporaryFor(outputPath === undefined || special ? join(tmpdir(), 'stdout') : outputPath);
   const temp = target.path;
   let report: Staged | undefined;
   try {
@@ -139,11 +141,12 @@ export async function applyOnDuckdb(input: string | undefined, flags: ApplyFlags
     }
     // The report staged first (a report that cannot be written leaves no output), then the output.
     if (reportText !== undefined) report = await stageFile(flags.report!, reportText);
-    if (outputPath !== undefined) {
-      await fsp.rename(temp, outputPath).catch((e: NodeJS.ErrnoException) => {
-        throw new VeilError({ kind: 'io', code: 'OUTPUT_WRITE_FAILED', path: outputPath, errno: e.code ?? 'error' });
-      });
-    } else await pipe(createReadStream(temp), io.stdout, { end: false });
+    const failed = (e: NodeJS.ErrnoException): never => {
+      throw new VeilError({ kind: 'io', code: 'OUTPUT_WRITE_FAILED', path: outputPath ?? '<stdout>', errno: e.code ?? 'error' });
+    };
+    if (outputPath === undefined) await pipe(createReadStream(temp), io.stdout, { end: false });
+    else if (special) await pipe(createReadStream(temp), createWriteStream(outputPath, { flags: 'w' })).catch(failed);
+    else await fsp.rename(temp, outputPath).catch(failed);
     await report?.commit();
     for (const w of warnings) io.stderr.write(`veil: warning: ${w}\n`);
     if (!flags.quiet) {

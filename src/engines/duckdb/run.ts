@@ -114,13 +114,15 @@ export async function runOnDuckdb(r: DuckdbRun, temp: string): Promise<DuckdbRes
   const connection = await instance.connect();
   try {
     await loadKeys(duck, connection, compiled, r.key);
-    const counts = await registerFunctions(duck, connection, compiled, r);
+    await registerFunctions(duck, connection, compiled, r);
     const residual = new ResidualScan(r.columns);
-    registerResidual(duck, connection, residual, r.header);
-    const from = `FROM ${inputRelation(r.inputs, r.inputFormat, r.delimiter, r.header)} AS i${compiled.keys.length > 0 ? ', veil_keys AS k' : ''}`;
+    registerResidual(duck, connection, residual, r.header, residualColumns(r.columns));
+    const input = inputRelation(r.inputs, r.inputFormat, r.delimiter, r.header);
+    let from = `FROM ${input} AS i${compiled.keys.length > 0 ? ', veil_keys AS k' : ''}`;
+    for (const level of compiled.derived) from = `FROM (SELECT i.*, ${level.map((x) => `${x.sql} AS ${x.name}`).join(', ')} ${from}) AS i${compiled.keys.length > 0 ? ', veil_keys AS k' : ''}`;
     const select = compiled.columns.map((c) => `${c.sql} AS ${dialect.ident(c.name)}`).join(', ');
     const written = await run(connection, `COPY (SELECT ${select} ${from}) TO ${dialect.string(temp)} (${copyOptions(r)})`);
-    const rows = await countPass(connection, compiled, r, from, counts);
+    const rows = await countPass(connection, r, input, outputRelation(r, compiled.columns.map((c) => c.name)));
     if (rows !== written) throw new Error(`the duckdb engine read ${rows} rows in its second pass and wrote ${written}`);
     return { rows, residual, engine: { name: 'duckdb', version: duck.version(), threads, memory_limit: process.env.VEIL_DUCKDB_MEMORY ?? '2GB' } };
   } finally {
@@ -167,9 +169,6 @@ async function loadKeys(duck: typeof Api, connection: Api.DuckDBConnection, comp
   void duck;
 }
 
-/** Changed and unchanged values of a function column, counted as it runs. */
-type FunctionCounts = Map<string, { changed: number; unchanged: number }>;
-
 function problemOf(e: unknown, column: string, position: number): string {
   if (e instanceof ValueError) {
     return `veil-problem:${JSON.stringify({ kind: 'input', code: e.code, columnName: column, columnNumber: position, expected: e.expected })}:end`;
@@ -178,8 +177,7 @@ function problemOf(e: unknown, column: string, position: number): string {
 }
 
 /** The streaming engine's own functions for the columns SQL does not compute, and `veil_lower`. */
-async function registerFunctions(duck: typeof Api, connection: Api.DuckDBConnection, compiled: CompiledSelect, r: DuckdbRun): Promise<FunctionCounts> {
-  const counts: FunctionCounts = new Map();
+async function registerFunctions(duck: typeof Api, connection: Api.DuckDBConnection, compiled: CompiledSelect, r: DuckdbRun): Promise<void> {
   connection.registerScalarFunction(
     duck.DuckDBScalarFunction.create({
       name: 'veil_lower',
@@ -203,16 +201,13 @@ async function registerFunctions(duck: typeof Api, connection: Api.DuckDBConnect
       seed: r.seed,
       columnIndex: (name) => f.args.indexOf(name),
     });
-    const count = { changed: 0, unchanged: 0 };
-    counts.set(f.column.name, count);
     const row: string[] = new Array<string>(f.args.length).fill('');
     connection.registerScalarFunction(
       duck.DuckDBScalarFunction.create({
         name: f.name,
         returnType: duck.VARCHAR,
         parameterTypes: f.args.map(() => duck.VARCHAR),
-        // Volatile: DuckDB would otherwise call it once per value of a dictionary (Parquet), not once per row, and the counts would be of values.
-        volatile: true,
+        // Deterministic: DuckDB may call it once per value of a dictionary (Parquet) rather than once per row; NULL (an empty cell) gives NULL.
         mainFunction: (info, input, output) => {
           const vectors = f.args.map((_, a) => input.getColumnVector(a));
           for (let i = 0; i < input.rowCount; i++) {
@@ -229,8 +224,6 @@ async function registerFunctions(duck: typeof Api, connection: Api.DuckDBConnect
               info.setError(problemOf(e, f.column.name, position));
               return;
             }
-            if (out === value) count.unchanged++;
-            else count.changed++;
             output.setItem(i, out);
           }
           output.flush();
@@ -238,24 +231,34 @@ async function registerFunctions(duck: typeof Api, connection: Api.DuckDBConnect
       }),
     );
   }
-  return counts;
 }
 
-/** `veil_residual(every input column)`: the residual-PII check on each row's input values; returns 0. */
-function registerResidual(duck: typeof Api, connection: Api.DuckDBConnection, residual: ResidualScan, header: readonly string[]): void {
+/** The input columns the residual-PII check reads: those published as they were, and those whose values it protects. */
+export function residualColumns(columns: readonly ColumnReport[]): number[] {
+  const read = new Set(['keep', 'hash', 'fake', 'mask', 'redact', 'drop']);
+  const kept = columns.some((c) => c.transform === 'keep');
+  return kept ? columns.flatMap((c, i) => (read.has(c.transform) ? [i] : [])) : [];
+}
+
+/**
+ * `veil_residual(the columns residualColumns names)`: the residual-PII check
+ * on each row's input values (the others are absent from the row it sees);
+ * returns 0. Volatile, so that it is called once per row.
+ */
+function registerResidual(duck: typeof Api, connection: Api.DuckDBConnection, residual: ResidualScan, header: readonly string[], at: readonly number[]): void {
   const row: (string | null)[] = new Array<string | null>(header.length).fill(null);
   connection.registerScalarFunction(
     duck.DuckDBScalarFunction.create({
       name: 'veil_residual',
       returnType: duck.INTEGER,
-      parameterTypes: header.map(() => duck.VARCHAR),
+      parameterTypes: at.map(() => duck.VARCHAR),
       volatile: true,
       mainFunction: (_info, input, output) => {
         // A chunk is a piece of input: the values remembered across rows start afresh, as in the streaming engine.
         residual.forget();
-        const vectors = header.map((_, a) => input.getColumnVector(a));
+        const vectors = at.map((_, a) => input.getColumnVector(a));
         for (let i = 0; i < input.rowCount; i++) {
-          for (let a = 0; a < vectors.length; a++) row[a] = (vectors[a]!.getItem(i) as string | null)?.slice(1) ?? null;
+          for (let a = 0; a < vectors.length; a++) row[at[a]!] = (vectors[a]!.getItem(i) as string | null)?.slice(1) ?? null;
           residual.observe(row);
           output.setItem(i, 0);
         }
@@ -265,46 +268,46 @@ function registerResidual(duck: typeof Api, connection: Api.DuckDBConnection, re
   );
 }
 
-/** The second pass: rows, and per column the empty and changed values (and the residual check). Returns the row count. */
-async function countPass(connection: Api.DuckDBConnection, compiled: CompiledSelect, r: DuckdbRun, from: string, counts: FunctionCounts): Promise<number> {
-  const empty = (name: string) => `(i.${dialect.ident(name)} IS NULL OR i.${dialect.ident(name)} = '')`;
-  const measured = compiled.columns.filter((c) => c.native);
+/**
+ * The second pass: the input beside the output, row by row (a positional
+ * join: both are read in order), for the rows, and per column the empty and
+ * changed values; and the residual-PII check. Nothing is computed again.
+ * Returns the row count.
+ */
+async function countPass(connection: Api.DuckDBConnection, r: DuckdbRun, input: string, output: string): Promise<number> {
+  const source = (name: string) => `i.${dialect.ident(name)}`;
+  const empty = (name: string) => `(${source(name)} IS NULL OR ${source(name)} = '')`;
+  const published = r.columns.filter((c) => c.transform !== 'drop' && (c.listed || r.policy.unlisted === 'keep'));
   const aggregates = ['count(*)'];
-  for (const c of measured) {
-    aggregates.push(`count(*) FILTER (WHERE ${empty(c.source)})`);
-    aggregates.push(c.sql === `i.${dialect.ident(c.source)}` ? '0' : `count(*) FILTER (WHERE NOT ${empty(c.source)} AND (${c.sql}) IS DISTINCT FROM i.${dialect.ident(c.source)})`);
+  for (const c of published) {
+    aggregates.push(`count(*) FILTER (WHERE ${empty(c.name)})`);
+    aggregates.push(`count(*) FILTER (WHERE NOT ${empty(c.name)} AND o.${dialect.ident(c.name)} IS DISTINCT FROM ${source(c.name)})`);
   }
-  const functionColumns = compiled.columns.filter((c) => !c.native);
-  for (const c of functionColumns) aggregates.push(`count(*) FILTER (WHERE ${empty(c.source)})`);
-  const scans = r.columns.some((c) => c.transform === 'keep');
-  if (scans) aggregates.push(`sum(veil_residual(${r.header.map((h) => toFunction(`i.${dialect.ident(h)}`, dialect)).join(', ')}))`);
-  // The function columns were computed in the first pass and counted there; only native expressions are evaluated again.
-  const sql = `SELECT ${aggregates.join(', ')} ${from}`;
+  const at = residualColumns(r.columns);
+  if (at.length > 0) aggregates.push(`sum(veil_residual(${at.map((i) => toFunction(source(r.header[i]!), dialect)).join(', ')}))`);
   let values: unknown[];
   try {
-    const reader = await connection.runAndReadAll(sql);
-    values = reader.getRows()[0]!;
+    values = (await connection.runAndReadAll(`SELECT ${aggregates.join(', ')} FROM ${input} AS i POSITIONAL JOIN ${output} AS o`)).getRows()[0]!;
   } catch (e) {
     throw engineError(e);
   }
   const n = (x: unknown) => Number(x ?? 0);
   const rows = n(values[0]);
-  const byName = new Map(r.columns.map((c) => [c.name, c]));
-  let at = 1;
-  for (const c of measured) {
-    const stats = byName.get(c.name)!.stats;
-    stats.empty = n(values[at++]);
-    stats.changed = n(values[at++]);
-    stats.unchanged = rows - stats.empty - stats.changed;
-  }
-  for (const c of functionColumns) {
-    const stats = byName.get(c.name)!.stats;
-    const counted = counts.get(c.name)!;
-    stats.empty = n(values[at++]);
-    stats.changed = counted.changed;
-    stats.unchanged = counted.unchanged;
+  let k = 1;
+  for (const c of published) {
+    c.stats.empty = n(values[k++]);
+    c.stats.changed = n(values[k++]);
+    c.stats.unchanged = rows - c.stats.empty - c.stats.changed;
   }
   return rows;
+}
+
+/** The output as DuckDB reads it back: every column as text. */
+function outputRelation(r: DuckdbRun, names: readonly string[]): string {
+  if (r.outputFormat === 'parquet') return inputRelation([r.outputPath], 'parquet', ',', names);
+  const cols = names.map((h) => `${dialect.string(h)}: 'VARCHAR'`).join(', ');
+  if (r.outputFormat === 'jsonl') return `read_json(${dialect.string(r.outputPath)}, format = 'newline_delimited', columns = {${cols}})`;
+  return `read_csv(${dialect.string(r.outputPath)}, header = true, auto_detect = false, all_varchar = true, columns = {${cols}}, delim = ${dialect.string(r.outputDelimiter)}, quote = '"', escape = '"', strict_mode = true, compression = 'auto')`;
 }
 
 /** Bytes and SHA-256 of files read one after the other (the report ties itself to them). */

@@ -15,7 +15,8 @@
 
 import { VeilError } from '../../core/errors.js';
 import type { Policy, PolicyColumn } from '../../policy/load.js';
-import type { Dialect } from './dialect.js';
+import { bottomCode, formatNumber, realRange, topCode } from '../../lib/numeric.js';
+import type { DateDialect, Dialect } from './dialect.js';
 
 /** A subkey slot: HMAC-SHA256 under the key derived for (purpose, domain), its padded halves in the key table. */
 export interface KeySlot {
@@ -37,6 +38,12 @@ export interface CompiledSelect {
   readonly columns: readonly { readonly name: string; readonly sql: string; readonly source: string; readonly native: boolean }[];
   readonly keys: readonly KeySlot[];
   readonly functions: readonly FunctionColumn[];
+  /**
+   * Values computed once per row before the output columns, in levels (a
+   * level may use the ones before it): the relation the columns read is
+   * `SELECT *, <level 1> FROM (SELECT *, <level 0> FROM input AS i, keys AS k) ...`.
+   */
+  readonly derived: readonly (readonly { readonly name: string; readonly sql: string }[])[];
 }
 
 /** Whitespace as JavaScript's String.prototype.trim sees it (WhiteSpace and LineTerminator), for RE2 and Java. */
@@ -75,7 +82,16 @@ export function compileSelect(policy: Policy, header: readonly string[], dialect
     const at = keys.findIndex((k) => k.purpose === purpose && k.domain === domain);
     return at >= 0 ? at : keys.push({ purpose, domain }) - 1;
   };
-  const ctx: ExprContext = { dialect, slot };
+  const derived: { name: string; sql: string }[][] = [];
+  const derive = (level: number, sql: string): string => {
+    while (derived.length <= level) derived.push([]);
+    const found = derived[level]!.find((x) => x.sql === sql);
+    if (found) return `i.${found.name}`;
+    const name = `veil_d${level}_${derived[level]!.length}`;
+    derived[level]!.push({ name, sql });
+    return `i.${name}`;
+  };
+  const ctx: ExprContext = { dialect, slot, derive };
   for (const name of header) {
     const column = named.get(name);
     const value = `i.${dialect.ident(name)}`;
@@ -85,17 +101,19 @@ export function compileSelect(policy: Policy, header: readonly string[], dialect
     }
     if (column.configured.drops) continue;
     const native = nativeExpression(column, value, ctx);
-    if (native !== undefined) {
+    if (typeof native === 'string') {
       columns.push({ name, sql: native, source: name, native: true });
       continue;
     }
     if (!options.functions) throw unsupported(`${column.transform} (columns.${name}) without JavaScript functions`, dialect);
     const fn: FunctionColumn = { name: `veil_fn_${functions.length}`, column, args: [name, ...column.configured.references] };
     functions.push(fn);
-    const args = fn.args.map((a) => toFunction(`i.${dialect.ident(a)}`, dialect)).join(', ');
-    columns.push({ name, sql: emptyStays(value, `${fn.name}(${args})`), source: name, native: false });
+    const call = `${fn.name}(${fn.args.map((a) => toFunction(`i.${dialect.ident(a)}`, dialect)).join(', ')})`;
+    // A fast path compiled for the common shapes of value, the streaming engine's function for the rest.
+    const sql = native === undefined ? emptyStays(value, call) : `CASE WHEN ${value} IS NULL OR ${value} = '' THEN ${value} WHEN ${native.when} THEN ${native.then} ELSE ${call} END`;
+    columns.push({ name, sql, source: name, native: false });
   }
-  return { columns, keys, functions };
+  return { columns, keys, functions, derived };
 }
 
 /**
@@ -111,6 +129,8 @@ export function toFunction(value: string, d: Dialect): string {
 interface ExprContext {
   readonly dialect: Dialect;
   slot(purpose: string, domain: string): number;
+  /** A value computed once per row at a level (0 reads the input and the keys), returned as a column reference. */
+  derive(level: number, sql: string): string;
 }
 
 /** Empty cells stay as they are, as in the streaming engine (an empty CSV field is NULL in the engines). */
@@ -118,8 +138,18 @@ function emptyStays(value: string, expr: string): string {
   return `CASE WHEN ${value} IS NULL OR ${value} = '' THEN ${value} ELSE ${expr} END`;
 }
 
-/** The transform as SQL, or undefined when only the streaming engine's function computes it exactly. */
-function nativeExpression(column: PolicyColumn, value: string, ctx: ExprContext): string | undefined {
+/** A fast path: values for which `when` holds are computed by `then`; the others by the streaming engine's function. */
+interface FastPath {
+  readonly when: string;
+  readonly then: string;
+}
+
+/**
+ * The transform as SQL; or a fast path for the values of the common shapes
+ * (plain integers and decimals, plain dates), the streaming engine's function
+ * computing the rest; or undefined when only that function computes it.
+ */
+function nativeExpression(column: PolicyColumn, value: string, ctx: ExprContext): string | FastPath | undefined {
   const d = ctx.dialect;
   const p = column.configured.params;
   switch (column.transform) {
@@ -144,8 +174,11 @@ function nativeExpression(column: PolicyColumn, value: string, ctx: ExprContext)
       const kept = d.concat(d.substring(value, '1', String(first)), d.repeat(char, middle), d.substring(value, `${n} - ${last - 1}`, String(last)));
       return emptyStays(value, `CASE WHEN ${n} <= ${first + last} THEN ${d.repeat(char, n)} ELSE ${kept} END`);
     }
+    case 'date-shift':
+      return ctx.dialect.dates ? dateShiftPath(p, column, value, ctx, ctx.dialect.dates) : undefined;
     case 'generalize': {
-      if (typeof p.prefix !== 'number' || p.zip === true) return undefined;
+      if (typeof p.prefix !== 'number') return ctx.dialect.dates ? generalizePath(p, value, ctx.dialect, ctx.dialect.dates) : undefined;
+      if (p.zip === true) return undefined;
       const cut = d.substring(value, '1', String(p.prefix));
       const restricted = Array.isArray(p.restricted) ? (p.restricted as string[]) : [];
       if (restricted.length === 0) return emptyStays(value, cut);
@@ -181,4 +214,108 @@ function normalize(kind: string, value: string, d: Dialect): string | undefined 
     default:
       return undefined;
   }
+}
+
+/** Plain integers of up to 15 digits: exact as doubles, written by JavaScript as they are computed. */
+const PLAIN_INTEGER = '-?[0-9]{1,15}';
+/** Plain decimals: both engines read them as the nearest double. */
+const PLAIN_DECIMAL = '-?[0-9]{1,15}(\\.[0-9]{1,15})?';
+/** Plain dates of the years 1000 to 8999 (a shift of up to 100 years stays within 0000-9999). */
+const PLAIN_DATE = '[1-8][0-9]{3}-[0-9]{2}-[0-9]{2}';
+
+/** A number literal as JavaScript wrote it (the engines read it back as the same double). */
+const numberLiteral = (n: number): string => {
+  const text = String(n);
+  return /e/i.test(text) ? `CAST('${text}' AS DOUBLE)` : `CAST(${text} AS DOUBLE)`;
+};
+
+/** The generalizations of numbers and dates (generalize.ts), for plain values; the interval texts are made here, by the same code. */
+function generalizePath(p: Record<string, unknown>, value: string, d: Dialect, dates: DateDialect): FastPath | undefined {
+  const num = d.toDouble(value);
+  const plain = d.matches(value, PLAIN_DECIMAL);
+  if (Array.isArray(p.bins)) {
+    const bins = p.bins as number[];
+    const arms = [`WHEN ${num} < ${numberLiteral(bins[0]!)} THEN ${d.string(bottomCode(bins[0]!))}`, `WHEN ${num} >= ${numberLiteral(bins[bins.length - 1]!)} THEN ${d.string(topCode(bins[bins.length - 1]!))}`];
+    for (let i = 1; i < bins.length; i++) arms.push(`WHEN ${num} < ${numberLiteral(bins[i]!)} THEN ${d.string(realRange(bins[i - 1]!, bins[i]!))}`);
+    return { when: plain, then: `CASE ${arms.join(' ')} END` };
+  }
+  if (typeof p.width === 'number') {
+    // Integer widths on plain integers; real widths' bounds are written by formatNumber: the function does those.
+    if (p.integer !== true) return undefined;
+    const width = p.width;
+    const top = typeof p.top === 'number' ? p.top : undefined;
+    const bottom = typeof p.bottom === 'number' ? p.bottom : undefined;
+    const origin = bottom ?? 0;
+    const lo = `(${origin} + floor((${num} - ${origin}) / ${width}) * ${width})`;
+    const hi = top === undefined ? `(${lo} + ${width})` : `least(${lo} + ${width}, ${top})`;
+    const loText = d.integerText(lo);
+    const hiText = d.integerText(`(${hi} - 1)`);
+    const range = `CASE WHEN ${lo} >= 0 THEN ${d.concat(loText, "'-'", hiText)} ELSE ${d.concat("'['", loText, "', '", hiText, "']'")} END`;
+    const arms = [
+      ...(top !== undefined ? [`WHEN ${num} >= ${top} THEN ${d.string(topCode(top))}`] : []),
+      ...(bottom !== undefined ? [`WHEN ${num} < ${bottom} THEN ${d.string(bottomCode(bottom))}`] : []),
+    ];
+    return { when: d.matches(value, PLAIN_INTEGER), then: arms.length > 0 ? `CASE ${arms.join(' ')} ELSE ${range} END` : range };
+  }
+  if (typeof p.top === 'number') return { when: plain, then: `CASE WHEN ${num} >= ${numberLiteral(p.top)} THEN ${d.string(topCode(p.top))} ELSE ${value} END` };
+  if (typeof p.over === 'number') return { when: plain, then: `CASE WHEN ${num} > ${numberLiteral(p.over)} THEN ${d.string(`>${formatNumber(p.over)}`)} ELSE ${value} END` };
+  if (typeof p.to === 'string') {
+    const date = dates.toDate(value);
+    const when = plainDate(value, d, dates);
+    const year = d.substring(value, '1', '4');
+    let then: string;
+    switch (p.to) {
+      case 'year':
+        then = year;
+        break;
+      case 'month':
+        then = d.substring(value, '1', '7');
+        break;
+      case 'day':
+        then = value;
+        break;
+      case 'quarter':
+        then = d.concat(year, "'-Q'", dates.quarter(date));
+        break;
+      case 'week':
+        then = d.concat(dates.isoYear(date), "'-W'", dates.isoWeek(date));
+        break;
+      default:
+        return undefined;
+    }
+    if (typeof p.before === 'number') then = `CASE WHEN ${year} < ${d.string(String(p.before).padStart(4, '0'))} THEN ${d.string(`<${p.before}`)} ELSE ${then} END`;
+    return { when, then };
+  }
+  return undefined;
+}
+
+/** A valid calendar date written YYYY-MM-DD and nothing else, of the years 1000 to 8999. */
+function plainDate(value: string, d: Dialect, dates: DateDialect): string {
+  return `(${d.matches(value, PLAIN_DATE)} AND ${dates.formatDate(dates.toDate(value))} IS NOT DISTINCT FROM ${value})`;
+}
+
+/**
+ * date-shift (date-shift.ts) for plain dates: the offset from HMAC-SHA256 of
+ * the entity under the date-shift subkey, read as five 48-bit windows and
+ * kept by rejection as uniformInt does; the rare entity whose five windows
+ * are all rejected, an empty entity and every other shape of date go to the
+ * function.
+ */
+function dateShiftPath(p: Record<string, unknown>, column: PolicyColumn, value: string, ctx: ExprContext, dates: DateDialect): FastPath {
+  const d = ctx.dialect;
+  const maxDays = Number(p.max_days);
+  const by = String(p.by);
+  const entity = `i.${d.ident(by)}`;
+  const k = ctx.slot('date-shift', typeof p.domain === 'string' ? p.domain : by);
+  const mac = ctx.derive(0, d.sha256Hex(d.concatBytes(`k.k${k}_o`, d.unhex(d.sha256Hex(d.concatBytes(`k.k${k}_i`, d.bytes(entity)))))));
+  const n = 2 * maxDays;
+  const limit = 2 ** 48 - (2 ** 48 % n);
+  const windows = [0, 1, 2, 3, 4].map((w) => dates.hexToInt(d.substring(mac, String(1 + 12 * w), '12')));
+  const u = ctx.derive(1, `CASE ${windows.map((x) => `WHEN ${x} < ${limit} THEN ${x} % ${n}`).join(' ')} END`);
+  const offset = `CASE WHEN ${u} < ${maxDays} THEN ${u} - ${maxDays} ELSE ${u} - ${maxDays - 1} END`;
+  void column;
+  return {
+    when: `(${plainDate(value, d, dates)} AND ${entity} IS NOT NULL AND ${entity} <> '' AND (${u}) IS NOT NULL)`,
+    then: dates.formatDate(dates.addDays(dates.toDate(value), offset)),
+  };
 }

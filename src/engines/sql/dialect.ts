@@ -35,6 +35,28 @@ export interface Dialect {
   matches(text: string, pattern: string): string;
   lower(text: string): string;
   concat(...texts: string[]): string;
+  /** A plain decimal text as a double (the nearest, as JavaScript reads it). */
+  toDouble(text: string): string;
+  /** An integral double below 2^53, written in decimal digits. */
+  integerText(n: string): string;
+  /** Dates and integers from hex: compiled only where a dialect has them (and a differential test runs them). */
+  readonly dates?: DateDialect;
+}
+
+export interface DateDialect {
+  /** A date from YYYY-MM-DD text, NULL when it is not a calendar date. */
+  toDate(text: string): string;
+  /** YYYY-MM-DD text of a date. */
+  formatDate(date: string): string;
+  addDays(date: string, days: string): string;
+  /** The quarter, 1-4, as text. */
+  quarter(date: string): string;
+  /** ISO 8601 week-numbering year, four digits. */
+  isoYear(date: string): string;
+  /** ISO 8601 week, two digits. */
+  isoWeek(date: string): string;
+  /** An unsigned integer from up to 12 hex digits. */
+  hexToInt(hex: string): string;
 }
 
 const quote = (text: string): string => `'${text.replace(/'/g, "''")}'`;
@@ -55,6 +77,17 @@ export const duckdb: Dialect = {
   matches: (text, pattern) => `regexp_full_match(${text}, ${quote(pattern)})`,
   lower: (text) => `lower(${text})`,
   concat: (...texts) => `(${texts.join(' || ')})`,
+  toDouble: (text) => `TRY_CAST(${text} AS DOUBLE)`,
+  integerText: (n) => `CAST(CAST(${n} AS BIGINT) AS VARCHAR)`,
+  dates: {
+    toDate: (text) => `TRY_CAST(${text} AS DATE)`,
+    formatDate: (date) => `strftime(${date}, '%Y-%m-%d')`,
+    addDays: (date, days) => `(${date} + CAST(${days} AS INTEGER))`,
+    quarter: (date) => `CAST(quarter(${date}) AS VARCHAR)`,
+    isoYear: (date) => `lpad(CAST(isoyear(${date}) AS VARCHAR), 4, '0')`,
+    isoWeek: (date) => `lpad(CAST(week(${date}) AS VARCHAR), 2, '0')`,
+    hexToInt: (hex) => `CAST(CAST(('0x' || ${hex}) AS UBIGINT) AS BIGINT)`,
+  },
 };
 
 /** Spark SQL 3.5: what it spells differently. */
@@ -70,6 +103,9 @@ export const spark: Dialect = {
   replaceAll: (text, pattern, by) => `regexp_replace(${text}, ${spark.string(pattern)}, ${spark.string(by)})`,
   matches: (text, pattern) => `(${text} RLIKE ${spark.string(`^(?:${pattern})$`)})`,
   concat: (...texts) => `concat(${texts.join(', ')})`,
+  toDouble: (text) => `try_cast(${text} AS DOUBLE)`,
+  integerText: (n) => `CAST(CAST(${n} AS BIGINT) AS STRING)`,
+  dates: undefined,
 };
 
 export const DIALECTS = { duckdb, spark } as const;
