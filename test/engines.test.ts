@@ -264,3 +264,48 @@ describe('the key never reaches SQL text', () => {
     expect(sql).toContain('k.k0_i');
   });
 });
+
+describe('the duckdb engine draws noise for every row', () => {
+  // Parquet stores a constant column as one dictionary value: a function called once per distinct value
+  // would give every row the same noise, and averaging the rows would remove nothing.
+  it('noise and randomized response on a constant Parquet column: the reported distribution, row by row', async () => {
+    const n = 20_000;
+    const csv = join(dir, 'constant.csv');
+    writeFileSync(csv, `income,smoker\n${'34000.5,a\n'.repeat(n)}`);
+    const pq = join(dir, 'constant.parquet');
+    await query(`COPY (SELECT * FROM read_csv('${csv}', all_varchar = true, header = true, auto_detect = false, delim = ',', columns = {'income': 'VARCHAR', 'smoker': 'VARCHAR'})) TO '${pq}' (FORMAT parquet)`);
+    const policy = join(dir, 'dp.yaml');
+    writeFileSync(policy, 'version: 1\ncolumns:\n  income: { transform: noise, epsilon: 0.5, bounds: [0, 250000] }\n  smoker: { transform: randomized-response, epsilon: 1.0, values: [a, b, c, d] }\n');
+    const out = join(dir, 'dp.csv');
+    const r = veil(['apply', pq, '--policy', policy, '-o', out, '--report', `${out}.json`, '-q']);
+    expect(r.status).toBe(0);
+    const rows = (parse(readFileSync(out, 'utf8')) as string[][]).slice(1);
+    expect(rows).toHaveLength(n);
+    const income = rows.map((x) => Number(x[0]));
+    for (const x of income) expect(Math.abs(x % 64)).toBe(0);
+    // Discrete Laplace of scale 15629/2 on a grid of 64 around the rounded value 34048.
+    const q = Math.exp(-2 / 15629);
+    const sd = Math.sqrt((2 * q) / (1 - q) ** 2) * 64;
+    const mean = income.reduce((a, b) => a + b, 0) / n;
+    const variance = income.reduce((a, b) => a + (b - mean) ** 2, 0) / n;
+    expect(Math.abs(mean - 34048)).toBeLessThan((5 * sd) / Math.sqrt(n));
+    expect(Math.abs(variance / sd ** 2 - 1)).toBeLessThan(5 * Math.sqrt(5 / n));
+    expect(new Set(income).size).toBeGreaterThan(1000);
+    const kept = rows.filter((x) => x[1] === 'a').length / n;
+    const p = Math.E / (Math.E + 3);
+    expect(Math.abs(kept - p)).toBeLessThan(5 * Math.sqrt((p * (1 - p)) / n));
+    // The report: the same differential-privacy section as the streaming engine's, and the noise measured on every row.
+    const d = JSON.parse(readFileSync(`${out}.json`, 'utf8'));
+    const s = veil(['apply', csv, '--policy', policy, '-o', join(dir, 'dp-stream.csv'), '--report', join(dir, 'dp-stream.json'), '-q']);
+    expect(s.status).toBe(0);
+    expect(d.privacy.differential_privacy).toEqual(JSON.parse(readFileSync(join(dir, 'dp-stream.json'), 'utf8')).privacy.differential_privacy);
+    expect(d.utility.noise.income).toMatchObject({ noise_std: expect.any(Number), column_std: 0, dwarfs: true });
+    expect(r.stderr).toContain('the noise of income dwarfs its spread');
+  });
+
+  it('refuses --seed with randomized columns (its rows reach the functions in no fixed order)', () => {
+    const r = veil(['apply', join(dir, 'constant.parquet'), '--policy', join(dir, 'dp.yaml'), '--seed', '1', '-o', join(dir, 'seeded.csv')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('does not take --seed with noise or randomized response (income, smoker)');
+  });
+});

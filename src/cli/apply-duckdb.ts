@@ -21,6 +21,8 @@ import { loadKey } from './key.js';
 import { readPolicy } from './policy-file.js';
 import { VERSION } from './version.js';
 import { runWarnings } from './warnings.js';
+import { dpSection } from '../privacy/differential-privacy.js';
+import { noiseWarning } from '../utility/section.js';
 
 const usage = (detail: string) => new VeilError({ kind: 'usage', code: 'USAGE_ENGINE', detail });
 
@@ -84,6 +86,9 @@ export async function applyOnDuckdb(input: string | undefined, flags: ApplyFlags
   }
 
   const { policy, sha256: policySha } = await readPolicy(flags.policy);
+  const randomized = policy.columns.filter((c) => c.configured.epsilon !== undefined).map((c) => c.name);
+  // DuckDB calls functions in the order its threads finish their chunks, not in row order: a seeded stream per column would not give the same bytes twice.
+  if (seed !== undefined && randomized.length > 0) throw usage(`the duckdb engine does not take --seed with noise or randomized response (${randomized.join(', ')}) yet: its rows reach those functions in no fixed order; run it with --engine stream`);
   const key = await loadKey(flags.keyFile, io.env, flags.allowDemoKey === true);
   if (policy.needsKey && !key) throw new VeilError({ kind: 'key', code: 'KEY_MISSING' });
 
@@ -116,7 +121,8 @@ export async function applyOnDuckdb(input: string | undefined, flags: ApplyFlags
       throw new VeilError({ kind: 'privacy', code: 'RESIDUAL_PII', required: 'no personal data left in published columns (--fail-on-pii)', found: `${residual.total} findings in ${JSON.stringify(residual.findings)}` });
     }
     const rows = { in: result.rows, out: result.rows, removed: {} };
-    const warnings = runWarnings({ residual, stage: undefined, rows, policy });
+    const warnings = [...runWarnings({ residual, stage: undefined, rows, policy }), ...Object.entries(result.noise).filter(([, n]) => n.dwarfs).map(([name, n]) => noiseWarning(name, n))];
+    const dp = dpSection(policy, false, columns);
     const seconds = (performance.now() - t0) / 1000;
     const [inDigest, outDigest] = await Promise.all([digestFiles(inputs), digestFiles([temp])]);
     let reportText: string | undefined;
@@ -134,7 +140,8 @@ export async function applyOnDuckdb(input: string | undefined, flags: ApplyFlags
         rows,
         columns,
         engine: { ...result.engine, ...(inputs.length > 1 && { files: inputs.length }) },
-        privacy: { residual_pii: residual.section(flags.failOnPii === true) },
+        privacy: { ...(dp && { differential_privacy: dp }), residual_pii: residual.section(flags.failOnPii === true) },
+        ...(Object.keys(result.noise).length > 0 && { utility: { measured_on: 'every row (the duckdb engine measures the noised columns only)', noise: result.noise } }),
         warnings,
       });
       reportText = `${JSON.stringify(report, null, 2)}\n`;

@@ -69,7 +69,7 @@ export function utilitySection(u: UtilityInput): { section: Record<string, unkno
     if (v.transform === 'noise') {
       const n = noiseMeasures(v, u.columns.find((c) => c.name === v.name)!);
       noise[v.name] = n;
-      if (n.dwarfs) warnings.push(`the noise of ${v.name} dwarfs its spread (its standard deviation is ${fmt(n.ratio)} times the column's; the output's correlation with the input ${fmt(n.correlation)}): little of the column is left (a larger epsilon or narrower bounds keep more)`);
+      if (n.dwarfs) warnings.push(noiseWarning(v.name, n));
     }
   }
   let model: ModelResult | undefined;
@@ -197,19 +197,29 @@ function niceStep(raw: number): number {
   return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
 }
 
-function noiseMeasures(v: ColumnView, c: ColumnReport): { noise_std: number; column_std: number; ratio: number; correlation: number; dwarfs: boolean } {
+function noiseMeasures(v: ColumnView, c: ColumnReport): NoiseFigures {
+  const both = v.input.map((x, i) => [numberOf(x), v.output[i] === undefined ? undefined : numberOf(v.output[i]!)] as const).filter((p): p is readonly [number, number] => p[0] !== undefined && p[1] !== undefined);
+  return noiseFigures(c, moments(both.map((p) => p[0])).std, pearson(both.map((p) => p[0]), both.map((p) => p[1])));
+}
+
+export interface NoiseFigures {
+  noise_std: number;
+  column_std: number;
+  ratio: number;
+  correlation: number;
+  dwarfs: boolean;
+}
+
+/** A noised column's noise against its spread (population standard deviation of the input), and the output's correlation with the input. */
+export function noiseFigures(c: ColumnReport, columnStd: number, correlation: number): NoiseFigures {
   // Discrete Laplace of scale b: standard deviation b * sqrt(2) (to within the grid's rounding).
   const noiseStd = Number(c.params.scale) * Math.SQRT2;
-  const both = v.input.map((x, i) => [numberOf(x), v.output[i] === undefined ? undefined : numberOf(v.output[i]!)] as const).filter((p): p is readonly [number, number] => p[0] !== undefined && p[1] !== undefined);
-  const columnStd = moments(both.map((p) => p[0])).std;
   const ratio = noiseStd / columnStd;
-  return {
-    noise_std: round(noiseStd),
-    column_std: round(columnStd),
-    ratio: round(ratio),
-    correlation: round(pearson(both.map((p) => p[0]), both.map((p) => p[1]))),
-    dwarfs: !(ratio <= NOISE_DWARFS),
-  };
+  return { noise_std: round(noiseStd), column_std: round(columnStd), ratio: round(ratio), correlation: round(correlation), dwarfs: !(ratio <= NOISE_DWARFS) };
+}
+
+export function noiseWarning(name: string, n: NoiseFigures): string {
+  return `the noise of ${name} dwarfs its spread (its standard deviation is ${fmt(n.ratio)} times the column's; the output's correlation with the input ${fmt(n.correlation)}): little of the column is left (a larger epsilon or narrower bounds keep more)`;
 }
 
 function pairMeasures(views: Map<string, ColumnView>, named: readonly (readonly [string, string])[] | undefined): Record<string, unknown>[] {

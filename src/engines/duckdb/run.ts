@@ -25,6 +25,7 @@ import { ResidualScan } from '../../governance/residual.js';
 import type { SecretKey } from '../../lib/key.js';
 import type { Policy } from '../../policy/load.js';
 import type { ColumnFn } from '../../transforms/define.js';
+import { noiseFigures, type NoiseFigures } from '../../utility/section.js';
 import { compileSelect, toFunction, type CompiledSelect } from '../sql/compile.js';
 import { duckdb as dialect } from '../sql/dialect.js';
 
@@ -50,6 +51,8 @@ export interface DuckdbRun {
 
 export interface DuckdbResult {
   readonly rows: number;
+  /** Per noised column, its noise against its spread, measured on every row. */
+  readonly noise: Record<string, NoiseFigures>;
   readonly residual: ResidualScan;
   readonly engine: Record<string, unknown>;
 }
@@ -122,9 +125,9 @@ export async function runOnDuckdb(r: DuckdbRun, temp: string): Promise<DuckdbRes
     for (const level of compiled.derived) from = `FROM (SELECT i.*, ${level.map((x) => `${x.sql} AS ${x.name}`).join(', ')} ${from}) AS i${compiled.keys.length > 0 ? ', veil_keys AS k' : ''}`;
     const select = compiled.columns.map((c) => `${c.sql} AS ${dialect.ident(c.name)}`).join(', ');
     const written = await run(connection, `COPY (SELECT ${select} ${from}) TO ${dialect.string(temp)} (${copyOptions(r)})`);
-    const rows = await countPass(connection, r, input, outputRelation(r, compiled.columns.map((c) => c.name)));
+    const { rows, noise } = await countPass(connection, r, input, outputRelation(r, compiled.columns.map((c) => c.name)));
     if (rows !== written) throw new Error(`the duckdb engine read ${rows} rows in its second pass and wrote ${written}`);
-    return { rows, residual, engine: { name: 'duckdb', version: duck.version(), threads, memory_limit: process.env.VEIL_DUCKDB_MEMORY ?? '2GB' } };
+    return { rows, residual, noise, engine: { name: 'duckdb', version: duck.version(), threads, memory_limit: process.env.VEIL_DUCKDB_MEMORY ?? '2GB' } };
   } finally {
     connection.closeSync();
     instance.closeSync();
@@ -207,7 +210,9 @@ async function registerFunctions(duck: typeof Api, connection: Api.DuckDBConnect
         name: f.name,
         returnType: duck.VARCHAR,
         parameterTypes: f.args.map(() => duck.VARCHAR),
-        // Deterministic: DuckDB may call it once per value of a dictionary (Parquet) rather than once per row; NULL (an empty cell) gives NULL.
+        // Deterministic ones may be called once per value of a dictionary (Parquet) rather than once per row; randomized
+        // ones must draw for every row. NULL (an empty cell) gives NULL.
+        volatile: f.volatile,
         mainFunction: (info, input, output) => {
           const vectors = f.args.map((_, a) => input.getColumnVector(a));
           for (let i = 0; i < input.rowCount; i++) {
@@ -274,7 +279,7 @@ function registerResidual(duck: typeof Api, connection: Api.DuckDBConnection, re
  * changed values; and the residual-PII check. Nothing is computed again.
  * Returns the row count.
  */
-async function countPass(connection: Api.DuckDBConnection, r: DuckdbRun, input: string, output: string): Promise<number> {
+async function countPass(connection: Api.DuckDBConnection, r: DuckdbRun, input: string, output: string): Promise<{ rows: number; noise: Record<string, NoiseFigures> }> {
   const source = (name: string) => `i.${dialect.ident(name)}`;
   const empty = (name: string) => `(${source(name)} IS NULL OR ${source(name)} = '')`;
   const published = r.columns.filter((c) => c.transform !== 'drop' && (c.listed || r.policy.unlisted === 'keep'));
@@ -282,6 +287,12 @@ async function countPass(connection: Api.DuckDBConnection, r: DuckdbRun, input: 
   for (const c of published) {
     aggregates.push(`count(*) FILTER (WHERE ${empty(c.name)})`);
     aggregates.push(`count(*) FILTER (WHERE NOT ${empty(c.name)} AND o.${dialect.ident(c.name)} IS DISTINCT FROM ${source(c.name)})`);
+  }
+  const noised = published.filter((c) => c.transform === 'noise');
+  for (const c of noised) {
+    const x = `TRY_CAST(${source(c.name)} AS DOUBLE)`;
+    const y = `TRY_CAST(o.${dialect.ident(c.name)} AS DOUBLE)`;
+    aggregates.push(`stddev_pop(${x}) FILTER (WHERE ${y} IS NOT NULL)`, `corr(${x}, ${y})`);
   }
   const at = residualColumns(r.columns);
   if (at.length > 0) aggregates.push(`sum(veil_residual(${at.map((i) => toFunction(source(r.header[i]!), dialect)).join(', ')}))`);
@@ -299,7 +310,13 @@ async function countPass(connection: Api.DuckDBConnection, r: DuckdbRun, input: 
     c.stats.changed = n(values[k++]);
     c.stats.unchanged = rows - c.stats.empty - c.stats.changed;
   }
-  return rows;
+  const noise: Record<string, NoiseFigures> = {};
+  for (const c of noised) {
+    const std = values[k++];
+    const correlation = values[k++];
+    noise[c.name] = noiseFigures(c, std === null ? NaN : Number(std), correlation === null ? NaN : Number(correlation));
+  }
+  return { rows, noise };
 }
 
 /** The output as DuckDB reads it back: every column as text. */

@@ -7,11 +7,13 @@
 // the streaming engine's): keep, drop, redact, mask, hash (with every
 // normalizer), generalize by prefix. Run through the streaming engine's own
 // function, registered in the engine as a scalar function (DuckDB runs
-// JavaScript functions): every other generalization, date-shift, fake. An
-// engine that cannot run JavaScript (Spark) gets a coded error naming the
-// column instead. Not compiled yet, refused with a coded error before any
-// row is read: k-anonymity, noise, randomized response, row rules (consent,
-// forget lists), declared types, the Safe Harbor preset.
+// JavaScript functions): fake, noise and randomized response (their
+// randomness from the CSPRNG, as in the streaming engine), and the values of
+// uncommon shapes of the generalizations and date-shift (their common shapes
+// are compiled). An engine that cannot run JavaScript (Spark) gets a coded
+// error naming the column instead. Not compiled yet, refused with a coded
+// error before any row is read: k-anonymity, row rules (consent, forget
+// lists), declared types, the Safe Harbor preset.
 
 import { VeilError } from '../../core/errors.js';
 import type { Policy, PolicyColumn } from '../../policy/load.js';
@@ -31,6 +33,8 @@ export interface FunctionColumn {
   readonly column: PolicyColumn;
   /** Input columns it is called with: the value, then the columns it references (date-shift's `by`). */
   readonly args: readonly string[];
+  /** It draws randomness (noise, randomized response): called once per row, never once per distinct value. */
+  readonly volatile: boolean;
 }
 
 export interface CompiledSelect {
@@ -62,8 +66,6 @@ function refuseUncompiled(policy: Policy, dialect: Dialect): void {
   if (policy.preset) throw unsupported('extends: hipaa-safe-harbor', dialect);
   const typed = policy.columns.find((c) => c.schema);
   if (typed) throw unsupported(`declared types (columns.${typed.name}.type)`, dialect);
-  const noisy = policy.columns.find((c) => c.transform === 'noise' || c.transform === 'randomized-response');
-  if (noisy) throw unsupported(`${noisy.transform} (columns.${noisy.name}): its randomness must come from a keyed PRF the engine runs`, dialect);
 }
 
 /**
@@ -106,7 +108,7 @@ export function compileSelect(policy: Policy, header: readonly string[], dialect
       continue;
     }
     if (!options.functions) throw unsupported(`${column.transform} (columns.${name}) without JavaScript functions`, dialect);
-    const fn: FunctionColumn = { name: `veil_fn_${functions.length}`, column, args: [name, ...column.configured.references] };
+    const fn: FunctionColumn = { name: `veil_fn_${functions.length}`, column, args: [name, ...column.configured.references], volatile: column.configured.epsilon !== undefined };
     functions.push(fn);
     const call = `${fn.name}(${fn.args.map((a) => toFunction(`i.${dialect.ident(a)}`, dialect)).join(', ')})`;
     // A fast path compiled for the common shapes of value, the streaming engine's function for the rest.
