@@ -53,7 +53,7 @@ function refuseFlags(flags: ApplyFlags): void {
 }
 
 /** The header of the first CSV record of a file (gzipped too), as the streaming engine reads it. */
-async function csvFileHeader(path: string, delimiter: string): Promise<string[]> {
+export async function csvFileHeader(path: string, delimiter: string): Promise<string[]> {
   const input = await openInput(path, kindOfPath(path).gzip);
   try {
     for await (const piece of pieces(input.stream, 'csv')) return csvHeader(utf8(piece.bytes, piece.line), delimiter);

@@ -16,6 +16,9 @@ import { readRows } from '../io/read.js';
 import { L_VARIANTS, type LVariant } from '../privacy/k-anonymity.js';
 import { ClassCounter, measure, type Achieved, type RiskOptions } from '../privacy/measures.js';
 import { resolveSettings, type Streams } from './apply.js';
+import { csvFileHeader, engineFormatOf, isGlob } from './apply-duckdb.js';
+import { digestFiles, expandInputs, groupOnDuckdb, parquetHeader, type EngineFormat } from '../engines/duckdb/run.js';
+import { kindOfPath, parseDelimiter } from '../io/formats.js';
 import { readPolicy } from './policy-file.js';
 import { EXIT } from './exit-codes.js';
 import { VERSION } from './version.js';
@@ -70,6 +73,7 @@ async function requirement(f: CheckFlags): Promise<Requirement> {
 
 export async function runCheck(input: string | undefined, f: CheckFlags, io: Streams): Promise<number> {
   const req = await requirement(f);
+  if (engineFormatOf(input) === 'parquet' || f.inputFormat === 'parquet' || isGlob(input)) return checkOnDuckdb(input!, f, io, req);
   const { inputPath: path, inputFormat: format, inputGzip: gzip, delimiter } = resolveSettings(input, { policy: '', inputFormat: f.inputFormat, delimiter: f.delimiter });
   const show = positiveInteger(f.showViolations, '--show-violations') ?? 0;
 
@@ -97,6 +101,35 @@ export async function runCheck(input: string | undefined, f: CheckFlags, io: Str
   } finally {
     source.close();
   }
+  return verdict(req, f, io, counter, masked, show, { sha256: source.tap.digest(), input: { path: path ?? null, format, ...(format === 'csv' && { delimiter }), gzip, bytes: source.tap.bytes } });
+}
+
+/** Parquet and globs of files: the classes counted by DuckDB (a GROUP BY), memory bounded by the combinations. */
+async function checkOnDuckdb(input: string, f: CheckFlags, io: Streams, req: Requirement): Promise<number> {
+  const show = positiveInteger(f.showViolations, '--show-violations') ?? 0;
+  const format = (f.inputFormat as EngineFormat | undefined) ?? engineFormatOf(input) ?? 'csv';
+  const delimiter = f.delimiter === undefined ? (kindOfPath(input).delimiter ?? ',') : parseDelimiter(f.delimiter);
+  if (delimiter === undefined) throw new VeilError({ kind: 'usage', code: 'USAGE_DELIMITER', detail: JSON.stringify(f.delimiter) });
+  const inputs = isGlob(input) ? await expandInputs(input) : [input];
+  if (inputs.length === 0) throw new VeilError({ kind: 'input', code: 'INPUT_UNREADABLE', expected: `files matching ${input}` });
+  const header = format === 'parquet' ? await parquetHeader(inputs) : await csvFileHeader(inputs[0]!, delimiter);
+  const sensitive = req.risk.l?.sensitive;
+  const wanted = [...req.qis, ...(sensitive !== undefined ? [sensitive] : [])];
+  const missing = wanted.filter((n) => !header.includes(n));
+  if (missing.length > 0) throw new VeilError(missing.map((n) => ({ kind: 'input' as const, code: 'COLUMN_MISSING' as const, columnName: n })));
+  const counter = new ClassCounter();
+  let masked = 0;
+  await groupOnDuckdb(inputs, format, delimiter, header, wanted, (values, rows) => {
+    const qis = values.slice(0, req.qis.length);
+    if (qis.every((v) => v === SUPPRESSED)) masked += rows;
+    counter.addClass(tupleKey(qis), rows, sensitive !== undefined ? new Map([[values[req.qis.length]!, rows]]) : undefined);
+  });
+  const digest = await digestFiles(inputs);
+  return verdict(req, f, io, counter, masked, show, { sha256: digest.sha256, input: { path: input, format, ...(format === 'csv' && { delimiter }), gzip: false, bytes: digest.bytes, ...(inputs.length > 1 && { files: inputs.length }), engine: 'duckdb' } });
+}
+
+/** The verdict on stdout (text or JSON), the report if asked, and the exit code. */
+async function verdict(req: Requirement, f: CheckFlags, io: Streams, counter: ClassCounter, masked: number, show: number, read: { sha256: string; input: Record<string, unknown> }): Promise<number> {
   const a = measure(counter.summaries(), 0, req.risk);
   const met = a.violatingClasses === 0;
   const section = checkSection(req, a, masked, met);
@@ -106,8 +139,8 @@ export async function runCheck(input: string | undefined, f: CheckFlags, io: Str
     const report = {
       tool: { name: 'veil', version: VERSION, node: process.version },
       command: 'check',
-      input_sha256: source.tap.digest(),
-      input: { path: path ?? null, format, ...(format === 'csv' && { delimiter }), gzip, bytes: source.tap.bytes },
+      input_sha256: read.sha256,
+      input: read.input,
       privacy: { k_anonymity: section },
     };
     const staged = await stageFile(f.report, `${JSON.stringify(report, null, 2)}\n`);

@@ -89,7 +89,7 @@ function program(onCode: (code: number) => void, where: Where): Command {
     .option('--report <file>', 'write a JSON report')
     .option('--show-violations <n>', 'print the quasi-identifier values of up to n violating classes (they identify people)')
     .option('--delimiter <char>', 'CSV delimiter (default , or tab for .tsv)')
-    .addOption(new Option('--input-format <format>', 'input format').choices(['csv', 'jsonl']))
+    .addOption(new Option('--input-format <format>', 'input format').choices(['csv', 'jsonl', 'parquet']))
     .addHelpText('after', `
 Example:
   veil apply export.csv --policy policy.yaml -o safe.csv && veil check safe.csv --policy policy.yaml

@@ -364,3 +364,30 @@ export async function expandInputs(pattern: string): Promise<string[]> {
 export async function parquetHeader(files: readonly string[]): Promise<string[]> {
   return ask(async (c) => (await c.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${dialect.string(files[0]!)})`)).getRows().map((r) => String(r[0])));
 }
+
+/**
+ * `veil check` of Parquet (or a glob of files): the classes as a GROUP BY in
+ * DuckDB, each (quasi-identifiers, sensitive value) combination with its
+ * rows, so that memory is bounded by the combinations, not the rows. Values
+ * are compared as text, as the streaming check compares them (NULL as "").
+ */
+export async function groupOnDuckdb(
+  inputs: readonly string[],
+  format: EngineFormat,
+  delimiter: string,
+  header: readonly string[],
+  columns: readonly string[],
+  each: (values: string[], rows: number) => void,
+): Promise<void> {
+  const text = (name: string) => `coalesce(${toFunction(`i.${dialect.ident(name)}`, dialect)}, '.')`;
+  const list = columns.map(text).join(', ');
+  await ask(async (c) => {
+    const result = await c.stream(`SELECT ${list}, count(*) FROM ${inputRelation(inputs, format, delimiter, header)} AS i GROUP BY ALL`);
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      for (const row of chunk.getRows()) each(row.slice(0, columns.length).map((v) => String(v).slice(1)), Number(row[columns.length]));
+    }
+  });
+}
+
