@@ -205,10 +205,10 @@ describe('the duckdb engine fails closed', () => {
   });
 
   it('refuses what it does not run yet with a coded error, before reading a row', () => {
-    writeFileSync(join(dir, 'k.yaml'), 'version: 1\nunlisted: keep\ncolumns:\n  age: { transform: keep }\nk_anonymity: { k: 5, quasi_identifiers: [age] }\n');
-    const k = veil(['apply', join(dir, 'in.csv'), '--policy', join(dir, 'k.yaml'), '--engine', 'duckdb', '-o', join(dir, 'k.csv')]);
-    expect(k.status).toBe(2);
-    expect(k.stderr).toMatch(/duckdb engine does not run k_anonymity yet.*USAGE_ENGINE/);
+    writeFileSync(join(dir, 'rows.yaml'), 'version: 1\nunlisted: keep\ncolumns:\n  age: { transform: keep }\nrows:\n  require: { column: city, in: ["Zürich"] }\n');
+    const rows = veil(['apply', join(dir, 'in.csv'), '--policy', join(dir, 'rows.yaml'), '--engine', 'duckdb', '-o', join(dir, 'rows.csv')]);
+    expect(rows.stderr).toMatch(/duckdb engine does not run row rules.*USAGE_ENGINE/);
+    expect(rows.status).toBe(2);
     const plan = apply(join(dir, 'in.csv'), 'p.csv', ['--engine', 'duckdb', '--plan', join(dir, 'none.json')]);
     expect(plan.status).toBe(2);
     expect(plan.stderr).toContain('does not take --plan yet');
@@ -332,5 +332,85 @@ describe('veil check on Parquet (a GROUP BY in DuckDB)', () => {
     const rawPq = check(raw, ['--l', '2', '--sensitive', 'salary-class']);
     expect(rawPq.status).toBe(1);
     expect(JSON.parse(rawPq.stdout)).toEqual(JSON.parse(rawCsv.stdout));
+  });
+});
+
+describe('k-anonymity on DuckDB: the engine counts the combinations, veil makes the classes, the engine joins them', () => {
+  const adult = join(REPO, 'fixtures/adult/adult.csv');
+  const QIS = ['sex', 'age', 'race', 'marital-status', 'education', 'native-country', 'workclass', 'occupation'];
+  /** fixtures/adult/training.yaml, its k_anonymity lines `k` replaced, and (but for `representative`) published as generalized values. */
+  const variant = (name: string, k: string): string => {
+    for (const f of readdirSync(join(REPO, 'fixtures/adult')).filter((x) => x.startsWith('adult_hierarchy_'))) copyFileSync(join(REPO, 'fixtures/adult', f), join(dir, f));
+    let text = readFileSync(join(REPO, 'fixtures/adult/training.yaml'), 'utf8');
+    if (name !== 'representative') text = text.replace('  k: 10\n', k).replace(/ {2}publish: representative.*\n {2}representative:.*\n/, '');
+    const file = join(dir, `${name}.yaml`);
+    writeFileSync(file, text);
+    return file;
+  };
+  const both = (name: string, policy: string) => {
+    const args = (engine: string) => ['apply', adult, '--delimiter', ';', '--policy', policy, '--engine', engine, '-o', join(dir, `${name}-${engine}.csv`), '--report', join(dir, `${name}-${engine}.json`), '--plan-out', join(dir, `${name}-${engine}.plan.json`), '-q'];
+    const s = veil(args('stream'));
+    const d = veil(args('duckdb'));
+    return { s, d, out: (e: string) => readFileSync(join(dir, `${name}-${e}.csv`), 'utf8'), report: (e: string) => JSON.parse(readFileSync(join(dir, `${name}-${e}.json`), 'utf8')), plan: (e: string) => readFileSync(join(dir, `${name}-${e}.plan.json`), 'utf8') };
+  };
+  /** The smallest class of the output and its classes' sensitive values, regrouped here from the file itself. */
+  const regroup = (text: string, sensitive?: string): { k: number; l: number } => {
+    const rows = parse(text, { delimiter: ';' }) as string[][];
+    const at = QIS.map((q) => rows[0]!.indexOf(q));
+    const s = sensitive ? rows[0]!.indexOf(sensitive) : -1;
+    const classes = new Map<string, { n: number; values: Set<string> }>();
+    for (const row of rows.slice(1)) {
+      const key = JSON.stringify(at.map((i) => row[i]));
+      const c = classes.get(key) ?? { n: 0, values: new Set<string>() };
+      c.n++;
+      if (s >= 0) c.values.add(row[s]!);
+      classes.set(key, c);
+    }
+    return { k: Math.min(...[...classes.values()].map((c) => c.n)), l: Math.min(...[...classes.values()].map((c) => c.values.size)) };
+  };
+
+  it('publishes the same classes as the streaming engine (representative values, k=10), and the same plan', () => {
+    const r = both('representative', variant('representative', ''));
+    expect(r.s.status).toBe(0);
+    expect(r.d.stderr).toBe(r.s.stderr);
+    expect(r.d.status).toBe(0);
+    expect(r.out('duckdb')).toBe(r.out('stream'));
+    expect(r.plan('duckdb')).toBe(r.plan('stream'));
+    expect(r.report('duckdb').privacy).toEqual(r.report('stream').privacy);
+    expect(r.report('duckdb').columns).toEqual(r.report('stream').columns);
+    expect(regroup(r.out('duckdb')).k).toBeGreaterThanOrEqual(10);
+  });
+
+  it('removes the suppressed rows as the streaming engine does (generalized form, k=50, l=2, 2% suppression), counted in the report', () => {
+    const policy = variant('suppress', '  k: 50\n  max_suppression: 0.02\n  l_diversity: { sensitive: salary-class, l: 2 }\n');
+    const r = both('suppress', policy);
+    expect(r.s.status).toBe(0);
+    expect(r.d.status).toBe(0);
+    expect(r.out('duckdb')).toBe(r.out('stream'));
+    const rows = r.report('duckdb').rows;
+    expect(rows).toEqual(r.report('stream').rows);
+    expect(rows.removed.k_anonymity).toBeGreaterThan(0);
+    expect(rows.in).toBe(rows.out + rows.removed.k_anonymity);
+    expect(r.report('duckdb').privacy.k_anonymity).toEqual(r.report('stream').privacy.k_anonymity);
+    expect(r.report('duckdb').columns).toEqual(r.report('stream').columns);
+    const got = regroup(r.out('duckdb'), 'salary-class');
+    expect(got.k).toBeGreaterThanOrEqual(50);
+    expect(got.l).toBeGreaterThanOrEqual(2);
+  });
+
+  it('publishes masked rows as one class when asked (suppressed: mask)', () => {
+    const policy = variant('mask', '  k: 50\n  max_suppression: 0.02\n  suppressed: mask\n');
+    const r = both('mask', policy);
+    expect(r.d.status).toBe(r.s.status);
+    expect(r.out('duckdb')).toBe(r.out('stream'));
+    expect(r.report('duckdb').privacy.k_anonymity).toEqual(r.report('stream').privacy.k_anonymity);
+  });
+
+  it('refuses a randomized quasi-identifier (each phase would draw it anew)', () => {
+    const policy = join(dir, 'noisy-qi.yaml');
+    writeFileSync(policy, readFileSync(variant('noisy', '  k: 10\n'), 'utf8').replace('  age: keep', '  age: { transform: noise, epsilon: 1, bounds: [0, 100], integer: true }'));
+    const r = veil(['apply', adult, '--delimiter', ';', '--policy', policy, '--engine', 'duckdb', '-o', join(dir, 'noisy.csv')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('k_anonymity over noise (age): each phase would draw it anew');
   });
 });

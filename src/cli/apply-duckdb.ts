@@ -22,6 +22,7 @@ import { readPolicy } from './policy-file.js';
 import { VERSION } from './version.js';
 import { runWarnings } from './warnings.js';
 import { dpSection } from '../privacy/differential-privacy.js';
+import { kSection, type KStage } from '../privacy/stage.js';
 import { noiseWarning } from '../utility/section.js';
 
 const usage = (detail: string) => new VeilError({ kind: 'usage', code: 'USAGE_ENGINE', detail });
@@ -40,7 +41,6 @@ export const isGlob = (path: string | undefined): boolean => path !== undefined 
 function refuseFlags(flags: ApplyFlags): void {
   const taken: [keyof ApplyFlags, string][] = [
     ['plan', '--plan'],
-    ['planOut', '--plan-out'],
     ['planMode', '--plan-mode'],
     ['rejects', '--rejects'],
     ['reportHtml', '--report-html'],
@@ -99,6 +99,7 @@ export async function applyOnDuckdb(input: string | undefined, flags: ApplyFlags
   const target = temporaryFor(outputPath === undefined || special ? join(tmpdir(), 'stdout') : outputPath);
   const temp = target.path;
   let report: Staged | undefined;
+  let plan: Staged | undefined;
   try {
     const inputs = spool ? [spool] : isGlob(inputPath) ? await expandInputs(inputPath!) : [inputPath!];
     if (inputs.length === 0) throw new VeilError({ kind: 'input', code: 'INPUT_UNREADABLE', expected: `files matching ${inputPath}` });
@@ -120,8 +121,13 @@ export async function applyOnDuckdb(input: string | undefined, flags: ApplyFlags
     if (residual.total > 0 && flags.failOnPii) {
       throw new VeilError({ kind: 'privacy', code: 'RESIDUAL_PII', required: 'no personal data left in published columns (--fail-on-pii)', found: `${residual.total} findings in ${JSON.stringify(residual.findings)}` });
     }
-    const rows = { in: result.rows, out: result.rows, removed: {} };
-    const warnings = [...runWarnings({ residual, stage: undefined, rows, policy }), ...Object.entries(result.noise).filter(([, n]) => n.dwarfs).map(([name, n]) => noiseWarning(name, n))];
+    const removed: Record<string, number> = result.removed > 0 ? { k_anonymity: result.removed } : {};
+    const rows = { in: result.rows, out: result.written, removed };
+    const stage = result.stage as KStage | undefined;
+    // Measured on what was published; it refuses (exit 1) an output whose classes fall short.
+    const kReport = stage && kSection(stage, result.rows);
+    if (flags.planOut !== undefined && !stage) throw new VeilError({ kind: 'usage', code: 'USAGE_PLAN', detail: '--plan-out needs a policy with k_anonymity (and no --plan)' });
+    const warnings = [...runWarnings({ residual, stage, rows, policy }), ...Object.entries(result.noise).filter(([, n]) => n.dwarfs).map(([name, n]) => noiseWarning(name, n))];
     const dp = dpSection(policy, false, columns);
     const seconds = (performance.now() - t0) / 1000;
     const [inDigest, outDigest] = await Promise.all([digestFiles(inputs), digestFiles([temp])]);
@@ -140,7 +146,7 @@ export async function applyOnDuckdb(input: string | undefined, flags: ApplyFlags
         rows,
         columns,
         engine: { ...result.engine, ...(inputs.length > 1 && { files: inputs.length }) },
-        privacy: { ...(dp && { differential_privacy: dp }), residual_pii: residual.section(flags.failOnPii === true) },
+        privacy: { ...(kReport && { k_anonymity: kReport }), ...(dp && { differential_privacy: dp }), residual_pii: residual.section(flags.failOnPii === true) },
         ...(Object.keys(result.noise).length > 0 && { utility: { measured_on: 'every row (the duckdb engine measures the noised columns only)', noise: result.noise } }),
         warnings,
       });
@@ -148,6 +154,7 @@ export async function applyOnDuckdb(input: string | undefined, flags: ApplyFlags
     }
     // The report staged first (a report that cannot be written leaves no output), then the output.
     if (reportText !== undefined) report = await stageFile(flags.report!, reportText);
+    if (flags.planOut !== undefined && stage) plan = await stageFile(flags.planOut, `${JSON.stringify(stage.plan(), null, 1)}\n`);
     const failed = (e: NodeJS.ErrnoException): never => {
       throw new VeilError({ kind: 'io', code: 'OUTPUT_WRITE_FAILED', path: outputPath ?? '<stdout>', errno: e.code ?? 'error' });
     };
@@ -155,15 +162,17 @@ export async function applyOnDuckdb(input: string | undefined, flags: ApplyFlags
     else if (special) await pipe(createReadStream(temp), createWriteStream(outputPath, { flags: 'w' })).catch(failed);
     else await fsp.rename(temp, outputPath).catch(failed);
     await report?.commit();
+    await plan?.commit();
     for (const w of warnings) io.stderr.write(`veil: warning: ${w}\n`);
     if (!flags.quiet) {
       const rate = seconds > 0 ? Math.round(result.rows / seconds) : result.rows;
       const warned = warnings.length > 0 ? `; ${warnings.length} warning${warnings.length > 1 ? 's' : ''} above` : '';
-      io.stderr.write(`veil apply: ${result.rows} rows in, ${result.rows} out, 0 removed; ${seconds.toFixed(2)} s, ${rate} rows/s, duckdb ${result.engine.threads} threads${warned}\n`);
+      io.stderr.write(`veil apply: ${result.rows} rows in, ${result.written} out, ${result.removed} removed; ${seconds.toFixed(2)} s, ${rate} rows/s, duckdb ${result.engine.threads} threads${warned}\n`);
     }
     return 0;
   } catch (e) {
     await report?.abort();
+    await plan?.abort();
     throw e;
   } finally {
     await fsp.rm(temp, { force: true });

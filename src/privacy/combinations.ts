@@ -50,7 +50,8 @@ export function combinations(table: QiTable, withSensitive: boolean): Combinatio
   }
   const { ids: combinationOf, count, firstRow } = dense(key);
   const weight = new Uint32Array(count);
-  for (let i = 0; i < n; i++) weight[combinationOf[i]!]!++;
+  const rows = table.weights;
+  for (let i = 0; i < n; i++) weight[combinationOf[i]!]! += rows ? rows[i]! : 1;
   const project = (d: Dim): Dim => {
     const codes = new Uint32Array(count);
     for (let id = 0; id < count; id++) codes[id] = d.codes[firstRow[id]!]!;

@@ -25,7 +25,7 @@
 import type { LDiversity } from './k-anonymity.js';
 import { combinations, rowsOf, type Combinations } from './combinations.js';
 import { diversityOf } from './measures.js';
-import type { Dim, HierarchyIndex, QiTable } from './qi-table.js';
+import { inputRows, type Dim, type HierarchyIndex, type QiTable } from './qi-table.js';
 
 export interface Partition {
   /** The distinct quasi-identifier combinations the classes are made of. */
@@ -131,7 +131,7 @@ export function partition(input: QiTable, k: number, lDiversity: LDiversity | un
   const found = combinations(input, lDiversity !== undefined);
   const { table, weight } = found;
   const all = Uint32Array.from({ length: table.rows }, (_, i) => i);
-  if (input.rows < k || input.rows === 0) return { combinations: found, classes: [], suppressed: all };
+  if (inputRows(input) < k || input.rows === 0) return { combinations: found, classes: [], suppressed: all };
   const ctx: Context = {
     table,
     weight,

@@ -44,9 +44,23 @@ export interface Dim {
 }
 
 export interface QiTable {
+  /** Rows of the table: input rows, or groups of identical input rows when `weights` is given. */
   readonly rows: number;
   readonly dims: readonly Dim[];
   readonly sensitive: Dim | undefined;
+  /**
+   * Input rows each row of the table stands for, when an engine counted
+   * them (a GROUP BY of the quasi-identifiers); absent: one each.
+   */
+  readonly weights?: Uint32Array;
+}
+
+/** Input rows a table stands for. */
+export function inputRows(table: QiTable): number {
+  if (!table.weights) return table.rows;
+  let n = 0;
+  for (let i = 0; i < table.rows; i++) n += table.weights[i]!;
+  return n;
 }
 
 /** A growable column of codes with a dictionary. */
@@ -88,18 +102,33 @@ export class QiCollector {
   private readonly encoders: Encoder[];
   private readonly sensitive: Encoder | undefined;
 
+  private weights: Uint32Array | undefined;
+  private added = 0;
+
+  /** `weighted`: each row added stands for a number of input rows (add's `rows`). */
   constructor(
     private readonly names: readonly string[],
     private readonly hierarchies: ReadonlyMap<string, { hierarchy: Hierarchy }>,
     private readonly sensitiveName: string | undefined,
+    weighted = false,
   ) {
+    if (weighted) this.weights = new Uint32Array(1024);
     // A column with a hierarchy takes only its leaves.
     this.encoders = names.map((n) => new Encoder(hierarchies.get(n)?.hierarchy.rows));
     this.sensitive = sensitiveName === undefined ? undefined : new Encoder();
   }
 
   /** Adds one row: its quasi-identifier values in order, and its sensitive value. Throws ValueError for a value outside a hierarchy, with the column's index. */
-  add(values: readonly string[], sensitive: string | undefined): void {
+  add(values: readonly string[], sensitive: string | undefined, rows = 1): void {
+    if (this.weights) {
+      if (this.added === this.weights.length) {
+        const grown = new Uint32Array(this.weights.length * 2);
+        grown.set(this.weights);
+        this.weights = grown;
+      }
+      this.weights[this.added] = rows;
+    }
+    this.added++;
     for (let j = 0; j < values.length; j++) {
       if (!this.encoders[j]!.add(values[j]!)) {
         // The run stops here: the row's other values need not be taken back.
@@ -112,7 +141,8 @@ export class QiCollector {
   finish(): QiTable {
     const dims = this.names.map((name, j) => buildDim(name, this.encoders[j]!, this.hierarchies.get(name)?.hierarchy));
     const sensitive = this.sensitive && { name: this.sensitiveName!, kind: 'set' as const, codes: this.sensitive.finish(), values: this.sensitive.values, cardinality: this.sensitive.values.length };
-    return { rows: dims[0]?.codes.length ?? 0, dims, sensitive };
+    const rows = dims[0]?.codes.length ?? 0;
+    return { rows, dims, sensitive, ...(this.weights && { weights: this.weights.subarray(0, rows) }) };
   }
 }
 

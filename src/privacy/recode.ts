@@ -21,7 +21,7 @@ import { closedRange, integerRange, SUPPRESSED } from '../lib/numeric.js';
 import { GENERALIZED, type Publishing } from './k-anonymity.js';
 import { rowsOf } from './combinations.js';
 import { codeRange, commonLevel, dimensionLoss, type Partition } from './mondrian.js';
-import type { Dim, QiTable } from './qi-table.js';
+import { inputRows, type Dim, type QiTable } from './qi-table.js';
 
 /** What a class matches in one quasi-identifier: a number range (and the empty value, with `empty`), or a list of values. */
 export type Match = { readonly min: number; readonly max: number; readonly empty?: true } | { readonly in: readonly string[] };
@@ -191,7 +191,8 @@ export function recode(table: QiTable, p: Partition, how: Publishing = GENERALIZ
   }
   const classOf = new Int32Array(table.rows);
   for (let row = 0; row < table.rows; row++) classOf[row] = classOfCombination[combinationOf[row]!]!;
-  const suppressed = table.rows - kept;
+  const total = inputRows(table);
+  const suppressed = total - kept;
   const dims = table.dims.length;
   if (suppressed > 0) uniquesBefore += uniques(combos, weight, p.suppressed);
   // The plan's matches are built only when asked for (--plan-out).
@@ -210,8 +211,8 @@ export function recode(table: QiTable, p: Partition, how: Publishing = GENERALIZ
     classes,
     outputs,
     suppressed,
-    gcp: table.rows === 0 || dims === 0 ? 0 : (lossSum + suppressed * dims) / (table.rows * dims),
-    gcpByColumn: Array.from(dimLoss, (l) => (table.rows === 0 ? 0 : (l + suppressed) / table.rows)),
+    gcp: total === 0 || dims === 0 ? 0 : (lossSum + suppressed * dims) / (total * dims),
+    gcpByColumn: Array.from(dimLoss, (l) => (total === 0 ? 0 : (l + suppressed) / total)),
     uniquesBefore,
   };
 }

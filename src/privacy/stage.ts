@@ -17,7 +17,7 @@ import { describeKAnonymity, GENERALIZED, type KAnonymity, type LDiversity, type
 import { ClassCounter, diversityOf, measure, type RiskOptions } from './measures.js';
 import { partition } from './mondrian.js';
 import { buildPlan, planMatcher, planNearest, type Plan } from './plan.js';
-import { QiCollector, type QiTable } from './qi-table.js';
+import { inputRows, QiCollector, type QiTable } from './qi-table.js';
 import { recode, type PlanClass } from './recode.js';
 import type { InputEvent } from '../io/read.js';
 
@@ -81,6 +81,16 @@ export class Published {
     if (this.sensitive && sensitive !== undefined) {
       const m = this.sensitive[c]!;
       m.set(sensitive, (m.get(sensitive) ?? 0) + 1);
+    }
+  }
+
+  /** `rows` rows of class c at once, with their published quasi-identifiers (an engine's groups). */
+  addRows(c: number, values: readonly string[], sensitive: string | undefined, rows: number): void {
+    if (this.sizes[c] === 0) this.keys[c] = tupleKey(values);
+    this.sizes[c]! += rows;
+    if (this.sensitive && sensitive !== undefined) {
+      const m = this.sensitive[c]!;
+      m.set(sensitive, (m.get(sensitive) ?? 0) + rows);
     }
   }
 
@@ -195,8 +205,13 @@ export async function firstPass(i: FirstPassInput): Promise<KStage> {
   return { ...(i.plan ? (i.featurize ? featurizePlan(table, model, i.plan) : matchPlan(table, model, i.plan)) : recodeTable(table, model)), rowRandomness };
 }
 
-function recodeTable(table: QiTable, model: KAnonymity): Omit<KStage, 'rowRandomness'> {
-  const r = recode(table, partition(table, model.k, model.lDiversity, Math.floor(model.maxSuppression * table.rows + 1e-9)), model.publish);
+/**
+ * The classes of a table made by partitioning it (the first pass's, or the
+ * groups an engine counted: `table.weights`); classOf is per table row.
+ */
+export function recodeTable(table: QiTable, model: KAnonymity): Omit<KStage, 'rowRandomness'> {
+  const total = inputRows(table);
+  const r = recode(table, partition(table, model.k, model.lDiversity, Math.floor(model.maxSuppression * total + 1e-9)), model.publish);
   const stage = {
     model,
     classOf: r.classOf,
@@ -211,7 +226,7 @@ function recodeTable(table: QiTable, model: KAnonymity): Omit<KStage, 'rowRandom
     uniquesBefore: r.uniquesBefore,
     published: new Published(r.outputs.length, model.lDiversity !== undefined),
   };
-  checkBudget(stage, table.rows);
+  checkBudget(stage, total);
   return stage;
 }
 
@@ -317,10 +332,11 @@ function masking(table: QiTable, model: KAnonymity, classOf: Int32Array, outputs
   const counts = new Map<number, number>();
   for (let r = 0; r < table.rows; r++) {
     const c = classOf[r]!;
-    if (c === -1) masked++;
+    const w = table.weights ? table.weights[r]! : 1;
+    if (c === -1) masked += w;
     else if (!allMasked[c]) continue;
-    rows++;
-    if (table.sensitive) counts.set(table.sensitive.codes[r]!, (counts.get(table.sensitive.codes[r]!) ?? 0) + 1);
+    rows += w;
+    if (table.sensitive) counts.set(table.sensitive.codes[r]!, (counts.get(table.sensitive.codes[r]!) ?? 0) + w);
   }
   if (masked === 0) return { masked: true, maskRefused: undefined };
   if (rows < model.k) return { masked: false, maskRefused: `the ${masked} masked rows would be a class of ${rows} rows, below k=${model.k}` };

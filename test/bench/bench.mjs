@@ -14,6 +14,8 @@
 //                 worker threads by default, and with --threads 1
 //   veil jsonl    the same policy, JSONL in and out
 //   csv round trip  csv-parse -> csv-stringify, no transform (roundtrip.mjs)
+//   engines       the README's policy on DuckDB (--engine duckdb), from CSV and from
+//                 Parquet to Parquet; the one-hash policy (one-hash-policy.yaml) on both
 //   miller        `mlr --csv put '$email = sha256($email)'`, when mlr is on the PATH
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -51,6 +53,15 @@ const hasMiller = spawnSync('mlr', ['--version']).status === 0;
 function dataFile(rows, format) {
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, `patients-${rows}.${format}`);
+  if (format === 'parquet' && !existsSync(file)) {
+    // The CSV as Parquet (every column text), written by DuckDB itself.
+    const csv = dataFile(rows, 'csv');
+    execFileSync(process.execPath, ['--input-type=module', '-e', `
+      import duckdb from '@duckdb/node-api';
+      const c = await (await duckdb.DuckDBInstance.create(':memory:')).connect();
+      await c.run("COPY (SELECT * FROM read_csv('${csv}', all_varchar = true, header = true)) TO '${file}' (FORMAT parquet, COMPRESSION zstd)");
+    `], { cwd: repo, stdio: 'inherit' });
+  }
   if (!existsSync(file)) {
     process.stderr.write(`bench: generating ${file}\n`);
     const fd = openSync(file, 'w');
@@ -89,6 +100,11 @@ for (const size of sizes) {
     { name: 'veil apply (jsonl, --threads 1)', file: jsonl, argv: [process.execPath, veil, 'apply', jsonl, '--policy', policy, '-q', '--threads', '1'] },
     { name: 'csv-parse/stringify round trip', file: csv, argv: [process.execPath, join(here, 'roundtrip.mjs'), csv] },
     { name: 'veil apply, noise on 2 columns', file: csv, valuesPerRow: 2, argv: [process.execPath, veil, 'apply', csv, '--policy', join(here, 'noise-policy.yaml'), '-q'] },
+    // The engines: the same policies on DuckDB (--engine duckdb), Parquet in and out, and the one-hash policy.
+    { name: 'veil apply --engine duckdb (csv)', file: csv, argv: [process.execPath, veil, 'apply', csv, '--policy', policy, '-q', '--engine', 'duckdb', '-o', join(tmpdir(), 'veil-bench-out.csv')] },
+    { name: 'veil apply parquet -> parquet', file: dataFile(size.rows, 'parquet'), argv: [process.execPath, veil, 'apply', dataFile(size.rows, 'parquet'), '--policy', policy, '-q', '-o', join(tmpdir(), 'veil-bench-out.parquet')] },
+    { name: 'veil apply, one hash (stream)', file: csv, argv: [process.execPath, veil, 'apply', csv, '--policy', join(here, 'one-hash-policy.yaml'), '-q'] },
+    { name: 'veil apply, one hash (duckdb)', file: csv, argv: [process.execPath, veil, 'apply', csv, '--policy', join(here, 'one-hash-policy.yaml'), '-q', '--engine', 'duckdb', '-o', join(tmpdir(), 'veil-bench-out.csv')] },
     ...(hasMiller ? [{ name: 'miller sha256(email)', file: csv, argv: ['mlr', '--csv', 'put', '$email = sha256($email)', csv] }] : []),
   ];
   for (const c of commands) {
@@ -120,7 +136,7 @@ if (hasMiller) {
   // The issue's bar: veil's throughput on the same file as Miller's (Miller doing one unkeyed sha256).
   for (const size of sizes) {
     const miller = rows.find((r) => r.rows === size.label && r.command.startsWith('miller'));
-    for (const r of rows.filter((x) => x.rows === size.label && x.command.startsWith('veil apply (csv'))) {
+    for (const r of rows.filter((x) => x.rows === size.label && (x.command.startsWith('veil apply (csv') || x.command.includes('duckdb') || x.command.includes('one hash')))) {
       console.log(`${size.label}: ${r.command} at ${(r.mbPerSecond / miller.mbPerSecond).toFixed(2)}x Miller's throughput (${r.mbPerSecond.toFixed(1)} / ${miller.mbPerSecond.toFixed(1)} MB/s), ${r.peakMb.toFixed(0)} MB peak against ${miller.peakMb.toFixed(0)} MB`);
     }
   }

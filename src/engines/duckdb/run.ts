@@ -27,6 +27,8 @@ import type { Policy } from '../../policy/load.js';
 import type { ColumnFn } from '../../transforms/define.js';
 import { noiseFigures, type NoiseFigures } from '../../utility/section.js';
 import { compileSelect, toFunction, type CompiledSelect } from '../sql/compile.js';
+import type { KStage } from '../../privacy/stage.js';
+import { kPhase, ROW_NUMBER } from './k-anonymity.js';
 import { duckdb as dialect } from '../sql/dialect.js';
 
 export type EngineFormat = 'csv' | 'jsonl' | 'parquet';
@@ -50,7 +52,12 @@ export interface DuckdbRun {
 }
 
 export interface DuckdbResult {
+  /** Rows read. */
   readonly rows: number;
+  readonly written: number;
+  /** Rows the k-anonymity stage removed. */
+  readonly removed: number;
+  readonly stage: Omit<KStage, 'rowRandomness'> | undefined;
   /** Per noised column, its noise against its spread, measured on every row. */
   readonly noise: Record<string, NoiseFigures>;
   readonly residual: ResidualScan;
@@ -102,7 +109,8 @@ function padded(subkey: Buffer): { inner: Uint8Array; outer: Uint8Array } {
 
 export async function runOnDuckdb(r: DuckdbRun, temp: string): Promise<DuckdbResult> {
   const duck = api();
-  const compiled = compileSelect(r.policy, r.header, dialect, { functions: true });
+  const model = r.policy.kAnonymity;
+  const compiled = compileSelect(r.policy, r.header, dialect, { functions: true, kAnonymity: true });
   const threads = r.threads ?? availableParallelism();
   const spill = join(tmpdir(), `veil-duckdb-${process.pid}`);
   const instance = await duck.DuckDBInstance.create(':memory:', {
@@ -118,20 +126,47 @@ export async function runOnDuckdb(r: DuckdbRun, temp: string): Promise<DuckdbRes
   try {
     await loadKeys(duck, connection, compiled, r.key);
     await registerFunctions(duck, connection, compiled, r);
-    const residual = new ResidualScan(r.columns);
+    const residual = new ResidualScan(r.columns, new Set(model?.quasiIdentifiers ?? []));
     registerResidual(duck, connection, residual, r.header, residualColumns(r.columns));
-    const input = inputRelation(r.inputs, r.inputFormat, r.delimiter, r.header);
-    let from = `FROM ${input} AS i${compiled.keys.length > 0 ? ', veil_keys AS k' : ''}`;
-    for (const level of compiled.derived) from = `FROM (SELECT i.*, ${level.map((x) => `${x.sql} AS ${x.name}`).join(', ')} ${from}) AS i${compiled.keys.length > 0 ? ', veil_keys AS k' : ''}`;
-    const select = compiled.columns.map((c) => `${c.sql} AS ${dialect.ident(c.name)}`).join(', ');
-    const written = await run(connection, `COPY (SELECT ${select} ${from}) TO ${dialect.string(temp)} (${copyOptions(r)})`);
-    const { rows, noise } = await countPass(connection, r, input, outputRelation(r, compiled.columns.map((c) => c.name)));
+    const plain = inputRelation(r.inputs, r.inputFormat, r.delimiter, r.header);
+    // With k-anonymity the rows are joined to their classes, which does not keep their order: they are numbered first.
+    const input = model ? `(SELECT *, row_number() OVER () AS ${ROW_NUMBER} FROM ${plain})` : plain;
+    const keys = compiled.keys.length > 0 ? ' CROSS JOIN veil_keys AS k' : '';
+    let from = `FROM ${input} AS i${keys}`;
+    for (const level of compiled.derived) from = `FROM (SELECT i.*, ${level.map((x) => `${x.sql} AS ${x.name}`).join(', ')} ${from}) AS i${keys}`;
+    const k = model ? await kPhase(duck, connection, model, compiled, from, (sql) => stream(connection, sql)) : undefined;
+    const select = compiled.columns.map((c) => `${k?.published.get(c.name) ?? c.sql} AS ${dialect.ident(c.name)}`).join(', ');
+    const rowsFrom = k ? `${from} ${k.join} ${k.where}` : from;
+    const order = k ? ` ORDER BY i.${ROW_NUMBER}` : '';
+    const written = await run(connection, `COPY (SELECT ${select} ${rowsFrom}${order}) TO ${dialect.string(temp)} (${copyOptions(r)})`);
+    // The input rows that were published, beside the output rows, in the same order.
+    const before = k ? [...k.before.entries()] : [];
+    const published = k ? `(SELECT i.*${before.map(([, e], j) => `, ${e} AS veil_before_${j}`).join('')} ${rowsFrom}${order})` : plain;
+    const { rows, noise } = await countPass(connection, r, published, outputRelation(r, compiled.columns.map((c) => c.name)), before.map(([name], j) => [name, `i.veil_before_${j}`] as const));
     if (rows !== written) throw new Error(`the duckdb engine read ${rows} rows in its second pass and wrote ${written}`);
-    return { rows, residual, noise, engine: { name: 'duckdb', version: duck.version(), threads, memory_limit: process.env.VEIL_DUCKDB_MEMORY ?? '2GB' } };
+    if (k && k.rows !== written + k.removed) throw new Error(`the duckdb engine counted ${k.rows} rows and wrote ${written}, removing ${k.removed}`);
+    return {
+      rows: k ? k.rows : rows,
+      written,
+      removed: k?.removed ?? 0,
+      stage: k?.stage,
+      residual,
+      noise,
+      engine: { name: 'duckdb', version: duck.version(), threads, memory_limit: process.env.VEIL_DUCKDB_MEMORY ?? '2GB' },
+    };
   } finally {
     connection.closeSync();
     instance.closeSync();
     await fsp.rm(spill, { recursive: true, force: true });
+  }
+}
+
+/** Runs a query whose result is read chunk by chunk. */
+async function stream(connection: Api.DuckDBConnection, sql: string): Promise<Api.DuckDBResult> {
+  try {
+    return await connection.stream(sql);
+  } catch (e) {
+    throw engineError(e);
   }
 }
 
@@ -279,7 +314,13 @@ function registerResidual(duck: typeof Api, connection: Api.DuckDBConnection, re
  * changed values; and the residual-PII check. Nothing is computed again.
  * Returns the row count.
  */
-async function countPass(connection: Api.DuckDBConnection, r: DuckdbRun, input: string, output: string): Promise<{ rows: number; noise: Record<string, NoiseFigures> }> {
+async function countPass(
+  connection: Api.DuckDBConnection,
+  r: DuckdbRun,
+  input: string,
+  output: string,
+  generalized: readonly (readonly [string, string])[],
+): Promise<{ rows: number; noise: Record<string, NoiseFigures> }> {
   const source = (name: string) => `i.${dialect.ident(name)}`;
   const empty = (name: string) => `(${source(name)} IS NULL OR ${source(name)} = '')`;
   const published = r.columns.filter((c) => c.transform !== 'drop' && (c.listed || r.policy.unlisted === 'keep'));
@@ -288,6 +329,8 @@ async function countPass(connection: Api.DuckDBConnection, r: DuckdbRun, input: 
     aggregates.push(`count(*) FILTER (WHERE ${empty(c.name)})`);
     aggregates.push(`count(*) FILTER (WHERE NOT ${empty(c.name)} AND o.${dialect.ident(c.name)} IS DISTINCT FROM ${source(c.name)})`);
   }
+  // Published coarser by k-anonymity than the column transform left them.
+  for (const [name, before] of generalized) aggregates.push(`count(*) FILTER (WHERE coalesce(${before}, '') <> coalesce(o.${dialect.ident(name)}, ''))`);
   const noised = published.filter((c) => c.transform === 'noise');
   for (const c of noised) {
     const x = `TRY_CAST(${source(c.name)} AS DOUBLE)`;
@@ -310,6 +353,7 @@ async function countPass(connection: Api.DuckDBConnection, r: DuckdbRun, input: 
     c.stats.changed = n(values[k++]);
     c.stats.unchanged = rows - c.stats.empty - c.stats.changed;
   }
+  for (const [name] of generalized) r.columns.find((c) => c.name === name)!.stats.generalized = n(values[k++]);
   const noise: Record<string, NoiseFigures> = {};
   for (const c of noised) {
     const std = values[k++];

@@ -60,8 +60,8 @@ export function unsupported(feature: string, dialect: Dialect): VeilError {
 }
 
 /** The policy features an engine does not compile yet, refused before any row is read. */
-function refuseUncompiled(policy: Policy, dialect: Dialect): void {
-  if (policy.kAnonymity) throw unsupported('k_anonymity', dialect);
+function refuseUncompiled(policy: Policy, dialect: Dialect, kAnonymity: boolean): void {
+  if (policy.kAnonymity && !kAnonymity) throw unsupported('k_anonymity', dialect);
   if (policy.rows) throw unsupported('row rules (rows: consent, forget lists)', dialect);
   if (policy.preset) throw unsupported('extends: hipaa-safe-harbor', dialect);
   const typed = policy.columns.find((c) => c.schema);
@@ -74,8 +74,8 @@ function refuseUncompiled(policy: Policy, dialect: Dialect): void {
  * columns are reported the same way by both engines). `functions`: the
  * engine can call JavaScript functions.
  */
-export function compileSelect(policy: Policy, header: readonly string[], dialect: Dialect, options: { functions: boolean }): CompiledSelect {
-  refuseUncompiled(policy, dialect);
+export function compileSelect(policy: Policy, header: readonly string[], dialect: Dialect, options: { functions: boolean; kAnonymity?: boolean }): CompiledSelect {
+  refuseUncompiled(policy, dialect, options.kAnonymity === true);
   const named = new Map(policy.columns.map((c) => [c.name, c]));
   const keys: KeySlot[] = [];
   const functions: FunctionColumn[] = [];
