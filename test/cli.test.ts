@@ -2,7 +2,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -27,13 +27,23 @@ beforeAll(() => {
 describe('veil apply on the command line', () => {
   it('never writes CSV under a name that promises another format, nor reads a spreadsheet as CSV (exit 2, nothing written)', () => {
     const dir = tempDir();
-    for (const name of ['out.xlsx', 'out.parquet', 'out.json', 'out.csv.bz2', 'out.dat']) {
+    for (const name of ['out.xlsx', 'out.json', 'out.csv.bz2', 'out.dat']) {
       const run = veil(['apply', PATIENTS, '--policy', POLICY, '-o', join(dir, name), '-q']);
       expect(run.status, name).toBe(2);
       expect(run.stderr, name).toMatch(/\[USAGE_FORMAT_NAME\]\n$/);
     }
     expect(readdirSync(dir)).toEqual([]);
-    expect(veil(['apply', PATIENTS, '--policy', POLICY, '-o', join(dir, 'out.parquet'), '--output-format', 'csv']).status).toBe(2);
+    // Parquet is written by the duckdb engine, and only under a Parquet name; the streaming engine refuses it.
+    const csvAsParquet = veil(['apply', PATIENTS, '--policy', POLICY, '-o', join(dir, 'out.parquet'), '--output-format', 'csv']);
+    expect(csvAsParquet.status).toBe(2);
+    expect(csvAsParquet.stderr).toMatch(/\[USAGE_FORMAT_NAME\]\n$/);
+    const streamed = veil(['apply', PATIENTS, '--policy', POLICY, '-o', join(dir, 'out.parquet'), '--engine', 'stream']);
+    expect(streamed.status).toBe(2);
+    expect(streamed.stderr).toContain('and Parquet with the duckdb engine');
+    expect(readdirSync(dir)).toEqual([]);
+    expect(veil(['apply', PATIENTS, '--policy', POLICY, '-o', join(dir, 'out.parquet'), '-q']).status).toBe(0);
+    expect(readFileSync(join(dir, 'out.parquet')).subarray(0, 4).toString()).toBe('PAR1');
+    rmSync(join(dir, 'out.parquet'));
     // A name that says nothing is fine once the format is given; no extension, or a device, always.
     expect(veil(['apply', PATIENTS, '--policy', POLICY, '-o', join(dir, 'out.dat'), '--output-format', 'csv', '-q']).status).toBe(0);
     expect(veil(['apply', PATIENTS, '--policy', POLICY, '-o', join(dir, 'out'), '-q']).status).toBe(0);

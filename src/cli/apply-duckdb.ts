@@ -69,7 +69,12 @@ export async function applyOnDuckdb(input: string | undefined, flags: ApplyFlags
   const inputFormat: EngineFormat = (flags.inputFormat as EngineFormat | undefined) ?? engineFormatOf(inputPath) ?? 'csv';
   if (inputFormat === 'jsonl') throw usage('the duckdb engine does not read JSON Lines yet: run it with --engine stream');
   const outputPath = flags.output === undefined || flags.output === '-' ? undefined : flags.output;
-  const outputFormat: EngineFormat = (flags.outputFormat as EngineFormat | undefined) ?? engineFormatOf(outputPath) ?? (outputPath === undefined && inputFormat === 'parquet' ? 'csv' : inputFormat);
+  const named = engineFormatOf(outputPath);
+  // Never one format under another's name (CSV in out.parquet, Parquet in out.csv).
+  if (flags.outputFormat !== undefined && named !== undefined && named !== flags.outputFormat) {
+    throw new VeilError({ kind: 'usage', code: 'USAGE_FORMAT_NAME', detail: `--output-format ${flags.outputFormat} under the name ${outputPath}, which says ${named}` });
+  }
+  const outputFormat: EngineFormat = (flags.outputFormat as EngineFormat | undefined) ?? named ?? (outputPath === undefined && inputFormat === 'parquet' ? 'csv' : inputFormat);
   const delimiterText = flags.delimiter ?? kindOfPath(inputPath).delimiter ?? ',';
   const delimiter = parseDelimiter(delimiterText);
   const outputDelimiter = parseDelimiter(flags.outputDelimiter ?? flags.delimiter ?? kindOfPath(outputPath).delimiter ?? delimiterText);
