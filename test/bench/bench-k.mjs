@@ -8,7 +8,10 @@
 //  2. Scale: k=10 on generated Adult-like data (generate-adult.mjs), time
 //     and peak memory.
 //
-//   node test/bench/bench-k.mjs [--sizes 1m,10m] [--runs 3] [--skip-scale]
+//     On each engine (--engines stream,duckdb): DuckDB counts the combinations
+//     and veil partitions them, so its memory follows the combinations.
+//
+//   node test/bench/bench-k.mjs [--sizes 1m,10m] [--runs 3] [--skip-scale] [--skip-adult] [--engines stream,duckdb]
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -20,7 +23,15 @@ import { parseArgs } from 'node:util';
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
 const adultDir = join(repo, 'fixtures', 'adult');
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '1m,10m' }, runs: { type: 'string', default: '3' }, 'skip-scale': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '1m,10m' },
+    runs: { type: 'string', default: '3' },
+    'skip-scale': { type: 'boolean', default: false },
+    'skip-adult': { type: 'boolean', default: false },
+    engines: { type: 'string', default: 'stream,duckdb' },
+  },
+});
 const runs = Number(values.runs);
 const QIS = ['sex', 'age', 'race', 'marital-status', 'education', 'native-country', 'workclass', 'occupation'];
 const ARX_LOCAL = { 2: 0.033, 5: 0.066, 10: 0.091, 20: 0.121, 50: 0.168, 100: 0.211 };
@@ -40,12 +51,12 @@ function run(argv) {
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function apply(input, k, options, label) {
+function apply(input, k, options, label, extra = []) {
   const file = join(work, `${label}-${k}.yaml`);
   writeFileSync(file, policy(k, options));
   const report = join(work, `${label}-${k}.json`);
   const samples = Array.from({ length: runs }, () =>
-    run([process.execPath, join(repo, 'bin', 'veil.js'), 'apply', input, '--delimiter', ';', '--policy', file, '-o', '/dev/null', '--report', report, '-q']),
+    run([process.execPath, join(repo, 'bin', 'veil.js'), 'apply', input, '--delimiter', ';', '--policy', file, '-o', '/dev/null', '--report', report, '-q', ...extra]),
   );
   const section = JSON.parse(readFileSync(report, 'utf8')).privacy.k_anonymity;
   return { seconds: median(samples.map((s) => s.seconds)), mb: Math.max(...samples.map((s) => s.mb)), gcp: section.information_loss.gcp, suppressed: section.achieved.rows_suppressed, k: section.achieved.k };
@@ -61,7 +72,7 @@ console.log(`veil k-anonymity bench on Adult (30,162 rows, 8 quasi-identifiers),
 console.log('GCP (lower is better) and seconds; ARX 3.9.2 local recoding GCP from fixtures/adult/README.md');
 console.log('k    ARX local | no hierarchies      | hierarchies          | hierarchies, 5% suppression');
 const adult = join(adultDir, 'adult.csv');
-for (const k of [2, 5, 10, 20, 50, 100]) {
+for (const k of values['skip-adult'] ? [] : [2, 5, 10, 20, 50, 100]) {
   const cells = configs.map((c) => apply(adult, k, c.options, c.label));
   const fmt = (r) => `${r.gcp.toFixed(4)} ${r.seconds.toFixed(2)}s${r.suppressed ? ` (${r.suppressed} supp.)` : ''}`.padEnd(21);
   console.log(`${String(k).padEnd(5)}${ARX_LOCAL[k].toFixed(3).padEnd(9)}| ${cells.map(fmt).join('| ')}`);
@@ -71,7 +82,7 @@ if (!values['skip-scale']) {
   const dataDir = join(here, 'data');
   mkdirSync(dataDir, { recursive: true });
   console.log('\nk=10 on generated Adult-like data (generate-adult.mjs), no hierarchies');
-  console.log('rows   input MB  seconds  rows/s    peak MB  GCP');
+  console.log('rows   engine  input MB  seconds  rows/s    peak MB  GCP');
   for (const label of values.sizes.split(',')) {
     const rows = Number(label.replace(/k$/i, '000').replace(/m$/i, '000000'));
     const file = join(dataDir, `adult-${rows}.csv`);
@@ -80,9 +91,11 @@ if (!values['skip-scale']) {
       execFileSync(process.execPath, [join(here, 'generate-adult.mjs'), '--rows', String(rows), '--seed', '42'], { stdio: ['ignore', fd, 'inherit'] });
       closeSync(fd);
     }
-    const r = apply(file, 10, {}, `scale-${label}`);
-    const mb = statSync(file).size / 1e6;
-    console.log(`${label.padEnd(7)}${mb.toFixed(0).padEnd(10)}${r.seconds.toFixed(1).padEnd(9)}${String(Math.round(rows / r.seconds)).padEnd(10)}${r.mb.toFixed(0).padEnd(9)}${r.gcp}`);
+    for (const engine of values.engines.split(',')) {
+      const r = apply(file, 10, {}, `scale-${label}`, ['--engine', engine]);
+      const mb = statSync(file).size / 1e6;
+      console.log(`${label.padEnd(7)}${engine.padEnd(8)}${mb.toFixed(0).padEnd(10)}${r.seconds.toFixed(1).padEnd(9)}${String(Math.round(rows / r.seconds)).padEnd(10)}${r.mb.toFixed(0).padEnd(9)}${r.gcp}`);
+    }
   }
 }
 rmSync(work, { recursive: true, force: true });

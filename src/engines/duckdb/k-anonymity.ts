@@ -4,9 +4,11 @@
 // partitioner makes the classes from those counts (src/privacy/: the same
 // code as the streaming engine's first pass, on groups weighted by their
 // rows, so that memory is bounded by the combinations, not the rows). Then
-// the combinations, each with its class's published values, are appended to a
-// temporary table and joined to the rows; the rows are numbered before the
-// join and written in that order.
+// the combinations, each with its class, are appended to a temporary table
+// and joined to the rows, numbered first: a join does not keep the rows'
+// order, so only the class of each row (one integer) is sorted back into it,
+// and set beside the input by position. The published values are looked up
+// by class in lists held once.
 
 import type * as Api from '@duckdb/node-api';
 import { ValueError, VeilError } from '../../core/errors.js';
@@ -18,8 +20,10 @@ import { recodeTable, type KStage } from '../../privacy/stage.js';
 import { toFunction, unsupported, type CompiledSelect } from '../sql/compile.js';
 import { duckdb as dialect } from '../sql/dialect.js';
 
-/** The rows' number before the join, by which the output keeps the input's order. */
+/** The rows' number before the join, by which the classes are put back in the input's order. */
 export const ROW_NUMBER = 'veil_row_number';
+/** Each row's class, beside the input: -1 when suppressed. */
+export const CLASS = 'veil_class';
 
 export interface KPhase {
   readonly stage: Omit<KStage, 'rowRandomness'>;
@@ -27,8 +31,8 @@ export interface KPhase {
   readonly removed: number;
   /** Rows the first phase counted. */
   readonly rows: number;
-  /** The join of the rows to their classes, after the FROM of the column expressions. */
-  readonly join: string;
+  /** The input with each row's class beside it (column CLASS: -1 suppressed). */
+  readonly input: string;
   /** The condition a published row meets ('' when every row is published). */
   readonly where: string;
   /** Each quasi-identifier's published value, by column name. */
@@ -49,7 +53,20 @@ function expressions(model: KAnonymity, compiled: CompiledSelect): { qis: string
   return { qis: model.quasiIdentifiers.map(of), sensitive: model.lDiversity ? of(model.lDiversity.sensitive) : undefined };
 }
 
-export async function kPhase(duck: typeof Api, connection: Api.DuckDBConnection, model: KAnonymity, compiled: CompiledSelect, from: string, run: (sql: string) => Promise<Api.DuckDBResult>): Promise<KPhase> {
+/**
+ * `numbered`: the FROM of the column expressions over the input with each
+ * row's number (ROW_NUMBER); `plain`: the input relation itself.
+ */
+export async function kPhase(
+  duck: typeof Api,
+  connection: Api.DuckDBConnection,
+  model: KAnonymity,
+  compiled: CompiledSelect,
+  from: string,
+  plain: string,
+  run: (sql: string) => Promise<Api.DuckDBResult>,
+  exec: (sql: string) => Promise<number>,
+): Promise<KPhase> {
   const { qis, sensitive } = expressions(model, compiled);
   const text = (e: string) => `coalesce(${toFunction(e, dialect)}, '.')`;
   const collector = new QiCollector(model.quasiIdentifiers, model.hierarchies, model.lDiversity?.sensitive, true);
@@ -74,9 +91,8 @@ export async function kPhase(duck: typeof Api, connection: Api.DuckDBConnection,
   }
   const table = collector.finish();
   const stage = recodeTable(table, model);
-  // The combinations with their class and published values; the published classes as the output will hold them.
-  const cols = [...qis.map((_, j) => `q${j} VARCHAR`), 'cls INTEGER', ...qis.map((_, j) => `o${j} VARCHAR`)];
-  await connection.run(`CREATE TEMP TABLE veil_plan (${cols.join(', ')})`);
+  // The combinations with their class, and the published classes as the output will hold them.
+  await connection.run(`CREATE TEMP TABLE veil_plan (${[...qis.map((_, j) => `q${j} VARCHAR`), 'cls INTEGER'].join(', ')})`);
   const appender = await connection.createAppender('veil_plan', 'main', 'temp');
   const seen = new Set<string>();
   const masked = qis.map(() => SUPPRESSED);
@@ -86,29 +102,35 @@ export async function kPhase(duck: typeof Api, connection: Api.DuckDBConnection,
     for (let j = 0; j < qis.length; j++) values[j] = table.dims[j]!.values[table.dims[j]!.codes[r]!]!;
     const c = stage.classOf[r]!;
     const w = table.weights![r]!;
-    const out = c === -1 ? masked : stage.outputs[c]!;
     const sens = table.sensitive ? table.sensitive.values[table.sensitive.codes[r]!] : undefined;
-    if (c !== -1) stage.published.addRows(c, out, sens, w);
-    else if (stage.masked) stage.published.addRows(stage.published.maskedClass, out, sens, w);
+    if (c !== -1) stage.published.addRows(c, stage.outputs[c]!, sens, w);
+    else if (stage.masked) stage.published.addRows(stage.published.maskedClass, masked, sens, w);
     else removed += w;
     const key = tupleKey(values);
     if (seen.has(key)) continue;
     seen.add(key);
     for (const v of values) appender.appendVarchar(v);
     appender.appendInteger(c);
-    for (const v of out) appender.appendVarchar(v);
     appender.endRow();
   }
   appender.closeSync();
-  void duck;
+  await connection.run(`CREATE TEMP TABLE veil_outputs (${qis.map((_, j) => `o${j} VARCHAR[]`).join(', ')})`);
+  const lists = await connection.createAppender('veil_outputs', 'main', 'temp');
+  for (let j = 0; j < qis.length; j++) lists.appendList(stage.outputs.map((o) => o[j]!), duck.LIST(duck.VARCHAR));
+  lists.endRow();
+  lists.closeSync();
+  // Each row's class, in the input's order: one integer a row is what is sorted.
+  const join = `JOIN veil_plan AS p ON ${qis.map((e, j) => `coalesce(${e}, '') = p.q${j}`).join(' AND ')}`;
+  await exec(`CREATE TEMP TABLE veil_row_class AS SELECT p.cls AS ${CLASS} ${from} ${join} ORDER BY i.${ROW_NUMBER}`);
   const names = model.quasiIdentifiers;
+  const cls = `i.${CLASS}`;
   return {
     stage,
     removed,
     rows,
-    join: `JOIN veil_plan AS p ON ${qis.map((e, j) => `coalesce(${e}, '') = p.q${j}`).join(' AND ')}`,
-    where: removed > 0 ? 'WHERE p.cls >= 0' : '',
-    published: new Map(names.map((n, j) => [n, `p.o${j}`])),
+    input: `(SELECT * FROM ${plain} POSITIONAL JOIN veil_row_class)`,
+    where: removed > 0 ? `WHERE ${cls} >= 0` : '',
+    published: new Map(names.map((n, j) => [n, `CASE WHEN ${cls} < 0 THEN '${SUPPRESSED}' ELSE (SELECT o${j} FROM veil_outputs)[${cls} + 1] END`])),
     before: new Map(names.map((n, j) => [n, qis[j]!])),
   };
 }

@@ -129,19 +129,21 @@ export async function runOnDuckdb(r: DuckdbRun, temp: string): Promise<DuckdbRes
     const residual = new ResidualScan(r.columns, new Set(model?.quasiIdentifiers ?? []));
     registerResidual(duck, connection, residual, r.header, residualColumns(r.columns));
     const plain = inputRelation(r.inputs, r.inputFormat, r.delimiter, r.header);
-    // With k-anonymity the rows are joined to their classes, which does not keep their order: they are numbered first.
-    const input = model ? `(SELECT *, row_number() OVER () AS ${ROW_NUMBER} FROM ${plain})` : plain;
     const keys = compiled.keys.length > 0 ? ' CROSS JOIN veil_keys AS k' : '';
-    let from = `FROM ${input} AS i${keys}`;
-    for (const level of compiled.derived) from = `FROM (SELECT i.*, ${level.map((x) => `${x.sql} AS ${x.name}`).join(', ')} ${from}) AS i${keys}`;
-    const k = model ? await kPhase(duck, connection, model, compiled, from, (sql) => stream(connection, sql)) : undefined;
+    /** The FROM of the column expressions over an input relation: the keys, and the values computed once per row. */
+    const fromOf = (input: string): string => {
+      let from = `FROM ${input} AS i${keys}`;
+      for (const level of compiled.derived) from = `FROM (SELECT i.*, ${level.map((x) => `${x.sql} AS ${x.name}`).join(', ')} ${from}) AS i${keys}`;
+      return from;
+    };
+    const numbered = `(SELECT *, row_number() OVER () AS ${ROW_NUMBER} FROM ${plain})`;
+    const k = model ? await kPhase(duck, connection, model, compiled, fromOf(numbered), plain, (sql) => stream(connection, sql), (sql) => run(connection, sql)) : undefined;
+    const rowsFrom = `${fromOf(k ? k.input : plain)} ${k?.where ?? ''}`;
     const select = compiled.columns.map((c) => `${k?.published.get(c.name) ?? c.sql} AS ${dialect.ident(c.name)}`).join(', ');
-    const rowsFrom = k ? `${from} ${k.join} ${k.where}` : from;
-    const order = k ? ` ORDER BY i.${ROW_NUMBER}` : '';
-    const written = await run(connection, `COPY (SELECT ${select} ${rowsFrom}${order}) TO ${dialect.string(temp)} (${copyOptions(r)})`);
+    const written = await run(connection, `COPY (SELECT ${select} ${rowsFrom}) TO ${dialect.string(temp)} (${copyOptions(r)})`);
     // The input rows that were published, beside the output rows, in the same order.
     const before = k ? [...k.before.entries()] : [];
-    const published = k ? `(SELECT i.*${before.map(([, e], j) => `, ${e} AS veil_before_${j}`).join('')} ${rowsFrom}${order})` : plain;
+    const published = k ? `(SELECT i.*${before.map(([, e], j) => `, ${e} AS veil_before_${j}`).join('')} ${rowsFrom})` : plain;
     const { rows, noise } = await countPass(connection, r, published, outputRelation(r, compiled.columns.map((c) => c.name)), before.map(([name], j) => [name, `i.veil_before_${j}`] as const));
     if (rows !== written) throw new Error(`the duckdb engine read ${rows} rows in its second pass and wrote ${written}`);
     if (k && k.rows !== written + k.removed) throw new Error(`the duckdb engine counted ${k.rows} rows and wrote ${written}, removing ${k.removed}`);
