@@ -25,7 +25,8 @@ const BY_WORD = new Set(['hash', 'fake', 'mask', 'redact']);
 /** Protected values remembered (like the transforms' memos: bounded, and few enough that the input chunks they are cut from do not pile up). */
 const MEMORY = 10_000;
 /** The longest protected value searched for: identifiers are short, and a dropped free text is not one. */
-const MAX_LENGTH = 100;
+export const RESIDUAL_MAX_LENGTH = 100;
+const MAX_LENGTH = RESIDUAL_MAX_LENGTH;
 /** A name: two to four capitalized words. */
 const NAME_LIKE = /^\p{Lu}[\p{L}'’.-]*(?: \p{Lu}[\p{L}'’.-]*){1,3}$/u;
 const isLetter = (c: string | undefined): boolean => c !== undefined && /\p{L}/u.test(c);
@@ -80,6 +81,33 @@ export class ResidualScan {
       for (const kind of this.kinds.get(v, piiKinds)) this.count(name, kind);
       if (this.remembered.has(v.trim()) || this.holdsOwn(v)) this.count(name, 'protected_value');
     }
+  }
+
+  /**
+   * Looks at one published row when the memory of protected values is kept
+   * elsewhere (an engine that tests every kept cell against all of the
+   * input's protected values): `remembered[i]` says whether the i-th kept
+   * column's cell is one of them.
+   */
+  observeWith(row: readonly unknown[], remembered: readonly boolean[]): void {
+    for (let p = 0; p < this.protectedAt.length; p++) this.own[p] = row[this.protectedAt[p]!.index];
+    for (let i = 0; i < this.kept.length; i++) {
+      const { index, name } = this.kept[i]!;
+      const v = cellText(row[index]);
+      if (v.length < 4) continue;
+      for (const kind of this.kinds.get(v, piiKinds)) this.count(name, kind);
+      if (remembered[i] || this.holdsOwn(v)) this.count(name, 'protected_value');
+    }
+  }
+
+  /** The columns whose cells are searched (published as they were), in the order observeWith's `remembered` follows. */
+  get keptColumns(): readonly string[] {
+    return this.kept.map((k) => k.name);
+  }
+
+  /** The columns whose values are protected; `byWord`: hash, fake, mask and redact, whose values the memory of whole cells holds. */
+  get protectedColumns(): readonly { readonly index: number; readonly byWord: boolean }[] {
+    return this.protectedAt;
   }
 
   /** Does the text hold one of the row's own protected values, or a word of its names? */

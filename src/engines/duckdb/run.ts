@@ -29,6 +29,7 @@ import { noiseFigures, type NoiseFigures } from '../../utility/section.js';
 import { compileSelect, toFunction, type CompiledSelect } from '../sql/compile.js';
 import type { KStage } from '../../privacy/stage.js';
 import { kPhase, ROW_NUMBER } from './k-anonymity.js';
+import { registerResidual, residualAggregate } from './residual.js';
 import { duckdb as dialect } from '../sql/dialect.js';
 
 export type EngineFormat = 'csv' | 'jsonl' | 'parquet';
@@ -127,7 +128,7 @@ export async function runOnDuckdb(r: DuckdbRun, temp: string): Promise<DuckdbRes
     await loadKeys(duck, connection, compiled, r.key);
     await registerFunctions(duck, connection, compiled, r);
     const residual = new ResidualScan(r.columns, new Set(model?.quasiIdentifiers ?? []));
-    registerResidual(duck, connection, residual, r.header, residualColumns(r.columns));
+    registerResidual(duck, connection, residual, r.header);
     const plain = inputRelation(r.inputs, r.inputFormat, r.delimiter, r.header);
     const keys = compiled.keys.length > 0 ? ' CROSS JOIN veil_keys AS k' : '';
     /** The FROM of the column expressions over an input relation: the keys, and the values computed once per row. */
@@ -144,7 +145,8 @@ export async function runOnDuckdb(r: DuckdbRun, temp: string): Promise<DuckdbRes
     // The input rows that were published, beside the output rows, in the same order.
     const before = k ? [...k.before.entries()] : [];
     const published = k ? `(SELECT i.*${before.map(([, e], j) => `, ${e} AS veil_before_${j}`).join('')} ${rowsFrom})` : plain;
-    const { rows, noise } = await countPass(connection, r, published, outputRelation(r, compiled.columns.map((c) => c.name)), before.map(([name], j) => [name, `i.veil_before_${j}`] as const));
+    const scan = await residualAggregate(residual, r.header, published, (sql) => run(connection, sql));
+    const { rows, noise } = await countPass(connection, r, scan?.input ?? published, outputRelation(r, compiled.columns.map((c) => c.name)), before.map(([name], j) => [name, `i.veil_before_${j}`] as const), scan?.aggregate);
     if (rows !== written) throw new Error(`the duckdb engine read ${rows} rows in its second pass and wrote ${written}`);
     if (k && k.rows !== written + k.removed) throw new Error(`the duckdb engine counted ${k.rows} rows and wrote ${written}, removing ${k.removed}`);
     return {
@@ -172,12 +174,30 @@ async function stream(connection: Api.DuckDBConnection, sql: string): Promise<Ap
   }
 }
 
+/** VEIL_TRACE=1: each statement's seconds on stderr (its first words: SQL text, never data or keys). */
+const TRACE = process.env.VEIL_TRACE === '1';
+
 /** Runs a statement; an error raised by one of veil's functions becomes its coded problem, any other names no data. */
 async function run(connection: Api.DuckDBConnection, sql: string): Promise<number> {
+  const t0 = performance.now();
   try {
     return (await connection.run(sql)).rowsChanged;
   } catch (e) {
     throw engineError(e);
+  } finally {
+    if (TRACE) process.stderr.write(`veil: trace: ${((performance.now() - t0) / 1000).toFixed(2)} s ${sql.slice(0, 40)}\n`);
+  }
+}
+
+/** Runs a query and reads its result whole (small: one row of counts). */
+async function readAll(connection: Api.DuckDBConnection, sql: string): Promise<unknown[][]> {
+  const t0 = performance.now();
+  try {
+    return (await connection.runAndReadAll(sql)).getRows();
+  } catch (e) {
+    throw engineError(e);
+  } finally {
+    if (TRACE) process.stderr.write(`veil: trace: ${((performance.now() - t0) / 1000).toFixed(2)} s ${sql.slice(0, 40)}\n`);
   }
 }
 
@@ -275,41 +295,6 @@ async function registerFunctions(duck: typeof Api, connection: Api.DuckDBConnect
   }
 }
 
-/** The input columns the residual-PII check reads: those published as they were, and those whose values it protects. */
-export function residualColumns(columns: readonly ColumnReport[]): number[] {
-  const read = new Set(['keep', 'hash', 'fake', 'mask', 'redact', 'drop']);
-  const kept = columns.some((c) => c.transform === 'keep');
-  return kept ? columns.flatMap((c, i) => (read.has(c.transform) ? [i] : [])) : [];
-}
-
-/**
- * `veil_residual(the columns residualColumns names)`: the residual-PII check
- * on each row's input values (the others are absent from the row it sees);
- * returns 0. Volatile, so that it is called once per row.
- */
-function registerResidual(duck: typeof Api, connection: Api.DuckDBConnection, residual: ResidualScan, header: readonly string[], at: readonly number[]): void {
-  const row: (string | null)[] = new Array<string | null>(header.length).fill(null);
-  connection.registerScalarFunction(
-    duck.DuckDBScalarFunction.create({
-      name: 'veil_residual',
-      returnType: duck.INTEGER,
-      parameterTypes: at.map(() => duck.VARCHAR),
-      volatile: true,
-      mainFunction: (_info, input, output) => {
-        // A chunk is a piece of input: the values remembered across rows start afresh, as in the streaming engine.
-        residual.forget();
-        const vectors = at.map((_, a) => input.getColumnVector(a));
-        for (let i = 0; i < input.rowCount; i++) {
-          for (let a = 0; a < vectors.length; a++) row[at[a]!] = (vectors[a]!.getItem(i) as string | null)?.slice(1) ?? null;
-          residual.observe(row);
-          output.setItem(i, 0);
-        }
-        output.flush();
-      },
-    }),
-  );
-}
-
 /**
  * The second pass: the input beside the output, row by row (a positional
  * join: both are read in order), for the rows, and per column the empty and
@@ -322,6 +307,7 @@ async function countPass(
   input: string,
   output: string,
   generalized: readonly (readonly [string, string])[],
+  scan: string | undefined,
 ): Promise<{ rows: number; noise: Record<string, NoiseFigures> }> {
   const source = (name: string) => `i.${dialect.ident(name)}`;
   const empty = (name: string) => `(${source(name)} IS NULL OR ${source(name)} = '')`;
@@ -339,14 +325,8 @@ async function countPass(
     const y = `TRY_CAST(o.${dialect.ident(c.name)} AS DOUBLE)`;
     aggregates.push(`stddev_pop(${x}) FILTER (WHERE ${y} IS NOT NULL)`, `corr(${x}, ${y})`);
   }
-  const at = residualColumns(r.columns);
-  if (at.length > 0) aggregates.push(`sum(veil_residual(${at.map((i) => toFunction(source(r.header[i]!), dialect)).join(', ')}))`);
-  let values: unknown[];
-  try {
-    values = (await connection.runAndReadAll(`SELECT ${aggregates.join(', ')} FROM ${input} AS i POSITIONAL JOIN ${output} AS o`)).getRows()[0]!;
-  } catch (e) {
-    throw engineError(e);
-  }
+  if (scan) aggregates.push(scan);
+  const values = (await readAll(connection, `SELECT ${aggregates.join(', ')} FROM ${input} AS i POSITIONAL JOIN ${output} AS o`))[0]!;
   const n = (x: unknown) => Number(x ?? 0);
   const rows = n(values[0]);
   let k = 1;

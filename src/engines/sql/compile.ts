@@ -50,8 +50,6 @@ export interface CompiledSelect {
   readonly derived: readonly (readonly { readonly name: string; readonly sql: string }[])[];
 }
 
-/** Whitespace as JavaScript's String.prototype.trim sees it (WhiteSpace and LineTerminator), for RE2 and Java. */
-const JS_SPACE = '[\\t\\n\\x{0B}\\f\\r \\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}]';
 /** Text whose lower case is the same in every engine (the full Unicode mapping differs: final sigma, dotted I). */
 const ASCII = '[\\x{00}-\\x{7F}]*';
 
@@ -198,7 +196,7 @@ function nativeExpression(column: PolicyColumn, value: string, ctx: ExprContext)
  * Without JavaScript functions, such a column is not compiled.
  */
 function normalize(kind: string, value: string, d: Dialect): string | undefined {
-  const trim = (v: string) => d.replaceAll(v, `^${JS_SPACE}+|${JS_SPACE}+$`, '');
+  const trim = (v: string) => d.trimJs(v);
   const lower = (v: string) => (d.name === 'duckdb' ? `CASE WHEN ${d.matches(v, ASCII)} THEN ${d.lower(v)} ELSE veil_lower(${toFunction(v, d)}) END` : undefined);
   switch (kind) {
     case 'none':

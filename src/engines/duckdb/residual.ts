@@ -1,0 +1,121 @@
+// The residual-PII check on DuckDB: the streaming engine's own scan
+// (src/governance/residual.ts), called from SQL only for the rows that could
+// hold a finding, which DuckDB picks on every core:
+//   - a kept cell that could hold a pattern: an '@' (or %40), nine digits, an
+//     IBAN's start, a dotted quad, two colons;
+//   - a kept cell that holds the row's own protected value, or a word of it,
+//     compared in lower case (text other than ASCII always goes to the scan,
+//     since the engines' lower cases differ there);
+//   - a kept cell equal, trimmed, to a protected value (of hash, fake, mask
+//     or redact) of any published row of the input. The streaming engine
+//     remembers those of one piece of input (256 KB); this is the whole input,
+//     a stricter test, computed once as a table of the distinct values.
+// Every other row cannot hold a finding: the scan's own tests are narrower
+// than these (test/engines.test.ts compares the findings of both engines).
+
+import type * as Api from '@duckdb/node-api';
+import { RESIDUAL_MAX_LENGTH, type ResidualScan } from '../../governance/residual.js';
+import { toFunction } from '../sql/compile.js';
+import { duckdb as d } from '../sql/dialect.js';
+
+const trim = (v: string) => d.trimJs(v);
+/** A text's length as JavaScript counts it (UTF-16 units: a character beyond U+FFFF counts two). */
+const jsLength = (v: string) => `(length(${v}) + length(regexp_replace(${v}, '[^\\x{10000}-\\x{10FFFF}]', '', 'g')))`;
+const ascii = (v: string) => d.matches(v, '[\\x{00}-\\x{7F}]*');
+/** What any pattern of detect.ts needs somewhere in the text. */
+const PATTERNS = '@|%40|[A-Za-z]{2}[0-9]{2}[A-Za-z0-9 ]{6}|[0-9](?:[^0-9]*[0-9]){8}|[0-9]\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]|:[^:]*:';
+
+/** The input columns the scan reads (kept, then protected), by header position; none when nothing is kept. */
+function columnsRead(scan: ResidualScan, header: readonly string[]): { kept: number[]; protect: { index: number; byWord: boolean }[] } {
+  const kept = scan.keptColumns.map((n) => header.indexOf(n));
+  return { kept, protect: kept.length > 0 ? [...scan.protectedColumns] : [] };
+}
+
+/**
+ * `veil_residual(j, kept cell, protected..., remembered)`: the scan of one
+ * kept cell (the j-th kept column's) with the row's protected values, and
+ * whether the cell is one of the input's protected values; returns 0.
+ * Volatile: once per cell. Called per cell rather than per row, so that a
+ * row with one cell to look at hands over that cell only.
+ */
+export function registerResidual(duck: typeof Api, connection: Api.DuckDBConnection, scan: ResidualScan, header: readonly string[]): void {
+  const { kept, protect } = columnsRead(scan, header);
+  if (kept.length === 0) return;
+  const row: (string | null)[] = new Array<string | null>(header.length).fill(null);
+  const remembered = new Array<boolean>(kept.length).fill(false);
+  connection.registerScalarFunction(
+    duck.DuckDBScalarFunction.create({
+      name: 'veil_residual',
+      returnType: duck.INTEGER,
+      parameterTypes: [duck.INTEGER, duck.VARCHAR, ...protect.map(() => duck.VARCHAR), duck.BOOLEAN],
+      volatile: true,
+      mainFunction: (_info, input, output) => {
+        const column = input.getColumnVector(0);
+        const cell = input.getColumnVector(1);
+        const own = protect.map((_, a) => input.getColumnVector(2 + a));
+        const flag = input.getColumnVector(2 + protect.length);
+        for (let i = 0; i < input.rowCount; i++) {
+          const j = column.getItem(i) as number;
+          for (const k of kept) row[k] = null;
+          row[kept[j]!] = (cell.getItem(i) as string | null)?.slice(1) ?? null;
+          for (let a = 0; a < protect.length; a++) row[protect[a]!.index] = (own[a]!.getItem(i) as string | null)?.slice(1) ?? null;
+          remembered.fill(false);
+          remembered[j] = flag.getItem(i) === true;
+          scan.observeWith(row, remembered);
+          output.setItem(i, 0);
+        }
+        output.flush();
+      },
+    }),
+  );
+}
+
+/**
+ * Creates the table of the input's protected values and returns the input
+ * with what each row's test needs computed once (lower cases, the words of
+ * the protected values, whether each kept cell is a protected value), and
+ * the aggregate that runs the scan on the cells that could hold a finding;
+ * undefined when nothing is kept.
+ */
+export async function residualAggregate(
+  scan: ResidualScan,
+  header: readonly string[],
+  input: string,
+  exec: (sql: string) => Promise<unknown>,
+): Promise<{ input: string; aggregate: string } | undefined> {
+  const { kept, protect } = columnsRead(scan, header);
+  if (kept.length === 0) return undefined;
+  const col = (index: number) => `i.${d.ident(header[index]!)}`;
+  const words = protect.filter((p) => p.byWord);
+  const values = words.map((p) => `SELECT ${trim(col(p.index))} AS t FROM ${input} AS i`);
+  // The kept cells that are one of the protected values (of 5 to 100 characters as JavaScript counts them: 3 or more
+  // code points first, the exact count on the few that match): found once, by a semi-join, and usually few.
+  const cells = kept.map((k) => `SELECT ${trim(col(k))} AS t FROM ${input} AS i`);
+  await exec(
+    values.length === 0
+      ? 'CREATE TEMP TABLE veil_protected (t VARCHAR)'
+      : `CREATE TEMP TABLE veil_protected AS SELECT t FROM (SELECT DISTINCT c.t FROM (${cells.join(' UNION ALL ')}) AS c SEMI JOIN (SELECT DISTINCT t FROM (${values.join(' UNION ALL ')}) WHERE length(t) BETWEEN 3 AND ${RESIDUAL_MAX_LENGTH}) AS p ON c.t = p.t) WHERE ${jsLength('t')} BETWEEN 5 AND ${RESIDUAL_MAX_LENGTH}`,
+  );
+  // Per row, once: each protected value lower-cased and trimmed, whether it is ASCII, the words of 4 or more of a
+  // name-like one; each kept cell lower-cased, and whether it is one of the protected values.
+  const derived: string[] = [];
+  protect.forEach((p, a) => {
+    const needle = `lower(${trim(col(p.index))})`;
+    derived.push(`${needle} AS veil_pn${a}`, `${ascii(col(p.index))} AS veil_pa${a}`);
+    if (p.byWord) derived.push(`list_filter(string_split_regex(${needle}, '[ -]'), lambda w: length(w) >= 4) AS veil_pw${a}`);
+  });
+  kept.forEach((k, j) => derived.push(`lower(${col(k)}) AS veil_kl${j}`, `coalesce(${trim(col(k))} IN (SELECT t FROM veil_protected), false) AS veil_kr${j}`));
+  const protectedArgs = protect.map((p) => toFunction(col(p.index), d));
+  const sums = kept.map((k, j) => {
+    const c = col(k);
+    // The row's own values inside the cell: the whole value (5 characters or more), or a word of 4 or more of a
+    // name-like value; other than ASCII, always (the engines' lower cases differ there).
+    const own = protect.map((p, a) => {
+      const byWord = p.byWord ? ` OR list_bool_or(list_transform(i.veil_pw${a}, lambda w: contains(i.veil_kl${j}, w)))` : '';
+      return `(${col(p.index)} IS NOT NULL AND (NOT i.veil_pa${a} OR (length(i.veil_pn${a}) >= 5 AND contains(i.veil_kl${j}, i.veil_pn${a}))${byWord}))`;
+    });
+    const candidate = `${c} IS NOT NULL AND length(${c}) >= 2 AND (regexp_matches(${c}, '${PATTERNS}') OR NOT ${ascii(c)} OR i.veil_kr${j}${own.map((o) => ` OR ${o}`).join('')})`;
+    return `sum(CASE WHEN ${candidate} THEN veil_residual(${j}, ${toFunction(c, d)}, ${[...protectedArgs, `i.veil_kr${j}`].join(', ')}) ELSE 0 END)`;
+  });
+  return { input: `(SELECT i.*, ${derived.join(', ')} FROM ${input} AS i)`, aggregate: sums.join(' + ') };
+}
