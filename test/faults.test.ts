@@ -16,7 +16,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSink } from '../src/io/files.js';
 import { utf8Text } from '../src/io/utf8.js';
-import { writeInThreads } from '../src/cli/apply-threads.js';
+import { writeInThreads } from '../src/engines/stream/threads.js';
 import { BIN, REPO, TEST_KEY, tempDir, veil } from './helpers.js';
 
 const POLICY = join(REPO, 'fixtures/demo/policy.yaml');
@@ -90,7 +90,7 @@ describe('a full disk', () => {
   });
 
   it('a worker thread that dies fails the run instead of leaving it waiting', async () => {
-    // Under vitest the worker's module (src/cli/apply-worker.js) does not exist: each worker dies as it starts.
+    // Under vitest the worker's module (src/engines/stream/worker.js) does not exist: each worker dies as it starts.
     const piece = (seq: number) => ({ seq, line: 1 + seq, bytes: Buffer.from('a\n1\n') });
     const input = (async function* () {
       for (let i = 0; i < 8; i++) yield piece(i);

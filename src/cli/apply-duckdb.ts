@@ -16,9 +16,9 @@ import { kindOfPath, parseDelimiter } from '../io/formats.js';
 import { pieces } from '../io/pieces.js';
 import { csvHeader } from '../io/read.js';
 import { utf8 } from '../io/utf8.js';
-import type { ApplyFlags, Streams } from './apply.js';
+import { engineFormatOf, isGlob, type ApplyFlags, type Streams } from './apply-options.js';
 import { loadKey } from './key.js';
-import { readPolicy } from './policy-file.js';
+import { readPolicy } from '../policy/file.js';
 import { VERSION } from './version.js';
 import { runWarnings } from './warnings.js';
 import { dpSection } from '../privacy/differential-privacy.js';
@@ -26,16 +26,6 @@ import { kSection, type KStage } from '../privacy/stage.js';
 import { noiseWarning } from '../utility/section.js';
 
 const usage = (detail: string) => new VeilError({ kind: 'usage', code: 'USAGE_ENGINE', detail });
-
-/** Parquet by its extension (.parquet, .pq), else what formats.ts reads from the name. */
-export function engineFormatOf(path: string | undefined): EngineFormat | undefined {
-  if (path === undefined || path === '-') return undefined;
-  if (/\.(parquet|pq)$/i.test(path)) return 'parquet';
-  return kindOfPath(path).format;
-}
-
-/** A path DuckDB expands into files. */
-export const isGlob = (path: string | undefined): boolean => path !== undefined && /[*?[]/.test(path);
 
 /** The flags the duckdb engine does not take yet: each named, never ignored. */
 function refuseFlags(flags: ApplyFlags): void {

@@ -5,7 +5,6 @@
 
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
-import type { Writable } from 'node:stream';
 import { VeilError, type UsageProblem } from '../core/errors.js';
 import { jsonRow, sparseHeader, type ColumnReport, type Pipeline } from '../core/pipeline.js';
 import { buildReport } from '../core/report.js';
@@ -23,46 +22,17 @@ import { pieces, type Piece } from '../io/pieces.js';
 import { utf8 } from '../io/utf8.js';
 import { csvHeader, eachJsonLine, readCsv, readJsonl, type InputEvent } from '../io/read.js';
 import type { Policy } from '../policy/load.js';
-import { PieceWriter, type PieceResult } from './apply-piece.js';
+import { PieceWriter, type PieceResult } from '../engines/stream/piece.js';
 import { runWarnings } from './warnings.js';
-import { applyOnDuckdb, engineFormatOf, isGlob } from './apply-duckdb.js';
-import { writeInThreads, type WorkerInit } from './apply-threads.js';
-import { readFailure, readPolicy } from './policy-file.js';
+import { applyOnDuckdb } from './apply-duckdb.js';
+import { engineOf, type ApplyFlags, type Streams } from './apply-options.js';
+
+export type { ApplyFlags, Streams } from './apply-options.js';
+import { writeInThreads, type WorkerInit } from '../engines/stream/threads.js';
+import { readFailure, readPolicy } from '../policy/file.js';
 import { loadKey } from './key.js';
 import { Progress } from './progress.js';
 import { VERSION } from './version.js';
-
-export interface ApplyFlags {
-  readonly policy: string;
-  readonly output?: string;
-  readonly report?: string;
-  readonly inputFormat?: string;
-  readonly outputFormat?: string;
-  readonly delimiter?: string;
-  readonly outputDelimiter?: string;
-  readonly seed?: string;
-  readonly keyFile?: string;
-  readonly quiet?: boolean;
-  readonly plan?: string;
-  readonly planOut?: string;
-  readonly planMode?: string;
-  readonly rejects?: string;
-  readonly failOnPii?: boolean;
-  readonly threads?: string;
-  readonly allowDemoKey?: boolean;
-  readonly escapeFormulas?: boolean;
-  readonly reportHtml?: string;
-  readonly utility?: boolean;
-  readonly utilityTarget?: string;
-  readonly utilityPairs?: string;
-  readonly engine?: string;
-}
-
-export interface Streams {
-  readonly stdout: Writable;
-  readonly stderr: NodeJS.WriteStream;
-  readonly env: NodeJS.ProcessEnv;
-}
 
 interface Settings {
   readonly inputPath: string | undefined;
@@ -243,20 +213,6 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
   } finally {
     if (spool) await removeSpool(spool);
   }
-}
-
-/**
- * The engine: --engine, else DuckDB for Parquet (in or out) and globs of
- * files, which the streaming engine does not read, and the streaming engine
- * for the rest (CSV and JSON Lines, stdin: see docs/engines.md for why).
- */
-function engineOf(input: string | undefined, flags: ApplyFlags): 'stream' | 'duckdb' {
-  if (flags.engine !== undefined) {
-    if (flags.engine !== 'stream' && flags.engine !== 'duckdb') throw usage('USAGE_ENGINE', `--engine is stream or duckdb, not ${JSON.stringify(flags.engine)}`);
-    return flags.engine;
-  }
-  const parquet = [input, flags.output].some((p) => engineFormatOf(p) === 'parquet') || flags.inputFormat === 'parquet' || flags.outputFormat === 'parquet';
-  return parquet || isGlob(input) ? 'duckdb' : 'stream';
 }
 
 /**

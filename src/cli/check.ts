@@ -16,10 +16,11 @@ import { readRows } from '../io/read.js';
 import { L_VARIANTS, type LVariant } from '../privacy/k-anonymity.js';
 import { ClassCounter, measure, type Achieved, type RiskOptions } from '../privacy/measures.js';
 import { resolveSettings, type Streams } from './apply.js';
-import { csvFileHeader, engineFormatOf, isGlob } from './apply-duckdb.js';
+import { csvFileHeader } from './apply-duckdb.js';
+import { engineFormatOf, isGlob } from './apply-options.js';
 import { digestFiles, expandInputs, groupOnDuckdb, parquetHeader, type EngineFormat } from '../engines/duckdb/run.js';
 import { kindOfPath, parseDelimiter } from '../io/formats.js';
-import { readPolicy } from './policy-file.js';
+import { readPolicy } from '../policy/file.js';
 import { EXIT } from './exit-codes.js';
 import { VERSION } from './version.js';
 

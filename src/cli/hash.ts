@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { VeilError } from '../core/errors.js';
 import { loadPolicy, type Policy } from '../policy/load.js';
 import type { Streams } from './apply.js';
-import { readPolicy } from './policy-file.js';
+import { readPolicy } from '../policy/file.js';
 import { loadKey } from './key.js';
 
 export interface HashFlags {

@@ -5,7 +5,7 @@
 // and the public demo key unless the run says it is the demo.
 
 import { READ_LIMITS, readBoundedSync } from '../io/files.js';
-import { readFailure } from './policy-file.js';
+import { readFailure } from '../policy/file.js';
 import { VeilError } from '../core/errors.js';
 import { DEMO_KEY, keyBits, MIN_KEY_BITS, MIN_KEY_BYTES, SecretKey } from '../lib/key.js';
 

@@ -1,14 +1,14 @@
-// A worker thread of `veil apply` (see apply-threads.ts): compiles the same
+// A worker thread of `veil apply` (see threads.ts): compiles the same
 // policy against the same header as the main thread, then writes each piece
 // it is sent and posts back what the piece produced, or its problems.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { VeilError } from '../core/errors.js';
-import { SecretKey } from '../lib/key.js';
-import type { Piece } from '../io/pieces.js';
-import { policyFromText } from './policy-file.js';
-import { PieceWriter } from './apply-piece.js';
-import type { WorkerInit, WorkerReply } from './apply-threads.js';
+import { VeilError } from '../../core/errors.js';
+import { SecretKey } from '../../lib/key.js';
+import type { Piece } from '../../io/pieces.js';
+import { policyFromText } from '../../policy/file.js';
+import { PieceWriter } from './piece.js';
+import type { WorkerInit, WorkerReply } from './threads.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;

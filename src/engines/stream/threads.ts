@@ -1,14 +1,14 @@
 // Both cores for `veil apply`: the main thread reads the input and cuts it
 // into record-aligned pieces (src/io/pieces.ts), worker threads
-// (apply-worker.ts) parse, transform and serialize them, and the main thread
+// (worker.ts) parse, transform and serialize them, and the main thread
 // writes their output in input order. Piece n goes to worker n mod N, each
 // worker holds at most two pieces, and a worker's problem is raised when its
 // piece's turn comes, after everything before it was written.
 
 import { Worker } from 'node:worker_threads';
-import { VeilError, type Problem } from '../core/errors.js';
-import type { Piece } from '../io/pieces.js';
-import type { PieceResult, PieceSettings } from './apply-piece.js';
+import { VeilError, type Problem } from '../../core/errors.js';
+import type { Piece } from '../../io/pieces.js';
+import type { PieceResult, PieceSettings } from './piece.js';
 
 export interface WorkerInit {
   readonly policyText: string;
@@ -34,7 +34,7 @@ const YOUNG_GENERATION_MB = 12;
 export async function* writeInThreads(input: AsyncIterable<Piece>, threads: number, init: WorkerInit, sampleBelow: () => number = () => Infinity): AsyncGenerator<PieceResult> {
   const waiting = new Map<number, { resolve: (r: PieceResult) => void; reject: (e: unknown) => void }>();
   const workers = Array.from({ length: threads }, () => {
-    const w = new Worker(new URL('./apply-worker.js', import.meta.url), { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+    const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     w.on('message', (reply: WorkerReply) => {
       const piece = waiting.get(reply.seq);
       if (!piece) return;

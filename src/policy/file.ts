@@ -7,7 +7,7 @@ import { isUtf8 } from 'node:buffer';
 import { dirname, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { VeilError } from '../core/errors.js';
-import { loadPolicy, type Policy } from '../policy/load.js';
+import { loadPolicy, type Policy } from './load.js';
 import { BoundedReadError, READ_LIMITS, readBoundedSync } from '../io/files.js';
 
 /** Reads and checks the policy file; every problem is reported at once. */

@@ -6,22 +6,22 @@
 // the main thread to write and add up in input order, so the output and
 // the report are the same bytes whatever thread read which piece.
 
-import { VeilError } from '../core/errors.js';
-import { compilePipeline, jsonRow, type Pipeline, type PipelineTally } from '../core/pipeline.js';
-import { rowGate, type Gate } from '../governance/gate.js';
-import { ResidualScan, type ResidualKind } from '../governance/residual.js';
-import { cellText } from '../lib/cell.js';
-import type { SecretKey } from '../lib/key.js';
-import { SUPPRESSED } from '../lib/numeric.js';
-import { CsvParser } from '../io/csv-parser.js';
-import type { Format } from '../io/formats.js';
-import type { Piece } from '../io/pieces.js';
-import { eachJsonLine, recordCheck } from '../io/read.js';
-import { utf8 } from '../io/utf8.js';
-import { csvSerializer, jsonlSerializer, type RowSerializer } from '../io/write.js';
-import type { Policy } from '../policy/load.js';
-import type { KStage } from '../privacy/stage.js';
-import { priorityOf, UtilitySample, type SampledRow } from '../utility/sample.js';
+import { VeilError } from '../../core/errors.js';
+import { compilePipeline, jsonRow, type Pipeline, type PipelineTally } from '../../core/pipeline.js';
+import { rowGate, type Gate } from '../../governance/gate.js';
+import { ResidualScan, type ResidualKind } from '../../governance/residual.js';
+import { cellText } from '../../lib/cell.js';
+import type { SecretKey } from '../../lib/key.js';
+import { SUPPRESSED } from '../../lib/numeric.js';
+import { CsvParser } from '../../io/csv-parser.js';
+import type { Format } from '../../io/formats.js';
+import type { Piece } from '../../io/pieces.js';
+import { eachJsonLine, recordCheck } from '../../io/read.js';
+import { utf8 } from '../../io/utf8.js';
+import { csvSerializer, jsonlSerializer, type RowSerializer } from '../../io/write.js';
+import type { Policy } from '../../policy/load.js';
+import type { KStage } from '../../privacy/stage.js';
+import { priorityOf, UtilitySample, type SampledRow } from '../../utility/sample.js';
 
 export interface PieceSettings {
   readonly inputFormat: Format;
