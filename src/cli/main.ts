@@ -9,6 +9,7 @@ import { runCheck, type CheckFlags } from './check.js';
 import { runHash, type HashFlags } from './hash.js';
 import { runReport, type ReportFlags } from './report.js';
 import { runScan, type ScanFlags } from './scan.js';
+import { runSparkJob, type SparkJobFlags } from './spark-job.js';
 import { EXIT, EXIT_HELP, exitCodeOf } from './exit-codes.js';
 import { problemText, type Where } from './messages.js';
 import { VERSION } from './version.js';
@@ -71,6 +72,26 @@ function program(onCode: (code: number) => void, where: Where): Command {
       where.policyFile = flags.policy;
       where.inputFile = input === '-' ? '<stdin>' : input;
       onCode(await runApply(input, flags, streams()));
+    });
+
+  veil
+    .command('spark-job')
+    .description('write the policy as a PySpark job (Spark SQL) for spark-submit: the key is read when it runs, never written into it')
+    .requiredOption('--policy <file>', 'YAML policy file')
+    .option('--columns <names>', "the input's columns, comma-separated, in order")
+    .option('--header-from <file>', "read the input's columns from this file (CSV header or Parquet schema)")
+    .option('--delimiter <char>', 'the CSV delimiter of --header-from (default , or tab for .tsv)')
+    .option('-o, --output <file>', 'write the job here (default stdout)')
+    .option('--without-residual-check', 'publish kept columns without the residual-PII check, which Spark cannot run (check them with veil first)')
+    .addHelpText('after', `
+Example:
+  veil spark-job --policy policy.yaml --header-from sample.csv -o job.py
+  VEIL_KEY_FILE=/secrets/veil.key spark-submit job.py s3://bucket/export.parquet s3://bucket/safe/ --format parquet
+
+${EXIT_HELP}`)
+    .action(async (flags: SparkJobFlags) => {
+      where.policyFile = flags.policy;
+      onCode(await runSparkJob(flags, streams()));
     });
 
   veil

@@ -197,7 +197,8 @@ function nativeExpression(column: PolicyColumn, value: string, ctx: ExprContext)
  */
 function normalize(kind: string, value: string, d: Dialect): string | undefined {
   const trim = (v: string) => d.trimJs(v);
-  const lower = (v: string) => (d.name === 'duckdb' ? `CASE WHEN ${d.matches(v, ASCII)} THEN ${d.lower(v)} ELSE veil_lower(${toFunction(v, d)}) END` : undefined);
+  // Spark lower-cases as Java does, with the Unicode special casings JavaScript has (final sigma, dotted I).
+  const lower = (v: string) => (d.name === 'duckdb' ? `CASE WHEN ${d.matches(v, ASCII)} THEN ${d.lower(v)} ELSE veil_lower(${toFunction(v, d)}) END` : d.lower(v));
   switch (kind) {
     case 'none':
       return value;

@@ -1,0 +1,46 @@
+// `veil spark-job`: writes the PySpark job of a policy (src/engines/spark/job.ts)
+// for the input columns named by --columns, or read from a file's header.
+
+import { VeilError } from '../core/errors.js';
+import { compilePipeline } from '../core/pipeline.js';
+import { parquetHeader } from '../engines/duckdb/run.js';
+import { sparkJob } from '../engines/spark/job.js';
+import { stageFile } from '../io/files.js';
+import { kindOfPath, parseDelimiter } from '../io/formats.js';
+import { readPolicy } from '../policy/file.js';
+import { csvFileHeader } from './apply-duckdb.js';
+import { engineFormatOf, type Streams } from './apply-options.js';
+import { VERSION } from './version.js';
+
+export interface SparkJobFlags {
+  readonly policy: string;
+  readonly columns?: string;
+  readonly headerFrom?: string;
+  readonly delimiter?: string;
+  readonly output?: string;
+  readonly withoutResidualCheck?: boolean;
+}
+
+export async function runSparkJob(flags: SparkJobFlags, io: Streams): Promise<number> {
+  const { policy, sha256 } = await readPolicy(flags.policy);
+  if ((flags.columns === undefined) === (flags.headerFrom === undefined)) {
+    throw new VeilError({ kind: 'usage', code: 'USAGE', detail: 'give the input columns: --columns a,b,c or --header-from FILE' });
+  }
+  let header: string[];
+  if (flags.columns !== undefined) header = flags.columns.split(',');
+  else {
+    const path = flags.headerFrom!;
+    const delimiter = parseDelimiter(flags.delimiter ?? kindOfPath(path).delimiter ?? ',');
+    if (delimiter === undefined) throw new VeilError({ kind: 'usage', code: 'USAGE_DELIMITER', detail: JSON.stringify(flags.delimiter) });
+    header = engineFormatOf(path) === 'parquet' ? await parquetHeader([path]) : await csvFileHeader(path, delimiter);
+  }
+  // The header checks every engine makes (missing, unlisted columns), before any text is written.
+  await compilePipeline(policy, header, { key: undefined, seed: undefined, sparse: false }).catch((e: unknown) => {
+    if (e instanceof VeilError && e.problems.some((p) => p.code === 'KEY_MISSING')) return undefined;
+    throw e;
+  });
+  const text = sparkJob({ policy, header, policyPath: flags.policy, policySha256: sha256, version: VERSION, withoutResidualCheck: flags.withoutResidualCheck === true });
+  if (flags.output === undefined || flags.output === '-') io.stdout.write(text);
+  else await (await stageFile(flags.output, text)).commit();
+  return 0;
+}

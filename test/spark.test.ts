@@ -1,0 +1,116 @@
+// The Spark job (`veil spark-job`) run by a real local Spark (PySpark, Java
+// 17) on generated rows, compared cell by cell with the streaming engine's
+// output; the key in neither the job nor its SQL. PySpark is installed by
+// .ci/run into .ci/venv; where it is missing the Spark run is skipped with a
+// printed reason.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { generate, HEADER } from './generated-rows.js';
+import { REPO, TEST_KEY, tempDir, veil } from './helpers.js';
+import { SecretKey } from '../src/lib/key.js';
+
+/** A Python that imports pyspark: VEIL_SPARK_PYTHON, .ci/venv's, or python3. */
+function sparkPython(): { python?: string; why?: string } {
+  const candidates = [process.env.VEIL_SPARK_PYTHON, join(REPO, '.ci/venv/bin/python'), 'python3'].filter((p): p is string => p !== undefined && (p === 'python3' || existsSync(p)));
+  for (const python of candidates) {
+    if (spawnSync(python, ['-c', 'import pyspark'], { stdio: 'ignore' }).status === 0) {
+      if (spawnSync('java', ['-version'], { stdio: 'ignore' }).status !== 0) return { why: 'no java on the PATH (Spark needs Java 17)' };
+      return { python };
+    }
+  }
+  return { why: 'no Python with pyspark (.ci/run installs it into .ci/venv: python3 -m venv .ci/venv && .ci/venv/bin/pip install pyspark)' };
+}
+const { python, why } = sparkPython();
+if (!python) console.log(`test/spark.test.ts: the local Spark run is skipped: ${why}`);
+
+const POLICY = `version: 1
+unlisted: drop
+columns:
+  id:      { transform: hash, length: 20 }
+  email:   { transform: hash, normalize: email }
+  email_b: { transform: hash, normalize: lowercase, domain: contact, length: 64 }
+  spaced:  { transform: hash, normalize: trim, domain: contact }
+  name:    { transform: mask, keep_first: 1, keep_last: 2, char: "•" }
+  phone:   { transform: hash, normalize: digits }
+  ssn:     { transform: redact, with: "***" }
+  zip:     { transform: generalize, prefix: 3, restricted: ["036", "059"] }
+  city:    { transform: keep }
+`;
+
+describe('veil spark-job', () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'policy.yaml'), POLICY);
+  writeFileSync(join(dir, 'in.csv'), generate(2000, 'spark'));
+  const job = join(dir, 'job.py');
+
+  it('writes a job only when every column compiles, and the waiver of the residual check is named', () => {
+    const refused = veil(['spark-job', '--policy', join(dir, 'policy.yaml'), '--header-from', join(dir, 'in.csv')]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('cannot run the residual-PII check of the columns it publishes as they are (city)');
+    writeFileSync(join(dir, 'fake.yaml'), 'version: 1\nunlisted: drop\ncolumns:\n  who: { transform: fake, as: person.fullName }\n');
+    const fake = veil(['spark-job', '--policy', join(dir, 'fake.yaml'), '--columns', HEADER.join(',')]);
+    expect(fake.status).toBe(2);
+    expect(fake.stderr).toContain('the spark engine does not run fake (columns.who) without JavaScript functions');
+    const r = veil(['spark-job', '--policy', join(dir, 'policy.yaml'), '--header-from', join(dir, 'in.csv'), '--without-residual-check', '-o', job]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const text = readFileSync(job, 'utf8');
+    expect(text).toContain('Published as they are WITHOUT the residual-PII check (waived with --without-residual-check): city.');
+    // No key, subkey or pad in the job: it derives them when it runs.
+    const key = new SecretKey(Buffer.from(TEST_KEY));
+    expect(text).not.toContain(TEST_KEY);
+    for (const domain of ['id', 'email', 'contact', 'phone']) {
+      const sub = key.derive('hash', domain);
+      const block = Buffer.alloc(64);
+      sub.copy(block);
+      for (const b of [sub, Buffer.from(block.map((x) => x ^ 0x36)), Buffer.from(block.map((x) => x ^ 0x5c))]) {
+        expect(text).not.toContain(b.toString('hex'));
+        expect(text).not.toContain(b.toString('base64'));
+      }
+    }
+  });
+
+  it.skipIf(!python)('runs on a local Spark and gives the streaming engine\'s cells: the same pseudonyms, masks and prefixes', () => {
+    const stream = veil(['apply', join(dir, 'in.csv'), '--policy', join(dir, 'policy.yaml'), '-o', join(dir, 'stream.csv'), '-q']);
+    expect(stream.status).toBe(0);
+    writeFileSync(join(dir, 'key'), `${TEST_KEY}\n`);
+    const run = spawnSync(python!, [job, join(dir, 'in.csv'), join(dir, 'out')], {
+      env: { ...process.env, VEIL_KEY_FILE: join(dir, 'key'), VEIL_KEY: '', PYSPARK_PYTHON: python!, SPARK_LOCAL_IP: '127.0.0.1' },
+      maxBuffer: 64 << 20,
+      timeout: 240_000,
+    });
+    expect(run.status, run.stderr.toString().split('\n').filter((l) => /Error|error|Exception/.test(l)).slice(0, 5).join('\n')).toBe(0);
+    // Spark's plans (what its UI and event logs show) hold no key material: the pads are the rows of a DataFrame made on the driver, which the plans name by its columns only.
+    const explain = spawnSync(python!, [job, join(dir, 'in.csv'), join(dir, 'unused'), '--explain'], {
+      env: { ...process.env, VEIL_KEY_FILE: join(dir, 'key'), VEIL_KEY: '', PYSPARK_PYTHON: python!, SPARK_LOCAL_IP: '127.0.0.1' },
+      maxBuffer: 64 << 20,
+      timeout: 240_000,
+    });
+    const plans = explain.stdout.toString();
+    expect(plans).toMatch(/ExistingRDD\[k0_i#\d+,k0_o#\d+/);
+    const key = new SecretKey(Buffer.from(TEST_KEY));
+    for (const domain of ['id', 'email', 'contact', 'phone']) {
+      const sub = key.derive('hash', domain);
+      const block = Buffer.alloc(64);
+      sub.copy(block);
+      for (const b of [sub, Buffer.from(block.map((x) => x ^ 0x36)), Buffer.from(block.map((x) => x ^ 0x5c))]) {
+        expect(plans.toLowerCase()).not.toContain(b.toString('hex').slice(0, 16));
+        expect(plans).not.toContain(b.toString('base64').slice(0, 16));
+      }
+    }
+    const parts = readdirSync(join(dir, 'out')).filter((f) => f.startsWith('part-') && f.endsWith('.csv')).sort();
+    const spark = parts.flatMap((f) => (parse(readFileSync(join(dir, 'out', f), 'utf8'), { relax_quotes: false }) as string[][]).slice(1));
+    const expected = (parse(readFileSync(join(dir, 'stream.csv'), 'utf8')) as string[][]).slice(1);
+    expect(spark).toHaveLength(2000);
+    const columns = ['id', 'email', 'email_b', 'spaced', 'name', 'phone', 'ssn', 'zip', 'city'];
+    for (let i = 0; i < expected.length; i++) {
+      for (let j = 0; j < columns.length; j++) {
+        if (spark[i]![j] !== expected[i]![j]) expect({ row: i, column: columns[j], value: spark[i]![j] }).toEqual({ row: i, column: columns[j], value: expected[i]![j] });
+      }
+    }
+  }, 300_000);
+});
