@@ -11,12 +11,10 @@
 // by class in lists held once.
 
 import type * as Api from '@duckdb/node-api';
-import { ValueError, VeilError } from '../../core/errors.js';
 import { SUPPRESSED } from '../../lib/numeric.js';
-import { tupleKey } from '../../lib/tuple-key.js';
 import type { KAnonymity } from '../../privacy/k-anonymity.js';
-import { QiCollector } from '../../privacy/qi-table.js';
-import { recodeTable, type KStage } from '../../privacy/stage.js';
+import { classesOfGroups, type Group } from '../../privacy/groups.js';
+import type { KStage } from '../../privacy/stage.js';
 import { toFunction, unsupported, type CompiledSelect } from '../sql/compile.js';
 import { duckdb as dialect } from '../sql/dialect.js';
 
@@ -69,48 +67,23 @@ export async function kPhase(
 ): Promise<KPhase> {
   const { qis, sensitive } = expressions(model, compiled);
   const text = (e: string) => `coalesce(${toFunction(e, dialect)}, '.')`;
-  const collector = new QiCollector(model.quasiIdentifiers, model.hierarchies, model.lDiversity?.sensitive, true);
   // In the order of each combination's first row, as the streaming engine meets them: the same codes, the same classes.
   const result = await run(`SELECT ${[...qis, ...(sensitive ? [sensitive] : [])].map(text).join(', ')}, count(*), min(i.${ROW_NUMBER}) AS veil_first ${from} GROUP BY ALL ORDER BY veil_first`);
-  let rows = 0;
+  const groups: Group[] = [];
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
     for (const row of chunk.getRows()) {
-      const values = row.slice(0, qis.length).map((v) => String(v).slice(1));
-      const n = Number(row[row.length - 2]);
-      rows += n;
-      try {
-        collector.add(values, sensitive ? String(row[qis.length]).slice(1) : undefined, n);
-      } catch (e) {
-        if (!(e instanceof ValueError)) throw e;
-        const name = model.quasiIdentifiers[(e as ValueError & { dimension: number }).dimension]!;
-        throw new VeilError({ kind: 'input', code: e.code, columnName: name, expected: e.expected });
-      }
+      groups.push({ values: row.slice(0, qis.length).map((v) => String(v).slice(1)), sensitive: sensitive ? String(row[qis.length]).slice(1) : undefined, rows: Number(row[row.length - 2]) });
     }
   }
-  const table = collector.finish();
-  const stage = recodeTable(table, model);
-  // The combinations with their class, and the published classes as the output will hold them.
+  const { stage, rows, removed, combinations } = classesOfGroups(model, groups);
+  // The combinations with their class, and the published values by class.
   await connection.run(`CREATE TEMP TABLE veil_plan (${[...qis.map((_, j) => `q${j} VARCHAR`), 'cls INTEGER'].join(', ')})`);
   const appender = await connection.createAppender('veil_plan', 'main', 'temp');
-  const seen = new Set<string>();
-  const masked = qis.map(() => SUPPRESSED);
-  let removed = 0;
-  const values = new Array<string>(qis.length);
-  for (let r = 0; r < table.rows; r++) {
-    for (let j = 0; j < qis.length; j++) values[j] = table.dims[j]!.values[table.dims[j]!.codes[r]!]!;
-    const c = stage.classOf[r]!;
-    const w = table.weights![r]!;
-    const sens = table.sensitive ? table.sensitive.values[table.sensitive.codes[r]!] : undefined;
-    if (c !== -1) stage.published.addRows(c, stage.outputs[c]!, sens, w);
-    else if (stage.masked) stage.published.addRows(stage.published.maskedClass, masked, sens, w);
-    else removed += w;
-    const key = tupleKey(values);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    for (const v of values) appender.appendVarchar(v);
-    appender.appendInteger(c);
+  for (const c of combinations) {
+    for (const v of c.values) appender.appendVarchar(v);
+    appender.appendInteger(c.cls);
     appender.endRow();
   }
   appender.closeSync();
