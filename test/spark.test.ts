@@ -5,7 +5,7 @@
 // printed reason.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
@@ -112,5 +112,34 @@ describe('veil spark-job', () => {
         if (spark[i]![j] !== expected[i]![j]) expect({ row: i, column: columns[j], value: spark[i]![j] }).toEqual({ row: i, column: columns[j], value: expected[i]![j] });
       }
     }
+  }, 300_000);
+
+  it.skipIf(!python)('k-anonymity in three steps (Spark counts, veil makes the classes, Spark joins them): the streaming engine\'s rows and report section', () => {
+    const policy = join(REPO, 'fixtures/adult/training.yaml');
+    const adult = join(REPO, 'fixtures/adult/adult.csv');
+    const kjob = join(dir, 'kjob.py');
+    expect(veil(['spark-job', '--policy', policy, '--header-from', adult, '--delimiter', ';', '--without-residual-check', '-o', kjob]).status).toBe(0);
+    expect(readFileSync(kjob, 'utf8')).toContain('three steps');
+    const env = { ...process.env, PYSPARK_PYTHON: python!, SPARK_LOCAL_IP: '127.0.0.1' };
+    const spark = (...args: string[]) => spawnSync(python!, [kjob, ...args, '--delimiter', ';'], { env, maxBuffer: 64 << 20, timeout: 240_000 });
+    const alone = spark(adult, join(dir, 'k-alone'));
+    expect(alone.status).not.toBe(0);
+    expect(alone.stderr.toString()).toContain('run --counts, then veil k-classes, then --classes FILE');
+    expect(spark(adult, join(dir, 'k-counts'), '--counts').status).toBe(0);
+    const classes = veil(['k-classes', '--policy', policy, '--counts', join(dir, 'k-counts'), '-o', join(dir, 'classes.csv'), '--report', join(dir, 'k-classes.json')]);
+    expect(classes.status).toBe(0);
+    expect(classes.stderr).toMatch(/^veil k-classes: 30162 rows in \d+ combinations: \d+ classes, the smallest of \d+ rows; 0 rows suppressed\n$/);
+    expect(statSync(join(dir, 'classes.csv')).mode & 0o077).toBe(0);
+    expect(spark(adult, join(dir, 'k-out'), '--classes', join(dir, 'classes.csv')).status).toBe(0);
+    const stream = veil(['apply', adult, '--delimiter', ';', '--policy', policy, '-o', join(dir, 'k-stream.csv'), '--report', join(dir, 'k-stream.json'), '-q']);
+    expect(stream.status).toBe(0);
+    const parts = readdirSync(join(dir, 'k-out')).filter((f) => f.startsWith('part-') && f.endsWith('.csv')).sort();
+    const rows = parts.flatMap((f) => (parse(readFileSync(join(dir, 'k-out', f), 'utf8'), { delimiter: ';' }) as string[][]).slice(1));
+    expect(rows).toEqual((parse(readFileSync(join(dir, 'k-stream.csv'), 'utf8'), { delimiter: ';' }) as string[][]).slice(1));
+    expect(JSON.parse(readFileSync(join(dir, 'k-classes.json'), 'utf8')).privacy.k_anonymity).toEqual(JSON.parse(readFileSync(join(dir, 'k-stream.json'), 'utf8')).privacy.k_anonymity);
+    // Regrouped here from Spark's output: every class holds 10 rows or more.
+    const sizes = new Map<string, number>();
+    for (const r of rows) sizes.set(JSON.stringify(r.slice(0, 8)), (sizes.get(JSON.stringify(r.slice(0, 8))) ?? 0) + 1);
+    expect(Math.min(...sizes.values())).toBeGreaterThanOrEqual(10);
   }, 300_000);
 });

@@ -10,6 +10,7 @@ import { runHash, type HashFlags } from './hash.js';
 import { runReport, type ReportFlags } from './report.js';
 import { runScan, type ScanFlags } from './scan.js';
 import { runSparkJob, type SparkJobFlags } from './spark-job.js';
+import { runKClasses, type KClassesFlags } from './k-classes.js';
 import { EXIT, EXIT_HELP, exitCodeOf } from './exit-codes.js';
 import { problemText, type Where } from './messages.js';
 import { VERSION } from './version.js';
@@ -92,6 +93,20 @@ ${EXIT_HELP}`)
     .action(async (flags: SparkJobFlags) => {
       where.policyFile = flags.policy;
       onCode(await runSparkJob(flags, streams()));
+    });
+
+  veil
+    .command('k-classes')
+    .description("k-anonymity on Spark, the middle step: the classes of the combinations the job's --counts phase counted, for its --classes phase")
+    .requiredOption('--policy <file>', 'the policy the job was made from')
+    .requiredOption('--counts <path>', "the folder (or file) the job's --counts phase wrote")
+    .requiredOption('-o, --output <file>', 'the classes file (readable by its owner only: it holds quasi-identifier values)')
+    .option('--report <file>', 'write the k-anonymity section (JSON) here')
+    .option('--plan-out <file>', 'write the recoding plan (JSON) here')
+    .action(async (flags: KClassesFlags) => {
+      where.policyFile = flags.policy;
+      where.inputFile = flags.counts;
+      onCode(await runKClasses(flags, streams()));
     });
 
   veil
