@@ -122,6 +122,24 @@ describe('the duckdb engine against the streaming engine', () => {
     expect(new Set(types.map((t) => t[0]))).toEqual(new Set(['VARCHAR']));
   });
 
+  it('keeps the types of the columns it keeps, Parquet to Parquet; the others are text of the same cells', async () => {
+    const pq = join(dir, 'typed.parquet');
+    await query(`COPY (SELECT 'P' || (x % 97) AS id, 'u' || x || '@Example.com' AS email, CAST(18 + x % 70 AS INTEGER) AS age, CAST(x * 1.25 AS DOUBLE) AS income,
+      DATE '2024-01-01' + CAST(x % 300 AS INTEGER) AS visit FROM range(500) t(x)) TO '${pq}' (FORMAT parquet)`);
+    const csv = join(dir, 'typed.csv');
+    await query(`COPY (SELECT * FROM read_parquet('${pq}')) TO '${csv}' (HEADER)`);
+    const policy = join(dir, 'typed.yaml');
+    writeFileSync(policy, 'version: 1\ncolumns:\n  id: keep\n  email: { transform: hash, normalize: email }\n  age: keep\n  income: keep\n  visit: { transform: date-shift, max_days: 30, by: id }\n');
+    const d = veil(['apply', pq, '--policy', policy, '-o', join(dir, 'typed.out.parquet'), '-q']);
+    expect(d.status).toBe(0);
+    const s = veil(['apply', csv, '--policy', policy, '-o', join(dir, 'typed.out.csv'), '-q']);
+    expect(s.status).toBe(0);
+    const types = await query<string>(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('${join(dir, 'typed.out.parquet')}'))`);
+    expect(Object.fromEntries(types)).toEqual({ id: 'VARCHAR', email: 'VARCHAR', age: 'INTEGER', income: 'DOUBLE', visit: 'VARCHAR' });
+    const rows = await query<string | null>(`SELECT ${['id', 'email', 'age', 'income', 'visit'].map((c) => `'.' || CAST(${c} AS VARCHAR)`).join(', ')} FROM read_parquet('${join(dir, 'typed.out.parquet')}')`);
+    expect(rows.map((r) => r.map((v) => v!.slice(1)))).toEqual((parse(readFileSync(join(dir, 'typed.out.csv'), 'utf8')) as string[][]).slice(1));
+  });
+
   it('reads a glob of files, in name order, as one input', () => {
     const text = readFileSync(join(dir, 'in.csv'), 'utf8');
     const records = parse(text, { relax_column_count: false }) as string[][];

@@ -77,10 +77,15 @@ function api(): typeof Api {
 }
 
 /** The input relation: every column as text, named as in the header. */
-export function inputRelation(inputs: readonly string[], format: EngineFormat, delimiter: string, header: readonly string[]): string {
+/** A Parquet column as its file types it, beside its text (`typed`: Parquet to Parquet keeps the types of the columns kept). */
+export const typedColumn = (j: number): string => `veil_typed_${j}`;
+
+export function inputRelation(inputs: readonly string[], format: EngineFormat, delimiter: string, header: readonly string[], typed = false): string {
   const files = `[${inputs.map((p) => dialect.string(p)).join(', ')}]`;
   if (format === 'parquet') {
-    return `(SELECT ${header.map((h) => `CAST(${dialect.ident(h)} AS VARCHAR) AS ${dialect.ident(h)}`).join(', ')} FROM read_parquet(${files}))`;
+    const text = header.map((h) => `CAST(${dialect.ident(h)} AS VARCHAR) AS ${dialect.ident(h)}`);
+    const types = typed ? header.map((h, j) => `${dialect.ident(h)} AS ${typedColumn(j)}`) : [];
+    return `(SELECT ${[...text, ...types].join(', ')} FROM read_parquet(${files}))`;
   }
   if (format === 'jsonl') {
     const cols = header.map((h) => `${dialect.string(h)}: 'VARCHAR'`).join(', ');
@@ -129,7 +134,9 @@ export async function runOnDuckdb(r: DuckdbRun, temp: string): Promise<DuckdbRes
     await registerFunctions(duck, connection, compiled, r);
     const residual = new ResidualScan(r.columns, new Set(model?.quasiIdentifiers ?? []));
     registerResidual(duck, connection, residual, r.header);
-    const plain = inputRelation(r.inputs, r.inputFormat, r.delimiter, r.header);
+    // Parquet to Parquet: a column kept as it is keeps its type (an integer stays an integer for the model that trains on it).
+    const typed = r.inputFormat === 'parquet' && r.outputFormat === 'parquet';
+    const plain = inputRelation(r.inputs, r.inputFormat, r.delimiter, r.header, typed);
     const keys = compiled.keys.length > 0 ? ' CROSS JOIN veil_keys AS k' : '';
     /** The FROM of the column expressions over an input relation: the keys, and the values computed once per row. */
     const fromOf = (input: string): string => {
@@ -140,7 +147,8 @@ export async function runOnDuckdb(r: DuckdbRun, temp: string): Promise<DuckdbRes
     const numbered = `(SELECT *, row_number() OVER () AS ${ROW_NUMBER} FROM ${plain})`;
     const k = model ? await kPhase(duck, connection, model, compiled, fromOf(numbered), plain, (sql) => stream(connection, sql), (sql) => run(connection, sql)) : undefined;
     const rowsFrom = `${fromOf(k ? k.input : plain)} ${k?.where ?? ''}`;
-    const select = compiled.columns.map((c) => `${k?.published.get(c.name) ?? c.sql} AS ${dialect.ident(c.name)}`).join(', ');
+    const kept = (c: CompiledSelect['columns'][number]) => (typed && c.sql === `i.${dialect.ident(c.source)}` ? `i.${typedColumn(r.header.indexOf(c.source))}` : c.sql);
+    const select = compiled.columns.map((c) => `${k?.published.get(c.name) ?? kept(c)} AS ${dialect.ident(c.name)}`).join(', ');
     const written = await run(connection, `COPY (SELECT ${select} ${rowsFrom}) TO ${dialect.string(temp)} (${copyOptions(r)})`);
     // The input rows that were published, beside the output rows, in the same order.
     const before = k ? [...k.before.entries()] : [];
