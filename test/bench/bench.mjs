@@ -15,7 +15,8 @@
 //   veil jsonl    the same policy, JSONL in and out
 //   csv round trip  csv-parse -> csv-stringify, no transform (roundtrip.mjs)
 //   engines       the README's policy on DuckDB (--engine duckdb), from CSV and from
-//                 Parquet to Parquet; the one-hash policy (one-hash-policy.yaml) on both
+//                 Parquet to Parquet; the one-hash policy (one-hash-policy.yaml) on both;
+//                 spark-policy.yaml on the streaming engine, DuckDB and (with pyspark) a local Spark
 //   miller        `mlr --csv put '$email = sha256($email)'`, when mlr is on the PATH
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -49,6 +50,8 @@ if (!existsSync(TIME)) {
   process.exit(2);
 }
 const hasMiller = spawnSync('mlr', ['--version']).status === 0;
+// A local Spark for the Spark job's row: VEIL_SPARK_PYTHON, .ci/venv's Python, or python3, with pyspark.
+const sparkPython = [process.env.VEIL_SPARK_PYTHON, join(repo, '.ci/venv/bin/python'), 'python3'].find((p) => p && spawnSync(p, ['-c', 'import pyspark'], { stdio: 'ignore' }).status === 0);
 
 function dataFile(rows, format) {
   mkdirSync(dataDir, { recursive: true });
@@ -85,6 +88,13 @@ function measure(argv) {
   return { seconds: Number(seconds), mb: Number(kb) / 1024 };
 }
 
+/** The Spark job of spark-policy.yaml, written once by veil spark-job. */
+function sparkJob() {
+  const job = join(tmpdir(), 'veil-bench-spark-job.py');
+  execFileSync(process.execPath, [join(repo, 'bin', 'veil.js'), 'spark-job', '--policy', join(here, 'spark-policy.yaml'), '--header-from', dataFile(sizes[0].rows, 'csv'), '-o', job], { stdio: 'inherit' });
+  return job;
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const veil = join(repo, 'bin', 'veil.js');
@@ -105,6 +115,10 @@ for (const size of sizes) {
     { name: 'veil apply parquet -> parquet', file: dataFile(size.rows, 'parquet'), argv: [process.execPath, veil, 'apply', dataFile(size.rows, 'parquet'), '--policy', policy, '-q', '-o', join(tmpdir(), 'veil-bench-out.parquet')] },
     { name: 'veil apply, one hash (stream)', file: csv, argv: [process.execPath, veil, 'apply', csv, '--policy', join(here, 'one-hash-policy.yaml'), '-q'] },
     { name: 'veil apply, one hash (duckdb)', file: csv, argv: [process.execPath, veil, 'apply', csv, '--policy', join(here, 'one-hash-policy.yaml'), '-q', '--engine', 'duckdb', '-o', join(tmpdir(), 'veil-bench-out.csv')] },
+    // One policy that every engine runs (spark-policy.yaml): the streaming engine, DuckDB, and the Spark job on a local Spark.
+    { name: 'spark policy (stream)', file: csv, argv: [process.execPath, veil, 'apply', csv, '--policy', join(here, 'spark-policy.yaml'), '-q'] },
+    { name: 'spark policy (duckdb)', file: csv, argv: [process.execPath, veil, 'apply', csv, '--policy', join(here, 'spark-policy.yaml'), '-q', '--engine', 'duckdb', '-o', join(tmpdir(), 'veil-bench-out.csv')] },
+    ...(sparkPython ? [{ name: 'spark policy (spark local job)', file: csv, argv: ['sh', '-c', `rm -rf "$0" && PYSPARK_PYTHON="$1" exec "$1" "$2" "$3" "$0"`, join(tmpdir(), 'veil-bench-spark-out'), sparkPython, sparkJob(), csv] }] : []),
     ...(hasMiller ? [{ name: 'miller sha256(email)', file: csv, argv: ['mlr', '--csv', 'put', '$email = sha256($email)', csv] }] : []),
   ];
   for (const c of commands) {
@@ -141,6 +155,8 @@ if (hasMiller) {
     }
   }
 } else console.log('(miller not on the PATH: apt-get install miller to compare)');
+if (!sparkPython) console.log('(no Python with pyspark: the Spark job row is left out; python3 -m venv .ci/venv && .ci/venv/bin/pip install pyspark)');
+else console.log('(the Spark job row: GNU time sees the Python driver; Spark\'s JVM is its child, and its memory is counted only as far as the driver waits for it)');
 
 if (values.breakdown) {
   // Where the time goes, on the largest CSV, one thread: every column redacted (reading, a constant per
