@@ -56,3 +56,13 @@ export function generate(rows: number, seed: string): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The policy lines of the columns every SQL engine compiles exactly (the Spark job too), for the rows above. */
+export const COMPILED_COLUMNS = `  id:      { transform: hash, length: 20 }
+  email:   { transform: hash, normalize: email }
+  email_b: { transform: hash, normalize: lowercase, domain: contact, length: 64 }
+  spaced:  { transform: hash, normalize: trim, domain: contact }
+  name:    { transform: mask, keep_first: 1, keep_last: 2, char: "•" }
+  phone:   { transform: hash, normalize: digits }
+  ssn:     { transform: redact, with: "***" }
+  zip:     { transform: generalize, prefix: 3, restricted: ["036", "059"] }
+`;

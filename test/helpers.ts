@@ -76,3 +76,22 @@ export async function columnFn(
   let line = 1;
   return (value, row = {}) => pipeline.row([value, ...others.map((o) => row[o] ?? '')], ++line)[0];
 }
+
+/**
+ * How the test key's material could be spelled in a text the engines write (SQL, a Spark job, a plan):
+ * the key itself, and each subkey and its HMAC pads in hex, upper-case hex, base64 and an 8-byte hex prefix.
+ */
+export function keyMaterial(slots: readonly (readonly [string, string])[]): string[] {
+  const key = new SecretKey(Buffer.from(TEST_KEY));
+  const out = [TEST_KEY];
+  for (const [purpose, domain] of slots) {
+    const sub = key.derive(purpose, domain);
+    const block = Buffer.alloc(64);
+    sub.copy(block);
+    for (const bytes of [sub, Buffer.from(block.map((b) => b ^ 0x36)), Buffer.from(block.map((b) => b ^ 0x5c))]) {
+      const hex = bytes.toString('hex');
+      out.push(hex, hex.toUpperCase(), bytes.toString('base64'), hex.slice(0, 16));
+    }
+  }
+  return out;
+}

@@ -12,11 +12,11 @@ import { compilePipeline } from '../core/pipeline.js';
 import { buildReport } from '../core/report.js';
 import { digestFiles, expandInputs, parquetHeader, runOnDuckdb, type EngineFormat } from '../engines/duckdb/run.js';
 import { openInput, removeSpool, spoolInput, stageFile, temporaryFor, type Staged } from '../io/files.js';
-import { kindOfPath, parseDelimiter } from '../io/formats.js';
+import { kindOfPath } from '../io/formats.js';
 import { pieces } from '../io/pieces.js';
 import { csvHeader } from '../io/read.js';
 import { utf8 } from '../io/utf8.js';
-import { engineFormatOf, isGlob, type ApplyFlags, type Streams } from './apply-options.js';
+import { delimiterFlag, engineFormatOf, isGlob, seedFlag, threadsFlag, type ApplyFlags, type Streams } from './apply-options.js';
 import { loadKey } from './key.js';
 import { readPolicy } from '../policy/file.js';
 import { VERSION } from './version.js';
@@ -65,25 +65,16 @@ export async function applyOnDuckdb(input: string | undefined, flags: ApplyFlags
     throw new VeilError({ kind: 'usage', code: 'USAGE_FORMAT_NAME', detail: `--output-format ${flags.outputFormat} under the name ${outputPath}, which says ${named}` });
   }
   const outputFormat: EngineFormat = (flags.outputFormat as EngineFormat | undefined) ?? named ?? (outputPath === undefined && inputFormat === 'parquet' ? 'csv' : inputFormat);
-  const delimiterText = flags.delimiter ?? kindOfPath(inputPath).delimiter ?? ',';
-  const delimiter = parseDelimiter(delimiterText);
-  const outputDelimiter = parseDelimiter(flags.outputDelimiter ?? flags.delimiter ?? kindOfPath(outputPath).delimiter ?? delimiterText);
-  if (delimiter === undefined || outputDelimiter === undefined) throw new VeilError({ kind: 'usage', code: 'USAGE_DELIMITER', detail: JSON.stringify(flags.delimiter ?? flags.outputDelimiter) });
-  let seed: number | undefined;
-  if (flags.seed !== undefined) {
-    if (!/^\d{1,15}$/.test(flags.seed)) throw new VeilError({ kind: 'usage', code: 'USAGE_SEED', detail: JSON.stringify(flags.seed) });
-    seed = Number(flags.seed);
-  }
-  let threads: number | undefined;
-  if (flags.threads !== undefined) {
-    threads = /^\d{1,2}$/.test(flags.threads) ? Number(flags.threads) : NaN;
-    if (!(threads >= 1 && threads <= 64)) throw new VeilError({ kind: 'usage', code: 'USAGE_THREADS', detail: JSON.stringify(flags.threads) });
-  }
+  const delimiter = delimiterFlag(flags.delimiter) ?? kindOfPath(inputPath).delimiter ?? ',';
+  const outputDelimiter = delimiterFlag(flags.outputDelimiter) ?? delimiterFlag(flags.delimiter) ?? kindOfPath(outputPath).delimiter ?? delimiter;
+  const seed = seedFlag(flags.seed);
+  const threads = threadsFlag(flags.threads);
 
   const { policy, sha256: policySha } = await readPolicy(flags.policy);
   const randomized = policy.columns.filter((c) => c.configured.epsilon !== undefined).map((c) => c.name);
   // DuckDB calls functions in the order its threads finish their chunks, not in row order: a seeded stream per column would not give the same bytes twice.
   if (seed !== undefined && randomized.length > 0) throw usage(`the duckdb engine does not take --seed with noise or randomized response (${randomized.join(', ')}) yet: its rows reach those functions in no fixed order; run it with --engine stream`);
+  if (flags.planOut !== undefined && !policy.kAnonymity) throw new VeilError({ kind: 'usage', code: 'USAGE_PLAN', detail: '--plan-out needs a policy with k_anonymity (and no --plan)' });
   const key = await loadKey(flags.keyFile, io.env, flags.allowDemoKey === true);
   if (policy.needsKey && !key) throw new VeilError({ kind: 'key', code: 'KEY_MISSING' });
 
@@ -108,10 +99,7 @@ export async function applyOnDuckdb(input: string | undefined, flags: ApplyFlags
     // The checks the streaming engine makes of the header (missing, unlisted columns), and its column reports.
     const pipeline = await compilePipeline(policy, header, { key: key?.key, seed, sparse: false });
     const columns = pipeline.columns();
-    const result = await runOnDuckdb(
-      { inputs, inputFormat, delimiter, outputPath: temp, outputFormat, outputDelimiter, outputGzip: kindOfPath(outputPath).gzip, policy, header, columns, key: key?.key, seed, threads },
-      temp,
-    );
+    const result = await runOnDuckdb({ inputs, inputFormat, delimiter, outputPath: temp, outputFormat, outputDelimiter, outputGzip: kindOfPath(outputPath).gzip, policy, header, columns, key: key?.key, seed, threads });
     const residual = result.residual;
     if (residual.total > 0 && flags.failOnPii) {
       throw new VeilError({ kind: 'privacy', code: 'RESIDUAL_PII', required: 'no personal data left in published columns (--fail-on-pii)', found: `${residual.total} findings in ${JSON.stringify(residual.findings)}` });
@@ -121,7 +109,6 @@ export async function applyOnDuckdb(input: string | undefined, flags: ApplyFlags
     const stage = result.stage as KStage | undefined;
     // Measured on what was published; it refuses (exit 1) an output whose classes fall short.
     const kReport = stage && kSection(stage, result.rows);
-    if (flags.planOut !== undefined && !stage) throw new VeilError({ kind: 'usage', code: 'USAGE_PLAN', detail: '--plan-out needs a policy with k_anonymity (and no --plan)' });
     const warnings = [...runWarnings({ residual, stage, rows, policy }), ...Object.entries(result.noise).filter(([, n]) => n.dwarfs).map(([name, n]) => noiseWarning(name, n))];
     const dp = dpSection(policy, false, columns);
     const seconds = (performance.now() - t0) / 1000;

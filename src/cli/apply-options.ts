@@ -5,7 +5,7 @@
 import type { Writable } from 'node:stream';
 import { VeilError } from '../core/errors.js';
 import type { EngineFormat } from '../engines/duckdb/run.js';
-import { kindOfPath } from '../io/formats.js';
+import { kindOfPath, parseDelimiter } from '../io/formats.js';
 
 export interface ApplyFlags {
   readonly policy: string;
@@ -37,6 +37,31 @@ export interface Streams {
   readonly stdout: Writable;
   readonly stderr: NodeJS.WriteStream;
   readonly env: NodeJS.ProcessEnv;
+}
+
+const usage = (code: 'USAGE_SEED' | 'USAGE_THREADS' | 'USAGE_DELIMITER', text: string) => new VeilError({ kind: 'usage', code, detail: JSON.stringify(text) });
+
+/** --seed: a non-negative integer of up to 15 digits. */
+export function seedFlag(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(text)) throw usage('USAGE_SEED', text);
+  return Number(text);
+}
+
+/** --threads: 1 to 64. */
+export function threadsFlag(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = /^\d{1,2}$/.test(text) ? Number(text) : 0;
+  if (n < 1 || n > 64) throw usage('USAGE_THREADS', text);
+  return n;
+}
+
+/** --delimiter, --output-delimiter: one character (\t or tab for a tab). */
+export function delimiterFlag(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const d = parseDelimiter(text);
+  if (d === undefined) throw usage('USAGE_DELIMITER', text);
+  return d;
 }
 
 /** Parquet by its extension (.parquet, .pq), else what formats.ts reads from the name. */

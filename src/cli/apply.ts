@@ -17,7 +17,7 @@ import { utilitySection } from '../utility/section.js';
 import { firstPass, kSection, stageModel, type KStage } from '../privacy/stage.js';
 import { parsePlan, type Plan } from '../privacy/plan.js';
 import { fileIdentity, READ_LIMITS, readBoundedSync, sweepOrphans, openInput, openSink, readableTwice, removeSpool, spoolInput, stageFile, type Sink, type Staged } from '../io/files.js';
-import { FORMATS, inputNameProblem, kindOfPath, outputNameProblem, parseDelimiter, type Format } from '../io/formats.js';
+import { FORMATS, inputNameProblem, kindOfPath, outputNameProblem, type Format } from '../io/formats.js';
 import { pieces, type Piece } from '../io/pieces.js';
 import { utf8 } from '../io/utf8.js';
 import { csvHeader, eachJsonLine, readCsv, readJsonl, type InputEvent } from '../io/read.js';
@@ -25,7 +25,7 @@ import type { Policy } from '../policy/load.js';
 import { PieceWriter, type PieceResult } from '../engines/stream/piece.js';
 import { runWarnings } from './warnings.js';
 import { applyOnDuckdb } from './apply-duckdb.js';
-import { engineOf, type ApplyFlags, type Streams } from './apply-options.js';
+import { delimiterFlag as delimiter, engineOf, seedFlag, threadsFlag, type ApplyFlags, type Streams } from './apply-options.js';
 
 export type { ApplyFlags, Streams } from './apply-options.js';
 import { writeInThreads, type WorkerInit } from '../engines/stream/threads.js';
@@ -63,13 +63,6 @@ function format(text: string | undefined): Format | undefined {
   return text as Format;
 }
 
-function delimiter(text: string | undefined): string | undefined {
-  if (text === undefined) return undefined;
-  const d = parseDelimiter(text);
-  if (d === undefined) throw usage('USAGE_DELIMITER', JSON.stringify(text));
-  return d;
-}
-
 export function resolveSettings(input: string | undefined, f: ApplyFlags): Settings {
   const inputPath = input === undefined || input === '-' ? undefined : input;
   const outputPath = f.output === undefined || f.output === '-' ? undefined : f.output;
@@ -84,11 +77,7 @@ export function resolveSettings(input: string | undefined, f: ApplyFlags): Setti
   const inputDelimiter = explicitDelimiter ?? inKind.delimiter ?? ',';
   const outputFormat = format(f.outputFormat) ?? outKind.format ?? inputFormat;
   const outputDelimiter = delimiter(f.outputDelimiter) ?? explicitDelimiter ?? outKind.delimiter ?? inputDelimiter;
-  let seed: number | undefined;
-  if (f.seed !== undefined) {
-    seed = /^\d{1,15}$/.test(f.seed) ? Number(f.seed) : undefined;
-    if (seed === undefined) throw usage('USAGE_SEED', JSON.stringify(f.seed));
-  }
+  const seed = seedFlag(f.seed);
   return {
     inputPath,
     inputFormat,
@@ -113,13 +102,6 @@ function utilityPairs(text: string | undefined): [string, string][] | undefined 
     if (parts.length !== 2 || parts.some((x) => x === '')) throw usage('USAGE_UTILITY', `--utility-pairs takes pairs of columns a:b, comma-separated, not ${JSON.stringify(p)}`);
     return [parts[0]!, parts[1]!];
   });
-}
-
-function threadsFlag(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = /^\d{1,2}$/.test(text) ? Number(text) : 0;
-  if (n < 1 || n > 64) throw usage('USAGE_THREADS', JSON.stringify(text));
-  return n;
 }
 
 /** Input rows as events: a header, then rows with their line. */

@@ -17,9 +17,9 @@ import { L_VARIANTS, type LVariant } from '../privacy/k-anonymity.js';
 import { ClassCounter, measure, type Achieved, type RiskOptions } from '../privacy/measures.js';
 import { resolveSettings, type Streams } from './apply.js';
 import { csvFileHeader } from './apply-duckdb.js';
-import { engineFormatOf, isGlob } from './apply-options.js';
+import { delimiterFlag, engineFormatOf, isGlob } from './apply-options.js';
 import { digestFiles, expandInputs, groupOnDuckdb, parquetHeader, type EngineFormat } from '../engines/duckdb/run.js';
-import { kindOfPath, parseDelimiter } from '../io/formats.js';
+import { kindOfPath } from '../io/formats.js';
 import { readPolicy } from '../policy/file.js';
 import { EXIT } from './exit-codes.js';
 import { VERSION } from './version.js';
@@ -109,8 +109,8 @@ export async function runCheck(input: string | undefined, f: CheckFlags, io: Str
 async function checkOnDuckdb(input: string, f: CheckFlags, io: Streams, req: Requirement): Promise<number> {
   const show = positiveInteger(f.showViolations, '--show-violations') ?? 0;
   const format = (f.inputFormat as EngineFormat | undefined) ?? engineFormatOf(input) ?? 'csv';
-  const delimiter = f.delimiter === undefined ? (kindOfPath(input).delimiter ?? ',') : parseDelimiter(f.delimiter);
-  if (delimiter === undefined) throw new VeilError({ kind: 'usage', code: 'USAGE_DELIMITER', detail: JSON.stringify(f.delimiter) });
+  if (format === 'jsonl') throw new VeilError({ kind: 'usage', code: 'USAGE_ENGINE', detail: 'veil check reads a glob of files with DuckDB, which does not read JSON Lines yet: check each file' });
+  const delimiter = delimiterFlag(f.delimiter) ?? kindOfPath(input).delimiter ?? ',';
   const inputs = isGlob(input) ? await expandInputs(input) : [input];
   if (inputs.length === 0) throw new VeilError({ kind: 'input', code: 'INPUT_UNREADABLE', expected: `files matching ${input}` });
   const header = format === 'parquet' ? await parquetHeader(inputs) : await csvFileHeader(inputs[0]!, delimiter);

@@ -6,10 +6,12 @@ import { compilePipeline } from '../core/pipeline.js';
 import { parquetHeader } from '../engines/duckdb/run.js';
 import { sparkJob } from '../engines/spark/job.js';
 import { stageFile } from '../io/files.js';
-import { kindOfPath, parseDelimiter } from '../io/formats.js';
+import { kindOfPath } from '../io/formats.js';
+import { randomBytes } from 'node:crypto';
+import { SecretKey } from '../lib/key.js';
 import { readPolicy } from '../policy/file.js';
 import { csvFileHeader } from './apply-duckdb.js';
-import { engineFormatOf, type Streams } from './apply-options.js';
+import { delimiterFlag, engineFormatOf, type Streams } from './apply-options.js';
 import { VERSION } from './version.js';
 
 export interface SparkJobFlags {
@@ -30,15 +32,12 @@ export async function runSparkJob(flags: SparkJobFlags, io: Streams): Promise<nu
   if (flags.columns !== undefined) header = flags.columns.split(',');
   else {
     const path = flags.headerFrom!;
-    const delimiter = parseDelimiter(flags.delimiter ?? kindOfPath(path).delimiter ?? ',');
-    if (delimiter === undefined) throw new VeilError({ kind: 'usage', code: 'USAGE_DELIMITER', detail: JSON.stringify(flags.delimiter) });
+    const delimiter = delimiterFlag(flags.delimiter) ?? kindOfPath(path).delimiter ?? ',';
     header = engineFormatOf(path) === 'parquet' ? await parquetHeader([path]) : await csvFileHeader(path, delimiter);
   }
   // The header checks every engine makes (missing, unlisted columns), before any text is written.
-  await compilePipeline(policy, header, { key: undefined, seed: undefined, sparse: false }).catch((e: unknown) => {
-    if (e instanceof VeilError && e.problems.some((p) => p.code === 'KEY_MISSING')) return undefined;
-    throw e;
-  });
+  // (with a throwaway key: the job derives its own when it runs, and nothing is computed here).
+  await compilePipeline(policy, header, { key: new SecretKey(randomBytes(32)), seed: undefined, sparse: false });
   const text = sparkJob({ policy, header, policyPath: flags.policy, policySha256: sha256, version: VERSION, withoutResidualCheck: flags.withoutResidualCheck === true });
   if (flags.output === undefined || flags.output === '-') io.stdout.write(text);
   else await (await stageFile(flags.output, text)).commit();

@@ -76,20 +76,16 @@ function api(): typeof Api {
   }
 }
 
-/** The input relation: every column as text, named as in the header. */
 /** A Parquet column as its file types it, beside its text (`typed`: Parquet to Parquet keeps the types of the columns kept). */
 export const typedColumn = (j: number): string => `veil_typed_${j}`;
 
+/** The input relation: every column as text, named as in the header (Parquet or CSV: JSON Lines is refused before). */
 export function inputRelation(inputs: readonly string[], format: EngineFormat, delimiter: string, header: readonly string[], typed = false): string {
   const files = `[${inputs.map((p) => dialect.string(p)).join(', ')}]`;
   if (format === 'parquet') {
     const text = header.map((h) => `CAST(${dialect.ident(h)} AS VARCHAR) AS ${dialect.ident(h)}`);
     const types = typed ? header.map((h, j) => `${dialect.ident(h)} AS ${typedColumn(j)}`) : [];
     return `(SELECT ${[...text, ...types].join(', ')} FROM read_parquet(${files}))`;
-  }
-  if (format === 'jsonl') {
-    const cols = header.map((h) => `${dialect.string(h)}: 'VARCHAR'`).join(', ');
-    return `read_json(${files}, format = 'newline_delimited', columns = {${cols}})`;
   }
   const cols = header.map((h) => `${dialect.string(h)}: 'VARCHAR'`).join(', ');
   return `read_csv(${files}, header = true, auto_detect = false, all_varchar = true, columns = {${cols}}, delim = ${dialect.string(delimiter)}, quote = '"', escape = '"', strict_mode = true, null_padding = false, compression = 'auto')`;
@@ -113,7 +109,10 @@ function padded(subkey: Buffer): { inner: Uint8Array; outer: Uint8Array } {
   return { inner: Uint8Array.from(block, (b) => b ^ 0x36), outer: Uint8Array.from(block, (b) => b ^ 0x5c) };
 }
 
-export async function runOnDuckdb(r: DuckdbRun, temp: string): Promise<DuckdbResult> {
+/** DuckDB's memory limit: VEIL_DUCKDB_MEMORY, else 2 GB; past it, DuckDB spills to the temporary folder. */
+const MEMORY_LIMIT = process.env.VEIL_DUCKDB_MEMORY ?? '2GB';
+
+export async function runOnDuckdb(r: DuckdbRun): Promise<DuckdbResult> {
   const duck = api();
   const model = r.policy.kAnonymity;
   const compiled = compileSelect(r.policy, r.header, dialect, { functions: true, kAnonymity: true });
@@ -121,7 +120,7 @@ export async function runOnDuckdb(r: DuckdbRun, temp: string): Promise<DuckdbRes
   const spill = join(tmpdir(), `veil-duckdb-${process.pid}`);
   const instance = await duck.DuckDBInstance.create(':memory:', {
     threads: String(threads),
-    memory_limit: process.env.VEIL_DUCKDB_MEMORY ?? '2GB',
+    memory_limit: MEMORY_LIMIT,
     temp_directory: spill,
     preserve_insertion_order: 'true',
     // No extension is installed or loaded from the network: veil downloads nothing at run time.
@@ -130,7 +129,7 @@ export async function runOnDuckdb(r: DuckdbRun, temp: string): Promise<DuckdbRes
   });
   const connection = await instance.connect();
   try {
-    await loadKeys(duck, connection, compiled, r.key);
+    await loadKeys(connection, compiled, r.key);
     await registerFunctions(duck, connection, compiled, r);
     const residual = new ResidualScan(r.columns, new Set(model?.quasiIdentifiers ?? []));
     registerResidual(duck, connection, residual, r.header);
@@ -147,9 +146,9 @@ export async function runOnDuckdb(r: DuckdbRun, temp: string): Promise<DuckdbRes
     const numbered = `(SELECT *, row_number() OVER () AS ${ROW_NUMBER} FROM ${plain})`;
     const k = model ? await kPhase(duck, connection, model, compiled, fromOf(numbered), plain, (sql) => stream(connection, sql), (sql) => run(connection, sql)) : undefined;
     const rowsFrom = `${fromOf(k ? k.input : plain)} ${k?.where ?? ''}`;
-    const kept = (c: CompiledSelect['columns'][number]) => (typed && c.sql === `i.${dialect.ident(c.source)}` ? `i.${typedColumn(r.header.indexOf(c.source))}` : c.sql);
-    const select = compiled.columns.map((c) => `${k?.published.get(c.name) ?? kept(c)} AS ${dialect.ident(c.name)}`).join(', ');
-    const written = await run(connection, `COPY (SELECT ${select} ${rowsFrom}) TO ${dialect.string(temp)} (${copyOptions(r)})`);
+    const value = (c: CompiledSelect['columns'][number]) => k?.published.get(c.name) ?? (typed && c.kept ? `i.${typedColumn(r.header.indexOf(c.name))}` : c.sql);
+    const select = compiled.columns.map((c) => `${value(c)} AS ${dialect.ident(c.name)}`).join(', ');
+    const written = await run(connection, `COPY (SELECT ${select} ${rowsFrom}) TO ${dialect.string(r.outputPath)} (${copyOptions(r)})`);
     // The input rows that were published, beside the output rows, in the same order.
     const before = k ? [...k.before.entries()] : [];
     const published = k ? `(SELECT i.*${before.map(([, e], j) => `, ${e} AS veil_before_${j}`).join('')} ${rowsFrom})` : plain;
@@ -164,7 +163,7 @@ export async function runOnDuckdb(r: DuckdbRun, temp: string): Promise<DuckdbRes
       stage: k?.stage,
       residual,
       noise,
-      engine: { name: 'duckdb', version: duck.version(), threads, memory_limit: process.env.VEIL_DUCKDB_MEMORY ?? '2GB' },
+      engine: { name: 'duckdb', version: duck.version(), threads, memory_limit: MEMORY_LIMIT },
     };
   } finally {
     connection.closeSync();
@@ -173,23 +172,14 @@ export async function runOnDuckdb(r: DuckdbRun, temp: string): Promise<DuckdbRes
   }
 }
 
-/** Runs a query whose result is read chunk by chunk. */
-async function stream(connection: Api.DuckDBConnection, sql: string): Promise<Api.DuckDBResult> {
-  try {
-    return await connection.stream(sql);
-  } catch (e) {
-    throw engineError(e);
-  }
-}
-
 /** VEIL_TRACE=1: each statement's seconds on stderr (its first words: SQL text, never data or keys). */
 const TRACE = process.env.VEIL_TRACE === '1';
 
-/** Runs a statement; an error raised by one of veil's functions becomes its coded problem, any other names no data. */
-async function run(connection: Api.DuckDBConnection, sql: string): Promise<number> {
+/** Runs one statement through `how`: an error raised by one of veil's functions becomes its coded problem, any other names no data. */
+async function traced<T>(sql: string, how: (sql: string) => Promise<T>): Promise<T> {
   const t0 = performance.now();
   try {
-    return (await connection.run(sql)).rowsChanged;
+    return await how(sql);
   } catch (e) {
     throw engineError(e);
   } finally {
@@ -197,17 +187,14 @@ async function run(connection: Api.DuckDBConnection, sql: string): Promise<numbe
   }
 }
 
+/** Runs a statement; returns the rows it changed (COPY: wrote). */
+const run = (connection: Api.DuckDBConnection, sql: string): Promise<number> => traced(sql, async (q) => (await connection.run(q)).rowsChanged);
+
 /** Runs a query and reads its result whole (small: one row of counts). */
-async function readAll(connection: Api.DuckDBConnection, sql: string): Promise<unknown[][]> {
-  const t0 = performance.now();
-  try {
-    return (await connection.runAndReadAll(sql)).getRows();
-  } catch (e) {
-    throw engineError(e);
-  } finally {
-    if (TRACE) process.stderr.write(`veil: trace: ${((performance.now() - t0) / 1000).toFixed(2)} s ${sql.slice(0, 40)}\n`);
-  }
-}
+const readAll = (connection: Api.DuckDBConnection, sql: string): Promise<unknown[][]> => traced(sql, async (q) => (await connection.runAndReadAll(q)).getRows());
+
+/** Runs a query whose result is read chunk by chunk. */
+const stream = (connection: Api.DuckDBConnection, sql: string): Promise<Api.DuckDBResult> => traced(sql, (q) => connection.stream(q));
 
 const FUNCTION_ERROR = /veil-problem:(\{.*?\}):end/;
 
@@ -221,7 +208,7 @@ function engineError(e: unknown): Error {
 }
 
 /** The subkeys' padded halves, appended as bytes to a one-row temporary table: never in SQL text, logs or a plan's literals. */
-async function loadKeys(duck: typeof Api, connection: Api.DuckDBConnection, compiled: CompiledSelect, key: SecretKey | undefined): Promise<void> {
+async function loadKeys(connection: Api.DuckDBConnection, compiled: CompiledSelect, key: SecretKey | undefined): Promise<void> {
   if (compiled.keys.length === 0) return;
   if (!key) throw new VeilError({ kind: 'key', code: 'KEY_MISSING' });
   const cols = compiled.keys.flatMap((_, i) => [`k${i}_i BLOB`, `k${i}_o BLOB`]).join(', ');
@@ -234,7 +221,6 @@ async function loadKeys(duck: typeof Api, connection: Api.DuckDBConnection, comp
   }
   appender.endRow();
   appender.closeSync();
-  void duck;
 }
 
 function problemOf(e: unknown, column: string, position: number): string {
@@ -319,7 +305,7 @@ async function countPass(
 ): Promise<{ rows: number; noise: Record<string, NoiseFigures> }> {
   const source = (name: string) => `i.${dialect.ident(name)}`;
   const empty = (name: string) => `(${source(name)} IS NULL OR ${source(name)} = '')`;
-  const published = r.columns.filter((c) => c.transform !== 'drop' && (c.listed || r.policy.unlisted === 'keep'));
+  const published = r.columns.filter((c) => c.transform !== 'drop');
   const aggregates = ['count(*)'];
   for (const c of published) {
     aggregates.push(`count(*) FILTER (WHERE ${empty(c.name)})`);
@@ -355,10 +341,9 @@ async function countPass(
 
 /** The output as DuckDB reads it back: every column as text. */
 function outputRelation(r: DuckdbRun, names: readonly string[]): string {
-  if (r.outputFormat === 'parquet') return inputRelation([r.outputPath], 'parquet', ',', names);
+  if (r.outputFormat !== 'jsonl') return inputRelation([r.outputPath], r.outputFormat, r.outputDelimiter, names);
   const cols = names.map((h) => `${dialect.string(h)}: 'VARCHAR'`).join(', ');
-  if (r.outputFormat === 'jsonl') return `read_json(${dialect.string(r.outputPath)}, format = 'newline_delimited', columns = {${cols}})`;
-  return `read_csv(${dialect.string(r.outputPath)}, header = true, auto_detect = false, all_varchar = true, columns = {${cols}}, delim = ${dialect.string(r.outputDelimiter)}, quote = '"', escape = '"', strict_mode = true, compression = 'auto')`;
+  return `read_json(${dialect.string(r.outputPath)}, format = 'newline_delimited', columns = {${cols}})`;
 }
 
 /** Bytes and SHA-256 of files read one after the other (the report ties itself to them). */

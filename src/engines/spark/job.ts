@@ -48,7 +48,7 @@ export function sparkJob(i: SparkJobInput): string {
     ? `SELECT ${[...qis, ...(sensitive ? [sensitive] : [])].map((e, j) => `concat('.', ${e}) AS ${j < qis.length ? `q${j}` : 's'}`).join(', ')}, count(*) AS n, min(i.veil_row) AS veil_first\nFROM (SELECT *, monotonically_increasing_id() AS veil_row FROM veil_input) AS i${keys}\nGROUP BY ${[...qis.map((_, j) => `q${j}`), ...(sensitive ? ['s'] : [])].join(', ')}\nORDER BY veil_first`
     : '';
   // Published as they are (the quasi-identifiers are generalized by their classes).
-  const kept = compiled.columns.filter((c) => c.sql === `i.${spark.ident(c.source)}` && !model?.quasiIdentifiers.includes(c.name)).map((c) => c.name);
+  const kept = compiled.columns.filter((c) => c.kept && !model?.quasiIdentifiers.includes(c.name)).map((c) => c.name);
   if (kept.length > 0 && !i.withoutResidualCheck) {
     throw new VeilError({
       kind: 'usage',

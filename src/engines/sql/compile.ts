@@ -39,7 +39,8 @@ export interface FunctionColumn {
 
 export interface CompiledSelect {
   /** Output columns in input order, each an expression over the input relation (alias `i`) and the key table (alias `k`). */
-  readonly columns: readonly { readonly name: string; readonly sql: string; readonly source: string; readonly native: boolean }[];
+  /** `kept`: published as it is (keep, or unlisted: keep). */
+  readonly columns: readonly { readonly name: string; readonly sql: string; readonly kept: boolean }[];
   readonly keys: readonly KeySlot[];
   readonly functions: readonly FunctionColumn[];
   /**
@@ -77,7 +78,7 @@ export function compileSelect(policy: Policy, header: readonly string[], dialect
   const named = new Map(policy.columns.map((c) => [c.name, c]));
   const keys: KeySlot[] = [];
   const functions: FunctionColumn[] = [];
-  const columns: { name: string; sql: string; source: string; native: boolean }[] = [];
+  const columns: { name: string; sql: string; kept: boolean }[] = [];
   const slot = (purpose: string, domain: string): number => {
     const at = keys.findIndex((k) => k.purpose === purpose && k.domain === domain);
     return at >= 0 ? at : keys.push({ purpose, domain }) - 1;
@@ -96,13 +97,13 @@ export function compileSelect(policy: Policy, header: readonly string[], dialect
     const column = named.get(name);
     const value = `i.${dialect.ident(name)}`;
     if (!column) {
-      if (policy.unlisted === 'keep') columns.push({ name, sql: value, source: name, native: true });
+      if (policy.unlisted === 'keep') columns.push({ name, sql: value, kept: true });
       continue;
     }
     if (column.configured.drops) continue;
     const native = nativeExpression(column, value, ctx);
     if (typeof native === 'string') {
-      columns.push({ name, sql: native, source: name, native: true });
+      columns.push({ name, sql: native, kept: native === value });
       continue;
     }
     if (!options.functions) throw unsupported(`${column.transform} (columns.${name}) without JavaScript functions`, dialect);
@@ -111,7 +112,7 @@ export function compileSelect(policy: Policy, header: readonly string[], dialect
     const call = `${fn.name}(${fn.args.map((a) => toFunction(`i.${dialect.ident(a)}`, dialect)).join(', ')})`;
     // A fast path compiled for the common shapes of value, the streaming engine's function for the rest.
     const sql = native === undefined ? emptyStays(value, call) : `CASE WHEN ${value} IS NULL OR ${value} = '' THEN ${value} WHEN ${native.when} THEN ${native.then} ELSE ${call} END`;
-    columns.push({ name, sql, source: name, native: false });
+    columns.push({ name, sql, kept: false });
   }
   return { columns, keys, functions, derived };
 }
