@@ -139,32 +139,61 @@ function ipIn(v: string): boolean {
   return false;
 }
 
-/** The kinds of personal data a text holds (each once). */
-export function piiKinds(v: string): PiiKind[] {
-  // Cheap character counts first: most cells (names, cities, amounts) cannot hold any of these.
+/** What piiScreen found a text can hold, one bit a check. */
+const CAN_EMAIL = 1;
+const CAN_IBAN = 2;
+const CAN_CARD = 4;
+const CAN_SSN = 8;
+const CAN_PHONE = 16;
+const CAN_IP = 32;
+
+/**
+ * Which checks a text needs at all, from cheap character counts: 0 for most
+ * cells (names, cities, dates, amounts), which then need no pattern and no
+ * memo. A superset of what piiKinds can find: each kind needs its count.
+ */
+export function piiScreen(v: string): number {
   let digits = 0;
-  let at = false;
   let letters = 0;
-  let colon = false;
+  let at = false;
+  let dots = 0;
+  let colons = 0;
   for (let i = 0; i < v.length; i++) {
     const c = v.charCodeAt(i);
     if (c >= 48 && c <= 57) digits++;
-    else if (c === 64) at = true;
-    else if (c === 58) colon = true;
     else if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) letters++;
+    else if (c === 46) dots++;
+    else if (c === 58) colons++;
+    else if (c === 64) at = true;
     else if (c === 37 && !at && /%40/i.test(v)) at = true;
   }
+  let can = 0;
+  if (at) can |= CAN_EMAIL;
+  // An IBAN is at least 15 characters, two of them letters (its country) and two digits.
+  if (letters >= 2 && digits >= 2 && v.length >= 15) can |= CAN_IBAN;
+  if (digits >= 12) can |= CAN_CARD;
+  if (digits >= 9) can |= CAN_SSN;
+  if (digits >= 10) can |= CAN_PHONE;
+  // IPv4: four numbers and three dots; IPv6: two groups at least, so two colons.
+  if ((digits >= 4 && dots >= 3) || (colons >= 2 && digits + letters >= 2)) can |= CAN_IP;
+  return can;
+}
+
+/** Every check at once, for a test that the screen hides nothing. */
+export const EVERY_CHECK = 63;
+
+/** The kinds of personal data a text holds (each once); `can`: the checks to run (the screen's by default). */
+export function piiKinds(v: string, can = piiScreen(v)): PiiKind[] {
   const kinds: PiiKind[] = [];
-  if (at && EMAIL.test(v.includes('%') ? v.replace(/%40/gi, '@') : v)) kinds.push('email');
+  if (can === 0) return kinds;
+  if (can & CAN_EMAIL && EMAIL.test(v.includes('%') ? v.replace(/%40/gi, '@') : v)) kinds.push('email');
   // The spans a checked kind (IBAN, card) claims are not searched again for phones and SSNs: their digit groups look like those.
   let rest = v;
-  if (letters >= 2 && digits >= 2) rest = claim(rest, IBAN, (m) => ibanPrefix(m) > 0, () => kinds.push('iban'), ibanPrefix);
-  if (digits >= 12) rest = claim(rest, CARD, (m) => cardNumber(digitsOf(m)), () => kinds.push('credit_card'));
-  if (digits >= 9 && ssnIn(rest)) kinds.push('ssn');
-  if (digits >= 10 && phoneIn(rest)) kinds.push('phone');
-  if ((digits >= 4 && v.includes('.')) || (colon && digits + letters >= 2)) {
-    if (ipIn(v)) kinds.push('ip');
-  }
+  if (can & CAN_IBAN) rest = claim(rest, IBAN, (m) => ibanPrefix(m) > 0, () => kinds.push('iban'), ibanPrefix);
+  if (can & CAN_CARD) rest = claim(rest, CARD, (m) => cardNumber(digitsOf(m)), () => kinds.push('credit_card'));
+  if (can & CAN_SSN && ssnIn(rest)) kinds.push('ssn');
+  if (can & CAN_PHONE && phoneIn(rest)) kinds.push('phone');
+  if (can & CAN_IP && ipIn(v)) kinds.push('ip');
   return kinds;
 }
 

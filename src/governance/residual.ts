@@ -14,7 +14,7 @@
 
 import { BoundedCache } from '../lib/bounded-cache.js';
 import { cellText } from '../lib/cell.js';
-import { piiKinds, type PiiKind } from './detect.js';
+import { piiKinds, piiScreen, type PiiKind } from './detect.js';
 
 export type ResidualKind = PiiKind | 'protected_value';
 
@@ -29,16 +29,28 @@ export const RESIDUAL_MAX_LENGTH = 100;
 const MAX_LENGTH = RESIDUAL_MAX_LENGTH;
 /** A name: two to four capitalized words. */
 const NAME_LIKE = /^\p{Lu}[\p{L}'’.-]*(?: \p{Lu}[\p{L}'’.-]*){1,3}$/u;
+/** Slots of the filter of remembered values' shapes: a few times more than the values remembered, so that it stays sparse. */
+const SHAPES = 1 << 16;
+/** A value's shape: its length and its first two and last characters, mixed into a slot of the filter. */
+const shapeOf = (t: string): number =>
+  Math.imul(t.length ^ (t.charCodeAt(0) << 8) ^ (t.charCodeAt(1) << 16) ^ (t.charCodeAt(t.length - 1) << 24), 0x9e3779b1) >>> 16;
 const isLetter = (c: string | undefined): boolean => c !== undefined && /\p{L}/u.test(c);
 const NONE: readonly string[] = [];
+const NO_KINDS: readonly PiiKind[] = [];
+/** Lookups after which a kept column whose values repeat less than one time in four stops using the memo of values. */
+const MEMO_TRIAL = 4096;
 
 export class ResidualScan {
   private readonly kept: { index: number; name: string }[];
   private readonly protectedAt: { index: number; byWord: boolean }[];
   private readonly remembered = new Set<string>();
+  /** The shapes (shapeOf) of the remembered values: most kept cells have none of them and need no lookup in the set. */
+  private readonly shapes = new Uint8Array(SHAPES);
   private readonly previous: unknown[] = [];
   /** What each kept value holds: kept columns (cities, categories) repeat their values. */
   private readonly kinds = new BoundedCache<readonly PiiKind[]>();
+  /** Per kept column: its last value's kinds, and how often the memo of values was hit in its trial. */
+  private readonly memos: { last: string | undefined; kinds: readonly PiiKind[]; lookups: number; hits: number }[];
   private readonly found = new Map<string, Partial<Record<ResidualKind, number>>>();
   /** The current row's protected values (raw), looked at only when a kept text is long enough to hold one. */
   private readonly own: unknown[] = [];
@@ -54,6 +66,7 @@ export class ResidualScan {
    */
   constructor(columns: readonly { readonly name: string; readonly transform: string }[], generalized: ReadonlySet<string> = new Set()) {
     this.kept = columns.map((c, index) => ({ name: c.name, index, transform: c.transform })).filter((c) => c.transform === 'keep' && !generalized.has(c.name));
+    this.memos = this.kept.map(() => ({ last: undefined, kinds: NO_KINDS, lookups: 0, hits: 0 }));
     this.protectedAt = columns
       .map((c, index) => ({ index, byWord: BY_WORD.has(c.transform), transform: c.transform }))
       .filter((c) => PROTECTED_TYPES.has(c.transform));
@@ -74,12 +87,14 @@ export class ResidualScan {
       if (v.length < 5 || v.length > MAX_LENGTH) continue;
       if (this.remembered.size >= MEMORY) this.forget();
       this.remembered.add(v);
+      this.shapes[shapeOf(v)] = 1;
     }
-    for (const { index, name } of this.kept) {
+    for (let i = 0; i < this.kept.length; i++) {
+      const { index, name } = this.kept[i]!;
       const v = cellText(row[index]);
       if (v.length < 4) continue;
-      for (const kind of this.kinds.get(v, piiKinds)) this.count(name, kind);
-      if (this.remembered.has(v.trim()) || this.holdsOwn(v)) this.count(name, 'protected_value');
+      for (const kind of this.kindsOf(i, v)) this.count(name, kind);
+      if (this.isRemembered(v) || this.holdsOwn(v)) this.count(name, 'protected_value');
     }
   }
 
@@ -95,7 +110,7 @@ export class ResidualScan {
       const { index, name } = this.kept[i]!;
       const v = cellText(row[index]);
       if (v.length < 4) continue;
-      for (const kind of this.kinds.get(v, piiKinds)) this.count(name, kind);
+      for (const kind of this.kindsOf(i, v)) this.count(name, kind);
       if (remembered[i] || this.holdsOwn(v)) this.count(name, 'protected_value');
     }
   }
@@ -108,6 +123,38 @@ export class ResidualScan {
   /** The columns whose values are protected; `byWord`: hash, fake, mask and redact, whose values the memory of whole cells holds. */
   get protectedColumns(): readonly { readonly index: number; readonly byWord: boolean }[] {
     return this.protectedAt;
+  }
+
+  /**
+   * The kinds of personal data the i-th kept column's value holds. Most
+   * values need no pattern at all (piiScreen). The rest are remembered: the
+   * column's last value (an entity's rows come together), and a memo of
+   * values for columns whose values repeat (cities, codes); a column of
+   * unique values (phones, identifiers) stops using the memo after its
+   * first few thousand lookups hit too rarely to pay for it.
+   */
+  private kindsOf(i: number, v: string): readonly PiiKind[] {
+    const memo = this.memos[i]!;
+    if (v === memo.last) return memo.kinds;
+    memo.last = v;
+    if (piiScreen(v) === 0) return (memo.kinds = NO_KINDS);
+    if (memo.lookups < MEMO_TRIAL || memo.hits * 4 >= memo.lookups) {
+      if (memo.lookups < MEMO_TRIAL) memo.lookups++;
+      let hit = true;
+      memo.kinds = this.kinds.get(v, (value) => ((hit = false), piiKinds(value)));
+      if (hit && memo.lookups < MEMO_TRIAL) memo.hits++;
+      return memo.kinds;
+    }
+    return (memo.kinds = piiKinds(v));
+  }
+
+  /** Is the cell, trimmed, one of the protected values remembered? */
+  private isRemembered(v: string): boolean {
+    const first = v.charCodeAt(0);
+    const last = v.charCodeAt(v.length - 1);
+    // Only a cell that starts or ends with a space (or a character beyond ASCII, which may be one) needs trimming.
+    const t = first > 32 && first < 128 && last > 32 && last < 128 ? v : v.trim();
+    return t.length >= 5 && t.length <= MAX_LENGTH && this.shapes[shapeOf(t)] === 1 && this.remembered.has(t);
   }
 
   /** Does the text hold one of the row's own protected values, or a word of its names? */
@@ -146,6 +193,7 @@ export class ResidualScan {
    */
   forget(): void {
     this.remembered.clear();
+    this.shapes.fill(0);
     this.previous.fill(undefined);
   }
 
