@@ -1,6 +1,6 @@
 // Rows for the differential tests between engines: seeded, with the values
 // that engines disagree on when they are not careful (byte order marks,
-// Unicode spaces, Greek capitals, emoji, combining marks, quoted newlines,
+// Unicode spaces, a leading U+0001, Greek capitals, emoji, combining marks, quoted newlines,
 // four-digit ZIP codes, dates with times, exponents, -0), as CSV text.
 
 import seedrandom from 'seedrandom';
@@ -8,7 +8,7 @@ import seedrandom from 'seedrandom';
 export const HEADER = ['id', 'email', 'email_b', 'spaced', 'name', 'phone', 'ssn', 'zip', 'zip5', 'amount', 'age', 'birth', 'visit', 'edu', 'who', 'note', 'city', 'score', 'capped', 'over', 'week', 'born', 'span'];
 const EDU = ['Bachelors', 'Some-college', '11th', 'HS-grad', 'Prof-school', 'Masters', 'Doctorate', '9th', 'Preschool'];
 const SPACES = [' ', '\t', '\u00a0', '\ufeff', '\u2003', '\u3000', ''];
-const NAMES = ['Ann Lee', 'Zoë Ölmez', 'ΟΔΥΣΣΕΑΣ Παπαδόπουλος', 'İlkay Şahin', 'José\u0301 Niño', 'Mx "Q" Smith, Jr.', 'Li 😀 Wei', 'A', 'Ōtomo\nKenji', 'O\'Brien-Whitby'];
+const NAMES = ['Ann Lee', '\u0001Ctrl Start', '\ufeffBom Start', 'Zoë Ölmez', 'ΟΔΥΣΣΕΑΣ Παπαδόπουλος', 'İlkay Şahin', 'José\u0301 Niño', 'Mx "Q" Smith, Jr.', 'Li 😀 Wei', 'A', 'Ōtomo\nKenji', 'O\'Brien-Whitby'];
 const CITIES = ['Zürich', 'Springfield', 'São Paulo', 'Łódź', 'New York, NY', ''];
 
 export function generate(rows: number, seed: string): string {

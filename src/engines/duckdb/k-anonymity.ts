@@ -15,7 +15,7 @@ import { SUPPRESSED } from '../../lib/numeric.js';
 import type { KAnonymity } from '../../privacy/k-anonymity.js';
 import { classesOfGroups, type Group } from '../../privacy/groups.js';
 import type { KStage } from '../../privacy/stage.js';
-import { toFunction, unsupported, type CompiledSelect } from '../sql/compile.js';
+import { fromSql, toFunction, unsupported, type CompiledSelect } from '../sql/compile.js';
 import { duckdb as dialect } from '../sql/dialect.js';
 
 /** The rows' number before the join, by which the classes are put back in the input's order. */
@@ -66,7 +66,7 @@ export async function kPhase(
   exec: (sql: string) => Promise<number>,
 ): Promise<KPhase> {
   const { qis, sensitive } = expressions(model, compiled);
-  const text = (e: string) => `coalesce(${toFunction(e, dialect)}, '.')`;
+  const text = (e: string) => `coalesce(${toFunction(e, dialect)}, '')`;
   // In the order of each combination's first row, as the streaming engine meets them: the same codes, the same classes.
   const result = await run(`SELECT ${[...qis, ...(sensitive ? [sensitive] : [])].map(text).join(', ')}, count(*), min(i.${ROW_NUMBER}) AS veil_first ${from} GROUP BY ALL ORDER BY veil_first`);
   const groups: Group[] = [];
@@ -74,7 +74,7 @@ export async function kPhase(
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
     for (const row of chunk.getRows()) {
-      groups.push({ values: row.slice(0, qis.length).map((v) => String(v).slice(1)), sensitive: sensitive ? String(row[qis.length]).slice(1) : undefined, rows: Number(row[row.length - 2]) });
+      groups.push({ values: row.slice(0, qis.length).map((v) => fromSql(String(v))), sensitive: sensitive ? fromSql(String(row[qis.length])) : undefined, rows: Number(row[row.length - 2]) });
     }
   }
   const { stage, rows, removed, combinations } = classesOfGroups(model, groups);

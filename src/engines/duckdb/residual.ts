@@ -15,10 +15,11 @@
 
 import type * as Api from '@duckdb/node-api';
 import { RESIDUAL_MAX_LENGTH, type ResidualScan } from '../../governance/residual.js';
-import { toFunction } from '../sql/compile.js';
+import { fromSql, toFunction } from '../sql/compile.js';
 import { duckdb as d } from '../sql/dialect.js';
 
 const trim = (v: string) => d.trimJs(v);
+const fromNullable = (v: string | null): string | null => (v === null ? null : fromSql(v));
 /** A text's length as JavaScript counts it (UTF-16 units: a character beyond U+FFFF counts two). */
 const jsLength = (v: string) => `(length(${v}) + length(regexp_replace(${v}, '[^\\x{10000}-\\x{10FFFF}]', '', 'g')))`;
 const ascii = (v: string) => d.matches(v, '[\\x{00}-\\x{7F}]*');
@@ -57,8 +58,8 @@ export function registerResidual(duck: typeof Api, connection: Api.DuckDBConnect
         for (let i = 0; i < input.rowCount; i++) {
           const j = column.getItem(i) as number;
           for (const k of kept) row[k] = null;
-          row[kept[j]!] = (cell.getItem(i) as string | null)?.slice(1) ?? null;
-          for (let a = 0; a < protect.length; a++) row[protect[a]!.index] = (own[a]!.getItem(i) as string | null)?.slice(1) ?? null;
+          row[kept[j]!] = fromNullable(cell.getItem(i) as string | null);
+          for (let a = 0; a < protect.length; a++) row[protect[a]!.index] = fromNullable(own[a]!.getItem(i) as string | null);
           remembered.fill(false);
           remembered[j] = flag.getItem(i) === true;
           scan.observeWith(row, remembered);

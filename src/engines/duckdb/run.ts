@@ -26,7 +26,7 @@ import type { SecretKey } from '../../lib/key.js';
 import type { Policy } from '../../policy/load.js';
 import type { ColumnFn } from '../../transforms/define.js';
 import { noiseFigures, type NoiseFigures } from '../../utility/section.js';
-import { compileSelect, toFunction, type CompiledSelect } from '../sql/compile.js';
+import { compileSelect, fromSql, toFunction, type CompiledSelect } from '../sql/compile.js';
 import type { KStage } from '../../privacy/stage.js';
 import { kPhase, ROW_NUMBER } from './k-anonymity.js';
 import { registerResidual, residualAggregate } from './residual.js';
@@ -172,8 +172,9 @@ export async function runOnDuckdb(r: DuckdbRun): Promise<DuckdbResult> {
   }
 }
 
-/** VEIL_TRACE=1: each statement's seconds on stderr (its first words: SQL text, never data or keys). */
-const TRACE = process.env.VEIL_TRACE === '1';
+/** VEIL_TRACE=1: each statement's seconds on stderr (its first words: SQL text, never data or keys); VEIL_TRACE=sql: and its whole text. */
+const TRACE = process.env.VEIL_TRACE === '1' || process.env.VEIL_TRACE === 'sql';
+const TRACE_LENGTH = process.env.VEIL_TRACE === 'sql' ? Infinity : 40;
 
 /** Runs one statement through `how`: an error raised by one of veil's functions becomes its coded problem, any other names no data. */
 async function traced<T>(sql: string, how: (sql: string) => Promise<T>): Promise<T> {
@@ -183,7 +184,7 @@ async function traced<T>(sql: string, how: (sql: string) => Promise<T>): Promise
   } catch (e) {
     throw engineError(e);
   } finally {
-    if (TRACE) process.stderr.write(`veil: trace: ${((performance.now() - t0) / 1000).toFixed(2)} s ${sql.slice(0, 40)}\n`);
+    if (TRACE) process.stderr.write(`veil: trace: ${((performance.now() - t0) / 1000).toFixed(2)} s ${sql.slice(0, TRACE_LENGTH)}\n`);
   }
 }
 
@@ -241,7 +242,7 @@ async function registerFunctions(duck: typeof Api, connection: Api.DuckDBConnect
         const v = input.getColumnVector(0);
         for (let i = 0; i < input.rowCount; i++) {
           const x = v.getItem(i) as string | null;
-          output.setItem(i, x === null ? null : x.slice(1).toLowerCase());
+          output.setItem(i, x === null ? null : fromSql(x).toLowerCase());
         }
         output.flush();
       },
@@ -267,7 +268,7 @@ async function registerFunctions(duck: typeof Api, connection: Api.DuckDBConnect
         mainFunction: (info, input, output) => {
           const vectors = f.args.map((_, a) => input.getColumnVector(a));
           for (let i = 0; i < input.rowCount; i++) {
-            for (let a = 0; a < vectors.length; a++) row[a] = ((vectors[a]!.getItem(i) as string | null) ?? '.').slice(1);
+            for (let a = 0; a < vectors.length; a++) row[a] = fromSql((vectors[a]!.getItem(i) as string | null) ?? '');
             const value = row[0]!;
             if (value === '') {
               output.setItem(i, null);
@@ -398,14 +399,14 @@ export async function groupOnDuckdb(
   columns: readonly string[],
   each: (values: string[], rows: number) => void,
 ): Promise<void> {
-  const text = (name: string) => `coalesce(${toFunction(`i.${dialect.ident(name)}`, dialect)}, '.')`;
+  const text = (name: string) => `coalesce(${toFunction(`i.${dialect.ident(name)}`, dialect)}, '')`;
   const list = columns.map(text).join(', ');
   await ask(async (c) => {
     const result = await c.stream(`SELECT ${list}, count(*) FROM ${inputRelation(inputs, format, delimiter, header)} AS i GROUP BY ALL`);
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
-      for (const row of chunk.getRows()) each(row.slice(0, columns.length).map((v) => String(v).slice(1)), Number(row[columns.length]));
+      for (const row of chunk.getRows()) each(row.slice(0, columns.length).map((v) => fromSql(String(v))), Number(row[columns.length]));
     }
   });
 }

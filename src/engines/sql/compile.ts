@@ -118,14 +118,20 @@ export function compileSelect(policy: Policy, header: readonly string[], dialect
 }
 
 /**
- * A text as a JavaScript function receives it: after one '.', which the
- * function takes off. @duckdb/node-api 1.5.6 decodes strings with a
- * TextDecoder that drops a leading byte order mark (U+FEFF), so a value that
- * starts with one would reach the function without it. NULL stays NULL.
+ * A text as a JavaScript function receives it. @duckdb/node-api 1.5.6
+ * decodes strings with a TextDecoder that drops a leading byte order mark
+ * (U+FEFF), so a value that starts with one (or with U+0001, the escape)
+ * is handed over after a U+0001, which fromSql takes off; any other value
+ * as it is (a prefix on every value made each short one, 12 bytes or less,
+ * leave DuckDB's inline storage: one native call more per value). NULL
+ * stays NULL.
  */
 export function toFunction(value: string, d: Dialect): string {
-  return d.concat(d.string('.'), value);
+  return `(CASE WHEN starts_with(${value}, chr(1)) OR starts_with(${value}, chr(65279)) THEN ${d.concat('chr(1)', value)} ELSE ${value} END)`;
 }
+
+/** A text a JavaScript function received through toFunction, as it was. */
+export const fromSql = (text: string): string => (text.charCodeAt(0) === 1 ? text.slice(1) : text);
 
 interface ExprContext {
   readonly dialect: Dialect;
