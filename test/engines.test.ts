@@ -9,6 +9,7 @@ import { copyFileSync, existsSync, lstatSync, readdirSync, readFileSync, writeFi
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import seedrandom from 'seedrandom';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type * as Api from '@duckdb/node-api';
 import { compileSelect } from '../src/engines/sql/compile.js';
@@ -92,6 +93,42 @@ describe('the duckdb engine against the streaming engine', () => {
     expect(d.input_sha256).toBe(s.input_sha256);
     expect(d.engine).toMatchObject({ name: 'duckdb', threads: expect.any(Number) });
     expect(s.engine).toBeUndefined();
+  });
+
+  it('finds the SSNs and phones of whole kept cells as the scan does (decided in SQL), and the protected values among them', () => {
+    // Kept columns of SSN and phone shapes: valid and invalid areas, groups and serials, every separator, mixed ones,
+    // spaces around; some cells are the row's own hashed value or another row's (then the scan in JavaScript decides).
+    const rnd = seedrandom('shapes');
+    const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+    const pad = (n: number, w: number) => String(n).padStart(w, '0');
+    const lines = ['id,ssn,phone,other'];
+    const ids: string[] = [];
+    for (let i = 0; i < 4000; i++) {
+      const sep = pick(['-', '-', ' ', '.', '']);
+      const ssn = `${pick(['000', '666', '900', '999', ...Array(6).fill(pad(int(1, 899), 3))])}${sep}${pick(['00', pad(int(1, 99), 2), pad(int(1, 99), 2)])}${pick([sep, sep, '-'])}${pick(['0000', pad(int(1, 9999), 4), pad(int(1, 9999), 4)])}`;
+      const phone = `${pad(int(0, 999), 3)}${pick(['-', '.', ' ', '-'])}${pad(int(0, 999), 3)}${pick(['-', '.', ' '])}${pad(int(0, 9999), 4)}`;
+      const id = rnd() < 0.5 ? phone : `P${i}`;
+      ids.push(id);
+      const other = pick([phone, ssn, ids[int(0, ids.length - 1)]!, ` ${phone}`, `${ssn} `, '123-45-6789x']);
+      lines.push([id, pick([ssn, ssn, ` ${ssn}`]), rnd() < 0.1 ? id : phone, other].map((v) => (/^\s|\s$/.test(v) ? `"${v}"` : v)).join(','));
+    }
+    writeFileSync(join(dir, 'shapes.csv'), `${lines.join('\n')}\n`);
+    writeFileSync(join(dir, 'shapes.yaml'), 'version: 1\nunlisted: keep\ncolumns:\n  id: { transform: hash }\n');
+    const run = (engine: string) => veil(['apply', join(dir, 'shapes.csv'), '--policy', join(dir, 'shapes.yaml'), '-o', join(dir, `shapes.${engine}.csv`), '--report', join(dir, `shapes.${engine}.json`), '-q', '--engine', engine]);
+    const s = run('stream');
+    const e = run('duckdb');
+    expect(e.stderr).toBe(s.stderr);
+    const found = (engine: string) => (JSON.parse(readFileSync(join(dir, `shapes.${engine}.json`), 'utf8')) as Record<string, any>).privacy.residual_pii.findings;
+    const fs = found('stream');
+    // Not every row: the invalid SSNs, the bare numbers and the mixed separators are none.
+    expect(fs.ssn.ssn).toBeGreaterThan(400);
+    expect(fs.ssn.ssn).toBeLessThan(3000);
+    expect(fs.phone.phone).toBeGreaterThan(1500);
+    expect(fs.phone.protected_value).toBeGreaterThan(100);
+    expect(fs.other.protected_value).toBeGreaterThan(100);
+    expect(found('duckdb')).toEqual(fs);
+    expect(JSON.stringify(found('duckdb'))).toBe(JSON.stringify(fs));
   });
 
   it('reads Parquet and writes Parquet: every column as text, the same cells', async () => {

@@ -279,7 +279,7 @@ describe('the row\'s own protected values inside a kept text', () => {
     expect(run.status).toBe(0);
     const residual = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')).privacy.residual_pii;
     expect(residual.findings).toEqual({ notes: { protected_value: 2, email: 1 } });
-    expect(run.stderr).toMatch(/warning: the residual-PII check found personal data in published columns: notes \(protected_value 2, email 1\); .*--fail-on-pii/);
+    expect(run.stderr).toMatch(/warning: the residual-PII check found personal data in published columns: notes \(email 1, protected_value 2\); .*--fail-on-pii/);
     for (const raw of ['Oyelaran', 'tl@y.org']) expect(run.stderr).not.toContain(raw);
     // -q keeps the warning: it is not the summary.
     expect(veil(['apply', 'in.csv', '--policy', 'p.yaml', '-q'], { cwd: dir }).stderr).toMatch(/warning: the residual-PII check/);

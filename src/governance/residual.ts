@@ -17,6 +17,7 @@ import { cellText } from '../lib/cell.js';
 import { piiKinds, piiScreen, type PiiKind } from './detect.js';
 
 export type ResidualKind = PiiKind | 'protected_value';
+const KIND_ORDER: readonly ResidualKind[] = ['email', 'ssn', 'credit_card', 'iban', 'phone', 'ip', 'protected_value'];
 
 /** Columns whose raw values must not reappear in a published column. */
 const PROTECTED_TYPES = new Set(['hash', 'fake', 'mask', 'redact', 'drop']);
@@ -220,7 +221,15 @@ export class ResidualScan {
 
   /** The findings, by column and kind: counts only. */
   get findings(): Record<string, Partial<Record<ResidualKind, number>>> {
-    return Object.fromEntries(this.found);
+    // In the kept columns' order and one order of kinds, whichever thread or engine found them first.
+    const out: Record<string, Partial<Record<ResidualKind, number>>> = {};
+    for (const { name } of this.kept) {
+      const kinds = this.found.get(name);
+      if (!kinds) continue;
+      out[name] = {};
+      for (const kind of KIND_ORDER) if (kinds[kind] !== undefined) out[name][kind] = kinds[kind];
+    }
+    return out;
   }
 
   section(failOnPii: boolean): Record<string, unknown> {

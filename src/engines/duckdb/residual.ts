@@ -14,7 +14,7 @@
 // than these (test/engines.test.ts compares the findings of both engines).
 
 import type * as Api from '@duckdb/node-api';
-import { RESIDUAL_MAX_LENGTH, type ResidualScan } from '../../governance/residual.js';
+import { RESIDUAL_MAX_LENGTH, type ResidualKind, type ResidualScan } from '../../governance/residual.js';
 import { fromSql, toFunction } from '../sql/compile.js';
 import { duckdb as d } from '../sql/dialect.js';
 
@@ -22,8 +22,20 @@ const trim = (v: string) => d.trimJs(v);
 const fromNullable = (v: string | null): string | null => (v === null ? null : fromSql(v));
 /** A text's length as JavaScript counts it (UTF-16 units: a character beyond U+FFFF counts two). */
 const jsLength = (v: string) => `(length(${v}) + length(regexp_replace(${v}, '[^\\x{10000}-\\x{10FFFF}]', '', 'g')))`;
-const ascii = (v: string) => d.matches(v, '[\\x{00}-\\x{7F}]*');
+/** ASCII: as many bytes as characters (cheaper than a pattern). */
+const ascii = (v: string) => `(strlen(${v}) = length(${v}))`;
 /** What any pattern of detect.ts needs somewhere in the text. */
+/**
+ * Whole cells of the shapes that fill ID and phone columns, decided in SQL
+ * (detect.ts decides them the same way, test/engines.test.ts compares): an
+ * SSN grouped 3-2-4 by dashes or spaces is one unless its area is 000, 666 or
+ * 9xx, its group 00 or its serial 0000 (and is nothing else: nine digits);
+ * a North American number grouped 3-3-4 by dashes, dots or spaces is a phone
+ * (and nothing else: ten digits, no letters, three groups are no ISBN).
+ */
+const SSN_SHAPE = '[0-9]{3}-[0-9]{2}-[0-9]{4}|[0-9]{3} [0-9]{2} [0-9]{4}';
+const SSN_VALID = (c: string) => `substr(${c}, 1, 3) NOT IN ('000', '666') AND substr(${c}, 1, 1) <> '9' AND substr(${c}, 5, 2) <> '00' AND substr(${c}, 8, 4) <> '0000'`;
+const PHONE_SHAPE = '[0-9]{3}-[0-9]{3}-[0-9]{4}|[0-9]{3}[.][0-9]{3}[.][0-9]{4}|[0-9]{3} [0-9]{3} [0-9]{4}';
 const PATTERNS = '@|%40|[A-Za-z]{2}[0-9]{2}[A-Za-z0-9 ]{6}|[0-9](?:[^0-9]*[0-9]){8}|[0-9]\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]|:[^:]*:';
 
 /** The input columns the scan reads (kept, then protected), by header position; none when nothing is kept. */
@@ -72,6 +84,18 @@ export function registerResidual(duck: typeof Api, connection: Api.DuckDBConnect
 }
 
 /**
+ * The scan's share of the counting pass: its input (the published rows with
+ * what the tests need), its aggregates, and what takes their values (the
+ * first is the cells scanned in JavaScript, the rest are findings counted by
+ * DuckDB).
+ */
+export interface ResidualPass {
+  readonly input: string;
+  readonly aggregates: readonly string[];
+  take(values: readonly unknown[]): void;
+}
+
+/**
  * Creates the table of the input's protected values and returns the input
  * with what each row's test needs computed once (lower cases, the words of
  * the protected values, whether each kept cell is a protected value), and
@@ -83,7 +107,7 @@ export async function residualAggregate(
   header: readonly string[],
   input: string,
   exec: (sql: string) => Promise<unknown>,
-): Promise<{ input: string; aggregate: string } | undefined> {
+): Promise<ResidualPass | undefined> {
   const { kept, protect } = columnsRead(scan, header);
   if (kept.length === 0) return undefined;
   const col = (index: number) => `i.${d.ident(header[index]!)}`;
@@ -103,20 +127,35 @@ export async function residualAggregate(
   protect.forEach((p, a) => {
     const needle = `lower(${trim(col(p.index))})`;
     derived.push(`${needle} AS veil_pn${a}`, `${ascii(col(p.index))} AS veil_pa${a}`);
-    if (p.byWord) derived.push(`list_filter(string_split_regex(${needle}, '[ -]'), lambda w: length(w) >= 4) AS veil_pw${a}`);
+    // Words only of a value with a space (the scan looks for the words of names only): NULL otherwise.
+    if (p.byWord) derived.push(`CASE WHEN contains(${needle}, ' ') THEN list_filter(string_split_regex(${needle}, '[ -]'), lambda w: length(w) >= 4) END AS veil_pw${a}`);
   });
   kept.forEach((k, j) => derived.push(`lower(${col(k)}) AS veil_kl${j}`, `coalesce(${trim(col(k))} IN (SELECT t FROM veil_protected), false) AS veil_kr${j}`));
   const protectedArgs = protect.map((p) => toFunction(col(p.index), d));
-  const sums = kept.map((k, j) => {
+  const viaScan: string[] = [];
+  const native: { column: string; kind: ResidualKind; sql: string }[] = [];
+  kept.forEach((k, j) => {
     const c = col(k);
     // The row's own values inside the cell: the whole value (5 characters or more), or a word of 4 or more of a
     // name-like value; other than ASCII, always (the engines' lower cases differ there).
     const own = protect.map((p, a) => {
-      const byWord = p.byWord ? ` OR list_bool_or(list_transform(i.veil_pw${a}, lambda w: contains(i.veil_kl${j}, w)))` : '';
+      const byWord = p.byWord ? ` OR (i.veil_pw${a} IS NOT NULL AND list_bool_or(list_transform(i.veil_pw${a}, lambda w: contains(i.veil_kl${j}, w))))` : '';
       return `(${col(p.index)} IS NOT NULL AND (NOT i.veil_pa${a} OR (length(i.veil_pn${a}) >= 5 AND contains(i.veil_kl${j}, i.veil_pn${a}))${byWord}))`;
     });
+    // A cell that is, whole, one of the shapes below and can hold no protected value: its findings are decided here.
+    const plain = `NOT coalesce(i.veil_kr${j}${own.map((o) => ` OR ${o}`).join('')}, true)`;
+    const shaped = (shape: string) => `regexp_full_match(${c}, '${shape}') AND ${plain}`;
+    native.push({ column: header[k]!, kind: 'ssn', sql: `count(*) FILTER (WHERE ${shaped(SSN_SHAPE)} AND ${SSN_VALID(c)})` });
+    native.push({ column: header[k]!, kind: 'phone', sql: `count(*) FILTER (WHERE ${shaped(PHONE_SHAPE)})` });
     const candidate = `${c} IS NOT NULL AND length(${c}) >= 2 AND (regexp_matches(${c}, '${PATTERNS}') OR NOT ${ascii(c)} OR i.veil_kr${j}${own.map((o) => ` OR ${o}`).join('')})`;
-    return `sum(CASE WHEN ${candidate} THEN veil_residual(${j}, ${toFunction(c, d)}, ${[...protectedArgs, `i.veil_kr${j}`].join(', ')}) ELSE 0 END)`;
+    viaScan.push(`sum(CASE WHEN ${candidate} AND NOT coalesce(regexp_full_match(${c}, '${SSN_SHAPE}|${PHONE_SHAPE}') AND ${plain}, false) THEN veil_residual(${j}, ${toFunction(c, d)}, ${[...protectedArgs, `i.veil_kr${j}`].join(', ')}) ELSE 0 END)`);
   });
-  return { input: `(SELECT i.*, ${derived.join(', ')} FROM ${input} AS i)`, aggregate: sums.join(' + ') };
+  return {
+    input: `(SELECT i.*, ${derived.join(', ')} FROM ${input} AS i)`,
+    aggregates: [viaScan.join(' + '), ...native.map((n) => n.sql)],
+    take: (values) => {
+      const found = native.map((n, a) => ({ ...n, count: Number(values[a + 1] ?? 0) })).filter((n) => n.count > 0);
+      scan.addFindings(found.map((n) => [n.column, { [n.kind]: n.count }]));
+    },
+  };
 }

@@ -29,7 +29,7 @@ import { noiseFigures, type NoiseFigures } from '../../utility/section.js';
 import { compileSelect, fromSql, toFunction, type CompiledSelect } from '../sql/compile.js';
 import type { KStage } from '../../privacy/stage.js';
 import { kPhase, ROW_NUMBER } from './k-anonymity.js';
-import { registerResidual, residualAggregate } from './residual.js';
+import { registerResidual, residualAggregate, type ResidualPass } from './residual.js';
 import { duckdb as dialect } from '../sql/dialect.js';
 
 export type EngineFormat = 'csv' | 'jsonl' | 'parquet';
@@ -153,7 +153,7 @@ export async function runOnDuckdb(r: DuckdbRun): Promise<DuckdbResult> {
     const before = k ? [...k.before.entries()] : [];
     const published = k ? `(SELECT i.*${before.map(([, e], j) => `, ${e} AS veil_before_${j}`).join('')} ${rowsFrom})` : plain;
     const scan = await residualAggregate(residual, r.header, published, (sql) => run(connection, sql));
-    const { rows, noise } = await countPass(connection, r, scan?.input ?? published, outputRelation(r, compiled.columns.map((c) => c.name)), before.map(([name], j) => [name, `i.veil_before_${j}`] as const), scan?.aggregate);
+    const { rows, noise } = await countPass(connection, r, scan?.input ?? published, outputRelation(r, compiled.columns.map((c) => c.name)), before.map(([name], j) => [name, `i.veil_before_${j}`] as const), scan);
     if (rows !== written) throw new Error(`the duckdb engine read ${rows} rows in its second pass and wrote ${written}`);
     if (k && k.rows !== written + k.removed) throw new Error(`the duckdb engine counted ${k.rows} rows and wrote ${written}, removing ${k.removed}`);
     return {
@@ -302,7 +302,7 @@ async function countPass(
   input: string,
   output: string,
   generalized: readonly (readonly [string, string])[],
-  scan: string | undefined,
+  scan: ResidualPass | undefined,
 ): Promise<{ rows: number; noise: Record<string, NoiseFigures> }> {
   const source = (name: string) => `i.${dialect.ident(name)}`;
   const empty = (name: string) => `(${source(name)} IS NULL OR ${source(name)} = '')`;
@@ -320,7 +320,8 @@ async function countPass(
     const y = `TRY_CAST(o.${dialect.ident(c.name)} AS DOUBLE)`;
     aggregates.push(`stddev_pop(${x}) FILTER (WHERE ${y} IS NOT NULL)`, `corr(${x}, ${y})`);
   }
-  if (scan) aggregates.push(scan);
+  const scanFrom = aggregates.length;
+  if (scan) aggregates.push(...scan.aggregates);
   const values = (await readAll(connection, `SELECT ${aggregates.join(', ')} FROM ${input} AS i POSITIONAL JOIN ${output} AS o`))[0]!;
   const n = (x: unknown) => Number(x ?? 0);
   const rows = n(values[0]);
@@ -337,6 +338,7 @@ async function countPass(
     const correlation = values[k++];
     noise[c.name] = noiseFigures(c, std === null ? NaN : Number(std), correlation === null ? NaN : Number(correlation));
   }
+  scan?.take(values.slice(scanFrom));
   return { rows, noise };
 }
 
