@@ -219,6 +219,13 @@ describe('the residual-PII detectors on a labeled corpus', () => {
     expect(iban('GB82 WEST 1234 5698 7654 3')).toBe(false); // a digit short for GB
     expect(piiKinds('see 2001:db8::1 and ::ffff:192.0.2.1')).toEqual(['ip']);
     expect(piiKinds('released v1.2.3.4 on 2024.03.12.1234')).toEqual([]);
+    expect(piiKinds('upgraded to version 10.4.1.2 and ver. 1.2.3.4')).toEqual([]);
+    // A word that ends in "ver" is no version: the address after "server" is one.
+    expect(piiKinds('server 10.159.107.215 and driver 192.168.0.1')).toEqual(['ip']);
+    expect(piiKinds('driver 192.168.0.1')).toEqual(['ip']);
+    // A card number glued to letters is a parcel's tracking number.
+    expect(piiKinds('tracking 1Z6000889743591 sent')).toEqual([]);
+    expect(piiKinds('card 6000889743591 sent')).toEqual(['credit_card']);
   });
 });
 

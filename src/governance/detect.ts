@@ -14,13 +14,15 @@
 
 import { isIPv6 } from 'node:net';
 
-export type PiiKind = 'email' | 'ssn' | 'credit_card' | 'iban' | 'phone' | 'ip';
+export const PII_KINDS = ['email', 'ssn', 'credit_card', 'iban', 'phone', 'ip'] as const;
+export type PiiKind = (typeof PII_KINDS)[number];
 
 const EMAIL = /[\p{L}\p{N}._%+'-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/u;
 const SSN_SEPARATED = /(?<![\d-])(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\d-])/;
 const SSN_BARE = /(?<!\d)(?!000|666|9\d\d)\d{3}(?!00)\d{2}(?!0000)\d{4}(?!\d)/g;
 const SSN_CONTEXT = /(?:\bssn|social\s+security|soc\.?\s*sec|\bss\s*#|\bss\s+no)\b[^\d]{0,20}$/i;
-const CARD = /(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)/g;
+/** Not glued to letters: 1Z6000889743591 is a parcel's tracking number. */
+const CARD = /(?<![\dA-Za-z])(?:\d[ -]?){12,18}\d(?![\dA-Za-z])/g;
 /** An IBAN's shape: contiguous, or in groups of four; a match may run into the next word, so shorter prefixes are tried too (ibanIn). */
 const IBAN = /(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[A-Za-z0-9]{11,30}|(?: [A-Za-z0-9]{1,4}){3,8})(?![A-Za-z0-9])/g;
 const PHONE = /(?<![\d.\w])\+?\(?\d[\d\s().-]{8,18}\d(?![\d.]?\d)/g;
@@ -128,8 +130,11 @@ function phoneIn(v: string): boolean {
   return (bare !== null && !CODE_BEFORE.test(v.slice(Math.max(0, bare.index - 12), bare.index))) || E164.test(v);
 }
 
+/** A version number, not an address: after "v", "ver." or "version" (not after "server"). */
+const VERSION_BEFORE = /(?:\bv|\bversion|\bver\.?)\s*$/i;
+
 function ipIn(v: string): boolean {
-  for (const m of v.matchAll(IPV4)) if (!/(?:\bv|version|ver\.?)\s*$/i.test(v.slice(Math.max(0, m.index - 9), m.index))) return true;
+  for (const m of v.matchAll(IPV4)) if (!VERSION_BEFORE.test(v.slice(Math.max(0, m.index - 9), m.index))) return true;
   if (v.includes(':')) {
     for (const m of v.matchAll(IPV6)) {
       const groups = m[0].split(':').filter((g) => g !== '');
@@ -216,4 +221,60 @@ function claim(text: string, re: RegExp, valid: (match: string) => boolean, foun
   }
   if (any) found();
   return out;
+}
+
+/** Where a kind of personal data sits in a text: [start, end) in UTF-16 units. */
+export interface PiiSpan {
+  readonly kind: PiiKind;
+  readonly start: number;
+  readonly end: number;
+}
+
+const EMAIL_ALL = new RegExp(EMAIL.source.replace('@', '(?:@|%40)'), 'giu');
+const SSN_SEPARATED_ALL = new RegExp(SSN_SEPARATED.source, 'g');
+const PHONE_BARE_ALL = new RegExp(PHONE_BARE.source, 'g');
+const E164_ALL = new RegExp(E164.source, 'g');
+
+/**
+ * Every span that the checks of piiKinds find in a text, overlapping ones
+ * included (an IBAN's digit groups also look like a phone: the caller keeps
+ * the longer). The same patterns and validations as piiKinds, so a text with
+ * every span replaced holds none of these kinds (the scrub transform checks
+ * its output with piiKinds all the same).
+ */
+export function piiSpans(v: string): PiiSpan[] {
+  const spans: PiiSpan[] = [];
+  const add = (kind: PiiKind, start: number, end: number) => spans.push({ kind, start, end });
+  const can = piiScreen(v);
+  if (can === 0) return spans;
+  if (can & CAN_EMAIL) {
+    // Also percent-encoded (ann%40x.org in a URL), as piiKinds reads it.
+    for (const m of v.matchAll(EMAIL_ALL)) add('email', m.index, m.index + m[0].length);
+  }
+  if (can & CAN_IBAN) {
+    for (const m of v.matchAll(IBAN)) {
+      const n = ibanPrefix(m[0]);
+      if (n > 0) add('iban', m.index, m.index + n);
+    }
+  }
+  if (can & CAN_CARD) for (const m of v.matchAll(CARD)) if (cardNumber(digitsOf(m[0]))) add('credit_card', m.index, m.index + m[0].length);
+  if (can & CAN_SSN) {
+    for (const m of v.matchAll(SSN_SEPARATED_ALL)) add('ssn', m.index, m.index + m[0].length);
+    for (const m of v.matchAll(SSN_BARE)) if (SSN_CONTEXT.test(v.slice(Math.max(0, m.index - 40), m.index))) add('ssn', m.index, m.index + m[0].length);
+  }
+  if (can & CAN_PHONE) {
+    for (const m of v.matchAll(PHONE)) if (phoneAt(v, m[0], m.index)) add('phone', m.index, m.index + m[0].length);
+    for (const m of v.matchAll(PHONE_BARE_ALL)) if (!CODE_BEFORE.test(v.slice(Math.max(0, m.index - 12), m.index))) add('phone', m.index, m.index + m[0].length);
+    for (const m of v.matchAll(E164_ALL)) add('phone', m.index, m.index + m[0].length);
+  }
+  if (can & CAN_IP) {
+    for (const m of v.matchAll(IPV4)) if (!VERSION_BEFORE.test(v.slice(Math.max(0, m.index - 9), m.index))) add('ip', m.index, m.index + m[0].length);
+    if (v.includes(':')) {
+      for (const m of v.matchAll(IPV6)) {
+        const groups = m[0].split(':').filter((g) => g !== '');
+        if (groups.length >= 2 && isIPv6(m[0])) add('ip', m.index, m.index + m[0].length);
+      }
+    }
+  }
+  return spans;
 }
