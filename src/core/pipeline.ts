@@ -9,7 +9,7 @@ import { nearest } from '../lib/suggest.js';
 import { presetColumns, type Policy } from '../policy/load.js';
 import { cellText } from '../lib/cell.js';
 import { JsonNumber } from '../lib/json.js';
-import type { ColumnFn, Row } from '../transforms/define.js';
+import type { ColumnFn, Row, SpanCounts } from '../transforms/define.js';
 import { ValueError, VeilError, type InputProblem } from './errors.js';
 
 export interface ColumnStats {
@@ -21,6 +21,8 @@ export interface ColumnStats {
   empty: number;
   /** Published coarser by the k-anonymity stage than the column transform left them. */
   generalized: number;
+  /** scrub: the spans of personal data found and replaced in the column's texts, by kind. */
+  spans?: SpanCounts;
 }
 
 export interface ColumnReport {
@@ -59,6 +61,8 @@ export interface PipelineTally {
   readonly stats: readonly number[];
   /** JSONL: the input columns that held a value. */
   readonly seen: Uint8Array;
+  /** scrub's counters of each report column that has them. */
+  readonly spans: (SpanCounts | undefined)[];
 }
 
 export interface PipelineOptions {
@@ -136,6 +140,7 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
       key: options.key,
       seed: options.seed,
       rowRandomness: options.rowRandomness,
+      counts: () => (stats.spans ??= { found: {}, replaced: {} }),
       columnIndex: (other) => {
         const at = index.get(other);
         if (at === undefined) throw new VeilError({ kind: 'input', code: 'COLUMN_MISSING', columnName: other });
@@ -207,7 +212,13 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
     takeTally() {
       const stats = reports.flatMap((r) => [r.stats.changed, r.stats.unchanged, r.stats.empty, r.stats.generalized]);
       for (const r of reports) r.stats.changed = r.stats.unchanged = r.stats.empty = r.stats.generalized = 0;
-      const t = { rowsIn, stats, seen: seen.slice() };
+      const spans = reports.map((r) => r.stats.spans && { found: { ...r.stats.spans.found }, replaced: { ...r.stats.spans.replaced } });
+      for (const r of reports) {
+        if (!r.stats.spans) continue;
+        for (const k of Object.keys(r.stats.spans.found)) delete r.stats.spans.found[k];
+        for (const k of Object.keys(r.stats.spans.replaced)) delete r.stats.spans.replaced[k];
+      }
+      const t = { rowsIn, stats, seen: seen.slice(), spans };
       rowsIn = 0;
       seen.fill(0);
       return t;
@@ -219,6 +230,12 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
         r.stats.unchanged += t.stats[4 * i + 1]!;
         r.stats.empty += t.stats[4 * i + 2]!;
         r.stats.generalized += t.stats[4 * i + 3]!;
+        const spans = t.spans[i];
+        if (spans) {
+          const mine = (r.stats.spans ??= { found: {}, replaced: {} });
+          for (const [k, n] of Object.entries(spans.found)) mine.found[k] = (mine.found[k] ?? 0) + n;
+          for (const [k, n] of Object.entries(spans.replaced)) mine.replaced[k] = (mine.replaced[k] ?? 0) + n;
+        }
       });
       t.seen.forEach((v, i) => (seen[i]! |= v));
     },

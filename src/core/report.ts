@@ -68,6 +68,7 @@ export function buildReport(p: ReportParts): Record<string, unknown> {
           listed: c.listed,
           params: c.params,
           values: c.transform === 'drop' ? { dropped: p.rows.in } : statsOf(c.stats),
+          ...(c.stats.spans && { spans: { found: sorted(c.stats.spans.found), replaced: sorted(c.stats.spans.replaced) } }),
           ...(p.violations?.has(c.name) && { violations: p.violations.get(c.name) }),
         },
       ]),
@@ -78,7 +79,10 @@ export function buildReport(p: ReportParts): Record<string, unknown> {
   };
 }
 
+/** Counts by kind, in one order whichever thread found them first. */
+const sorted = (counts: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
 /** A column's counts, with the values k-anonymity generalized further only where it did. */
-function statsOf({ generalized, ...rest }: ColumnReport['stats']): Record<string, number> {
+function statsOf({ generalized, spans: _spans, ...rest }: ColumnReport['stats']): Record<string, number> {
   return generalized > 0 ? { ...rest, generalized_by_k_anonymity: generalized } : rest;
 }

@@ -42,7 +42,9 @@ const NO_KINDS: readonly PiiKind[] = [];
 const MEMO_TRIAL = 4096;
 
 export class ResidualScan {
-  private readonly kept: { index: number; name: string }[];
+  private readonly kept: { index: number; name: string; transform: string }[];
+  /** The input positions of the scrubbed columns, whose published text (not their input) is searched. */
+  readonly scrubbed: readonly number[];
   private readonly protectedAt: { index: number; byWord: boolean }[];
   private readonly remembered = new Set<string>();
   /** The shapes (shapeOf) of the remembered values: most kept cells have none of them and need no lookup in the set. */
@@ -66,7 +68,9 @@ export class ResidualScan {
    * generalizes (k-anonymity's quasi-identifiers), not published as they were.
    */
   constructor(columns: readonly { readonly name: string; readonly transform: string }[], generalized: ReadonlySet<string> = new Set()) {
-    this.kept = columns.map((c, index) => ({ name: c.name, index, transform: c.transform })).filter((c) => c.transform === 'keep' && !generalized.has(c.name));
+    // Kept columns, and scrubbed ones: the caller hands over a scrubbed column's output (scrubbedColumns), which must hold nothing scrub removes.
+    this.kept = columns.map((c, index) => ({ name: c.name, index, transform: c.transform })).filter((c) => (c.transform === 'keep' || c.transform === 'scrub') && !generalized.has(c.name));
+    this.scrubbed = this.kept.filter((c) => c.transform === 'scrub').map((c) => c.index);
     this.memos = this.kept.map(() => ({ last: undefined, kinds: NO_KINDS, lookups: 0, hits: 0 }));
     this.protectedAt = columns
       .map((c, index) => ({ index, byWord: BY_WORD.has(c.transform), transform: c.transform }))
@@ -238,7 +242,7 @@ export class ResidualScan {
       findings: this.findings,
       total: this.total,
       fail_on_pii: failOnPii,
-      note: 'searched: emails (also percent-encoded), US SSNs, card numbers (issuer prefix and Luhn), IBANs (country length and mod 97), phone numbers, IPv4 and IPv6 addresses in columns published as they were; the row\'s own values of hash, fake, mask, redact and drop columns inside them (and the words of its names); and any such value of the same piece of input as a whole cell',
+      note: 'searched: emails (also percent-encoded), US SSNs, card numbers (issuer prefix and Luhn), IBANs (country length and mod 97), phone numbers, IPv4 and IPv6 addresses in columns published as they were; the row\'s own values of hash, fake, mask, redact and drop columns inside them (and the words of its names); and any such value of the same piece of input as a whole cell' + (this.scrubbed.length > 0 ? '; in scrubbed columns, the text scrub published' : ''),
     };
   }
 }

@@ -10,6 +10,12 @@ import type { RowRandomness } from '../lib/random.js';
 /** A row as read: values by input column position (strings for CSV, JSON values for JSONL). */
 export type Row = readonly unknown[];
 
+/** Counters a transform keeps per column: the spans of each kind it found and replaced. */
+export interface SpanCounts {
+  readonly found: Record<string, number>;
+  readonly replaced: Record<string, number>;
+}
+
 /** Turns one cell into its output. Throws ValueError for a value it cannot read. */
 export type ColumnFn = (value: string, row: Row) => string;
 
@@ -22,6 +28,8 @@ export interface CreateContext {
   readonly seed: number | undefined;
   /** When set (the two passes of a k-anonymity stage), randomized transforms draw each row's values from it (random.ts). */
   readonly rowRandomness?: RowRandomness | undefined;
+  /** The column's own counters (scrub's spans found and replaced, by kind), added up across threads for the report. */
+  counts?(): SpanCounts;
   /** Position of another input column in the row (resolved before any row is read). */
   columnIndex(name: string): number;
 }

@@ -12,8 +12,9 @@ import { mask } from './mask.js';
 import { noise } from './noise.js';
 import { randomizedResponse } from './randomized-response.js';
 import { redact } from './redact.js';
+import { scrub } from './scrub.js';
 
-export const TRANSFORMS: readonly Transform[] = [hash, fake, mask, redact, drop, keep, generalize, dateShift, noise, randomizedResponse];
+export const TRANSFORMS: readonly Transform[] = [hash, fake, mask, redact, drop, keep, generalize, dateShift, noise, randomizedResponse, scrub];
 
 export const TRANSFORM_NAMES: readonly string[] = TRANSFORMS.map((t) => t.name);
 

@@ -63,6 +63,9 @@ function refuseUncompiled(policy: Policy, dialect: Dialect, kAnonymity: boolean)
   if (policy.kAnonymity && !kAnonymity) throw unsupported('k_anonymity', dialect);
   if (policy.rows) throw unsupported('row rules (rows: consent, forget lists)', dialect);
   if (policy.preset) throw unsupported('extends: hipaa-safe-harbor', dialect);
+  // Its counts of spans and the residual check of its output are the streaming engine's.
+  const scrubbed = policy.columns.find((c) => c.transform === 'scrub');
+  if (scrubbed) throw unsupported(`scrub (columns.${scrubbed.name})`, dialect);
   const typed = policy.columns.find((c) => c.schema);
   if (typed) throw unsupported(`declared types (columns.${typed.name}.type)`, dialect);
 }

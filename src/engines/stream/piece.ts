@@ -69,6 +69,8 @@ export class PieceWriter {
   private gate!: Gate;
   private readonly quarantining: boolean;
   private readonly sample: UtilitySample | undefined;
+  /** Scrubbed columns: [input position, output position]; the residual check searches what was published. */
+  private readonly scrubbedAt: readonly (readonly [number, number])[];
 
   private constructor(
     readonly pipeline: Pipeline,
@@ -84,6 +86,14 @@ export class PieceWriter {
     this.toRow = settings.inputFormat === 'jsonl' ? jsonRow(policy, header) : undefined;
     this.publish = stage && publisher(stage, pipeline, header);
     this.sample = settings.utility ? new UtilitySample(false) : undefined;
+    this.scrubbedAt = residual.scrubbed.map((i) => [i, pipeline.outputColumns.indexOf(header[i]!)] as const);
+  }
+
+  /** The row with each scrubbed column's input replaced by its output. */
+  private withScrubbed(values: readonly unknown[], out: readonly unknown[]): unknown[] {
+    const row = values.slice();
+    for (const [i, j] of this.scrubbedAt) row[i] = out[j];
+    return row;
   }
 
   static async create(policy: Policy, header: readonly string[], settings: PieceSettings, key: SecretKey | undefined, stage?: KStage): Promise<PieceWriter> {
@@ -169,7 +179,7 @@ export class PieceWriter {
       return;
     }
     let out = this.pipeline.row(values, line);
-    this.residual.observe(values);
+    this.residual.observe(this.scrubbedAt.length === 0 ? values : this.withScrubbed(values, out));
     if (this.publish) out = this.publish(out, values, index);
     this.sampled(values, out, line);
     const text = this.serializer.row(out);

@@ -1,0 +1,136 @@
+// Person names in free text, without a neural model: a run of capitalized
+// words (with the particles of names: van, de, bin, al) is scored by what a
+// reader would go by. A title before it (Mr, Dr, Ms) or a phrase that
+// introduces a person ("my name is", "patient", "spoke with", "Dear",
+// "Regards,"), a verb of a person after it ("said", "called"), two or more
+// such words together, and given names and surnames of faker's locale lists
+// raise the score, and so do words that are no English words (Ogunleye,
+// Papadakis: word-list's 274,000 words); a lone English word at a sentence's
+// start (capitalized by its place), a run of English words (Blue Cross) and a
+// word of a place or an organization after the run ("Palo Alto office")
+// lower it; the words of tickets and notes that are capitalized but are no
+// names (Customer, Monday, Reply) end a run. After "my name is" or "this is",
+// words in lower case that are no English words are names too ("hi this is
+// kwame mensah"). The policy's threshold (0.5 by default) says which runs are
+// names.
+
+import type { Dictionaries } from './dictionaries.js';
+import type { Span } from './spans.js';
+
+/** A word of a name: O'Brien, McDonald, Oyelaran-Whitby, Zoë. */
+const WORD = String.raw`(?:\p{Lu}\p{Ll}*['’])?\p{Lu}[\p{Ll}\p{M}]+(?:\p{Lu}[\p{Ll}\p{M}]+)?(?:-\p{Lu}?[\p{Ll}\p{M}]+)*`;
+const PARTICLE = String.raw`(?:van der|van den|van|von|de la|de|da|del|della|di|du|le|la|bin|binti|ibn|al|el|ter|ten|dos|das)`;
+const INITIAL = String.raw`\p{Lu}\.`;
+/** A run: words, initials and particles, separated by one space. */
+const RUN = new RegExp(String.raw`(?<![\p{L}\p{N}'’-])(?:${WORD}|${INITIAL})(?: (?:${PARTICLE} )?(?:${WORD}|${INITIAL}))*(?![\p{L}\p{N}])`, 'gu');
+const TITLE_BEFORE = /\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Professor|Sir|Dame|Rev|Fr|Sister|Nurse|Doctor|Mister|Madam|Mme|Herr|Frau|Sr|Sra|Señor|Señora)\.? $/u;
+const CONTEXT_BEFORE =
+  /(?:\bmy name is|\bname is|\bname:|\bnamed|\bi am|\bi'm|\bthis is|\bpatient|\bclient|\bcustomer|\bcaller|\bcalled|\bspoke (?:to|with)|\bspeaking (?:to|with)|\btalked (?:to|with)|\bcontact(?:ed)?|\bask(?:ed)? for|\bdear|\bhi|\bhello|\bhey|\bregards,?|\bthanks,?|\bthank you,?|\bcheers,?|\bsincerely,?|\bsigned|\bcc:?|\battn:?|\bagent|\bson|\bdaughter|\bwife|\bhusband|\bmother|\bfather|\bbrother|\bsister|\bfriend|\bcolleague|\bmanager|\bper|\bby|\bfrom|\bwith|\bfor|\bto|\bof|\band)[ ,:]*$/iu;
+const STRONG_BEFORE = /(?:\bmy name is|\bname is|\bname:|\bnamed|\bpatient|\bdear|\bhi|\bhello|\bregards,?|\bthanks,?|\bsincerely,?|\bsigned|\bspoke (?:to|with)|\btalked (?:to|with)|\bcaller|\bi'm|\bi am|\bthis is)[ ,:]*$/iu;
+const VERB_AFTER = /^,? (?:said|says|called|calls|phoned|rang|emailed|wrote|writes|asked|asks|mentioned|complained|confirmed|requested|reported|explained|agreed|stated|told|wants|needs|would like|is asking|was seen|was admitted|presented|denies|reports|has been|missed|will (?:call|ring|email|come|send|bring|follow|return)|who|whose|\(\d)/u;
+/** A word after the run that makes it a place or an organization. */
+const ORG_AFTER = /^ (?:office|branch|team|support|care|desk|services?|department|clinic|hospital|centre|center|group|inc|ltd|llc|corp|bank|university|college|school|airport|station|county|city|store|location|area|campus|headquarters|hq|plan|app|account)\b/iu;
+/** Words before a place: "live in", "near". */
+const PLACE_BEFORE = /\b(?:in|near|around|outside|across|visiting)\s*$/iu;
+/** Words that are no name after "this is" ("this is about", "this is not"). */
+const NOT_INTRO = new Set(['a', 'an', 'the', 'about', 'regarding', 'not', 'my', 'your', 'our', 'his', 'her', 'their', 'urgent', 'just', 'still', 'also', 'so', 'very', 'really', 'from', 'for', 'to', 'in', 'on', 'at', 'with', 'and', 'or', 'but', 'because', 'what', 'how', 'why', 'when', 'where', 'who', 'which', 'that', 'this', 'it', 'is', 'was', 'be', 'been', 'being', 'sorry', 'ok', 'okay', 'fine', 'good', 'great']);
+/** After an introduction, one or two words in lower case. */
+const LOWER_INTRO = /(?:\bmy name is|\bthis is|\bi am|\bi'm|\bname's|\bname is) ([\p{Ll}'’-]{2,})(?: ([\p{Ll}'’-]{2,}))?/gu;
+const SENTENCE_START = /(?:^|[.!?:;]\s+|\n\s*|["“(]\s*)$/u;
+
+/** Capitalized words of notes and tickets that are no names: a run stops at them. */
+const NOT_NAMES = new Set(
+  (
+    'A An The This That These Those There Then Than Here Hi Hello Hey Dear Thanks Thank Regards Best Kind Cheers Sincerely Please Yes No Ok Okay Sorry ' +
+    'I Im I\'m We You He She It They My Our Your His Her Its Their Me Us Him Them Who What When Where Why How Which If And But Or So As At By For From In Into ' +
+    'On Of Off To With Without About After Before During Since Until Via Per Re Fw Fwd Cc Attn Subject Note Notes Update Follow Called Call Spoke Sent Asked ' +
+    'Mr Mrs Ms Miss Mx Dr Prof Sir Dame Rev Fr Sr Jr Nurse Doctor Patient Client Customer Caller Agent Manager Team Support Service Services Help Desk Sales ' +
+    'Billing Account Accounts Order Orders Invoice Ticket Case Refund Payment Card Credit Debit Bank Plan Premium Basic Pro Plus Free Trial Subscription ' +
+    'Product Products Item Items Delivery Shipping Package Return Returns Warranty Store Shop Online Website App Email Phone Mobile Address Street Road ' +
+    'Avenue Lane Drive Court Hospital Clinic Pharmacy Insurance Department Ward Room Unit Floor Office Center Centre Company Inc Ltd Llc Corp Group ' +
+    'Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July August September October November December ' +
+    'Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Today Tomorrow Yesterday Morning Afternoon Evening Night Week Month Year Christmas Easter ' +
+    'North South East West New Old Great Little Upper Lower Saint St Mount Lake River Park City County State Country Republic Kingdom United States ' +
+    'America American English British French German Spanish Italian Chinese Japanese Indian European Africa Asia Europe Canada London Paris Berlin ' +
+    'Error Issue Problem Bug Crash Fix Fixed Login Password Reset Settings Windows Mac Linux Android Iphone Ipad Chrome Firefox Safari Google Apple ' +
+    'Microsoft Amazon Visa Mastercard Paypal Stripe Galaxy Pixel Surface Kindle Prime Office Teams Zoom Slack Excel Word Version Release Build Beta ' +
+    'Allergies Allergy Diagnosis History Medication Medications Dose Blood Pressure Heart Rate Pain Fever Covid Flu Mri Ct Xray Lab Labs Results Test ' +
+    'Tests Urgent Emergency Discharge Admission Admitted Follow-up Referral Plan Assessment Chief Complaint Vitals Exam Normal Stable Order Priority ' +
+    'Reply Send Sent See Check Checked Contact Ships Shipped Moved Mail Lives Visited Escalated Referred Forwarded Transferred Paid Book Upgraded ' +
+    'Charged Appointment Tracking Regarding Later Earlier Also Again Still Now Afterwards Meanwhile However Unfortunately Finally Initially Currently Recently Apparently Branch Care Front Back Tier One Two Three Four Five First Second Third Last Next Main Total Due Status'
+  ).split(' '),
+);
+
+export interface NameOptions {
+  readonly dictionaries: Dictionaries;
+}
+
+/** Candidate person names in a text, each scored. */
+export function personSpans(text: string, { dictionaries: d }: NameOptions): Span[] {
+  const spans: Span[] = [];
+  for (const m of text.matchAll(RUN)) {
+    // The words of the run, split where a word is no name.
+    const parts = m[0].split(' ');
+    let offset = m.index;
+    let run: { words: string[]; start: number } | undefined;
+    const flush = () => {
+      if (run) {
+        const span = scored(text, run.words, run.start, d);
+        if (span) spans.push(span);
+      }
+      run = undefined;
+    };
+    for (const word of parts) {
+      const bare = word.replace(/\.$/, '');
+      if (NOT_NAMES.has(bare)) flush();
+      else if (!run) run = { words: [word], start: offset };
+      else run.words.push(word);
+      offset += word.length + 1;
+    }
+    flush();
+  }
+  for (const m of text.matchAll(LOWER_INTRO)) {
+    const words = [m[1]!, m[2]].filter((w): w is string => w !== undefined);
+    // The words up to the first English one ("this is kwame again": kwame); both when the second is none ("tane mccarthy").
+    const isEnglish = (w: string) => d.english.has(w) || w.split(/[-'’]/).some((p) => d.english.has(p) && p.length > 3);
+    if (NOT_INTRO.has(words[0]!)) continue;
+    const known = words.length === 2 && !isEnglish(words[1]!) ? -1 : words.findIndex(isEnglish);
+    const name = known < 0 ? words : words.slice(0, known);
+    if (name.length === 0) continue;
+    const start = m.index + m[0].length - words.join(' ').length;
+    spans.push({ kind: 'person', start, end: start + name.join(' ').length, score: 0.7 });
+  }
+  return spans;
+}
+
+function scored(text: string, words: string[], start: number, d: Dictionaries): Span | undefined {
+  // Particles and initials at the run's ends are not part of the name.
+  while (words.length > 0 && /^(?:\p{Ll}+|\p{Lu}\.)$/u.test(words[words.length - 1]!)) words.pop();
+  while (words.length > 0 && /^\p{Ll}+$/u.test(words[0]!)) start += words.shift()!.length + 1;
+  // At a sentence's start, an English word that is no given name was capitalized by its place ("Later Kwame Ogunleye").
+  while (words.length >= 2 && SENTENCE_START.test(text.slice(Math.max(0, start - 30), start)) && d.english.has(words[0]!.toLowerCase()) && !d.givenNames.has(words[0]!)) {
+    start += words.shift()!.length + 1;
+  }
+  const names = words.filter((w) => !/^\p{Ll}+$/u.test(w) && !/^\p{Lu}\.$/u.test(w));
+  if (names.length === 0) return undefined;
+  const end = start + words.join(' ').length;
+  const before = text.slice(Math.max(0, start - 30), start);
+  const after = text.slice(end, end + 30);
+  const parts = names.flatMap((w) => w.split('-'));
+  const english = parts.filter((w) => d.english.has(w.toLowerCase())).length;
+  let score = names.length >= 2 ? 0.45 : 0.1;
+  if (TITLE_BEFORE.test(before) && !/\p{Lu}\p{Ll}* (?:Dr|St)\. $/u.test(before)) score += 0.6;
+  else if (STRONG_BEFORE.test(before)) score += 0.5;
+  else if (CONTEXT_BEFORE.test(before)) score += 0.15;
+  if (VERB_AFTER.test(after)) score += 0.25;
+  if (ORG_AFTER.test(after)) score -= 0.5;
+  if (d.places.has(words.join(' '))) score -= 0.4;
+  if (PLACE_BEFORE.test(before)) score -= 0.3;
+  if (english === 0) score += names.length === 1 ? 0.3 : 0.2;
+  else if (english === parts.length && names.length >= 2) score -= 0.15;
+  if (d.givenNames.has(parts[0]!)) score += 0.3;
+  if (parts.length > 1 && parts.slice(1).some((w) => d.surnames.has(w))) score += 0.2;
+  else if (parts.length === 1 && d.surnames.has(parts[0]!)) score += 0.15;
+  if (names.length === 1 && english > 0 && SENTENCE_START.test(before) && !TITLE_BEFORE.test(before)) score -= 0.3;
+  return { kind: 'person', start, end, score: Math.max(0, Math.min(1, score)) };
+}

@@ -1,0 +1,45 @@
+// Spans of personal data in a free text, as the recognizers find them and
+// the scrub transform replaces them: each with its kind, its place and a
+// score from 0 to 1. Overlaps are resolved here, once, for every recognizer.
+
+/** The kinds `scrub` finds. `id`: a row's own protected value that is none of the others (a patient number). */
+export const TEXT_KINDS = ['email', 'phone', 'ssn', 'credit_card', 'iban', 'ip', 'url', 'date', 'address', 'person', 'id'] as const;
+export type TextKind = (typeof TEXT_KINDS)[number];
+
+export interface Span {
+  readonly kind: TextKind;
+  /** [start, end) in UTF-16 units. */
+  readonly start: number;
+  readonly end: number;
+  /** How sure the recognizer is: patterns with their checks and the row's own values 1, names and dates by their evidence. */
+  readonly score: number;
+  /** One of the row's own protected values (or a part of one). */
+  readonly own?: boolean;
+}
+
+/** When two spans overlap and are as long, the earlier kind in this order wins (a checked number over a phone's shape). */
+const PRIORITY: Record<TextKind, number> = { iban: 0, credit_card: 1, email: 2, url: 3, ssn: 4, phone: 5, ip: 6, id: 7, address: 8, date: 9, person: 10 };
+
+/**
+ * The spans to replace: at or above `threshold`, the longest first where
+ * they overlap (a URL over the IP in it, an address over the name of its
+ * street), then the row's own values, then by kind; sorted by start.
+ */
+export function resolve(spans: readonly Span[], threshold: number): Span[] {
+  const candidates = spans.filter((s) => s.score >= threshold && s.end > s.start);
+  candidates.sort((a, b) => b.end - b.start - (a.end - a.start) || Number(b.own ?? false) - Number(a.own ?? false) || PRIORITY[a.kind] - PRIORITY[b.kind] || a.start - b.start);
+  const chosen: Span[] = [];
+  for (const s of candidates) if (!chosen.some((c) => s.start < c.end && c.start < s.end)) chosen.push(s);
+  return chosen.sort((a, b) => a.start - b.start);
+}
+
+/** The text with each span replaced by what `replace` gives for it. */
+export function replaceSpans(text: string, spans: readonly Span[], replace: (span: Span, value: string) => string): string {
+  let out = '';
+  let at = 0;
+  for (const s of spans) {
+    out += text.slice(at, s.start) + replace(s, text.slice(s.start, s.end));
+    at = s.end;
+  }
+  return out + text.slice(at);
+}
