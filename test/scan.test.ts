@@ -4,6 +4,7 @@
 
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { Faker, en } from '@faker-js/faker';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { iban, luhn } from '../src/governance/detect.js';
@@ -94,13 +95,17 @@ describe('veil scan', () => {
     const draft = readFileSync(join(dir, 'draft.yaml'), 'utf8');
     expect(draft).toMatch(/email: \{ transform: hash, normalize: email \}/);
     expect(draft).toMatch(/full_name: \{ transform: fake, as: person.fullName \}/);
-    expect(draft).toMatch(/notes: \{ transform: drop \}/);
+    // Free text with personal data is scrubbed, searched for the row's own protected values too.
+    expect(draft).toMatch(/notes: \{ transform: scrub, own: \[email, phone, ssn, card, iban, full_name\] \}/);
     expect(draft).toMatch(/quasi_identifiers: \[.*zip.*\]/);
     const run = veil(['apply', join(dir, 'people.csv'), '--policy', join(dir, 'draft.yaml'), '-o', join(dir, 'safe.csv'), '-q']);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const out = readFileSync(join(dir, 'safe.csv'), 'utf8');
     for (const row of data.slice(0, 50)) for (const v of [row[0]!, row[2]!, row[3]!, row[8]!]) expect(out).not.toContain(v);
+    // The emails inside the notes are gone, the rest of the note is there.
+    const notes = (parse(out, { columns: true }) as Record<string, string>[]).map((r) => r.notes!);
+    expect(notes.every((n) => /^Call back about the invoice, reach me at <EMAIL> or the office line$/.test(n))).toBe(true);
   });
 
   it('with --preset hipaa-safe-harbor, leaves the columns the preset recognizes to it, and the draft runs', () => {

@@ -69,7 +69,7 @@ const HINTS: readonly [RegExp, Kind][] = [
   [/birth|dob/i, 'birth_date'],
   [/zip|postal|postcode/i, 'zip'],
   [/(^|_)(full_?)?name$|first.?name|last.?name|surname/i, 'person_name'],
-  [/note|comment|text|description|remark/i, 'free_text'],
+  [/note|comment|text|description|remark|ticket|message|body|summary|transcript/i, 'free_text'],
 ];
 const ID_HINT = /(^|_)id$|^id_|identifier|account|mrn|record.?number/i;
 const QI_HINT = /age|sex|gender|race|ethnic|marital|education|zip|postal|city|state|country|region|birth|dob|occupation|job|religion|nationality/i;
@@ -174,12 +174,15 @@ const TRANSFORM_OF: Record<Kind, string> = {
   date: '{ transform: generalize, to: month }',
   zip: '{ transform: generalize, prefix: 3 }',
   person_name: '{ transform: fake, as: person.fullName }',
-  free_text: '{ transform: drop }',
+  free_text: '{ transform: scrub }',
 };
+
+/** The kinds whose columns a draft protects: their values are looked for in the row's free text (scrub's `own`). */
+const OWN_KINDS: ReadonlySet<Kind> = new Set(['email', 'phone', 'ssn', 'credit_card', 'iban', 'person_name']);
 
 /**
  * A commented draft policy: identifiers hashed, names faked, free text
- * dropped, quasi-identifiers generalized where a generalization is natural
+ * scrubbed (with the row's protected columns as its own values), quasi-identifiers generalized where a generalization is natural
  * and listed for k-anonymity, everything else kept with its inferred type.
  * It runs as it is (`veil apply --policy draft.yaml`), and is meant to be read
  * and edited: the scan saw a sample.
@@ -206,6 +209,10 @@ export function draftPolicy(findings: readonly ColumnFinding[], source: string, 
   const presetCovers = (name: string) => preset === 'hipaa-safe-harbor' && hipaaRule(name) !== undefined;
   const qis: string[] = [];
   let typed = false;
+  // The columns the draft protects, whose values free text is searched for.
+  const own = findings
+    .filter((f) => !presetCovers(f.name) && ((f.kinds[0] && OWN_KINDS.has(f.kinds[0].kind)) || (!f.kinds[0] && f.role === 'direct_identifier' && ID_HINT.test(f.name))))
+    .map((f) => f.name);
   for (const f of findings) {
     if (presetCovers(f.name)) {
       lines.push(`  # ${f.name}: left to the preset (${hipaaRule(f.name)!.why})`);
@@ -215,7 +222,10 @@ export function draftPolicy(findings: readonly ColumnFinding[], source: string, 
     const name = /^[A-Za-z_][\w-]*$/.test(f.name) ? f.name : JSON.stringify(f.name);
     let spec: string;
     let why: string;
-    if (kind) {
+    if (kind === 'free_text' && !preset) {
+      spec = own.length > 0 ? `{ transform: scrub, own: [${own.map((o) => (/^[A-Za-z_][\w-]*$/.test(o) ? o : JSON.stringify(o))).join(', ')}] }` : TRANSFORM_OF.free_text;
+      why = `free text with personal data (${Math.round(f.kinds[0]!.share * 100)}% of values): scrub replaces what it finds`;
+    } else if (kind) {
       spec = preset ? safeHarborTransform(kind) : TRANSFORM_OF[kind];
       why = `${kind} (${Math.round(f.kinds[0]!.share * 100)}% of values)`;
     } else if (f.role === 'direct_identifier') {
