@@ -16,7 +16,7 @@ import { ownValue, type OwnValue } from '../src/text/own.js';
 import { Recognizers } from '../src/text/recognizers.js';
 import { resolve, TEXT_KINDS, type Span } from '../src/text/spans.js';
 import { corpus, GIVEN, SURNAMES, type CorpusRow, type GoldKind } from './text-corpus.js';
-import { tempDir, veil } from './helpers.js';
+import { REPO, tempDir, veil } from './helpers.js';
 
 let d: Dictionaries;
 let rows: CorpusRow[];
@@ -196,16 +196,19 @@ describe('veil apply with scrub', () => {
 
   it('fakes names consistently (the same name, the same fake, under one key) and differently under another key', () => {
     const text = 'Patient Kwame Ogunleye seen. Later Kwame Ogunleye called back. Dr. Papadakis agreed.';
-    writeFileSync(join(dir, 'one.csv'), `id,notes\n1,"${text}"\n2,"Kwame Ogunleye again"\n`);
+    writeFileSync(join(dir, 'one.csv'), `id,notes\n1,"${text}"\n2,"Kwame Ogunleye again"\n3,"Hi Kwame, Ms. Ogunleye is here"\n`);
     writeFileSync(join(dir, 'fake.yaml'), 'version: 1\ncolumns:\n  id: keep\n  notes: { transform: scrub, kinds: { person: fake } }\n');
     const run = (key: string) => veil(['apply', join(dir, 'one.csv'), '--policy', join(dir, 'fake.yaml'), '-q'], { env: { ...process.env, VEIL_KEY: key } });
     const a = run('veil-test-key-0123456789abcdef');
     const b = run('another-test-key-0123456789abcdef');
     expect(a.status).toBe(0);
-    const [, first, second] = parse(a.stdout) as string[][];
+    const [, first, second, third] = parse(a.stdout) as string[][];
     const fakeOf = /^Patient (.+) seen\. Later (.+) called back\. Dr\. (.+) agreed\.$/.exec(first![1]!)!;
     expect(fakeOf[1]).toBe(fakeOf[2]);
     expect(second![1]).toBe(`${fakeOf[1]} again`);
+    // Word by word: the given name alone and the surname after a title get the same fakes as in the full name.
+    const [given, surname] = fakeOf[1]!.split(' ');
+    expect(third![1]).toBe(`Hi ${given}, Ms. ${surname} is here`);
     expect(fakeOf[1]).not.toContain('Ogunleye');
     expect(fakeOf[3]).not.toBe('Papadakis');
     expect(b.stdout).not.toBe(a.stdout);
@@ -280,5 +283,21 @@ describe('attacks on the promise that the residual check finds nothing scrub rem
       }),
       { seed: 16, numRuns: 3000 },
     );
+  });
+});
+
+describe("the README's example on support tickets", () => {
+  it('runs as written: the policy is the fixture, and the output is what the README shows', () => {
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const policy = readFileSync(join(REPO, 'fixtures/tickets/policy.yaml'), 'utf8');
+    expect(readme).toContain(`\`\`\`yaml\n${policy}\`\`\``);
+    const shown = /<!-- scrub-example: ticket_id,body -->\n```\n([\s\S]*?)```/.exec(readme)![1]!;
+    const r = veil(['apply', 'fixtures/tickets/tickets.csv', '--policy', 'fixtures/tickets/policy.yaml', '-q']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const input = parse(readFileSync(join(REPO, 'fixtures/tickets/tickets.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    const output = parse(r.stdout, { columns: true }) as Record<string, string>[];
+    const line = (row: Record<string, string>) => `${row.ticket_id},"${row.body!.replace(/"/g, '""')}"`;
+    expect(shown).toBe(input.map((row, i) => `${line(row)}\n${line(output[i]!)}\n`).join(''));
   });
 });

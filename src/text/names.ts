@@ -23,10 +23,32 @@ const PARTICLE = String.raw`(?:van der|van den|van|von|de la|de|da|del|della|di|
 const INITIAL = String.raw`\p{Lu}\.`;
 /** A run: words, initials and particles, separated by one space. */
 const RUN = new RegExp(String.raw`(?<![\p{L}\p{N}'’-])(?:${WORD}|${INITIAL})(?: (?:${PARTICLE} )?(?:${WORD}|${INITIAL}))*(?![\p{L}\p{N}])`, 'gu');
-const TITLE_BEFORE = /\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Professor|Sir|Dame|Rev|Fr|Sister|Nurse|Doctor|Mister|Madam|Mme|Herr|Frau|Sr|Sra|Señor|Señora)\.? $/u;
-const CONTEXT_BEFORE =
-  /(?:\bmy name is|\bname is|\bname:|\bnamed|\bi am|\bi'm|\bthis is|\bpatient|\bclient|\bcustomer|\bcaller|\bcalled|\bspoke (?:to|with)|\bspeaking (?:to|with)|\btalked (?:to|with)|\bcontact(?:ed)?|\bask(?:ed)? for|\bdear|\bhi|\bhello|\bhey|\bregards,?|\bthanks,?|\bthank you,?|\bcheers,?|\bsincerely,?|\bsigned|\bcc:?|\battn:?|\bagent|\bson|\bdaughter|\bwife|\bhusband|\bmother|\bfather|\bbrother|\bsister|\bfriend|\bcolleague|\bmanager|\bper|\bby|\bfrom|\bwith|\bfor|\bto|\bof|\band)[ ,:]*$/iu;
-const STRONG_BEFORE = /(?:\bmy name is|\bname is|\bname:|\bnamed|\bpatient|\bdear|\bhi|\bhello|\bregards,?|\bthanks,?|\bsincerely,?|\bsigned|\bspoke (?:to|with)|\btalked (?:to|with)|\bcaller|\bi'm|\bi am|\bthis is)[ ,:]*$/iu;
+/** Titles before a name (Mr, Dr., Señora), and the phrases that introduce a person, strongly ("my name is", "patient") or weakly ("with", "from"). */
+const TITLES = new Set(['mr', 'mrs', 'ms', 'miss', 'mx', 'dr', 'prof', 'professor', 'sir', 'dame', 'rev', 'fr', 'sister', 'nurse', 'doctor', 'mister', 'madam', 'mme', 'herr', 'frau', 'sr', 'sra', 'señor', 'señora']);
+const STRONG = new Set(['my name is', 'name is', 'name', 'named', 'patient', 'dear', 'hi', 'hello', 'regards', 'thanks', 'sincerely', 'signed', 'spoke to', 'spoke with', 'talked to', 'talked with', 'caller', "i'm", 'i am', 'this is']);
+const WEAK = new Set([
+  'client', 'customer', 'called', 'speaking to', 'speaking with', 'contact', 'contacted', 'ask for', 'asked for', 'hey', 'thank you', 'cheers', 'cc', 'attn', 'agent',
+  'son', 'daughter', 'wife', 'husband', 'mother', 'father', 'brother', 'sister', 'friend', 'colleague', 'manager', 'per', 'by', 'from', 'with', 'for', 'to', 'of', 'and',
+]);
+
+/** The last one, two and three words before a run, lower case, without the punctuation around them. */
+function lastWords(before: string): [string, string, string] {
+  const words = before.toLowerCase().split(/\s+/).filter((w) => w !== '').slice(-3).map((w) => w.replace(/^[^\p{L}]+|[^\p{L}'’.]+$/gu, ''));
+  const n = words.length;
+  return [words[n - 1] ?? '', words.slice(Math.max(0, n - 2)).join(' '), words.join(' ')];
+}
+
+/** How the words before a run introduce it: 'title', 'strong', 'weak' or none. */
+function introduction(before: string): 'title' | 'strong' | 'weak' | undefined {
+  if (!/[\p{L}.][ ,:]*$/u.test(before)) return undefined;
+  const [one, two, three] = lastWords(before);
+  // "Dr." after a capitalized word is a street's (Laurel Dr.), no title.
+  if (/ $/.test(before) && TITLES.has(one.replace(/\.$/, '')) && !/\p{Lu}\p{Ll}* (?:Dr|St)\. $/u.test(before)) return 'title';
+  const bare = one.replace(/\.$/, '');
+  if (STRONG.has(bare) || STRONG.has(two) || STRONG.has(three)) return 'strong';
+  if (WEAK.has(bare) || WEAK.has(two) || WEAK.has(three)) return 'weak';
+  return undefined;
+}
 const VERB_AFTER = /^,? (?:said|says|called|calls|phoned|rang|emailed|wrote|writes|asked|asks|mentioned|complained|confirmed|requested|reported|explained|agreed|stated|told|wants|needs|would like|is asking|was seen|was admitted|presented|denies|reports|has been|missed|will (?:call|ring|email|come|send|bring|follow|return)|who|whose|\(\d)/u;
 /** A word after the run that makes it a place or an organization. */
 const ORG_AFTER = /^ (?:office|branch|team|support|care|desk|services?|department|clinic|hospital|centre|center|group|inc|ltd|llc|corp|bank|university|college|school|airport|station|county|city|store|location|area|campus|headquarters|hq|plan|app|account)\b/iu;
@@ -119,9 +141,10 @@ function scored(text: string, words: string[], start: number, d: Dictionaries): 
   const parts = names.flatMap((w) => w.split('-'));
   const english = parts.filter((w) => d.english.has(w.toLowerCase())).length;
   let score = names.length >= 2 ? 0.45 : 0.1;
-  if (TITLE_BEFORE.test(before) && !/\p{Lu}\p{Ll}* (?:Dr|St)\. $/u.test(before)) score += 0.6;
-  else if (STRONG_BEFORE.test(before)) score += 0.5;
-  else if (CONTEXT_BEFORE.test(before)) score += 0.15;
+  const intro = introduction(before);
+  if (intro === 'title') score += 0.6;
+  else if (intro === 'strong') score += 0.5;
+  else if (intro === 'weak') score += 0.15;
   if (VERB_AFTER.test(after)) score += 0.25;
   if (ORG_AFTER.test(after)) score -= 0.5;
   if (d.places.has(words.join(' '))) score -= 0.4;
@@ -131,6 +154,6 @@ function scored(text: string, words: string[], start: number, d: Dictionaries): 
   if (d.givenNames.has(parts[0]!)) score += 0.3;
   if (parts.length > 1 && parts.slice(1).some((w) => d.surnames.has(w))) score += 0.2;
   else if (parts.length === 1 && d.surnames.has(parts[0]!)) score += 0.15;
-  if (names.length === 1 && english > 0 && SENTENCE_START.test(before) && !TITLE_BEFORE.test(before)) score -= 0.3;
+  if (names.length === 1 && english > 0 && SENTENCE_START.test(before) && intro !== 'title') score -= 0.3;
   return { kind: 'person', start, end, score: Math.max(0, Math.min(1, score)) };
 }

@@ -103,7 +103,7 @@ export const scrub = defineTransform<ScrubOptions>({
     const words = needsWords ? await dictionaries() : undefined;
     const recognizers = new Recognizers({ kinds: new Set(TEXT_KINDS), dictionaries: words, allDates: o.allDates });
     const ownAt = o.own.map((c) => ctx.columnIndex(c));
-    const replacers = new Map<TextKind, (value: string) => string>();
+    const replacers = new Map<TextKind, Replacer>();
     for (const [kind, op] of o.operators) replacers.set(kind, replacer(kind, op, ctx.column, ctx.key, words));
     const counts = ctx.counts?.();
     const count = (what: 'found' | 'replaced', kind: string) => {
@@ -128,7 +128,7 @@ export const scrub = defineTransform<ScrubOptions>({
           count('replaced', s.kind);
         }
       }
-      const out = chosen.length === 0 ? value : replaceSpans(value, chosen, (s, text) => replacers.get(s.kind)!(text));
+      const out = chosen.length === 0 ? value : replaceSpans(value, chosen, (s, text) => replacers.get(s.kind)!(text, value.slice(Math.max(0, s.start - 12), s.start)));
       // Fail closed: what the residual check would still find of a kind to remove (a pseudonym that reads as a card number) is not published.
       if (checked.size > 0 && piiKinds(out).some((k) => checked.has(k))) {
         count('replaced', 'whole_cell');
@@ -159,10 +159,14 @@ function operator(r: OptionReader, base: Operator | undefined, kind: TextKind | 
   };
 }
 
+/** Replaces one span's text; `before`: the text just before it (a title says a lone word is a surname). */
+type Replacer = (value: string, before: string) => string;
+const TITLE = /\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame)\.? $/;
+
 const TAG: Record<TextKind, string> = Object.fromEntries(TEXT_KINDS.map((k) => [k, `<${k.toUpperCase()}>`])) as Record<TextKind, string>;
 const FAKE_SUFFIXES = ['Street', 'Road', 'Lane', 'Avenue', 'Drive', 'Close', 'Way', 'Court'];
 
-function replacer(kind: TextKind, op: Operator, column: string, key: { derive(purpose: string, domain: string): Buffer } | undefined, words: Dictionaries | undefined): (value: string) => string {
+function replacer(kind: TextKind, op: Operator, column: string, key: { derive(purpose: string, domain: string): Buffer } | undefined, words: Dictionaries | undefined): Replacer {
   switch (op.with) {
     case 'keep':
       return (v) => v;
@@ -179,12 +183,23 @@ function replacer(kind: TextKind, op: Operator, column: string, key: { derive(pu
     case 'fake': {
       const mac = hmacSha256(key!.derive('fake', op.domain ?? column));
       const w = words!;
-      return (v) => {
+      const fakeWord = (name: string, role: 'given' | 'surname'): string => {
+        const seed = mac(`person\u0000${role}\u0000${name.toLowerCase()}`);
+        let round = 0;
+        const list = role === 'given' ? w.fakeGivenNames : w.fakeSurnames;
+        return list[uniformInt(seed, list.length, () => mac(`person\u0000${role}\u0000${name.toLowerCase()}\u0000${++round}`))]!;
+      };
+      return (v, before) => {
         const seed = mac(`${kind}\u0000${v.trim().toLowerCase()}`);
         let round = 0;
         const more = () => mac(`${kind}\u0000${v.trim().toLowerCase()}\u0000${++round}`);
         const pick = <T>(xs: readonly T[], at: number): T => xs[uniformInt(seed.subarray(at * 6), xs.length, more)]!;
-        if (kind === 'person') return `${pick(w.fakeGivenNames, 0)} ${pick(w.fakeSurnames, 1)}`;
+        if (kind === 'person') {
+          // Word by word, so that a person's names agree wherever they appear: "Kwame Mensah", then "Kwame" and
+          // "Ms. Mensah" get the same fake given name and surname. A lone word after a title is a surname.
+          const names = v.trim().split(/\s+/);
+          return names.map((name, i) => (i === 0 && !(names.length === 1 && TITLE.test(before)) ? fakeWord(name, 'given') : fakeWord(name, 'surname'))).join(' ');
+        }
         if (kind === 'address') return `${1 + uniformInt(seed.subarray(0), 999, more)} ${pick(w.fakeSurnames, 1)} ${pick(FAKE_SUFFIXES, 2)}`;
         const day = new Date(Date.UTC(1930, 0, 1) + uniformInt(seed, 27_394, more) * 86_400_000);
         return day.toISOString().slice(0, 10);

@@ -17,6 +17,8 @@
 //   engines       the README's policy on DuckDB (--engine duckdb), from CSV and from
 //                 Parquet to Parquet; the one-hash policy (one-hash-policy.yaml) on both;
 //                 spark-policy.yaml on the streaming engine, DuckDB and (with pyspark) a local Spark
+//   scrub         scrub-policy.yaml on support tickets (generate-tickets.mjs, one row for every ten), and the
+//                 same columns with the ticket redacted whole: the difference per KB of text is scrub's cost
 //   miller        `mlr --csv put '$email = sha256($email)'`, when mlr is on the PATH
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -52,6 +54,19 @@ if (!existsSync(TIME)) {
 const hasMiller = spawnSync('mlr', ['--version']).status === 0;
 // A local Spark for the Spark job's row: VEIL_SPARK_PYTHON, .ci/venv's Python, or python3, with pyspark.
 const sparkPython = [process.env.VEIL_SPARK_PYTHON, join(repo, '.ci/venv/bin/python'), 'python3'].find((p) => p && spawnSync(p, ['-c', 'import pyspark'], { stdio: 'ignore' }).status === 0);
+
+/** Support tickets for scrub (generate-tickets.mjs), one for every ten rows of the size: text is slower per row. */
+function ticketsFile(rows) {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, `tickets-${rows}.csv`);
+  if (!existsSync(file)) {
+    process.stderr.write(`bench: generating ${file}\n`);
+    const fd = openSync(file, 'w');
+    execFileSync(process.execPath, [join(here, 'generate-tickets.mjs'), '--rows', String(rows), '--seed', '42'], { stdio: ['ignore', fd, 'inherit'] });
+    closeSync(fd);
+  }
+  return file;
+}
 
 function dataFile(rows, format) {
   mkdirSync(dataDir, { recursive: true });
@@ -95,6 +110,16 @@ function sparkJob() {
   return job;
 }
 
+/** The bytes of the ticket column (the last one) of a tickets file. */
+function ticketTextBytes(file) {
+  let bytes = 0;
+  for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+    const at = line.indexOf(',"');
+    if (line) bytes += Buffer.byteLength(at >= 0 ? line.slice(at + 2, -1).replace(/""/g, '"') : line.slice(line.lastIndexOf(',') + 1));
+  }
+  return bytes;
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const veil = join(repo, 'bin', 'veil.js');
@@ -119,6 +144,9 @@ for (const size of sizes) {
     { name: 'spark policy (stream)', file: csv, argv: [process.execPath, veil, 'apply', csv, '--policy', join(here, 'spark-policy.yaml'), '-q'] },
     { name: 'spark policy (duckdb)', file: csv, argv: [process.execPath, veil, 'apply', csv, '--policy', join(here, 'spark-policy.yaml'), '-q', '--engine', 'duckdb', '-o', join(tmpdir(), 'veil-bench-out.csv')] },
     ...(sparkPython ? [{ name: 'spark policy (spark local job)', file: csv, argv: ['sh', '-c', `rm -rf "$0" && PYSPARK_PYTHON="$1" exec "$1" "$2" "$3" "$0"`, join(tmpdir(), 'veil-bench-spark-out'), sparkPython, sparkJob(), csv] }] : []),
+    // scrub on support tickets, and the same columns with the ticket redacted whole: the difference is scrub's cost.
+    { name: 'scrub tickets (1 in 10 rows)', file: ticketsFile(size.rows / 10), textRows: size.rows / 10, argv: [process.execPath, veil, 'apply', ticketsFile(size.rows / 10), '--policy', join(here, 'scrub-policy.yaml'), '-q', '-o', join(tmpdir(), 'veil-bench-out.csv')] },
+    { name: 'tickets redacted (baseline)', file: ticketsFile(size.rows / 10), textRows: size.rows / 10, argv: [process.execPath, veil, 'apply', ticketsFile(size.rows / 10), '--policy', join(here, 'scrub-baseline-policy.yaml'), '-q', '-o', join(tmpdir(), 'veil-bench-out.csv')] },
     ...(hasMiller ? [{ name: 'miller sha256(email)', file: csv, argv: ['mlr', '--csv', 'put', '$email = sha256($email)', csv] }] : []),
   ];
   for (const c of commands) {
@@ -130,7 +158,7 @@ for (const size of sizes) {
       command: c.name,
       seconds,
       mbPerSecond: bytes / 1e6 / seconds,
-      rowsPerSecond: size.rows / seconds,
+      rowsPerSecond: (c.textRows ?? size.rows) / seconds,
       peakMb: Math.max(...samples.map((s) => s.mb)),
       inputMb: bytes / 1e6,
       valuesPerSecond: c.valuesPerRow ? (c.valuesPerRow * size.rows) / seconds : undefined,
@@ -155,6 +183,14 @@ if (hasMiller) {
     }
   }
 } else console.log('(miller not on the PATH: apt-get install miller to compare)');
+for (const size of sizes) {
+  // scrub's cost per KB of ticket text: the scrub run's time less the baseline's, over the ticket column's bytes.
+  const scrubbed = rows.find((r) => r.rows === size.label && r.command.startsWith('scrub tickets'));
+  const baseline = rows.find((r) => r.rows === size.label && r.command.startsWith('tickets redacted'));
+  if (!scrubbed || !baseline) continue;
+  const text = ticketTextBytes(ticketsFile(size.rows / 10));
+  console.log(`${size.label}: scrub costs ${(((scrubbed.seconds - baseline.seconds) / (text / 1024)) * 1000).toFixed(3)} ms per KB of ticket text (wall, ${(text / 1e6).toFixed(1)} MB of text, both worker threads)`);
+}
 if (!sparkPython) console.log('(no Python with pyspark: the Spark job row is left out; python3 -m venv .ci/venv && .ci/venv/bin/pip install pyspark)');
 else console.log('(the Spark job row: GNU time sees the Python driver; Spark\'s JVM is its child, and its memory is counted only as far as the driver waits for it)');
 
