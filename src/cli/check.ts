@@ -7,7 +7,7 @@
 // sensitive value is published. It never prints quasi-identifier values
 // unless asked (--show-violations N).
 
-import { VeilError, type UsageProblem } from '../core/errors.js';
+import { missingColumns, VeilError, type UsageProblem } from '../core/errors.js';
 import { cellText } from '../lib/cell.js';
 import { SUPPRESSED } from '../lib/numeric.js';
 import { tupleKey, tupleValues } from '../lib/tuple-key.js';
@@ -89,7 +89,7 @@ export async function runCheck(input: string | undefined, f: CheckFlags, io: Str
         if ('header' in event) {
           const wanted = [...req.qis, ...(req.risk.l ? [req.risk.l.sensitive] : [])];
           const missing = wanted.filter((n) => !event.header.includes(n));
-          if (missing.length > 0) throw new VeilError(missing.map((n) => ({ kind: 'input' as const, code: 'COLUMN_MISSING' as const, columnName: n })));
+          if (missing.length > 0) throw new VeilError(missingColumns(event.header, missing));
           positions = req.qis.map((q) => event.header.indexOf(q));
           sensitivePos = req.risk.l ? event.header.indexOf(req.risk.l.sensitive) : -1;
           continue;
@@ -117,7 +117,7 @@ async function checkOnDuckdb(input: string, f: CheckFlags, io: Streams, req: Req
   const sensitive = req.risk.l?.sensitive;
   const wanted = [...req.qis, ...(sensitive !== undefined ? [sensitive] : [])];
   const missing = wanted.filter((n) => !header.includes(n));
-  if (missing.length > 0) throw new VeilError(missing.map((n) => ({ kind: 'input' as const, code: 'COLUMN_MISSING' as const, columnName: n })));
+  if (missing.length > 0) throw new VeilError(missingColumns(header, missing));
   const counter = new ClassCounter();
   let masked = 0;
   await groupOnDuckdb(inputs, format, delimiter, header, wanted, (values, rows) => {

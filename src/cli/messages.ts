@@ -31,6 +31,10 @@ const INPUT_TEXT = {
   JSON_INVALID: () => 'not valid JSON',
   JSON_NOT_OBJECT: () => 'expected a JSON object on each line',
   JSON_TOO_DEEP: () => 'the record nests objects and arrays more than 1000 levels deep',
+  HEADER_ONE_COLUMN: (p) => {
+    const d = p.expected === '\t' ? 'tab' : p.expected;
+    return `the header was read as one column, and it holds "${p.expected === '\t' ? '\\t' : p.expected}": try --delimiter '${d}' (the policy names ${p.names?.length ?? 0} columns the input seems to lack)`;
+  },
   COLUMN_MISSING: (p) => `the policy names column "${p.columnName}", which the input lacks${hint(p.suggestion)}`,
   COLUMN_UNLISTED: (p) =>
     `input columns the policy does not name: ${(p.names ?? []).map((n) => `"${n}"`).join(', ')} (name them in the policy, or set unlisted: drop or keep)`,

@@ -90,6 +90,7 @@ export const INPUT_CODES = [
   'JSON_NOT_OBJECT',
   'JSON_TOO_DEEP',
   'COLUMN_MISSING',
+  'HEADER_ONE_COLUMN',
   'COLUMN_UNLISTED',
   'COLUMN_NOT_IN_FIRST_RECORD',
   'VALUE_NOT_NUMBER',
@@ -104,6 +105,28 @@ export const INPUT_CODES = [
   'ENTITY_EMPTY',
 ] as const;
 export type InputCode = (typeof INPUT_CODES)[number];
+
+/** The delimiters a header read as one column is searched for, most common first. */
+const LIKELY_DELIMITERS = [';', '\t', '|', ','];
+
+/**
+ * The problems of the columns a policy names and the header lacks. A header
+ * read as one column that holds a common delimiter is one problem, which
+ * names the delimiter to try, instead of one per column: the delimiter was
+ * wrong, not the policy.
+ */
+export function missingColumns(header: readonly string[], missing: readonly string[], suggest?: (name: string) => string | undefined): InputProblem[] {
+  if (missing.length === 0) return [];
+  if (header.length === 1) {
+    const counts = LIKELY_DELIMITERS.map((d) => header[0]!.split(d).length - 1);
+    const best = counts.indexOf(Math.max(...counts));
+    if (counts[best]! > 0) return [{ kind: 'input', code: 'HEADER_ONE_COLUMN', expected: LIKELY_DELIMITERS[best]!, names: missing }];
+  }
+  return missing.map((name) => {
+    const suggestion = suggest?.(name);
+    return { kind: 'input', code: 'COLUMN_MISSING', columnName: name, ...(suggestion && { suggestion }) };
+  });
+}
 
 export type UsageCode = 'USAGE' | 'USAGE_FORMAT' | 'USAGE_FORMAT_NAME' | 'USAGE_PATHS' | 'USAGE_DELIMITER' | 'USAGE_SEED' | 'USAGE_THREADS' | 'USAGE_PLAN' | 'USAGE_CHECK' | 'USAGE_REJECTS' | 'USAGE_UTILITY' | 'USAGE_REPORT' | 'USAGE_ENGINE';
 export type KeyCode = 'KEY_MISSING' | 'KEY_TOO_SHORT' | 'KEY_WEAK' | 'KEY_DEMO' | 'KEY_UNREADABLE';

@@ -10,7 +10,7 @@ import { presetColumns, type Policy } from '../policy/load.js';
 import { cellText } from '../lib/cell.js';
 import { JsonNumber } from '../lib/json.js';
 import type { ColumnFn, Row, SpanCounts } from '../transforms/define.js';
-import { ValueError, VeilError, type InputProblem } from './errors.js';
+import { missingColumns, ValueError, VeilError, type InputProblem } from './errors.js';
 
 export interface ColumnStats {
   /** Output differs from input. */
@@ -108,10 +108,9 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
   if (!options.sparse) {
     const wanted = [...policy.columns.map((c) => c.name), ...policy.columns.flatMap((c) => c.configured.references)];
     const missing = [...new Set(wanted.filter((n) => !index.has(n)))];
-    for (const name of missing) {
-      const suggestion = nearest(name, unlistedNames);
-      problems.push({ kind: 'input', code: 'COLUMN_MISSING', columnName: name, ...(suggestion && { suggestion }) });
-    }
+    problems.push(...missingColumns(header, missing, (name) => nearest(name, unlistedNames)));
+    // A header of one column: its missing columns say it all, not the unlisted one.
+    if (problems.some((p) => p.code === 'HEADER_ONE_COLUMN')) throw new VeilError(problems);
   }
   if (policy.unlisted === 'error' && unlistedNames.length > 0) {
     problems.push({ kind: 'input', code: 'COLUMN_UNLISTED', names: unlistedNames });

@@ -5,7 +5,7 @@
 // quasi-identifiers or its removal from here, and the section of the report
 // is measured on what it published.
 
-import { VeilError, ValueError, type Problem } from '../core/errors.js';
+import { missingColumns, VeilError, ValueError, type Problem } from '../core/errors.js';
 import { compilePipeline } from '../core/pipeline.js';
 import { cellText } from '../lib/cell.js';
 import type { SecretKey } from '../lib/key.js';
@@ -182,7 +182,7 @@ export async function firstPass(i: FirstPassInput): Promise<KStage> {
     if ('header' in event) {
       header = event.header;
       const missing = [...needed].filter((n) => !event.header.includes(n));
-      if (missing.length > 0) throw new VeilError(missing.map((n) => ({ kind: 'input', code: 'COLUMN_MISSING', columnName: n }) as Problem));
+      if (missing.length > 0) throw new VeilError(missingColumns(event.header, missing));
       pipeline = await compilePipeline(i.policy, event.header, { key: i.key, seed: i.seed, rowRandomness, sparse: i.sparse, only: needed });
       positions = model.quasiIdentifiers.map((n) => pipeline!.outputColumns.indexOf(n));
       sensitivePos = sensitive ? pipeline.outputColumns.indexOf(sensitive) : -1;
