@@ -9,6 +9,7 @@ import { runCheck, type CheckFlags } from './check.js';
 import { runHash, type HashFlags } from './hash.js';
 import { runReport, type ReportFlags } from './report.js';
 import { runScan, type ScanFlags } from './scan.js';
+import { runValidate, type ValidateFlags } from './validate.js';
 import { runSparkJob, type SparkJobFlags } from './spark-job.js';
 import { runKClasses, type KClassesFlags } from './k-classes.js';
 import { EXIT, EXIT_HELP, exitCodeOf } from './exit-codes.js';
@@ -210,6 +211,20 @@ Example:
     .action(async (dirs: string[]) => {
       for (const dir of [tmpdir(), ...dirs]) for (const path of await sweepOrphans(dir)) process.stdout.write(`${path}\n`);
       onCode(EXIT.OK);
+    });
+
+  veil
+    .command('validate')
+    .description('check policies without data or a key: every problem with its line, exit 0 when all are valid, 2 otherwise')
+    .argument('<policy...>', 'policy files')
+    .option('-q, --quiet', 'say nothing of a valid policy')
+    .addHelpText('after', `
+Example:
+  veil validate policy.yaml examples/*.yaml
+
+${EXIT_HELP}`)
+    .action(async (paths: string[], flags: ValidateFlags) => {
+      onCode(await runValidate(paths, flags, streams()));
     });
 
   veil
