@@ -1,7 +1,9 @@
 // What a new user meets first: a wrong delimiter diagnosed as one, a policy
-// checked without data or a key (`veil validate`).
+// checked without data or a key (`veil validate`), gzip and JSON Lines piped
+// to stdin read as what they are.
 
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { missingColumns } from '../src/core/errors.js';
@@ -63,5 +65,38 @@ describe('veil validate', () => {
     // apply gives the same messages for the same file.
     const apply = veil(['apply', '--policy', join(dir, 'typo.yaml')], { input: 'email,age\n' });
     expect(apply.stderr.trimEnd().split('\n')).toEqual(lines.slice(0, 2));
+  });
+});
+
+describe('standard input read by its first bytes', () => {
+  it('gzip and JSON Lines, alone or together, read as a file named .gz or .jsonl would be', () => {
+    const dir = tempDir();
+    const policy = join(dir, 'p.yaml');
+    writeFileSync(policy, 'version: 1\ncolumns:\n  id: keep\n  notes: scrub\n');
+    const csv = `id,notes\n${Array.from({ length: 3000 }, (_, i) => `${i},"mail ann${i}@example.com today"`).join('\n')}\n`;
+    const jsonl = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ id: String(i), notes: `mail ann${i}@example.com today` })).join('\n') + '\n';
+    const run = (input: Buffer | string, extra: string[] = []) => veil(['apply', '--policy', policy, '-q', '--report', join(dir, 'r.json'), ...extra], { input });
+    const report = () => JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')).input as Record<string, unknown>;
+    const plain = run(csv);
+    expect(plain.status).toBe(0);
+    expect(report()).toMatchObject({ format: 'csv', gzip: false });
+    const gz = run(gzipSync(csv));
+    expect(gz.stderr).toBe('');
+    expect(gz.stdout).toBe(plain.stdout);
+    expect(report()).toMatchObject({ format: 'csv', gzip: true });
+    const lines = run(jsonl);
+    expect(lines.stdout.split('\n')[0]).toBe('{"id":"0","notes":"mail <EMAIL> today"}');
+    expect(report()).toMatchObject({ format: 'jsonl', gzip: false });
+    for (const threads of ['1', '2']) {
+      const both = run(gzipSync(jsonl), ['--threads', threads]);
+      expect(both.stdout).toBe(lines.stdout);
+      expect(report()).toMatchObject({ format: 'jsonl', gzip: true });
+    }
+    // --input-format says otherwise: it is obeyed, and the gzip bytes are not CSV.
+    expect(run(jsonl, ['--input-format', 'csv']).status).toBe(3);
+    // scan and check read it alike.
+    expect(veil(['scan'], { input: gzipSync(jsonl) }).stdout).toMatch(/^notes +free_text/m);
+    writeFileSync(join(dir, 'k.yaml'), 'version: 1\ncolumns:\n  id: keep\n  notes: redact\nk_anonymity: { k: 1, quasi_identifiers: [notes] }\n');
+    expect(veil(['check', '--policy', join(dir, 'k.yaml')], { input: gzipSync(jsonl) }).stdout).toMatch(/: met\n  3000 rows in 3000 classes/);
   });
 });

@@ -16,7 +16,7 @@ import { htmlRenderer } from '../report/renderer.js';
 import { utilitySection } from '../utility/section.js';
 import { firstPass, kSection, stageModel, type KStage } from '../privacy/stage.js';
 import { parsePlan, type Plan } from '../privacy/plan.js';
-import { fileIdentity, READ_LIMITS, readBoundedSync, sweepOrphans, openInput, openSink, readableTwice, removeSpool, spoolInput, stageFile, type Sink, type Staged } from '../io/files.js';
+import { fileIdentity, READ_LIMITS, readBoundedSync, sniffStdin, sweepOrphans, openInput, openSink, readableTwice, removeSpool, spoolInput, stageFile, type Sink, type Staged } from '../io/files.js';
 import { FORMATS, inputNameProblem, kindOfPath, outputNameProblem, type Format } from '../io/formats.js';
 import { pieces, type Piece } from '../io/pieces.js';
 import { utf8 } from '../io/utf8.js';
@@ -63,14 +63,20 @@ function format(text: string | undefined): Format | undefined {
   return text as Format;
 }
 
-export function resolveSettings(input: string | undefined, f: ApplyFlags): Settings {
+/**
+ * The settings of a run from its paths and flags. `stdin`: what standard
+ * input's first bytes showed (sniffStdin), when it is the input and no
+ * --input-format says what it holds.
+ */
+export function resolveSettings(input: string | undefined, f: ApplyFlags, stdin?: { gzip: boolean; jsonl: boolean }): Settings {
   const inputPath = input === undefined || input === '-' ? undefined : input;
   const outputPath = f.output === undefined || f.output === '-' ? undefined : f.output;
   const inputProblem = inputNameProblem(inputPath, f.inputFormat !== undefined);
   if (inputProblem) throw usage('USAGE_FORMAT_NAME', inputProblem);
   const outputProblem = outputNameProblem(outputPath, f.outputFormat !== undefined);
   if (outputProblem) throw usage('USAGE_FORMAT_NAME', outputProblem);
-  const inKind = kindOfPath(inputPath);
+  const pathKind = kindOfPath(inputPath);
+  const inKind = inputPath === undefined && stdin && f.inputFormat === undefined ? { ...pathKind, gzip: stdin.gzip, format: stdin.jsonl ? ('jsonl' as const) : pathKind.format } : pathKind;
   const outKind = kindOfPath(outputPath);
   const inputFormat = format(f.inputFormat) ?? inKind.format ?? 'csv';
   const explicitDelimiter = delimiter(f.delimiter);
@@ -92,6 +98,11 @@ export function resolveSettings(input: string | undefined, f: ApplyFlags): Setti
     escapeFormulas: f.escapeFormulas === true,
     utility: f.utility === true || f.reportHtml !== undefined || f.utilityTarget !== undefined || f.utilityPairs !== undefined,
   };
+}
+
+/** What standard input holds, by its first bytes, when it is the input and no --input-format says. */
+export async function stdinKind(input: string | undefined, inputFormat: string | undefined): Promise<{ gzip: boolean; jsonl: boolean } | undefined> {
+  return (input === undefined || input === '-') && inputFormat === undefined ? sniffStdin() : undefined;
 }
 
 /** --utility-pairs a:b,c:d */
@@ -140,7 +151,7 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
   const started = new Date();
   const t0 = performance.now();
   if (engineOf(input, flags) === 'duckdb') return applyOnDuckdb(input, flags, io, started, t0);
-  const asked = resolveSettings(input, flags);
+  const asked = resolveSettings(input, flags, await stdinKind(input, flags.inputFormat));
   await distinctPaths(asked, flags);
   await sweepBefore(asked, flags, io);
   const { policy, sha256: policySha, text: policyText } = await readPolicy(flags.policy);

@@ -15,7 +15,7 @@ import { openInput, stageFile } from '../io/files.js';
 import { readRows } from '../io/read.js';
 import { L_VARIANTS, type LVariant } from '../privacy/k-anonymity.js';
 import { ClassCounter, measure, type Achieved, type RiskOptions } from '../privacy/measures.js';
-import { resolveSettings, type Streams } from './apply.js';
+import { resolveSettings, stdinKind, type Streams } from './apply.js';
 import { csvFileHeader } from './apply-duckdb.js';
 import { delimiterFlag, engineFormatOf, isGlob } from './apply-options.js';
 import { digestFiles, expandInputs, groupOnDuckdb, parquetHeader, type EngineFormat } from '../engines/duckdb/run.js';
@@ -75,7 +75,7 @@ async function requirement(f: CheckFlags): Promise<Requirement> {
 export async function runCheck(input: string | undefined, f: CheckFlags, io: Streams): Promise<number> {
   const req = await requirement(f);
   if (engineFormatOf(input) === 'parquet' || f.inputFormat === 'parquet' || isGlob(input)) return checkOnDuckdb(input!, f, io, req);
-  const { inputPath: path, inputFormat: format, inputGzip: gzip, delimiter } = resolveSettings(input, { policy: '', inputFormat: f.inputFormat, delimiter: f.delimiter });
+  const { inputPath: path, inputFormat: format, inputGzip: gzip, delimiter } = resolveSettings(input, { policy: '', inputFormat: f.inputFormat, delimiter: f.delimiter }, await stdinKind(input, f.inputFormat));
   const show = positiveInteger(f.showViolations, '--show-violations') ?? 0;
 
   const source = await openInput(path, gzip);

@@ -7,7 +7,7 @@ import { cellText } from '../lib/cell.js';
 import { ColumnScan, draftPolicy, type ColumnFinding } from '../governance/scan.js';
 import { openInput, stageFile } from '../io/files.js';
 import { readRows } from '../io/read.js';
-import { resolveSettings, type Streams } from './apply.js';
+import { resolveSettings, stdinKind, type Streams } from './apply.js';
 
 export interface ScanFlags {
   readonly sample?: string;
@@ -19,7 +19,7 @@ export interface ScanFlags {
 }
 
 export async function runScan(input: string | undefined, f: ScanFlags, io: Streams): Promise<number> {
-  const { inputPath: path, inputFormat: format, inputGzip: gzip, delimiter } = resolveSettings(input, { policy: '', inputFormat: f.inputFormat, delimiter: f.delimiter });
+  const { inputPath: path, inputFormat: format, inputGzip: gzip, delimiter } = resolveSettings(input, { policy: '', inputFormat: f.inputFormat, delimiter: f.delimiter }, await stdinKind(input, f.inputFormat));
   if (f.sample !== undefined && !/^\d+$/.test(f.sample)) throw new VeilError({ kind: 'usage', code: 'USAGE', detail: '--sample takes a number of rows (0: all)' });
   const limit = f.sample === undefined ? 10_000 : Number(f.sample) || Infinity;
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable, type Writable } from 'node:stream';
-import { createGunzip, createGzip } from 'node:zlib';
+import { constants as zlibConstants, createGunzip, createGzip, gunzipSync } from 'node:zlib';
 import { VeilError } from '../core/errors.js';
 
 /** Temporary files not yet renamed or removed: removed on a signal or a broken pipe. */
@@ -97,6 +97,43 @@ export interface OpenInput {
   readonly tap: ByteTap;
   /** Stops reading and closes the file (also when the input was not read to its end). */
   close(): void;
+}
+
+/**
+ * What standard input holds, read from its first bytes and put back: gzip
+ * (1f 8b) and, inside it or not, JSON Lines (a '{' first). Undefined on a
+ * terminal, whose first bytes a user has not typed yet.
+ */
+export async function sniffStdin(): Promise<{ gzip: boolean; jsonl: boolean } | undefined> {
+  const stdin = process.stdin;
+  if (stdin.isTTY) return undefined;
+  const chunk = await new Promise<Buffer | null>((done, fail) => {
+    const read = () => {
+      const c = stdin.read() as Buffer | null;
+      if (c !== null) return finish(c);
+      if (stdin.readableEnded) return finish(null);
+    };
+    const finish = (c: Buffer | null) => {
+      stdin.off('readable', read).off('end', end).off('error', fail);
+      done(c);
+    };
+    const end = () => finish(null);
+    stdin.on('readable', read).once('end', end).once('error', fail);
+    read();
+  });
+  if (chunk === null) return { gzip: false, jsonl: false };
+  stdin.unshift(chunk);
+  const gzip = chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b;
+  let head = chunk;
+  if (gzip) {
+    try {
+      head = gunzipSync(chunk, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    } catch {
+      head = Buffer.alloc(0);
+    }
+  }
+  const first = head.toString('utf8', 0, Math.min(head.length, 4096)).replace(/^\uFEFF/, '').trimStart();
+  return { gzip, jsonl: first.startsWith('{') };
 }
 
 /** Opens a file (or stdin for undefined or "-"); the tap sees the bytes as stored, before gunzip. */
