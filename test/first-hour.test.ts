@@ -100,3 +100,46 @@ describe('standard input read by its first bytes', () => {
     expect(veil(['check', '--policy', join(dir, 'k.yaml')], { input: gzipSync(jsonl) }).stdout).toMatch(/: met\n  3000 rows in 3000 classes/);
   });
 });
+
+describe('veil check for CI: several files, --quiet, the delimiter from the policy', () => {
+  it('gives one verdict per file, exits with the worst, and -q prints none', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'ok.csv'), 'zip;age\n021;30-39\n021;30-39\n');
+    writeFileSync(join(dir, 'lone.csv'), 'zip;age\n021;30-39\n021;30-39\n022;40-49\n');
+    writeFileSync(join(dir, 'p.yaml'), 'version: 1\ninput: { format: csv, delimiter: ";" }\ncolumns:\n  zip: keep\n  age: keep\nk_anonymity: { k: 2, quasi_identifiers: [zip, age] }\n');
+    const p = ['--policy', join(dir, 'p.yaml')];
+    const both = veil(['check', join(dir, 'ok.csv'), join(dir, 'lone.csv'), ...p]);
+    expect(both.status).toBe(1);
+    const verdicts = both.stdout.split('\n').filter((l) => l.startsWith('veil check: '));
+    expect(verdicts).toEqual([`veil check: ${join(dir, 'ok.csv')}: k-anonymity with k=2 on zip, age: met`, `veil check: ${join(dir, 'lone.csv')}: k-anonymity with k=2 on zip, age: NOT met`]);
+    // One file: as before, unnamed.
+    expect(veil(['check', join(dir, 'ok.csv'), ...p]).stdout).toMatch(/^veil check: k-anonymity with k=2 on zip, age: met\n/);
+    const quiet = veil(['check', '-q', join(dir, 'ok.csv'), join(dir, 'lone.csv'), ...p]);
+    expect([quiet.status, quiet.stdout, quiet.stderr]).toEqual([1, '', '']);
+    expect(veil(['check', '--quiet', join(dir, 'ok.csv'), ...p]).status).toBe(0);
+    // A file that cannot be read: its problem on stderr, the others still checked; input errors rank above "not met".
+    const missing = veil(['check', join(dir, 'ok.csv'), join(dir, 'none.csv'), join(dir, 'lone.csv'), ...p]);
+    expect(missing.status).toBe(3);
+    expect(missing.stderr).toMatch(/none\.csv: cannot read the input/);
+    expect(missing.stdout.match(/^veil check: /gm)).toHaveLength(2);
+    // JSON: an array, each with its input.
+    const json = JSON.parse(veil(['check', '--json', join(dir, 'ok.csv'), join(dir, 'lone.csv'), ...p]).stdout) as { input: string; met: boolean }[];
+    expect(json.map((j) => [j.input, j.met])).toEqual([[join(dir, 'ok.csv'), true], [join(dir, 'lone.csv'), false]]);
+    expect(veil(['check', join(dir, 'ok.csv'), join(dir, 'lone.csv'), '--report', join(dir, 'r.json'), ...p]).status).toBe(2);
+    // --delimiter wins over the policy's.
+    expect(veil(['check', join(dir, 'ok.csv'), ...p, '--delimiter', ',']).stderr).toMatch(/HEADER_ONE_COLUMN/);
+  });
+
+  it("apply reads the policy's input section too; a bad one is a policy error", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'in.csv'), 'zip;age\n02139;37\n');
+    writeFileSync(join(dir, 'p.yaml'), 'version: 1\ninput: { delimiter: ";" }\ncolumns:\n  zip: { transform: generalize, prefix: 3 }\n  age: { transform: generalize, width: 10 }\n');
+    const r = veil(['apply', join(dir, 'in.csv'), '--policy', join(dir, 'p.yaml'), '-q']);
+    expect([r.status, r.stdout]).toEqual([0, 'zip;age\n021;30-39\n']);
+    writeFileSync(join(dir, 'bad.yaml'), 'version: 1\ninput: { delimiter: ";;", format: jsonl, sep: x }\ncolumns:\n  zip: keep\n');
+    const bad = veil(['validate', join(dir, 'bad.yaml')]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/input\.sep: [^\n]*POLICY_UNKNOWN_KEY/);
+    expect(bad.stderr).toMatch(/input\.delimiter: expected one character[^\n]*POLICY_VALUE/);
+  });
+});

@@ -21,7 +21,7 @@ import { FORMATS, inputNameProblem, kindOfPath, outputNameProblem, type Format }
 import { pieces, type Piece } from '../io/pieces.js';
 import { utf8 } from '../io/utf8.js';
 import { csvHeader, eachJsonLine, readCsv, readJsonl, type InputEvent } from '../io/read.js';
-import type { Policy } from '../policy/load.js';
+import type { Policy, PolicyInput } from '../policy/load.js';
 import { PieceWriter, type PieceResult } from '../engines/stream/piece.js';
 import { runWarnings } from './warnings.js';
 import { applyOnDuckdb } from './apply-duckdb.js';
@@ -65,10 +65,10 @@ function format(text: string | undefined): Format | undefined {
 
 /**
  * The settings of a run from its paths and flags. `stdin`: what standard
- * input's first bytes showed (sniffStdin), when it is the input and no
- * --input-format says what it holds.
+ * input's first bytes showed (sniffStdin): gzip, and JSON Lines when no flag,
+ * name or policy says the format.
  */
-export function resolveSettings(input: string | undefined, f: ApplyFlags, stdin?: { gzip: boolean; jsonl: boolean }): Settings {
+export function resolveSettings(input: string | undefined, f: ApplyFlags, stdin?: { gzip: boolean; jsonl: boolean }, policyInput: PolicyInput = {}): Settings {
   const inputPath = input === undefined || input === '-' ? undefined : input;
   const outputPath = f.output === undefined || f.output === '-' ? undefined : f.output;
   const inputProblem = inputNameProblem(inputPath, f.inputFormat !== undefined);
@@ -76,10 +76,11 @@ export function resolveSettings(input: string | undefined, f: ApplyFlags, stdin?
   const outputProblem = outputNameProblem(outputPath, f.outputFormat !== undefined);
   if (outputProblem) throw usage('USAGE_FORMAT_NAME', outputProblem);
   const pathKind = kindOfPath(inputPath);
-  const inKind = inputPath === undefined && stdin && f.inputFormat === undefined ? { ...pathKind, gzip: stdin.gzip, format: stdin.jsonl ? ('jsonl' as const) : pathKind.format } : pathKind;
+  const inKind = inputPath === undefined && stdin ? { ...pathKind, gzip: stdin.gzip } : pathKind;
+  const sniffed = inputPath === undefined && stdin?.jsonl ? ('jsonl' as const) : undefined;
   const outKind = kindOfPath(outputPath);
-  const inputFormat = format(f.inputFormat) ?? inKind.format ?? 'csv';
-  const explicitDelimiter = delimiter(f.delimiter);
+  const inputFormat = format(f.inputFormat) ?? inKind.format ?? (policyInput.format === 'parquet' ? undefined : policyInput.format) ?? sniffed ?? 'csv';
+  const explicitDelimiter = delimiter(f.delimiter) ?? policyInput.delimiter;
   const inputDelimiter = explicitDelimiter ?? inKind.delimiter ?? ',';
   const outputFormat = format(f.outputFormat) ?? outKind.format ?? inputFormat;
   const outputDelimiter = delimiter(f.outputDelimiter) ?? explicitDelimiter ?? outKind.delimiter ?? inputDelimiter;
@@ -100,9 +101,9 @@ export function resolveSettings(input: string | undefined, f: ApplyFlags, stdin?
   };
 }
 
-/** What standard input holds, by its first bytes, when it is the input and no --input-format says. */
-export async function stdinKind(input: string | undefined, inputFormat: string | undefined): Promise<{ gzip: boolean; jsonl: boolean } | undefined> {
-  return (input === undefined || input === '-') && inputFormat === undefined ? sniffStdin() : undefined;
+/** What standard input holds, by its first bytes, when it is the input (its format counts only when nothing else says). */
+export async function stdinKind(input: string | undefined): Promise<{ gzip: boolean; jsonl: boolean } | undefined> {
+  return input === undefined || input === '-' ? sniffStdin() : undefined;
 }
 
 /** --utility-pairs a:b,c:d */
@@ -151,10 +152,10 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
   const started = new Date();
   const t0 = performance.now();
   if (engineOf(input, flags) === 'duckdb') return applyOnDuckdb(input, flags, io, started, t0);
-  const asked = resolveSettings(input, flags, await stdinKind(input, flags.inputFormat));
+  const { policy, sha256: policySha, text: policyText } = await readPolicy(flags.policy);
+  const asked = resolveSettings(input, flags, await stdinKind(input), policy.input);
   await distinctPaths(asked, flags);
   await sweepBefore(asked, flags, io);
-  const { policy, sha256: policySha, text: policyText } = await readPolicy(flags.policy);
   // A noised column is always measured against its spread: noise that dwarfs it is never silent.
   const s = asked.utility || !policy.columns.some((col) => col.transform === 'noise') ? asked : { ...asked, utility: true };
   const key = await loadKey(flags.keyFile, io.env, flags.allowDemoKey === true);

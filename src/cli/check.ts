@@ -21,7 +21,9 @@ import { delimiterFlag, engineFormatOf, isGlob } from './apply-options.js';
 import { digestFiles, expandInputs, groupOnDuckdb, parquetHeader, type EngineFormat } from '../engines/duckdb/run.js';
 import { kindOfPath } from '../io/formats.js';
 import { readPolicy } from '../policy/file.js';
-import { EXIT } from './exit-codes.js';
+import type { PolicyInput } from '../policy/load.js';
+import { EXIT, exitCodeOf } from './exit-codes.js';
+import { problemText } from './messages.js';
 import { VERSION } from './version.js';
 
 export interface CheckFlags {
@@ -38,11 +40,21 @@ export interface CheckFlags {
   readonly showViolations?: string;
   readonly delimiter?: string;
   readonly inputFormat?: string;
+  readonly quiet?: boolean;
 }
 
 interface Requirement {
   readonly qis: readonly string[];
   readonly risk: RiskOptions;
+  /** The policy's `input:` section: its format and delimiter, below the flags. */
+  readonly input: PolicyInput;
+}
+
+/** How one file came out: its exit code, and its verdict as text and as the report's section. */
+interface FileVerdict {
+  readonly code: number;
+  readonly text: string;
+  readonly section: Record<string, unknown>;
 }
 
 const usage = (detail: string): VeilError => new VeilError({ kind: 'usage', code: 'USAGE_CHECK', detail } satisfies UsageProblem);
@@ -54,7 +66,8 @@ function positiveInteger(text: string | undefined, name: string): number | undef
 }
 
 async function requirement(f: CheckFlags): Promise<Requirement> {
-  const model = f.policy === undefined ? undefined : (await readPolicy(f.policy)).policy.kAnonymity;
+  const policy = f.policy === undefined ? undefined : (await readPolicy(f.policy)).policy;
+  const model = policy?.kAnonymity;
   if (f.policy !== undefined && !model && (f.qi === undefined || f.k === undefined)) throw usage(`${f.policy} has no k_anonymity section: give --qi and --k`);
   const qis = f.qi !== undefined ? f.qi.split(',').map((q) => q.trim()).filter((q) => q !== '') : (model?.quasiIdentifiers ?? []);
   if (qis.length === 0) throw usage('give the quasi-identifiers: --qi a,b,c (or --policy with k_anonymity)');
@@ -69,14 +82,46 @@ async function requirement(f: CheckFlags): Promise<Requirement> {
   if (variant === 'recursive' && !(c !== undefined && c > 0)) throw usage('recursive l-diversity needs --c, a number above 0');
   const threshold = f.riskThreshold !== undefined ? Number(f.riskThreshold) : (model?.riskThreshold ?? 0.2);
   if (!(threshold > 0 && threshold <= 1)) throw usage('--risk-threshold must be above 0 and at most 1');
-  return { qis, risk: { k, riskThreshold: threshold, ...(l !== undefined && sensitive !== undefined && { l: { sensitive, l, variant, c } }) } };
+  return { qis, risk: { k, riskThreshold: threshold, ...(l !== undefined && sensitive !== undefined && { l: { sensitive, l, variant, c } }) }, input: policy?.input ?? {} };
 }
 
-export async function runCheck(input: string | undefined, f: CheckFlags, io: Streams): Promise<number> {
+/**
+ * Checks each input against the requirement: one verdict per file (named
+ * when there are several), problems of one file on stderr without stopping
+ * the others. Exit: the worst of the files', usage and input errors above a
+ * requirement not met.
+ */
+export async function runCheck(inputs: readonly string[], f: CheckFlags, io: Streams, where: { policyFile: string }): Promise<number> {
   const req = await requirement(f);
-  if (engineFormatOf(input) === 'parquet' || f.inputFormat === 'parquet' || isGlob(input)) return checkOnDuckdb(input!, f, io, req);
-  const { inputPath: path, inputFormat: format, inputGzip: gzip, delimiter } = resolveSettings(input, { policy: '', inputFormat: f.inputFormat, delimiter: f.delimiter }, await stdinKind(input, f.inputFormat));
   const show = positiveInteger(f.showViolations, '--show-violations') ?? 0;
+  if (inputs.length > 1 && f.report !== undefined) throw usage('--report takes one input: check each file with its own report');
+  if (inputs.filter((i) => i === '-').length > 1) throw usage('stdin (-) can be read once');
+  const verdicts: (FileVerdict & { input: string })[] = [];
+  const codes: number[] = [];
+  for (const input of inputs) {
+    try {
+      const v = await checkFile(input, f, req, show);
+      verdicts.push({ ...v, input });
+      codes.push(v.code);
+      if (f.report !== undefined) await writeReport(f.report, v.section, v.read);
+    } catch (e) {
+      if (!(e instanceof VeilError) || inputs.length === 1) throw e;
+      for (const p of e.problems) io.stderr.write(`veil: ${problemText(p, { policyFile: where.policyFile, inputFile: input === '-' ? '<stdin>' : input })}\n`);
+      codes.push(exitCodeOf(e.problems));
+    }
+  }
+  if (!f.quiet) {
+    if (f.json) io.stdout.write(`${JSON.stringify(inputs.length === 1 ? verdicts[0]!.section : verdicts.map((v) => ({ input: v.input, ...v.section })), null, 2)}\n`);
+    else for (const v of verdicts) io.stdout.write(inputs.length === 1 ? v.text : v.text.replace(/^veil check: /, `veil check: ${v.input === '-' ? '<stdin>' : v.input}: `));
+  }
+  for (const code of [EXIT.USAGE, EXIT.INPUT, EXIT.IO, EXIT.PRIVACY]) if (codes.includes(code)) return code;
+  return EXIT.OK;
+}
+
+async function checkFile(input: string, f: CheckFlags, req: Requirement, show: number): Promise<FileVerdict & { read: ReadFacts }> {
+  const inputFormat = f.inputFormat ?? (engineFormatOf(input) === undefined ? req.input.format : undefined);
+  if (engineFormatOf(input) === 'parquet' || inputFormat === 'parquet' || isGlob(input)) return checkOnDuckdb(input, { ...f, inputFormat }, req, show);
+  const { inputPath: path, inputFormat: format, inputGzip: gzip, delimiter } = resolveSettings(input, { policy: '', inputFormat, delimiter: f.delimiter }, await stdinKind(input), req.input);
 
   const source = await openInput(path, gzip);
   const counter = new ClassCounter();
@@ -102,15 +147,14 @@ export async function runCheck(input: string | undefined, f: CheckFlags, io: Str
   } finally {
     source.close();
   }
-  return verdict(req, f, io, counter, masked, show, { sha256: source.tap.digest(), input: { path: path ?? null, format, ...(format === 'csv' && { delimiter }), gzip, bytes: source.tap.bytes } });
+  return verdict(req, counter, masked, show, { sha256: source.tap.digest(), input: { path: path ?? null, format, ...(format === 'csv' && { delimiter }), gzip, bytes: source.tap.bytes } });
 }
 
 /** Parquet and globs of files: the classes counted by DuckDB (a GROUP BY), memory bounded by the combinations. */
-async function checkOnDuckdb(input: string, f: CheckFlags, io: Streams, req: Requirement): Promise<number> {
-  const show = positiveInteger(f.showViolations, '--show-violations') ?? 0;
+async function checkOnDuckdb(input: string, f: CheckFlags, req: Requirement, show: number): Promise<FileVerdict & { read: ReadFacts }> {
   const format = (f.inputFormat as EngineFormat | undefined) ?? engineFormatOf(input) ?? 'csv';
   if (format === 'jsonl') throw new VeilError({ kind: 'usage', code: 'USAGE_ENGINE', detail: 'veil check reads a glob of files with DuckDB, which does not read JSON Lines yet: check each file' });
-  const delimiter = delimiterFlag(f.delimiter) ?? kindOfPath(input).delimiter ?? ',';
+  const delimiter = delimiterFlag(f.delimiter) ?? req.input.delimiter ?? kindOfPath(input).delimiter ?? ',';
   const inputs = isGlob(input) ? await expandInputs(input) : [input];
   if (inputs.length === 0) throw new VeilError({ kind: 'input', code: 'INPUT_UNREADABLE', expected: `files matching ${input}` });
   const header = format === 'parquet' ? await parquetHeader(inputs) : await csvFileHeader(inputs[0]!, delimiter);
@@ -126,28 +170,37 @@ async function checkOnDuckdb(input: string, f: CheckFlags, io: Streams, req: Req
     counter.addClass(tupleKey(qis), rows, sensitive !== undefined ? new Map([[values[req.qis.length]!, rows]]) : undefined);
   });
   const digest = await digestFiles(inputs);
-  return verdict(req, f, io, counter, masked, show, { sha256: digest.sha256, input: { path: input, format, ...(format === 'csv' && { delimiter }), gzip: false, bytes: digest.bytes, ...(inputs.length > 1 && { files: inputs.length }), engine: 'duckdb' } });
+  return verdict(req, counter, masked, show, { sha256: digest.sha256, input: { path: input, format, ...(format === 'csv' && { delimiter }), gzip: false, bytes: digest.bytes, ...(inputs.length > 1 && { files: inputs.length }), engine: 'duckdb' } });
 }
 
-/** The verdict on stdout (text or JSON), the report if asked, and the exit code. */
-async function verdict(req: Requirement, f: CheckFlags, io: Streams, counter: ClassCounter, masked: number, show: number, read: { sha256: string; input: Record<string, unknown> }): Promise<number> {
+/** What was read: the input's digest and description, for the report. */
+interface ReadFacts {
+  readonly sha256: string;
+  readonly input: Record<string, unknown>;
+}
+
+/** The verdict on one input: its exit code, its text and its section. */
+function verdict(req: Requirement, counter: ClassCounter, masked: number, show: number, read: ReadFacts): FileVerdict & { read: ReadFacts } {
   const a = measure(counter.summaries(), 0, req.risk);
   const met = a.violatingClasses === 0;
-  const section = checkSection(req, a, masked, met);
-  if (f.json) io.stdout.write(`${JSON.stringify(section, null, 2)}\n`);
-  else io.stdout.write(checkText(req, a, masked, met, show > 0 ? counter.violations(req.risk, show) : []));
-  if (f.report !== undefined) {
-    const report = {
-      tool: { name: 'veil', version: VERSION, node: process.version },
-      command: 'check',
-      input_sha256: read.sha256,
-      input: read.input,
-      privacy: { k_anonymity: section },
-    };
-    const staged = await stageFile(f.report, `${JSON.stringify(report, null, 2)}\n`);
-    await staged.commit();
-  }
-  return met ? EXIT.OK : EXIT.PRIVACY;
+  return {
+    code: met ? EXIT.OK : EXIT.PRIVACY,
+    text: checkText(req, a, masked, met, show > 0 ? counter.violations(req.risk, show) : []),
+    section: checkSection(req, a, masked, met),
+    read,
+  };
+}
+
+async function writeReport(path: string, section: Record<string, unknown>, read: ReadFacts): Promise<void> {
+  const report = {
+    tool: { name: 'veil', version: VERSION, node: process.version },
+    command: 'check',
+    input_sha256: read.sha256,
+    input: read.input,
+    privacy: { k_anonymity: section },
+  };
+  const staged = await stageFile(path, `${JSON.stringify(report, null, 2)}\n`);
+  await staged.commit();
 }
 
 function checkSection(req: Requirement, a: Achieved, masked: number, met: boolean): Record<string, unknown> {

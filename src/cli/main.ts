@@ -113,7 +113,7 @@ ${EXIT_HELP}`)
   veil
     .command('check')
     .description('measure a file against k-anonymity (and l-diversity) for CI: exit 0 when met, 1 when not')
-    .argument('[input]', 'input file, or - for stdin', '-')
+    .argument('[inputs...]', 'input files (one verdict each), or - for stdin (the default)')
     .option('--qi <columns>', 'quasi-identifier columns, comma-separated')
     .option('--k <n>', 'every combination of quasi-identifiers must be shared by at least n rows')
     .option('--l <n>', 'l-diversity: each class needs l well-represented values of --sensitive')
@@ -125,18 +125,21 @@ ${EXIT_HELP}`)
     .option('--json', 'print the measures as JSON (the report section)')
     .option('--report <file>', 'write a JSON report')
     .option('--show-violations <n>', 'print the quasi-identifier values of up to n violating classes (they identify people)')
-    .option('--delimiter <char>', 'CSV delimiter (default , or tab for .tsv)')
+    .option('--delimiter <char>', "CSV delimiter (default: the policy's input.delimiter, else , or tab for .tsv)")
     .addOption(new Option('--input-format <format>', 'input format').choices(['csv', 'jsonl', 'parquet']))
+    .option('-q, --quiet', 'print no verdict: the exit code says it')
     .addHelpText('after', `
 Example:
   veil apply export.csv --policy policy.yaml -o safe.csv && veil check safe.csv --policy policy.yaml
+  veil check -q out/*.csv --policy policy.yaml     # one verdict per file, exit 1 if one is not met
   veil check export.csv --qi age,zip,sex --k 5 --l 2 --sensitive diagnosis
 
 ${EXIT_HELP}`)
-    .action(async (input: string, flags: CheckFlags) => {
-      where.inputFile = input === '-' ? '<stdin>' : input;
+    .action(async (inputs: string[], flags: CheckFlags) => {
+      const files = inputs.length === 0 ? ['-'] : inputs;
+      where.inputFile = files[0] === '-' ? '<stdin>' : files[0]!;
       if (flags.policy !== undefined) where.policyFile = flags.policy;
-      onCode(await runCheck(input, flags, streams()));
+      onCode(await runCheck(files, flags, streams(), where));
     });
 
   veil

@@ -19,7 +19,7 @@ export interface ScanFlags {
 }
 
 export async function runScan(input: string | undefined, f: ScanFlags, io: Streams): Promise<number> {
-  const { inputPath: path, inputFormat: format, inputGzip: gzip, delimiter } = resolveSettings(input, { policy: '', inputFormat: f.inputFormat, delimiter: f.delimiter }, await stdinKind(input, f.inputFormat));
+  const { inputPath: path, inputFormat: format, inputGzip: gzip, delimiter } = resolveSettings(input, { policy: '', inputFormat: f.inputFormat, delimiter: f.delimiter }, await stdinKind(input));
   if (f.sample !== undefined && !/^\d+$/.test(f.sample)) throw new VeilError({ kind: 'usage', code: 'USAGE', detail: '--sample takes a number of rows (0: all)' });
   const limit = f.sample === undefined ? 10_000 : Number(f.sample) || Infinity;
 

@@ -12,6 +12,7 @@ import { parseSchema, type ColumnSchema } from '../governance/schema.js';
 import { parseKAnonymity, type KAnonymity } from '../privacy/k-anonymity.js';
 import type { Configured } from '../transforms/define.js';
 import { findTransform, TRANSFORM_NAMES } from '../transforms/index.js';
+import { parseDelimiter } from '../io/formats.js';
 import { OptionReader, show, type PolicyContext, type PolicyFileReader } from './reader.js';
 
 export const UNLISTED_MODES = ['error', 'drop', 'keep'] as const;
@@ -47,6 +48,13 @@ export interface Policy {
   readonly presetSettings: PresetSettings;
   /** safe_harbor.not_identifiers: columns whose header looks like an identifier but which, the policy says, hold none. */
   readonly notIdentifiers: readonly string[];
+  /** `input:` what the policy's inputs are (format, CSV delimiter), for apply and check when no flag says. */
+  readonly input: PolicyInput;
+}
+
+export interface PolicyInput {
+  readonly format?: 'csv' | 'jsonl' | 'parquet';
+  readonly delimiter?: string;
 }
 
 /** The preset's policy entries for columns the policy does not name (those it recognizes). */
@@ -62,7 +70,20 @@ export async function presetColumns(policy: Policy, names: readonly string[]): P
 
 export type PolicyResult = { policy: Policy; problems: [] } | { policy?: undefined; problems: PolicyProblem[] };
 
-const TOP_LEVEL = ['version', 'extends', 'as_of_year', 'safe_harbor', 'unlisted', 'rows', 'columns', 'on_invalid', 'max_invalid', 'k_anonymity', 'privacy_budget'] as const;
+const TOP_LEVEL = ['version', 'input', 'extends', 'as_of_year', 'safe_harbor', 'unlisted', 'rows', 'columns', 'on_invalid', 'max_invalid', 'k_anonymity', 'privacy_budget'] as const;
+
+/** `input: { format: csv, delimiter: ";" }`: what the policy's exports are, so that no run has to say it again. */
+function readInput(root: OptionReader): PolicyInput {
+  const r = root.child('input');
+  if (!r) return {};
+  r.rejectUnknown(['format', 'delimiter']);
+  const format = r.string('format', { oneOf: ['csv', 'jsonl', 'parquet'] }) as PolicyInput['format'];
+  const text = r.string('delimiter');
+  const delimiter = text === undefined ? undefined : parseDelimiter(text);
+  if (text !== undefined && delimiter === undefined) r.report('POLICY_VALUE', 'delimiter', { expected: 'one character (not a quote or a line end), or tab', found: JSON.stringify(text) });
+  if (delimiter !== undefined && format !== undefined && format !== 'csv') r.report('POLICY_CONFLICT', 'delimiter', { expected: `no delimiter with format ${format}`, found: JSON.stringify(text) });
+  return { ...(format && { format }), ...(delimiter !== undefined && { delimiter }) };
+}
 
 export async function loadPolicy(text: string, readFile: PolicyFileReader): Promise<PolicyResult> {
   const lineCounter = new LineCounter();
@@ -96,6 +117,7 @@ export async function loadPolicy(text: string, readFile: PolicyFileReader): Prom
   const safeHarbor = readSafeHarbor(root, preset);
   const presetSettings: PresetSettings = { asOfYear, restrictedZip3: safeHarbor.restrictedZip3 };
 
+  const input = readInput(root);
   const columns: PolicyColumn[] = [];
   const columnsReader = root.child('columns', true);
   if (columnsReader) {
@@ -135,7 +157,7 @@ export async function loadPolicy(text: string, readFile: PolicyFileReader): Prom
 
   if (problems.length > 0) return { problems: problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)) };
   return {
-    policy: { version: 1, unlisted, columns, needsKey: columns.some((c) => c.configured.keyed), kAnonymity, epsilonPerRecord, rows, onInvalid, maxInvalid, preset, presetSettings, notIdentifiers: safeHarbor.notIdentifiers },
+    policy: { version: 1, unlisted, columns, needsKey: columns.some((c) => c.configured.keyed), kAnonymity, epsilonPerRecord, rows, onInvalid, maxInvalid, preset, presetSettings, notIdentifiers: safeHarbor.notIdentifiers, input },
     problems: [],
   };
 }
