@@ -143,3 +143,18 @@ describe('veil check for CI: several files, --quiet, the delimiter from the poli
     expect(bad.stderr).toMatch(/input\.delimiter: expected one character[^\n]*POLICY_VALUE/);
   });
 });
+
+describe('the drafted policy does not hash money', () => {
+  it('keeps measures (decimals, or integers named like counts and amounts) as numbers, and hashes identifiers', () => {
+    const dir = tempDir();
+    const rows = Array.from({ length: 200 }, (_, i) => `${100000 + i * 7},${(i * 13.37 + 0.5).toFixed(2)},${i * 3 + 1},${5000 + i}`);
+    writeFileSync(join(dir, 'c.csv'), `customer_id,lifetime_value,visits_count,order_no\n${rows.join('\n')}\n`);
+    const r = veil(['scan', join(dir, 'c.csv'), '--policy-out', join(dir, 'draft.yaml')]);
+    expect(r.status).toBe(0);
+    const draft = readFileSync(join(dir, 'draft.yaml'), 'utf8');
+    expect(draft).toMatch(/^ {2}customer_id: \{ transform: hash \}/m);
+    expect(draft).toMatch(/^ {2}lifetime_value: \{ transform: keep, type: number \}/m);
+    expect(draft).toMatch(/^ {2}visits_count: \{ transform: keep, type: integer \}/m);
+    expect(draft).toMatch(/^ {2}order_no: \{ transform: hash \}/m);
+  });
+});

@@ -98,6 +98,9 @@ describe('veil scan', () => {
     // Free text with personal data is scrubbed, searched for the row's own protected values too.
     expect(draft).toMatch(/notes: \{ transform: scrub, own: \[email, phone, ssn, card, iban, full_name\] \}/);
     expect(draft).toMatch(/quasi_identifiers: \[.*zip.*\]/);
+    // Money is a measure to learn from, kept as a number; an order number, unique integers, is an identifier.
+    expect(draft).toMatch(/^ {2}price: \{ transform: keep, type: number \} +# kept as number$/m);
+    expect(draft).toMatch(/^ {2}order_no: \{ transform: hash \} +# near-unique or named like an identifier$/m);
     const run = veil(['apply', join(dir, 'people.csv'), '--policy', join(dir, 'draft.yaml'), '-o', join(dir, 'safe.csv'), '-q']);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);

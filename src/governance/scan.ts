@@ -72,6 +72,8 @@ const HINTS: readonly [RegExp, Kind][] = [
   [/note|comment|text|description|remark|ticket|message|body|summary|transcript/i, 'free_text'],
 ];
 const ID_HINT = /(^|_)id$|^id_|identifier|account|mrn|record.?number/i;
+/** Names of measures (money, counts, scores): numbers to learn from, not identifiers, however unique their values. */
+const MEASURE_HINT = /price|amount|amt|value|total|cost|revenue|income|salary|wage|balance|spend|spent|fee|payment|score|rating|count|qty|quantity|weight|height|bmi|duration|minutes|seconds|hours|days|percent|pct|ratio|rate|avg|mean|sum/i;
 const QI_HINT = /age|sex|gender|race|ethnic|marital|education|zip|postal|city|state|country|region|birth|dob|occupation|job|religion|nationality/i;
 
 export interface ColumnFinding {
@@ -151,8 +153,10 @@ export class ColumnScan {
     if (personName >= 0 && hint !== 'person_name') kinds.splice(personName, 1); // capitalized words alone are not enough
     const type = filled === 0 ? 'string' : this.ints === filled ? 'integer' : this.numbers === filled ? 'number' : this.dates === filled ? 'date' : this.datetimes + this.dates === filled && this.datetimes > 0 ? 'datetime' : this.booleans === filled ? 'boolean' : 'string';
     const distinct = this.distinct.size;
-    const nearUnique = filled >= 20 && distinct / filled >= 0.9;
     const main = kinds[0]?.kind;
+    // A number with decimals, or one named like a measure, is a measure (lifetime_value, price): unique values do not make it an identifier.
+    const measure = (type === 'number' || (type === 'integer' && MEASURE_HINT.test(this.name))) && !ID_HINT.test(this.name) && main === undefined;
+    const nearUnique = filled >= 20 && distinct / filled >= 0.9 && !measure;
     const role: Role =
       main === 'zip' || main === 'birth_date' || main === 'date' || (QI_HINT.test(this.name) && !nearUnique)
         ? 'quasi_identifier'
