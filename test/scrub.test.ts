@@ -343,13 +343,13 @@ describe('attacks on the promise that the residual check finds nothing scrub rem
 describe("the README's example on support tickets", () => {
   it('runs as written: the policy is the fixture, and the output is what the README shows', () => {
     const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
-    const policy = readFileSync(join(REPO, 'fixtures/tickets/policy.yaml'), 'utf8');
+    const policy = readFileSync(join(REPO, 'examples/tickets/policy.yaml'), 'utf8');
     expect(readme).toContain(`\`\`\`yaml\n${policy}\`\`\``);
     const shown = /<!-- scrub-example: ticket_id,body -->\n```\n([\s\S]*?)```/.exec(readme)![1]!;
-    const r = veil(['apply', 'fixtures/tickets/tickets.csv', '--policy', 'fixtures/tickets/policy.yaml', '-q']);
+    const r = veil(['apply', 'examples/tickets/tickets.csv', '--policy', 'examples/tickets/policy.yaml', '-q']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const input = parse(readFileSync(join(REPO, 'fixtures/tickets/tickets.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    const input = parse(readFileSync(join(REPO, 'examples/tickets/tickets.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
     const output = parse(r.stdout, { columns: true }) as Record<string, string>[];
     const line = (row: Record<string, string>) => `${row.ticket_id},"${row.body!.replace(/"/g, '""')}"`;
     expect(shown).toBe(input.map((row, i) => `${line(row)}\n${line(output[i]!)}\n`).join(''));
