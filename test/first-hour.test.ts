@@ -158,3 +158,29 @@ describe('the drafted policy does not hash money', () => {
     expect(draft).toMatch(/^ {2}order_no: \{ transform: hash \}/m);
   });
 });
+
+describe('veil init', () => {
+  it('writes a starter policy from the header that validates and runs, with every transform listed', () => {
+    const dir = tempDir();
+    const r = veil(['init', 'examples/patients/patients.csv', '-o', join(dir, 'policy.yaml')]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/^veil init: wrote [^\n]*policy\.yaml \(12 columns\): read it, then veil validate /);
+    const policy = readFileSync(join(dir, 'policy.yaml'), 'utf8');
+    expect(policy).toMatch(/^ {2}email: +\{ transform: hash, normalize: email \}/m);
+    expect(policy).toMatch(/^ {2}notes: +\{ transform: scrub, own: \[patient_id, email, full_name, phone, ssn\] \}/m);
+    expect(policy).toMatch(/^ {2}city: +\{ transform: keep \} +# REVIEW/m);
+    for (const t of ['hash', 'fake', 'scrub', 'generalize', 'noise']) expect(policy).toMatch(new RegExp(`^#   ${t} +\\S`, 'm'));
+    expect(veil(['validate', '-q', join(dir, 'policy.yaml')]).status).toBe(0);
+    const run = veil(['apply', 'examples/patients/patients.csv', '--policy', join(dir, 'policy.yaml'), '-q']);
+    expect(run.status).toBe(0);
+    expect(run.stdout.split('\n')[0]).toBe('patient_id,email,full_name,phone,ssn,notes,birth_date,zip,age,income,visit_date,city');
+    // Never over a file that exists, unless asked.
+    const again = veil(['init', 'examples/patients/patients.csv', '-o', join(dir, 'policy.yaml')]);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toMatch(/exists: veil init does not overwrite a policy \(--force to replace it\)/);
+    expect(veil(['init', 'examples/patients/patients.csv', '-o', join(dir, 'policy.yaml'), '--force']).status).toBe(0);
+    // stdin, JSON Lines: the first record's keys.
+    const events = veil(['init'], { input: readFileSync('examples/events/events.jsonl') });
+    expect(events.stdout).toMatch(/^ {2}message: +\{ transform: scrub, own: \[event_id, user_id, email\] \}/m);
+  });
+});

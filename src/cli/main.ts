@@ -10,6 +10,7 @@ import { runHash, type HashFlags } from './hash.js';
 import { runReport, type ReportFlags } from './report.js';
 import { runScan, type ScanFlags } from './scan.js';
 import { runValidate, type ValidateFlags } from './validate.js';
+import { runInit, type InitFlags } from './init.js';
 import { runSparkJob, type SparkJobFlags } from './spark-job.js';
 import { runKClasses, type KClassesFlags } from './k-classes.js';
 import { EXIT, EXIT_HELP, exitCodeOf } from './exit-codes.js';
@@ -214,6 +215,25 @@ Example:
     .action(async (dirs: string[]) => {
       for (const dir of [tmpdir(), ...dirs]) for (const path of await sweepOrphans(dir)) process.stdout.write(`${path}\n`);
       onCode(EXIT.OK);
+    });
+
+  veil
+    .command('init')
+    .description("write a commented starter policy from an input's header: a transform per column guessed from its name, to review")
+    .argument('[input]', 'input file, or - for stdin', '-')
+    .option('-o, --output <file>', 'write the policy here (default: stdout); never overwrites without --force')
+    .option('--force', 'replace an existing policy file')
+    .option('--delimiter <char>', 'CSV delimiter (default , or tab for .tsv)')
+    .addOption(new Option('--input-format <format>', 'input format').choices(['csv', 'jsonl']))
+    .addHelpText('after', `
+Example:
+  veil init export.csv -o policy.yaml && veil validate policy.yaml
+  veil scan export.csv --policy-out draft.yaml     # a draft from the values instead
+
+${EXIT_HELP}`)
+    .action(async (input: string, flags: InitFlags) => {
+      where.inputFile = input === '-' ? '<stdin>' : input;
+      onCode(await runInit(input, flags, streams()));
     });
 
   veil

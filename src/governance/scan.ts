@@ -252,3 +252,58 @@ export function draftPolicy(findings: readonly ColumnFinding[], source: string, 
   }
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * A starter policy from a header alone (`veil init`): each column's transform
+ * guessed from its name (an email hashed, a name faked, notes scrubbed, a ZIP
+ * code to 3 digits, anything else kept but marked for review), and the list
+ * of every transform with an example, as comments. Fails closed as it stands:
+ * `unlisted: error`, and a column the names say nothing of is a `keep` the
+ * reader must confirm.
+ */
+export function starterPolicy(header: readonly string[], source: string, transforms: readonly { name: string; summary: string; example: string }[]): string {
+  const width = Math.max(...header.map((h) => h.length), 4) + 2;
+  const lines = [
+    `# Starter policy written by veil init from the header of ${source}.`,
+    '# Every column has a transform guessed from its name: read each line, then check it with',
+    '#   veil validate policy.yaml',
+    '# and run it with a report: veil apply <input> --policy policy.yaml -o safe.csv --report report.json',
+    '# For a draft from the values themselves (what each column holds), run veil scan <input> --policy-out draft.yaml.',
+    'version: 1',
+    'unlisted: error              # a column the policy does not name stops the run',
+    'columns:',
+  ];
+  const qis: string[] = [];
+  const keyOf = (name: string) => (/^[A-Za-z_][\w-]*$/.test(name) ? name : JSON.stringify(name));
+  const hintOf = (name: string) => HINTS.find(([re]) => re.test(name))?.[1];
+  // The columns it protects, whose values free text is searched for.
+  const own = header.filter((h) => {
+    const hint = hintOf(h);
+    return (hint !== undefined && OWN_KINDS.has(hint)) || (hint === undefined && ID_HINT.test(h));
+  });
+  for (const name of header) {
+    const key = keyOf(name);
+    const hint = hintOf(name);
+    let spec: string;
+    let why: string;
+    if (hint === 'free_text' && own.length > 0) {
+      spec = `{ transform: scrub, own: [${own.map(keyOf).join(', ')}] }`;
+      why = 'named like free text: personal data in it replaced';
+    } else if (hint) {
+      spec = TRANSFORM_OF[hint];
+      why = `named like ${hint.replace('_', ' ')}`;
+    } else if (ID_HINT.test(name)) {
+      spec = '{ transform: hash }';
+      why = 'named like an identifier: a keyed pseudonym';
+    } else {
+      spec = '{ transform: keep }';
+      why = QI_HINT.test(name) ? 'REVIEW: a quasi-identifier? generalize it, or list it under k_anonymity' : 'REVIEW: published as it is';
+    }
+    if (QI_HINT.test(name) && hint !== 'free_text' && !ID_HINT.test(name)) qis.push(key);
+    lines.push(`  ${`${key}:`.padEnd(width)}${spec.padEnd(44)} # ${why}`);
+  }
+  if (qis.length > 0) lines.push('# k_anonymity:                # every combination of these shared by k rows (see docs/k-anonymity.md)', '#   k: 5', `#   quasi_identifiers: [${qis.join(', ')}]`);
+  lines.push('', '# The transforms (veil transforms; docs/policy.md):');
+  for (const t of transforms) lines.push(`#   ${t.name.padEnd(20)} ${t.summary}`, `#   ${' '.repeat(20)} e.g. ${t.example}`);
+  return `${lines.join('\n')}\n`;
+}
