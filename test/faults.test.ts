@@ -161,7 +161,7 @@ describe('bytes that are not UTF-8', () => {
       for (const args of [['apply', 'bad.csv', '--policy', 'p.yaml'], ['apply', 'bad.csv', '--policy', 'k.yaml'], ['check', 'bad.csv', '--qi', 'email', '--k', '1'], ['scan', 'bad.csv']]) {
         const run = veil(args, { cwd: dir });
         expect(run.status, args.join(' ')).toBe(3);
-        expect(run.stderr).toBe('veil: bad.csv:3: the input is not valid UTF-8 (veil reads UTF-8 only: convert the file first, e.g. iconv -f cp1252 -t utf-8) [INPUT_NOT_UTF8]\n');
+        expect(run.stderr).toBe('veil: bad.csv:3: the input is not valid UTF-8: if it was saved by Excel or another Windows program, try --encoding cp1252 (or latin1; the policy can say input: { encoding: cp1252 }) [INPUT_NOT_UTF8]\n');
         expect(run.stdout).toBe('');
       }
     }

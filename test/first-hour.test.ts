@@ -184,3 +184,45 @@ describe('veil init', () => {
     expect(events.stdout).toMatch(/^ {2}message: +\{ transform: scrub, own: \[event_id, user_id, email\] \}/m);
   });
 });
+
+describe('input encodings', () => {
+  // "Zürich – 5 €" and "Köln" as Excel on Windows saves them (cp1252), and as latin1.
+  const cp1252 = Buffer.concat([Buffer.from('id,city\n1,Z'), Buffer.from([0xfc]), Buffer.from('rich '), Buffer.from([0x96]), Buffer.from(' 5 '), Buffer.from([0x80]), Buffer.from('\n2,K'), Buffer.from([0xf6]), Buffer.from('ln\n')]);
+
+  it('invalid UTF-8 is an error naming the line and the --encoding to try; cp1252 and latin1 are converted as read', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'in.csv'), cp1252);
+    writeFileSync(join(dir, 'p.yaml'), 'version: 1\ncolumns:\n  id: keep\n  city: keep\n');
+    const run = (...extra: string[]) => veil(['apply', join(dir, 'in.csv'), '--policy', join(dir, 'p.yaml'), '-q', '--report', join(dir, 'r.json'), ...extra]);
+    const plain = run();
+    expect(plain.status).toBe(3);
+    expect(plain.stderr).toMatch(/in\.csv:2: the input is not valid UTF-8: if it was saved by Excel or another Windows program, try --encoding cp1252 \(or latin1[^\n]*\[INPUT_NOT_UTF8\]\n$/);
+    expect(plain.stdout).toBe('');
+    const windows = run('--encoding', 'cp1252');
+    expect([windows.status, windows.stdout]).toEqual([0, 'id,city\n1,Zürich – 5 €\n2,Köln\n']);
+    expect(JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')).input).toMatchObject({ encoding: 'cp1252', bytes: cp1252.length });
+    // latin1 has no euro sign or dash: those bytes are C1 controls there.
+    expect(run('--encoding', 'ISO-8859-1').stdout).toBe('id,city\n1,Zürich \u0096 5 \u0080\n2,Köln\n');
+    // The policy can say it; the flag still wins; a name veil does not read is a usage error.
+    writeFileSync(join(dir, 'p2.yaml'), 'version: 1\ninput: { encoding: windows-1252 }\ncolumns:\n  id: keep\n  city: keep\n');
+    expect(veil(['apply', join(dir, 'in.csv'), '--policy', join(dir, 'p2.yaml'), '-q']).stdout).toBe(windows.stdout);
+    expect(veil(['apply', join(dir, 'in.csv'), '--policy', join(dir, 'p2.yaml'), '-q', '--encoding', 'utf-8']).status).toBe(3);
+    const bad = run('--encoding', 'ebcdic');
+    expect([bad.status, bad.stderr]).toEqual([2, 'veil: --encoding is one of utf-8, latin1, cp1252, not "ebcdic" [USAGE]\n']);
+    expect(veil(['apply', join(dir, 'in.csv'), '--policy', join(dir, 'p.yaml'), '--engine', 'duckdb', '--encoding', 'cp1252', '-o', join(dir, 'o.csv')]).stderr).toMatch(/reads UTF-8 only/);
+  });
+
+  it('converts alike in every piece with worker threads, gzipped, in check and scan', () => {
+    const dir = tempDir();
+    const rows = Array.from({ length: 40000 }, (_, i) => Buffer.concat([Buffer.from(`${i},Z`), Buffer.from([0xfc]), Buffer.from(`rich ${i % 7}\n`)]));
+    writeFileSync(join(dir, 'big.csv.gz'), gzipSync(Buffer.concat([Buffer.from('id,city\n'), ...rows])));
+    writeFileSync(join(dir, 'p.yaml'), 'version: 1\ninput: { encoding: cp1252 }\ncolumns:\n  id: keep\n  city: keep\nk_anonymity: { k: 5, quasi_identifiers: [city] }\n');
+    const out = (threads: string) => veil(['apply', join(dir, 'big.csv.gz'), '--policy', join(dir, 'p.yaml'), '-q', '--threads', threads]).stdout;
+    const one = out('1');
+    expect(one.split('\n')[1]).toBe('0,Zürich 0');
+    expect(one.split('\n')).toHaveLength(40002);
+    expect(out('2')).toBe(one);
+    expect(veil(['check', join(dir, 'big.csv.gz'), '--policy', join(dir, 'p.yaml')]).stdout).toMatch(/: met\n  40000 rows in 7 classes/);
+    expect(veil(['scan', join(dir, 'big.csv.gz'), '--encoding', 'cp1252']).stdout).toMatch(/^city +- +quasi identifier +string +7 +Zxxxxx 9$/m);
+  });
+});

@@ -19,6 +19,7 @@ import { utf8 } from '../io/utf8.js';
 import { delimiterFlag, engineFormatOf, isGlob, seedFlag, threadsFlag, type ApplyFlags, type Streams } from './apply-options.js';
 import { loadKey } from './key.js';
 import { readPolicy } from '../policy/file.js';
+import { parseEncoding } from '../io/formats.js';
 import { VERSION } from './version.js';
 import { runWarnings } from './warnings.js';
 import { dpSection } from '../privacy/differential-privacy.js';
@@ -71,6 +72,8 @@ export async function applyOnDuckdb(input: string | undefined, flags: ApplyFlags
   const threads = threadsFlag(flags.threads);
 
   const { policy, sha256: policySha } = await readPolicy(flags.policy);
+  const encoding = flags.encoding !== undefined ? parseEncoding(flags.encoding) : policy.input.encoding;
+  if (encoding !== undefined && encoding !== 'utf-8') throw usage(`the duckdb engine reads UTF-8 only (--encoding ${encoding}): run it with --engine stream`);
   const randomized = policy.columns.filter((c) => c.configured.epsilon !== undefined).map((c) => c.name);
   // DuckDB calls functions in the order its threads finish their chunks, not in row order: a seeded stream per column would not give the same bytes twice.
   if (seed !== undefined && randomized.length > 0) throw usage(`the duckdb engine does not take --seed with noise or randomized response (${randomized.join(', ')}) yet: its rows reach those functions in no fixed order; run it with --engine stream`);

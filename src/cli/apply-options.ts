@@ -14,6 +14,7 @@ export interface ApplyFlags {
   readonly inputFormat?: string;
   readonly outputFormat?: string;
   readonly delimiter?: string;
+  readonly encoding?: string;
   readonly outputDelimiter?: string;
   readonly seed?: string;
   readonly keyFile?: string;

@@ -17,7 +17,7 @@ import { utilitySection } from '../utility/section.js';
 import { firstPass, kSection, stageModel, type KStage } from '../privacy/stage.js';
 import { parsePlan, type Plan } from '../privacy/plan.js';
 import { fileIdentity, READ_LIMITS, readBoundedSync, sniffStdin, sweepOrphans, openInput, openSink, readableTwice, removeSpool, spoolInput, stageFile, type Sink, type Staged } from '../io/files.js';
-import { FORMATS, inputNameProblem, kindOfPath, outputNameProblem, type Format } from '../io/formats.js';
+import { ENCODINGS, FORMATS, inputNameProblem, kindOfPath, outputNameProblem, parseEncoding, type Encoding, type Format } from '../io/formats.js';
 import { pieces, type Piece } from '../io/pieces.js';
 import { utf8 } from '../io/utf8.js';
 import { csvHeader, eachJsonLine, readCsv, readJsonl, type InputEvent } from '../io/read.js';
@@ -38,6 +38,8 @@ interface Settings {
   readonly inputPath: string | undefined;
   readonly inputFormat: Format;
   readonly inputGzip: boolean;
+  /** --encoding (or the policy's input.encoding): the input's bytes, converted to UTF-8 as they are read. */
+  readonly inputEncoding: Encoding;
   readonly delimiter: string;
   readonly outputPath: string | undefined;
   readonly outputFormat: Format;
@@ -89,6 +91,7 @@ export function resolveSettings(input: string | undefined, f: ApplyFlags, stdin?
     inputPath,
     inputFormat,
     inputGzip: inKind.gzip,
+    inputEncoding: encoding(f.encoding) ?? policyInput.encoding ?? 'utf-8',
     delimiter: inputDelimiter,
     outputPath,
     outputFormat,
@@ -99,6 +102,13 @@ export function resolveSettings(input: string | undefined, f: ApplyFlags, stdin?
     escapeFormulas: f.escapeFormulas === true,
     utility: f.utility === true || f.reportHtml !== undefined || f.utilityTarget !== undefined || f.utilityPairs !== undefined,
   };
+}
+
+function encoding(text: string | undefined): Encoding | undefined {
+  if (text === undefined) return undefined;
+  const e = parseEncoding(text);
+  if (e === undefined) throw usage('USAGE', `--encoding is one of ${ENCODINGS.join(', ')}, not ${JSON.stringify(text)}`);
+  return e;
 }
 
 /** What standard input holds, by its first bytes, when it is the input (its format counts only when nothing else says). */
@@ -189,7 +199,7 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
     let stage: KStage | undefined;
     let firstRead: string | undefined;
     if (model) {
-      const first = await openInput(inputPath, s.inputGzip);
+      const first = await openInput(inputPath, s.inputGzip, s.inputEncoding);
       stage = await firstPass({
         events: inputEvents(s, first.stream, policy),
         policy,
@@ -268,7 +278,7 @@ interface PassContext {
 /** The pass that writes: every row through the pipeline, then the k-anonymity stage's published values or removal. */
 async function writePass(input: string | undefined, flags: ApplyFlags, io: Streams, c: PassContext): Promise<number> {
   const { s, policy, key, stage } = c;
-  const source = await openInput(c.inputPath, s.inputGzip);
+  const source = await openInput(c.inputPath, s.inputGzip, s.inputEncoding);
   const sink: Sink = await openSink(s.outputPath, s.outputGzip, io.stdout);
   const rejectsSink = flags.rejects === undefined ? undefined : await openSink(flags.rejects, kindOfPath(flags.rejects).gzip, io.stdout, { private: true });
   const staged: Staged[] = [];
@@ -357,7 +367,7 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
         startedAt: c.started,
         durationSeconds: seconds,
         policy: { path: flags.policy, sha256: c.policySha, unlisted: policy.unlisted },
-        input: { path: s.inputPath ?? null, format: s.inputFormat, ...(s.inputFormat === 'csv' && { delimiter: s.delimiter }), gzip: s.inputGzip, bytes: source.tap.bytes, sha256: source.tap.digest() },
+        input: { path: s.inputPath ?? null, format: s.inputFormat, ...(s.inputFormat === 'csv' && { delimiter: s.delimiter }), gzip: s.inputGzip, encoding: s.inputEncoding, bytes: source.tap.bytes, sha256: source.tap.digest() },
         output: { path: s.outputPath ?? null, format: s.outputFormat, ...(s.outputFormat === 'csv' && { delimiter: s.outputDelimiter, escape_formulas: s.escapeFormulas }), gzip: s.outputGzip, bytes: sink.tap.bytes, sha256: sink.tap.digest() },
         key: key ? { fingerprint: key.key.fingerprint(), source: key.source } : null,
         seeded: s.seed !== undefined,

@@ -19,7 +19,7 @@ import { resolveSettings, stdinKind, type Streams } from './apply.js';
 import { csvFileHeader } from './apply-duckdb.js';
 import { delimiterFlag, engineFormatOf, isGlob } from './apply-options.js';
 import { digestFiles, expandInputs, groupOnDuckdb, parquetHeader, type EngineFormat } from '../engines/duckdb/run.js';
-import { kindOfPath } from '../io/formats.js';
+import { kindOfPath, parseEncoding } from '../io/formats.js';
 import { readPolicy } from '../policy/file.js';
 import type { PolicyInput } from '../policy/load.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
@@ -40,6 +40,7 @@ export interface CheckFlags {
   readonly showViolations?: string;
   readonly delimiter?: string;
   readonly inputFormat?: string;
+  readonly encoding?: string;
   readonly quiet?: boolean;
 }
 
@@ -120,10 +121,14 @@ export async function runCheck(inputs: readonly string[], f: CheckFlags, io: Str
 
 async function checkFile(input: string, f: CheckFlags, req: Requirement, show: number): Promise<FileVerdict & { read: ReadFacts }> {
   const inputFormat = f.inputFormat ?? (engineFormatOf(input) === undefined ? req.input.format : undefined);
-  if (engineFormatOf(input) === 'parquet' || inputFormat === 'parquet' || isGlob(input)) return checkOnDuckdb(input, { ...f, inputFormat }, req, show);
-  const { inputPath: path, inputFormat: format, inputGzip: gzip, delimiter } = resolveSettings(input, { policy: '', inputFormat, delimiter: f.delimiter }, await stdinKind(input), req.input);
+  if (engineFormatOf(input) === 'parquet' || inputFormat === 'parquet' || isGlob(input)) {
+    const encoding = f.encoding !== undefined ? parseEncoding(f.encoding) : req.input.encoding;
+    if (encoding !== undefined && encoding !== 'utf-8') throw usage(`DuckDB reads UTF-8 only (--encoding ${encoding}): check each file of the glob`);
+    return checkOnDuckdb(input, { ...f, inputFormat }, req, show);
+  }
+  const { inputPath: path, inputFormat: format, inputGzip: gzip, inputEncoding, delimiter } = resolveSettings(input, { policy: '', inputFormat, delimiter: f.delimiter, encoding: f.encoding }, await stdinKind(input), req.input);
 
-  const source = await openInput(path, gzip);
+  const source = await openInput(path, gzip, inputEncoding);
   const counter = new ClassCounter();
   let positions: number[] = [];
   let sensitivePos = -1;
@@ -147,7 +152,7 @@ async function checkFile(input: string, f: CheckFlags, req: Requirement, show: n
   } finally {
     source.close();
   }
-  return verdict(req, counter, masked, show, { sha256: source.tap.digest(), input: { path: path ?? null, format, ...(format === 'csv' && { delimiter }), gzip, bytes: source.tap.bytes } });
+  return verdict(req, counter, masked, show, { sha256: source.tap.digest(), input: { path: path ?? null, format, ...(format === 'csv' && { delimiter }), gzip, encoding: inputEncoding, bytes: source.tap.bytes } });
 }
 
 /** Parquet and globs of files: the classes counted by DuckDB (a GROUP BY), memory bounded by the combinations. */

@@ -16,14 +16,15 @@ export interface InitFlags {
   readonly force?: boolean;
   readonly delimiter?: string;
   readonly inputFormat?: string;
+  readonly encoding?: string;
 }
 
 export async function runInit(input: string | undefined, f: InitFlags, io: Streams): Promise<number> {
-  const { inputPath: path, inputFormat: format, inputGzip: gzip, delimiter } = resolveSettings(input, { policy: '', inputFormat: f.inputFormat, delimiter: f.delimiter }, await stdinKind(input));
+  const { inputPath: path, inputFormat: format, inputGzip: gzip, inputEncoding, delimiter } = resolveSettings(input, { policy: '', inputFormat: f.inputFormat, delimiter: f.delimiter, encoding: f.encoding }, await stdinKind(input));
   if (f.output !== undefined && f.output !== '-' && existsSync(f.output) && !f.force) {
     throw new VeilError({ kind: 'usage', code: 'USAGE_PATHS', detail: `${f.output} exists: veil init does not overwrite a policy (--force to replace it)` });
   }
-  const source = await openInput(path, gzip);
+  const source = await openInput(path, gzip, inputEncoding);
   let header: readonly string[] | undefined;
   try {
     outer: for await (const batch of readRows(format, delimiter, source.stream)) {

@@ -55,6 +55,7 @@ function program(onCode: (code: number) => void, where: Where): Command {
     .addOption(new Option('--output-format <format>', "output format (default: from the output's extension, else the input's)").choices(['csv', 'jsonl', 'parquet']))
     .addOption(new Option('--engine <engine>', 'stream (CSV, JSON Lines, stdin) or duckdb (Parquet, globs of files, every core); default: duckdb for Parquet and globs, else stream').choices(['stream', 'duckdb']))
     .option('--delimiter <char>', 'CSV input delimiter (default , or tab for .tsv; \\t for tab)')
+    .option('--encoding <name>', 'the input\'s encoding: utf-8 (default), latin1 or cp1252 (Excel on Windows), converted as read')
     .option('--output-delimiter <char>', "CSV output delimiter (default: the input's)")
     .option('--seed <n>', 'seed for randomized transforms (reproducible runs; not secure)')
     .option('--key-file <file>', 'read the secret key from this file instead of VEIL_KEY')
@@ -127,6 +128,7 @@ ${EXIT_HELP}`)
     .option('--report <file>', 'write a JSON report')
     .option('--show-violations <n>', 'print the quasi-identifier values of up to n violating classes (they identify people)')
     .option('--delimiter <char>', "CSV delimiter (default: the policy's input.delimiter, else , or tab for .tsv)")
+    .option('--encoding <name>', 'the input\'s encoding: utf-8 (default), latin1 or cp1252 (Excel on Windows), converted as read')
     .addOption(new Option('--input-format <format>', 'input format').choices(['csv', 'jsonl', 'parquet']))
     .option('-q, --quiet', 'print no verdict: the exit code says it')
     .addHelpText('after', `
@@ -152,6 +154,7 @@ ${EXIT_HELP}`)
     .option('--policy-out <file>', 'write a commented draft policy that veil apply runs')
     .addOption(new Option('--preset <name>', 'the draft extends a preset and leaves it the columns it recognizes').choices(['hipaa-safe-harbor']))
     .option('--delimiter <char>', 'CSV delimiter (default , or tab for .tsv)')
+    .option('--encoding <name>', 'the input\'s encoding: utf-8 (default), latin1 or cp1252 (Excel on Windows), converted as read')
     .addOption(new Option('--input-format <format>', 'input format').choices(['csv', 'jsonl']))
     .addHelpText('after', `
 Example:
@@ -224,6 +227,7 @@ Example:
     .option('-o, --output <file>', 'write the policy here (default: stdout); never overwrites without --force')
     .option('--force', 'replace an existing policy file')
     .option('--delimiter <char>', 'CSV delimiter (default , or tab for .tsv)')
+    .option('--encoding <name>', 'the input\'s encoding: utf-8 (default), latin1 or cp1252 (Excel on Windows), converted as read')
     .addOption(new Option('--input-format <format>', 'input format').choices(['csv', 'jsonl']))
     .addHelpText('after', `
 Example:

@@ -19,7 +19,7 @@ const hint = (s: string | undefined) => (s === undefined ? '' : ` (did you mean 
 const INPUT_TEXT = {
   INPUT_UNREADABLE: (p) => `cannot read the input${expected(p)}`,
   INPUT_GZIP: () => 'the input is not valid gzip data',
-  INPUT_NOT_UTF8: () => 'the input is not valid UTF-8 (veil reads UTF-8 only: convert the file first, e.g. iconv -f cp1252 -t utf-8)',
+  INPUT_NOT_UTF8: () => 'the input is not valid UTF-8: if it was saved by Excel or another Windows program, try --encoding cp1252 (or latin1; the policy can say input: { encoding: cp1252 })',
   INPUT_CHANGED: () => 'the input changed between the two passes of the k-anonymity stage',
   ENGINE_READ_FAILED: (p) => `DuckDB could not read the input (${p.expected ?? 'an error'}); its message may quote the data, so it is not shown: run with --engine stream to find the line`,
   INPUT_HEADERS_DIFFER: (p) => `the files read together do not share one header${expected(p)}`,

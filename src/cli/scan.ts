@@ -15,15 +15,16 @@ export interface ScanFlags {
   readonly policyOut?: string;
   readonly delimiter?: string;
   readonly inputFormat?: string;
+  readonly encoding?: string;
   readonly preset?: string;
 }
 
 export async function runScan(input: string | undefined, f: ScanFlags, io: Streams): Promise<number> {
-  const { inputPath: path, inputFormat: format, inputGzip: gzip, delimiter } = resolveSettings(input, { policy: '', inputFormat: f.inputFormat, delimiter: f.delimiter }, await stdinKind(input));
+  const { inputPath: path, inputFormat: format, inputGzip: gzip, inputEncoding, delimiter } = resolveSettings(input, { policy: '', inputFormat: f.inputFormat, delimiter: f.delimiter, encoding: f.encoding }, await stdinKind(input));
   if (f.sample !== undefined && !/^\d+$/.test(f.sample)) throw new VeilError({ kind: 'usage', code: 'USAGE', detail: '--sample takes a number of rows (0: all)' });
   const limit = f.sample === undefined ? 10_000 : Number(f.sample) || Infinity;
 
-  const source = await openInput(path, gzip);
+  const source = await openInput(path, gzip, inputEncoding);
   let scans: ColumnScan[] = [];
   let sampled = 0;
   try {

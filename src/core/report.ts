@@ -10,6 +10,8 @@ export interface FileFacts {
   readonly format: string;
   readonly delimiter?: string;
   readonly gzip: boolean;
+  /** The input's encoding, converted to UTF-8 as read (utf-8, latin1, cp1252). */
+  readonly encoding?: string;
   readonly bytes: number;
   readonly sha256: string;
 }

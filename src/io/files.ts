@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable, type Writable } from 'node:stream';
 import { constants as zlibConstants, createGunzip, createGzip, gunzipSync } from 'node:zlib';
 import { VeilError } from '../core/errors.js';
+import type { Encoding } from './formats.js';
 
 /** Temporary files not yet renamed or removed: removed on a signal or a broken pipe. */
 const temporaryFiles = new Set<string>();
@@ -137,7 +138,7 @@ export async function sniffStdin(): Promise<{ gzip: boolean; jsonl: boolean } | 
 }
 
 /** Opens a file (or stdin for undefined or "-"); the tap sees the bytes as stored, before gunzip. */
-export async function openInput(path: string | undefined, gzip: boolean): Promise<OpenInput> {
+export async function openInput(path: string | undefined, gzip: boolean, encoding: Encoding = 'utf-8'): Promise<OpenInput> {
   const tap = new ByteTap();
   let source: Readable;
   if (path === undefined || path === '-') {
@@ -164,6 +165,7 @@ export async function openInput(path: string | undefined, gzip: boolean): Promis
     stream = tap.pipe(gunzip);
     stream = wrapGzipErrors(stream);
   }
+  if (encoding !== 'utf-8') stream = toUtf8(stream, encoding);
   return {
     stream,
     tap,
@@ -172,6 +174,31 @@ export async function openInput(path: string | undefined, gzip: boolean): Promis
       stream.destroy();
     },
   };
+}
+
+/**
+ * A single-byte encoding's bytes as UTF-8, chunk by chunk (each byte is one
+ * character, so a chunk converts on its own): latin1 is ISO-8859-1, cp1252
+ * Windows' Western code page (Excel's CSV on Windows: 0x80 is the euro sign).
+ */
+function toUtf8(stream: Readable, encoding: Exclude<Encoding, 'utf-8'>): Readable {
+  const out = new Transform({
+    transform: (chunk: Buffer, _e, done) => done(null, Buffer.from(encoding === 'cp1252' ? cp1252(chunk) : chunk.toString('latin1'), 'utf8')),
+  });
+  stream.on('error', (e) => out.destroy(e));
+  return stream.pipe(out);
+}
+
+/** Windows-1252's characters for the bytes 0x80 to 0x9f (where it differs from latin1; its five unassigned bytes stay C1 controls, as WHATWG decodes them). */
+const CP1252_HIGH = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
+  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+];
+
+/** Windows-1252 bytes as text (Node's TextDecoder reads the label as latin1: 0x80 would not be the euro sign). */
+function cp1252(bytes: Buffer): string {
+  const text = bytes.toString('latin1');
+  return /[\x80-\x9f]/.test(text) ? text.replace(/[\x80-\x9f]/g, (c) => String.fromCharCode(CP1252_HIGH[c.charCodeAt(0) - 0x80]!)) : text;
 }
 
 function wrapGzipErrors(stream: Readable): Readable {

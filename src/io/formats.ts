@@ -25,6 +25,19 @@ export function kindOfPath(path: string | undefined): FileKind {
   return { format: undefined, gzip, delimiter: undefined };
 }
 
+/** The encodings veil reads besides UTF-8: single-byte, so each chunk converts on its own. */
+export const ENCODINGS = ['utf-8', 'latin1', 'cp1252'] as const;
+export type Encoding = (typeof ENCODINGS)[number];
+
+/** An encoding's name as users write it (utf8, ISO-8859-1, windows-1252), or undefined. */
+export function parseEncoding(text: string): Encoding | undefined {
+  const t = text.toLowerCase().replace(/[_ ]/g, '-');
+  if (t === 'utf-8' || t === 'utf8') return 'utf-8';
+  if (t === 'latin1' || t === 'latin-1' || t === 'iso-8859-1' || t === 'iso8859-1') return 'latin1';
+  if (t === 'cp1252' || t === 'windows-1252' || t === 'win-1252') return 'cp1252';
+  return undefined;
+}
+
 /** A delimiter is one character that cannot be confused with quoting or line ends; `\t` and `tab` name the tab. */
 export function parseDelimiter(text: string): string | undefined {
   const d = text === '\\t' || text === 'tab' ? '\t' : text;

@@ -12,7 +12,7 @@ import { parseSchema, type ColumnSchema } from '../governance/schema.js';
 import { parseKAnonymity, type KAnonymity } from '../privacy/k-anonymity.js';
 import type { Configured } from '../transforms/define.js';
 import { findTransform, TRANSFORM_NAMES } from '../transforms/index.js';
-import { parseDelimiter } from '../io/formats.js';
+import { parseDelimiter, parseEncoding, type Encoding } from '../io/formats.js';
 import { OptionReader, show, type PolicyContext, type PolicyFileReader } from './reader.js';
 
 export const UNLISTED_MODES = ['error', 'drop', 'keep'] as const;
@@ -55,6 +55,7 @@ export interface Policy {
 export interface PolicyInput {
   readonly format?: 'csv' | 'jsonl' | 'parquet';
   readonly delimiter?: string;
+  readonly encoding?: Encoding;
 }
 
 /** The preset's policy entries for columns the policy does not name (those it recognizes). */
@@ -76,13 +77,16 @@ const TOP_LEVEL = ['version', 'input', 'extends', 'as_of_year', 'safe_harbor', '
 function readInput(root: OptionReader): PolicyInput {
   const r = root.child('input');
   if (!r) return {};
-  r.rejectUnknown(['format', 'delimiter']);
+  r.rejectUnknown(['format', 'delimiter', 'encoding']);
   const format = r.string('format', { oneOf: ['csv', 'jsonl', 'parquet'] }) as PolicyInput['format'];
   const text = r.string('delimiter');
   const delimiter = text === undefined ? undefined : parseDelimiter(text);
   if (text !== undefined && delimiter === undefined) r.report('POLICY_VALUE', 'delimiter', { expected: 'one character (not a quote or a line end), or tab', found: JSON.stringify(text) });
   if (delimiter !== undefined && format !== undefined && format !== 'csv') r.report('POLICY_CONFLICT', 'delimiter', { expected: `no delimiter with format ${format}`, found: JSON.stringify(text) });
-  return { ...(format && { format }), ...(delimiter !== undefined && { delimiter }) };
+  const encodingText = r.string('encoding');
+  const encoding = encodingText === undefined ? undefined : parseEncoding(encodingText);
+  if (encodingText !== undefined && encoding === undefined) r.report('POLICY_VALUE', 'encoding', { expected: 'utf-8, latin1 or cp1252', found: JSON.stringify(encodingText) });
+  return { ...(format && { format }), ...(delimiter !== undefined && { delimiter }), ...(encoding && { encoding }) };
 }
 
 export async function loadPolicy(text: string, readFile: PolicyFileReader): Promise<PolicyResult> {
