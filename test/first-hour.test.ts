@@ -226,3 +226,33 @@ describe('input encodings', () => {
     expect(veil(['scan', join(dir, 'big.csv.gz'), '--encoding', 'cp1252']).stdout).toMatch(/^city +- +quasi identifier +string +7 +Zxxxxx 9$/m);
   });
 });
+
+describe('missing-value markers (na)', () => {
+  it('reads a column\'s markers as empty before types, transforms and k-anonymity look at it, and counts them', () => {
+    const dir = tempDir();
+    const rows = Array.from({ length: 3000 }, (_, i) => `${i},${i % 5 === 0 ? 'N/A' : i % 7 === 0 ? '-' : (i % 300) + 0.5},${i % 11 === 0 ? '-' : 20 + (i % 50)}`);
+    writeFileSync(join(dir, 'in.csv'), `id,amount,age\n${rows.join('\n')}\n`);
+    writeFileSync(
+      join(dir, 'p.yaml'),
+      'version: 1\ncolumns:\n  id: keep\n  amount: { transform: generalize, bins: [0, 100, 200], type: number, na: ["N/A", "-"] }\n  age: { transform: generalize, width: 10, na: ["-"] }\nk_anonymity: { k: 5, quasi_identifiers: [age] }\n',
+    );
+    const run = (threads: string) => veil(['apply', join(dir, 'in.csv'), '--policy', join(dir, 'p.yaml'), '-q', '--threads', threads, '-o', join(dir, `o${threads}.csv`), '--report', join(dir, `r${threads}.json`)]);
+    expect(run('1').stderr).toBe('');
+    expect(run('2').status).toBe(0);
+    expect(readFileSync(join(dir, 'o2.csv'), 'utf8')).toBe(readFileSync(join(dir, 'o1.csv'), 'utf8'));
+    const report = JSON.parse(readFileSync(join(dir, 'r2.json'), 'utf8'));
+    const amountMarkers = rows.filter((r) => /^\d+,(N\/A|-),/.test(r)).length;
+    const ageMarkers = rows.filter((r) => r.endsWith(',-')).length;
+    expect(report.columns.amount.values).toMatchObject({ missing_markers: amountMarkers, empty: amountMarkers });
+    expect(report.columns.age.values).toMatchObject({ missing_markers: ageMarkers });
+    const out = readFileSync(join(dir, 'o1.csv'), 'utf8').split('\n').slice(1, -1).map((l) => l.split(','));
+    expect(out.filter((r) => r[1] === '').length).toBe(amountMarkers);
+    expect(out.some((r) => r.includes('N/A') || r.includes('-'))).toBe(false);
+    // Without the markers the declared type stops the run at the first one.
+    writeFileSync(join(dir, 'strict.yaml'), readFileSync(join(dir, 'p.yaml'), 'utf8').replace(/, na: \[[^\]]*\]/g, ''));
+    const strict = veil(['apply', join(dir, 'in.csv'), '--policy', join(dir, 'strict.yaml'), '-q']);
+    expect(strict.status).toBe(3);
+    expect(strict.stderr).toMatch(/in\.csv:2: column "amount"/);
+    expect(veil(['apply', join(dir, 'in.csv'), '--policy', join(dir, 'p.yaml'), '--engine', 'duckdb', '-o', join(dir, 'd.csv')]).stderr).toMatch(/does not run missing-value markers \(columns\.amount\.na\)/);
+  });
+});

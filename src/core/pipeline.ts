@@ -21,6 +21,8 @@ export interface ColumnStats {
   empty: number;
   /** Published coarser by the k-anonymity stage than the column transform left them. */
   generalized: number;
+  /** Missing-value markers (the column's `na:`) read as empty, and counted among `empty` too. */
+  missing: number;
   /** scrub: the spans of personal data found and replaced in the column's texts, by kind. */
   spans?: SpanCounts;
 }
@@ -39,6 +41,8 @@ export interface Pipeline {
   readonly outputColumns: readonly string[];
   /** Transforms one row (values by input column); throws VeilError for a value it cannot read. */
   row(values: Row, line: number): unknown[];
+  /** Empties, in place, the values that are a column's missing-value markers (`na:`), and counts them: before the row gate and row(). */
+  markMissing(values: unknown[]): void;
   /**
    * A later stage (k-anonymity) publishes `after` instead of what row() gave
    * (`before`) in output column j: the counts follow what was published.
@@ -57,7 +61,7 @@ export interface Pipeline {
 
 export interface PipelineTally {
   readonly rowsIn: number;
-  /** changed, unchanged, empty, generalized of each report column. */
+  /** changed, unchanged, empty, generalized, missing of each report column. */
   readonly stats: readonly number[];
   /** JSONL: the input columns that held a value. */
   readonly seen: Uint8Array;
@@ -123,7 +127,7 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
   for (let i = 0; i < header.length; i++) {
     const name = header[i]!;
     const column = named.get(name);
-    const stats: ColumnStats = { changed: 0, unchanged: 0, empty: 0, generalized: 0 };
+    const stats: ColumnStats = { changed: 0, unchanged: 0, empty: 0, generalized: 0, missing: 0 };
     if (!column) {
       reports.push({ name, transform: policy.unlisted === 'keep' ? 'keep' : 'drop', params: {}, listed: false, stats });
       if (policy.unlisted === 'keep' && (!options.only || options.only.has(name))) {
@@ -149,6 +153,12 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
     specs.push({ source: i, fn: column.transform === 'keep' ? undefined : fn, numeric: column.configured.numericOutput, stats });
     outputColumns.push(name);
   }
+
+  // The columns with missing-value markers, by input position (dropped and unpublished ones too: rules and types read them).
+  const markers = header.flatMap((name, i) => {
+    const na = named.get(name)?.na;
+    return na && na.size > 0 ? [{ index: i, na, stats: reports[i]!.stats }] : [];
+  });
 
   // JSONL only: which policy columns have held a value so far.
   const policyIndexes = policy.columns.map((c) => index.get(c.name)!);
@@ -193,6 +203,16 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
       }
       return out;
     },
+    markMissing(values) {
+      for (const m of markers) {
+        const v = values[m.index];
+        if (v === undefined || v === null || v === '') continue;
+        if (m.na.has(typeof v === 'string' ? v : cellText(v))) {
+          values[m.index] = '';
+          m.stats.missing++;
+        }
+      }
+    },
     finish() {
       if (!options.sparse || rowsIn === 0) return;
       const never = policy.columns.filter((c, j) => !seen[policyIndexes[j]!]);
@@ -209,8 +229,8 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
     },
     columns: () => reports,
     takeTally() {
-      const stats = reports.flatMap((r) => [r.stats.changed, r.stats.unchanged, r.stats.empty, r.stats.generalized]);
-      for (const r of reports) r.stats.changed = r.stats.unchanged = r.stats.empty = r.stats.generalized = 0;
+      const stats = reports.flatMap((r) => [r.stats.changed, r.stats.unchanged, r.stats.empty, r.stats.generalized, r.stats.missing]);
+      for (const r of reports) r.stats.changed = r.stats.unchanged = r.stats.empty = r.stats.generalized = r.stats.missing = 0;
       const spans = reports.map((r) => r.stats.spans && { found: { ...r.stats.spans.found }, replaced: { ...r.stats.spans.replaced } });
       for (const r of reports) {
         if (!r.stats.spans) continue;
@@ -225,10 +245,11 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
     addTally(t) {
       rowsIn += t.rowsIn;
       reports.forEach((r, i) => {
-        r.stats.changed += t.stats[4 * i]!;
-        r.stats.unchanged += t.stats[4 * i + 1]!;
-        r.stats.empty += t.stats[4 * i + 2]!;
-        r.stats.generalized += t.stats[4 * i + 3]!;
+        r.stats.changed += t.stats[5 * i]!;
+        r.stats.unchanged += t.stats[5 * i + 1]!;
+        r.stats.empty += t.stats[5 * i + 2]!;
+        r.stats.generalized += t.stats[5 * i + 3]!;
+        r.stats.missing += t.stats[5 * i + 4]!;
         const spans = t.spans[i];
         if (spans) {
           const mine = (r.stats.spans ??= { found: {}, replaced: {} });

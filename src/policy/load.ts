@@ -22,6 +22,8 @@ export interface PolicyColumn {
   readonly name: string;
   readonly transform: string;
   readonly configured: Configured;
+  /** `na:` the values that mean "missing" in this column (N/A, -), read as empty. */
+  readonly na?: ReadonlySet<string>;
   /** The declared type, checked on input values, if any. */
   readonly schema: ColumnSchema | undefined;
 }
@@ -258,5 +260,7 @@ async function readColumn(parent: OptionReader, name: string, node: Node | null)
   await transform.preload(options);
   const configured = transform.configure(options);
   const schema = parseSchema(options, transform.options.includes('values'));
-  return configured && { name, transform: transform.name, configured, schema };
+  // Missing-value markers (`na: ["N/A", "-"]`): read as empty before anything else looks at the value.
+  const na = options.has('na') ? options.stringList('na') : undefined;
+  return configured && { name, transform: transform.name, configured, schema, ...(na && { na: new Set(na) }) };
 }

@@ -66,6 +66,8 @@ function refuseUncompiled(policy: Policy, dialect: Dialect, kAnonymity: boolean)
   // Its counts of spans and the residual check of its output are the streaming engine's.
   const scrubbed = policy.columns.find((c) => c.transform === 'scrub');
   if (scrubbed) throw unsupported(`scrub (columns.${scrubbed.name})`, dialect);
+  const marked = policy.columns.find((c) => c.na);
+  if (marked) throw unsupported(`missing-value markers (columns.${marked.name}.na)`, dialect);
   const typed = policy.columns.find((c) => c.schema);
   if (typed) throw unsupported(`declared types (columns.${typed.name}.type)`, dialect);
 }
