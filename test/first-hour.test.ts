@@ -256,3 +256,29 @@ describe('missing-value markers (na)', () => {
     expect(veil(['apply', join(dir, 'in.csv'), '--policy', join(dir, 'p.yaml'), '--engine', 'duckdb', '-o', join(dir, 'd.csv')]).stderr).toMatch(/does not run missing-value markers \(columns\.amount\.na\)/);
   });
 });
+
+describe('veil scan and init read the delimiter from the header', () => {
+  it('picks the most frequent of , ; tab | outside quotes', async () => {
+    const { sniffDelimiter } = await import('../src/io/formats.js');
+    expect(sniffDelimiter('id;name;"a, b, c";x')).toBe(';');
+    expect(sniffDelimiter('id\tname\tage')).toBe('\t');
+    expect(sniffDelimiter('a|b|c')).toBe('|');
+    expect(sniffDelimiter('a,b;c')).toBe(',');
+    expect(sniffDelimiter('only')).toBeUndefined();
+  });
+
+  it('drafts the delimiter into the policy, so that apply needs no flag; a comma file drafts none', () => {
+    const dir = tempDir();
+    const draft = join(dir, 'draft.yaml');
+    const scan = veil(['scan', 'examples/adult/adult-sample.csv', '--policy-out', draft]);
+    expect(scan.stdout).toMatch(/^veil scan: examples\/adult\/adult-sample\.csv \(delimiter ";", read from its header\), 2000 rows sampled\n/);
+    expect(readFileSync(draft, 'utf8')).toMatch(/^input: \{ delimiter: ";" \}/m);
+    const apply = veil(['apply', 'examples/adult/adult-sample.csv', '--policy', draft, '-q', '-o', join(dir, 'out.csv')]);
+    expect([apply.status, apply.stderr]).toEqual([0, '']);
+    expect(veil(['init', 'examples/adult/adult-sample.csv']).stdout).toMatch(/^input: \{ delimiter: ";" \}/m);
+    // An explicit --delimiter is obeyed; a comma file gets no input line.
+    expect(veil(['scan', 'examples/adult/adult-sample.csv', '--delimiter', ',']).stdout).toMatch(/^veil scan: examples\/adult\/adult-sample\.csv, 2000 rows/);
+    veil(['scan', 'examples/patients/patients.csv', '--policy-out', join(dir, 'p.yaml')]);
+    expect(readFileSync(join(dir, 'p.yaml'), 'utf8')).not.toMatch(/^input:/m);
+  });
+});

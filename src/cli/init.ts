@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import { VeilError } from '../core/errors.js';
 import { starterPolicy } from '../governance/scan.js';
-import { openInput, stageFile } from '../io/files.js';
+import { firstLineOf, openInput, stageFile } from '../io/files.js';
+import { kindOfPath, sniffDelimiter } from '../io/formats.js';
 import { readRows } from '../io/read.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { resolveSettings, stdinKind, type Streams } from './apply.js';
@@ -20,7 +21,9 @@ export interface InitFlags {
 }
 
 export async function runInit(input: string | undefined, f: InitFlags, io: Streams): Promise<number> {
-  const { inputPath: path, inputFormat: format, inputGzip: gzip, inputEncoding, delimiter } = resolveSettings(input, { policy: '', inputFormat: f.inputFormat, delimiter: f.delimiter, encoding: f.encoding }, await stdinKind(input));
+  const { inputPath: path, inputFormat: format, inputGzip: gzip, inputEncoding, delimiter: given } = resolveSettings(input, { policy: '', inputFormat: f.inputFormat, delimiter: f.delimiter, encoding: f.encoding }, await stdinKind(input));
+  // No --delimiter and no .tsv name: the header line says which delimiter the file uses.
+  const delimiter = f.delimiter === undefined && format === 'csv' && path !== undefined && kindOfPath(path).delimiter !== '\t' ? (sniffDelimiter(firstLineOf(path, gzip, inputEncoding) ?? '') ?? given) : given;
   if (f.output !== undefined && f.output !== '-' && existsSync(f.output) && !f.force) {
     throw new VeilError({ kind: 'usage', code: 'USAGE_PATHS', detail: `${f.output} exists: veil init does not overwrite a policy (--force to replace it)` });
   }
@@ -39,7 +42,7 @@ export async function runInit(input: string | undefined, f: InitFlags, io: Strea
     source.close();
   }
   if (!header) throw new VeilError({ kind: 'input', code: 'CSV_NO_HEADER' });
-  const text = starterPolicy(header, path ?? 'stdin', TRANSFORMS);
+  const text = starterPolicy(header, path ?? 'stdin', TRANSFORMS, format === 'csv' ? delimiter : undefined);
   if (f.output === undefined || f.output === '-') io.stdout.write(text);
   else {
     const staged = await stageFile(f.output, text);

@@ -5,7 +5,8 @@
 import { VeilError } from '../core/errors.js';
 import { cellText } from '../lib/cell.js';
 import { ColumnScan, draftPolicy, type ColumnFinding } from '../governance/scan.js';
-import { openInput, stageFile } from '../io/files.js';
+import { firstLineOf, openInput, stageFile } from '../io/files.js';
+import { kindOfPath, sniffDelimiter } from '../io/formats.js';
 import { readRows } from '../io/read.js';
 import { resolveSettings, stdinKind, type Streams } from './apply.js';
 
@@ -20,7 +21,9 @@ export interface ScanFlags {
 }
 
 export async function runScan(input: string | undefined, f: ScanFlags, io: Streams): Promise<number> {
-  const { inputPath: path, inputFormat: format, inputGzip: gzip, inputEncoding, delimiter } = resolveSettings(input, { policy: '', inputFormat: f.inputFormat, delimiter: f.delimiter, encoding: f.encoding }, await stdinKind(input));
+  const { inputPath: path, inputFormat: format, inputGzip: gzip, inputEncoding, delimiter: given } = resolveSettings(input, { policy: '', inputFormat: f.inputFormat, delimiter: f.delimiter, encoding: f.encoding }, await stdinKind(input));
+  // No --delimiter and no .tsv name: the header line says which delimiter the file uses.
+  const delimiter = f.delimiter === undefined && format === 'csv' && path !== undefined && kindOfPath(path).delimiter !== '\t' ? (sniffDelimiter(firstLineOf(path, gzip, inputEncoding) ?? '') ?? given) : given;
   if (f.sample !== undefined && !/^\d+$/.test(f.sample)) throw new VeilError({ kind: 'usage', code: 'USAGE', detail: '--sample takes a number of rows (0: all)' });
   const limit = f.sample === undefined ? 10_000 : Number(f.sample) || Infinity;
 
@@ -44,13 +47,13 @@ export async function runScan(input: string | undefined, f: ScanFlags, io: Strea
   }
   const findings = scans.map((s) => s.finish());
   if (f.json) io.stdout.write(`${JSON.stringify({ rows_sampled: sampled, columns: findings }, null, 2)}\n`);
-  else io.stdout.write(table(findings, path ?? '<stdin>', sampled));
+  else io.stdout.write(table(findings, `${path ?? '<stdin>'}${format === 'csv' && delimiter !== given ? ` (delimiter ${JSON.stringify(delimiter)}, read from its header)` : ''}`, sampled));
   const formulas = findings.filter((c) => c.formulas > 0).map((c) => `${c.name} (${c.formulas})`);
   if (formulas.length > 0) {
     io.stderr.write(`veil scan: warning: values a spreadsheet would run as formulas (=, +, -, @ first): ${formulas.join(', ')}; write CSV with veil apply --escape-formulas\n`);
   }
   if (f.policyOut !== undefined) {
-    const staged = await stageFile(f.policyOut, draftPolicy(findings, path ?? 'stdin', sampled, f.preset as 'hipaa-safe-harbor' | undefined));
+    const staged = await stageFile(f.policyOut, draftPolicy(findings, path ?? 'stdin', sampled, f.preset as 'hipaa-safe-harbor' | undefined, format === 'csv' ? delimiter : undefined));
     await staged.commit();
   }
   return 0;

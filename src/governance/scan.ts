@@ -201,11 +201,16 @@ function safeHarborTransform(kind: Kind): string {
   return hipaaRule(header[kind] ?? 'name')!.spec;
 }
 
-export function draftPolicy(findings: readonly ColumnFinding[], source: string, sampled: number, preset?: 'hipaa-safe-harbor'): string {
+/** The policy's input line for a delimiter other than the comma, so that `apply` needs no flag. */
+const inputLine = (delimiter: string | undefined): string[] =>
+  delimiter === undefined || delimiter === ',' ? [] : [`input: { delimiter: ${delimiter === '\t' ? 'tab' : JSON.stringify(delimiter)} }   # the input's delimiter, read from its header`];
+
+export function draftPolicy(findings: readonly ColumnFinding[], source: string, sampled: number, preset?: 'hipaa-safe-harbor', delimiter?: string): string {
   const lines = [
     `# Draft policy written by veil scan from ${sampled} sampled rows of ${source}.`,
     '# Review every line: the scan sees a sample, and only you know what the data means.',
     'version: 1',
+    ...inputLine(delimiter),
     ...(preset ? [`extends: ${preset}              # the columns it recognizes by header get its rule (see the README)`] : []),
     'unlisted: error',
     'columns:',
@@ -261,7 +266,7 @@ export function draftPolicy(findings: readonly ColumnFinding[], source: string, 
  * `unlisted: error`, and a column the names say nothing of is a `keep` the
  * reader must confirm.
  */
-export function starterPolicy(header: readonly string[], source: string, transforms: readonly { name: string; summary: string; example: string }[]): string {
+export function starterPolicy(header: readonly string[], source: string, transforms: readonly { name: string; summary: string; example: string }[], delimiter?: string): string {
   const width = Math.max(...header.map((h) => h.length), 4) + 2;
   const lines = [
     `# Starter policy written by veil init from the header of ${source}.`,
@@ -270,6 +275,7 @@ export function starterPolicy(header: readonly string[], source: string, transfo
     '# and run it with a report: veil apply <input> --policy policy.yaml -o safe.csv --report report.json',
     '# For a draft from the values themselves (what each column holds), run veil scan <input> --policy-out draft.yaml.',
     'version: 1',
+    ...inputLine(delimiter),
     'unlisted: error              # a column the policy does not name stops the run',
     'columns:',
   ];

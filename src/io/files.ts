@@ -137,6 +137,24 @@ export async function sniffStdin(): Promise<{ gzip: boolean; jsonl: boolean } | 
   return { gzip, jsonl: first.startsWith('{') };
 }
 
+/** The first line of a file (gunzipped, decoded), from its first 64 KiB; undefined if it cannot be read. */
+export function firstLineOf(path: string, gzip: boolean, encoding: Encoding): string | undefined {
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const buf = Buffer.alloc(1 << 16);
+      let bytes = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0));
+      if (gzip) bytes = gunzipSync(bytes, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+      const text = encoding === 'utf-8' ? bytes.toString('utf8') : bytes.toString('latin1');
+      return text.replace(/^\uFEFF/, '').split(/\r?\n/)[0];
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
 /** Opens a file (or stdin for undefined or "-"); the tap sees the bytes as stored, before gunzip. */
 export async function openInput(path: string | undefined, gzip: boolean, encoding: Encoding = 'utf-8'): Promise<OpenInput> {
   const tap = new ByteTap();

@@ -76,3 +76,20 @@ export function inputNameProblem(path: string | undefined, formatGiven: boolean)
   const hint = ext === 'json' ? ' (JSON Lines is one object per line: if this file is, pass --input-format jsonl)' : ext === 'parquet' || ext === 'pq' ? ' with the streaming engine (the duckdb engine reads Parquet: leave out --engine stream)' : '';
   return `veil reads CSV and JSON Lines, not .${ext}${hint}: ${path}`;
 }
+
+/**
+ * The delimiter a CSV header line uses, among ',', ';', tab and '|': the one
+ * that occurs most outside quotes (a comma on a tie); undefined when none
+ * does (a file of one column).
+ */
+export function sniffDelimiter(headerLine: string): string | undefined {
+  const counts = new Map<string, number>([[',', 0], [';', 0], ['\t', 0], ['|', 0]]);
+  let quoted = false;
+  for (const c of headerLine) {
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && counts.has(c)) counts.set(c, counts.get(c)! + 1);
+  }
+  let best: string | undefined;
+  for (const [d, n] of counts) if (n > 0 && (best === undefined || n > counts.get(best)!)) best = d;
+  return best;
+}
