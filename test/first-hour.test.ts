@@ -282,3 +282,32 @@ describe('veil scan and init read the delimiter from the header', () => {
     expect(readFileSync(join(dir, 'p.yaml'), 'utf8')).not.toMatch(/^input:/m);
   });
 });
+
+describe('malformed records (the wrong number of fields)', () => {
+  it('stop the run by default; with on_invalid drop or quarantine they are removed, counted, written to the rejects, within max_invalid', () => {
+    const dir = tempDir();
+    const lines = Array.from({ length: 20000 }, (_, i) => (i % 1000 === 7 ? `${i},41` : i % 1000 === 500 ? `${i},52,Basel,extra` : `${i},${20 + (i % 60)},${['Bern', 'Zug', 'Basel'][i % 3]}`));
+    writeFileSync(join(dir, 'in.csv'), `id,age,city\n${lines.join('\n')}\n`);
+    const policy = (extra: string) => {
+      writeFileSync(join(dir, 'p.yaml'), `version: 1\n${extra}columns:\n  id: keep\n  age: { transform: generalize, width: 10 }\n  city: keep\nk_anonymity: { k: 3, quasi_identifiers: [age, city] }\n`);
+      return join(dir, 'p.yaml');
+    };
+    const strict = veil(['apply', join(dir, 'in.csv'), '--policy', policy(''), '-q']);
+    expect(strict.status).toBe(3);
+    expect(strict.stderr).toMatch(/in\.csv:9: wrong number of fields: expected 3 fields, found 2 \[CSV_FIELD_COUNT\]/);
+    for (const threads of ['1', '2']) {
+      const r = veil(['apply', join(dir, 'in.csv'), '--policy', policy('on_invalid: quarantine\nmax_invalid: 0.01\n'), '-q', '--threads', threads, '--rejects', join(dir, `rej${threads}.jsonl`), '-o', join(dir, `o${threads}.csv`), '--report', join(dir, `r${threads}.json`)]);
+      expect([r.status, r.stderr]).toEqual([0, '']);
+      const report = JSON.parse(readFileSync(join(dir, `r${threads}.json`), 'utf8'));
+      expect(report.rows).toEqual({ in: 20000, out: 19960, removed: { malformed: 40 } });
+      const rejects = readFileSync(join(dir, `rej${threads}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      expect(rejects).toHaveLength(40);
+      expect(rejects[0]).toEqual({ line: 9, reason: 'malformed', expected: '3 fields, found 2', fields: ['7', '41'] });
+    }
+    expect(readFileSync(join(dir, 'o2.csv'), 'utf8')).toBe(readFileSync(join(dir, 'o1.csv'), 'utf8'));
+    // More than max_invalid: the run fails (exit 3), saying so.
+    const over = veil(['apply', join(dir, 'in.csv'), '--policy', policy('on_invalid: drop\nmax_invalid: 0.001\n'), '-q', '-o', join(dir, 'over.csv')]);
+    expect(over.status).toBe(3);
+    expect(over.stderr).toMatch(/too many rows break their declared types or are malformed: at most 0\.001 of the rows \(max_invalid\), found 40 of 20000 \[INVALID_OVER_LIMIT\]/);
+  });
+});

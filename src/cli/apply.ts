@@ -128,7 +128,7 @@ function utilityPairs(text: string | undefined): [string, string][] | undefined 
 
 /** Input rows as events: a header, then rows with their line. */
 export function inputEvents(s: Pick<Settings, 'inputFormat' | 'delimiter'>, stream: NodeJS.ReadableStream, policy: Policy): AsyncGenerator<InputEvent[]> {
-  if (s.inputFormat === 'csv') return readCsv(stream as never, { delimiter: s.delimiter });
+  if (s.inputFormat === 'csv') return readCsv(stream as never, { delimiter: s.delimiter, skipMalformed: policy.onInvalid !== 'error' });
   return (async function* () {
     let toRow: ReturnType<typeof jsonRow> | undefined;
     for await (const objects of readJsonl(stream as never)) {
@@ -334,7 +334,7 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
       throw new VeilError({ kind: 'input', code: 'INPUT_CHANGED' });
     }
 
-    const invalid = removedBy.invalid ?? 0;
+    const invalid = (removedBy.invalid ?? 0) + (removedBy.malformed ?? 0);
     if (rowsIn > 0 && invalid / rowsIn > policy.maxInvalid) {
       throw new VeilError({ kind: 'input', code: 'INVALID_OVER_LIMIT', expected: `at most ${policy.maxInvalid} of the rows (max_invalid), found ${invalid} of ${rowsIn}` });
     }

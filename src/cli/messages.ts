@@ -46,7 +46,7 @@ const INPUT_TEXT = {
   VALUE_NOT_ZIP: (p) => `${col(p).trim()}${expected(p)}`,
   VALUE_NOT_IN_HIERARCHY: (p) => `${col(p).trim()}: the value is not${p.expected === undefined ? ' in the hierarchy' : ` ${p.expected}`}`,
   VALUE_INVALID: (p) => `${col(p).trim()}: the value breaks its declared type${p.expected === undefined ? '' : `: expected ${p.expected}`}`,
-  INVALID_OVER_LIMIT: (p) => `too many rows break their declared types: ${p.expected ?? ''}`,
+  INVALID_OVER_LIMIT: (p) => `too many rows break their declared types or are malformed: ${p.expected ?? ''}`,
   VALUE_NOT_LISTED: (p) => `${col(p).trim()}: the value is not one of the listed values${p.expected === undefined ? '' : ` (${p.expected})`}`,
   ENTITY_EMPTY: (p) => `${col(p).trim()}${expected(p)}`,
 } satisfies Record<InputCode, (p: InputProblem) => string>;

@@ -12,6 +12,8 @@ export type InputEvent = { header: string[] } | { row: unknown[]; line: number }
 
 export interface CsvReadOptions {
   readonly delimiter: string;
+  /** Records of the wrong number of fields are left out instead of stopping the read (the policy's on_invalid: drop or quarantine). */
+  readonly skipMalformed?: boolean;
 }
 
 /** A header naming a column twice. */
@@ -52,7 +54,7 @@ export async function* readCsv(input: Readable, options: CsvReadOptions): AsyncG
       return;
     }
     const check = recordCheck(header.length, fields, line);
-    if (check === 'skip') return;
+    if (check === 'skip' || (check && options.skipMalformed)) return;
     if (check) problem = check;
     else batch.push({ row: fields, line });
   };

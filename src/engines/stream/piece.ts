@@ -68,6 +68,8 @@ export class PieceWriter {
   private readonly violations = new Map<string, Record<string, number>>();
   private gate!: Gate;
   private readonly quarantining: boolean;
+  /** on_invalid drop or quarantine: a malformed record is removed, not the end of the run. */
+  private readonly lenient: boolean;
   private readonly sample: UtilitySample | undefined;
   /** Scrubbed columns: [input position, output position]; the residual check searches what was published. */
   private readonly scrubbedAt: readonly (readonly [number, number])[];
@@ -83,6 +85,7 @@ export class PieceWriter {
   ) {
     this.headerText = serializer.header(pipeline.outputColumns);
     this.quarantining = policy.onInvalid === 'quarantine';
+    this.lenient = policy.onInvalid !== 'error';
     this.toRow = settings.inputFormat === 'jsonl' ? jsonRow(policy, header) : undefined;
     this.publish = stage && publisher(stage, pipeline, header);
     this.sample = settings.utility ? new UtilitySample(false) : undefined;
@@ -154,7 +157,12 @@ export class PieceWriter {
       }
       const check = recordCheck(columns, fields, line);
       if (check === 'skip') return;
-      if (check) throw new VeilError(check);
+      if (check) {
+        // A record of the wrong number of fields: with on_invalid drop or quarantine, removed and counted (within max_invalid).
+        if (!this.lenient) throw new VeilError(check);
+        this.malformed(fields, line, check.expected ?? '');
+        return;
+      }
       this.row(fields, line);
     };
     const problem = parser.push(text, sink) ?? parser.end(sink);
@@ -201,6 +209,13 @@ export class PieceWriter {
     this.blocks.push(this.rows.join(''));
     this.rows = [];
     this.rowsLength = 0;
+  }
+
+  /** A record that is no row of the header's shape: counted as malformed, and written to the rejects when quarantining. */
+  private malformed(fields: readonly string[], line: number, expected: string): void {
+    this.rowsIn++;
+    this.removedBy.malformed = (this.removedBy.malformed ?? 0) + 1;
+    if (this.quarantining) this.rejects += `${JSON.stringify({ line, reason: 'malformed', expected, fields })}\n`;
   }
 
   private quarantine(row: readonly unknown[], line: number, columns: readonly { name: string; codes: readonly string[] }[]): void {
