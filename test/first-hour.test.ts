@@ -311,3 +311,42 @@ describe('malformed records (the wrong number of fields)', () => {
     expect(over.stderr).toMatch(/too many rows break their declared types or are malformed: at most 0\.001 of the rows \(max_invalid\), found 40 of 20000 \[INVALID_OVER_LIMIT\]/);
   });
 });
+
+describe('date formats per column (format:)', () => {
+  it('reads the tokens, two-digit years as POSIX does, only calendar dates, and keeps a time after the date', async () => {
+    const { dateFormat } = await import('../src/lib/date-formats.js');
+    const f = (text: string) => dateFormat(text) as { read(v: string): string | undefined };
+    expect(f('MM/DD/YYYY').read('03/14/1985')).toBe('1985-03-14');
+    expect(f('MM/DD/YYYY').read('03/14/1985 08:30')).toBe('1985-03-14 08:30');
+    expect(f('DD.MM.YYYY').read('14.03.1985')).toBe('1985-03-14');
+    expect(f('YYYYMMDD').read('19850314')).toBe('1985-03-14');
+    expect(f('M/D/YY').read('7/4/85')).toBe('1985-07-04');
+    expect(f('M/D/YY').read('7/4/08')).toBe('2008-07-04');
+    expect(f('M/D/YY').read('12/31/1999')).toBeUndefined();
+    expect(f('MM/DD/YYYY').read('02/30/2024')).toBeUndefined();
+    expect(f('MM/DD/YYYY').read('13/01/2024')).toBeUndefined();
+    expect(f('DD.MM.YYYY').read('29.02.2024')).toBe('2024-02-29');
+    expect(dateFormat('MM/YYYY')).toBe('a year (YYYY or YY), a month (MM or M) and a day (DD or D)');
+    expect(dateFormat('MM/DD/MM')).toMatch(/twice/);
+  });
+
+  it('reads a column of mixed formats for date transforms and the declared type, counts it, and refuses a bad format', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'in.csv'), 'id,patient,visit,born\n1,P1,03/14/2024,7/4/85\n2,P1,2024-03-20,12/31/1999\n3,P2,04/01/2024,\n');
+    writeFileSync(
+      join(dir, 'p.yaml'),
+      'version: 1\ncolumns:\n  id: keep\n  patient: keep\n  visit: { transform: date-shift, max_days: 10, by: patient, format: [MM/DD/YYYY, YYYY-MM-DD] }\n  born: { transform: generalize, to: year, format: [M/D/YY, MM/DD/YYYY], type: date }\n',
+    );
+    const r = veil(['apply', join(dir, 'in.csv'), '--policy', join(dir, 'p.yaml'), '-q', '--report', join(dir, 'r.json')]);
+    expect(r.status).toBe(0);
+    const rows = r.stdout.trim().split('\n').slice(1).map((l) => l.split(','));
+    // One patient's two visits keep their 6 days apart, whatever format each was written in.
+    const days = (d: string) => Date.parse(`${d}T00:00:00Z`) / 86_400_000;
+    expect(days(rows[1]![2]!) - days(rows[0]![2]!)).toBe(6);
+    expect(rows.map((row) => row[3])).toEqual(['1985', '1999', '']);
+    const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
+    expect(report.columns.born.values.dates_read_by_format).toBe(2);
+    writeFileSync(join(dir, 'bad.yaml'), 'version: 1\ncolumns:\n  d: { transform: keep, format: MM/YYYY }\n');
+    expect(veil(['validate', join(dir, 'bad.yaml')]).stderr).toMatch(/columns\.d\.format: expected a date format with a year \(YYYY or YY\), a month \(MM or M\) and a day \(DD or D\) \(MM\/DD\/YYYY, DD\.MM\.YYYY, YYYYMMDD\), found "MM\/YYYY" \[POLICY_VALUE\]/);
+  });
+});

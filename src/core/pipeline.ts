@@ -23,6 +23,8 @@ export interface ColumnStats {
   generalized: number;
   /** Missing-value markers (the column's `na:`) read as empty, and counted among `empty` too. */
   missing: number;
+  /** Dates read through the column's `format:` as YYYY-MM-DD. */
+  reformatted: number;
   /** scrub: the spans of personal data found and replaced in the column's texts, by kind. */
   spans?: SpanCounts;
 }
@@ -41,7 +43,11 @@ export interface Pipeline {
   readonly outputColumns: readonly string[];
   /** Transforms one row (values by input column); throws VeilError for a value it cannot read. */
   row(values: Row, line: number): unknown[];
-  /** Empties, in place, the values that are a column's missing-value markers (`na:`), and counts them: before the row gate and row(). */
+  /**
+   * Reads, in place, what a column's options say of its values: its
+   * missing-value markers (`na:`) as empty, its dates (`format:`) as
+   * YYYY-MM-DD; and counts both. Before the row gate and row().
+   */
   markMissing(values: unknown[]): void;
   /**
    * A later stage (k-anonymity) publishes `after` instead of what row() gave
@@ -61,7 +67,7 @@ export interface Pipeline {
 
 export interface PipelineTally {
   readonly rowsIn: number;
-  /** changed, unchanged, empty, generalized, missing of each report column. */
+  /** changed, unchanged, empty, generalized, missing, reformatted of each report column. */
   readonly stats: readonly number[];
   /** JSONL: the input columns that held a value. */
   readonly seen: Uint8Array;
@@ -127,7 +133,7 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
   for (let i = 0; i < header.length; i++) {
     const name = header[i]!;
     const column = named.get(name);
-    const stats: ColumnStats = { changed: 0, unchanged: 0, empty: 0, generalized: 0, missing: 0 };
+    const stats: ColumnStats = { changed: 0, unchanged: 0, empty: 0, generalized: 0, missing: 0, reformatted: 0 };
     if (!column) {
       reports.push({ name, transform: policy.unlisted === 'keep' ? 'keep' : 'drop', params: {}, listed: false, stats });
       if (policy.unlisted === 'keep' && (!options.only || options.only.has(name))) {
@@ -156,8 +162,10 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
 
   // The columns with missing-value markers, by input position (dropped and unpublished ones too: rules and types read them).
   const markers = header.flatMap((name, i) => {
-    const na = named.get(name)?.na;
-    return na && na.size > 0 ? [{ index: i, na, stats: reports[i]!.stats }] : [];
+    const column = named.get(name);
+    const na = column?.na ?? new Set<string>();
+    const formats = column?.dateFormats ?? [];
+    return na.size > 0 || formats.length > 0 ? [{ index: i, na, formats, stats: reports[i]!.stats }] : [];
   });
 
   // JSONL only: which policy columns have held a value so far.
@@ -207,9 +215,18 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
       for (const m of markers) {
         const v = values[m.index];
         if (v === undefined || v === null || v === '') continue;
-        if (m.na.has(typeof v === 'string' ? v : cellText(v))) {
+        const text = typeof v === 'string' ? v : cellText(v);
+        if (m.na.has(text)) {
           values[m.index] = '';
           m.stats.missing++;
+          continue;
+        }
+        for (const f of m.formats) {
+          const iso = f.read(text);
+          if (iso === undefined) continue;
+          values[m.index] = iso;
+          m.stats.reformatted++;
+          break;
         }
       }
     },
@@ -229,8 +246,8 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
     },
     columns: () => reports,
     takeTally() {
-      const stats = reports.flatMap((r) => [r.stats.changed, r.stats.unchanged, r.stats.empty, r.stats.generalized, r.stats.missing]);
-      for (const r of reports) r.stats.changed = r.stats.unchanged = r.stats.empty = r.stats.generalized = r.stats.missing = 0;
+      const stats = reports.flatMap((r) => [r.stats.changed, r.stats.unchanged, r.stats.empty, r.stats.generalized, r.stats.missing, r.stats.reformatted]);
+      for (const r of reports) r.stats.changed = r.stats.unchanged = r.stats.empty = r.stats.generalized = r.stats.missing = r.stats.reformatted = 0;
       const spans = reports.map((r) => r.stats.spans && { found: { ...r.stats.spans.found }, replaced: { ...r.stats.spans.replaced } });
       for (const r of reports) {
         if (!r.stats.spans) continue;
@@ -245,11 +262,12 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
     addTally(t) {
       rowsIn += t.rowsIn;
       reports.forEach((r, i) => {
-        r.stats.changed += t.stats[5 * i]!;
-        r.stats.unchanged += t.stats[5 * i + 1]!;
-        r.stats.empty += t.stats[5 * i + 2]!;
-        r.stats.generalized += t.stats[5 * i + 3]!;
-        r.stats.missing += t.stats[5 * i + 4]!;
+        r.stats.changed += t.stats[6 * i]!;
+        r.stats.unchanged += t.stats[6 * i + 1]!;
+        r.stats.empty += t.stats[6 * i + 2]!;
+        r.stats.generalized += t.stats[6 * i + 3]!;
+        r.stats.missing += t.stats[6 * i + 4]!;
+        r.stats.reformatted += t.stats[6 * i + 5]!;
         const spans = t.spans[i];
         if (spans) {
           const mine = (r.stats.spans ??= { found: {}, replaced: {} });

@@ -85,6 +85,6 @@ export function buildReport(p: ReportParts): Record<string, unknown> {
 const sorted = (counts: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 /** A column's counts, with the values k-anonymity generalized further only where it did. */
-function statsOf({ generalized, missing, spans: _spans, ...rest }: ColumnReport['stats']): Record<string, number> {
-  return { ...rest, ...(missing > 0 && { missing_markers: missing }), ...(generalized > 0 && { generalized_by_k_anonymity: generalized }) };
+function statsOf({ generalized, missing, reformatted, spans: _spans, ...rest }: ColumnReport['stats']): Record<string, number> {
+  return { ...rest, ...(missing > 0 && { missing_markers: missing }), ...(reformatted > 0 && { dates_read_by_format: reformatted }), ...(generalized > 0 && { generalized_by_k_anonymity: generalized }) };
 }

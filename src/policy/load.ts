@@ -13,6 +13,7 @@ import { parseKAnonymity, type KAnonymity } from '../privacy/k-anonymity.js';
 import type { Configured } from '../transforms/define.js';
 import { findTransform, TRANSFORM_NAMES } from '../transforms/index.js';
 import { parseDelimiter, parseEncoding, type Encoding } from '../io/formats.js';
+import { dateFormat, type DateFormat } from '../lib/date-formats.js';
 import { OptionReader, show, type PolicyContext, type PolicyFileReader } from './reader.js';
 
 export const UNLISTED_MODES = ['error', 'drop', 'keep'] as const;
@@ -24,6 +25,8 @@ export interface PolicyColumn {
   readonly configured: Configured;
   /** `na:` the values that mean "missing" in this column (N/A, -), read as empty. */
   readonly na?: ReadonlySet<string>;
+  /** `format:` how the column's dates are written, read as YYYY-MM-DD. */
+  readonly dateFormats?: readonly DateFormat[];
   /** The declared type, checked on input values, if any. */
   readonly schema: ColumnSchema | undefined;
 }
@@ -74,6 +77,21 @@ export async function presetColumns(policy: Policy, names: readonly string[]): P
 export type PolicyResult = { policy: Policy; problems: [] } | { policy?: undefined; problems: PolicyProblem[] };
 
 const TOP_LEVEL = ['version', 'input', 'extends', 'as_of_year', 'safe_harbor', 'unlisted', 'rows', 'columns', 'on_invalid', 'max_invalid', 'k_anonymity', 'privacy_budget'] as const;
+
+/** A column's `format: MM/DD/YYYY` (or a list of formats, tried in order): its dates as they are written. */
+function readDateFormats(r: OptionReader): DateFormat[] | undefined {
+  if (!r.has('format')) return undefined;
+  const node = r.node('format');
+  const texts = isScalar(node) && typeof node.value === 'string' ? [node.value] : r.stringList('format');
+  if (!texts) return undefined;
+  const formats: DateFormat[] = [];
+  for (const text of texts) {
+    const f = dateFormat(text);
+    if (typeof f === 'string') r.report('POLICY_VALUE', 'format', { expected: `a date format with ${f.includes('twice') ? 'each token once' : f} (MM/DD/YYYY, DD.MM.YYYY, YYYYMMDD)`, found: JSON.stringify(text) });
+    else formats.push(f);
+  }
+  return formats.length === texts.length ? formats : undefined;
+}
 
 /** `input: { format: csv, delimiter: ";" }`: what the policy's exports are, so that no run has to say it again. */
 function readInput(root: OptionReader): PolicyInput {
@@ -262,5 +280,6 @@ async function readColumn(parent: OptionReader, name: string, node: Node | null)
   const schema = parseSchema(options, transform.options.includes('values'));
   // Missing-value markers (`na: ["N/A", "-"]`): read as empty before anything else looks at the value.
   const na = options.has('na') ? options.stringList('na') : undefined;
-  return configured && { name, transform: transform.name, configured, schema, ...(na && { na: new Set(na) }) };
+  const formats = readDateFormats(options);
+  return configured && { name, transform: transform.name, configured, schema, ...(na && { na: new Set(na) }), ...(formats && { dateFormats: formats }) };
 }
