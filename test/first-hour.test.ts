@@ -345,8 +345,21 @@ describe('date formats per column (format:)', () => {
     expect(days(rows[1]![2]!) - days(rows[0]![2]!)).toBe(6);
     expect(rows.map((row) => row[3])).toEqual(['1985', '1999', '']);
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
-    expect(report.columns.born.values.dates_read_by_format).toBe(2);
+    expect(report.columns.born.values.read_by_format).toBe(2);
     writeFileSync(join(dir, 'bad.yaml'), 'version: 1\ncolumns:\n  d: { transform: keep, format: MM/YYYY }\n');
     expect(veil(['validate', join(dir, 'bad.yaml')]).stderr).toMatch(/columns\.d\.format: expected a date format with a year \(YYYY or YY\), a month \(MM or M\) and a day \(DD or D\) \(MM\/DD\/YYYY, DD\.MM\.YYYY, YYYYMMDD\), found "MM\/YYYY" \[POLICY_VALUE\]/);
+  });
+});
+
+describe('decimal comma (decimal: ",")', () => {
+  it('reads 1.234,56 and 1 000,25 as numbers for the type and the transforms, counted; anything else stays for the type to judge', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'in.csv'), 'id,amount\n1,"1.234,56"\n2,"12,5"\n3,7\n4,"1 000,25"\n5,"1,2,3"\n6,-0\n');
+    writeFileSync(join(dir, 'p.yaml'), 'version: 1\non_invalid: drop\ncolumns:\n  id: keep\n  amount: { transform: generalize, bins: [0, 100, 2000], type: number, decimal: "," }\n');
+    const r = veil(['apply', join(dir, 'in.csv'), '--policy', join(dir, 'p.yaml'), '--report', join(dir, 'r.json')]);
+    expect(r.stdout).toBe('id,amount\n1,"[100, 2000)"\n2,"[0, 100)"\n3,"[0, 100)"\n4,"[100, 2000)"\n6,"[0, 100)"\n');
+    const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
+    expect(report.columns.amount.values.read_by_format).toBe(3);
+    expect(report.rows).toEqual({ in: 6, out: 5, removed: { invalid: 1 } });
   });
 });

@@ -12,6 +12,9 @@ import { JsonNumber } from '../lib/json.js';
 import type { ColumnFn, Row, SpanCounts } from '../transforms/define.js';
 import { missingColumns, ValueError, VeilError, type InputProblem } from './errors.js';
 
+/** A number with a decimal comma: 1.234,56, 1 234,5, -0,5, 12 (thousands by '.', a space or a narrow no-break space). */
+const DECIMAL_COMMA = /^[+-]?(?:\d{1,3}(?:[. \u00a0\u202f]\d{3})+|\d+)(?:,\d+)?$/;
+
 export interface ColumnStats {
   /** Output differs from input. */
   changed: number;
@@ -23,7 +26,7 @@ export interface ColumnStats {
   generalized: number;
   /** Missing-value markers (the column's `na:`) read as empty, and counted among `empty` too. */
   missing: number;
-  /** Dates read through the column's `format:` as YYYY-MM-DD. */
+  /** Dates read through the column's `format:` as YYYY-MM-DD, and numbers read through `decimal: ","`. */
   reformatted: number;
   /** scrub: the spans of personal data found and replaced in the column's texts, by kind. */
   spans?: SpanCounts;
@@ -165,7 +168,8 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
     const column = named.get(name);
     const na = column?.na ?? new Set<string>();
     const formats = column?.dateFormats ?? [];
-    return na.size > 0 || formats.length > 0 ? [{ index: i, na, formats, stats: reports[i]!.stats }] : [];
+    const decimalComma = column?.decimalComma === true;
+    return na.size > 0 || formats.length > 0 || decimalComma ? [{ index: i, na, formats, decimalComma, stats: reports[i]!.stats }] : [];
   });
 
   // JSONL only: which policy columns have held a value so far.
@@ -219,6 +223,14 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
         if (m.na.has(text)) {
           values[m.index] = '';
           m.stats.missing++;
+          continue;
+        }
+        if (m.decimalComma) {
+          const number = DECIMAL_COMMA.test(text) ? text.replace(/[. \u00a0\u202f]/g, '').replace(',', '.') : undefined;
+          if (number !== undefined && number !== text) {
+            values[m.index] = number;
+            m.stats.reformatted++;
+          }
           continue;
         }
         for (const f of m.formats) {

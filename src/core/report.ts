@@ -86,5 +86,5 @@ const sorted = (counts: Record<string, number>): Record<string, number> => Objec
 
 /** A column's counts, with the values k-anonymity generalized further only where it did. */
 function statsOf({ generalized, missing, reformatted, spans: _spans, ...rest }: ColumnReport['stats']): Record<string, number> {
-  return { ...rest, ...(missing > 0 && { missing_markers: missing }), ...(reformatted > 0 && { dates_read_by_format: reformatted }), ...(generalized > 0 && { generalized_by_k_anonymity: generalized }) };
+  return { ...rest, ...(missing > 0 && { missing_markers: missing }), ...(reformatted > 0 && { read_by_format: reformatted }), ...(generalized > 0 && { generalized_by_k_anonymity: generalized }) };
 }

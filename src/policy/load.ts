@@ -27,6 +27,8 @@ export interface PolicyColumn {
   readonly na?: ReadonlySet<string>;
   /** `format:` how the column's dates are written, read as YYYY-MM-DD. */
   readonly dateFormats?: readonly DateFormat[];
+  /** `decimal: ","`: the column's numbers use a decimal comma (and '.' or a space between thousands). */
+  readonly decimalComma?: boolean;
   /** The declared type, checked on input values, if any. */
   readonly schema: ColumnSchema | undefined;
 }
@@ -281,5 +283,7 @@ async function readColumn(parent: OptionReader, name: string, node: Node | null)
   // Missing-value markers (`na: ["N/A", "-"]`): read as empty before anything else looks at the value.
   const na = options.has('na') ? options.stringList('na') : undefined;
   const formats = readDateFormats(options);
-  return configured && { name, transform: transform.name, configured, schema, ...(na && { na: new Set(na) }), ...(formats && { dateFormats: formats }) };
+  // `decimal: ","`: numbers written 1.234,56, read as 1234.56.
+  const decimal = options.string('decimal', { oneOf: [',', '.'] });
+  return configured && { name, transform: transform.name, configured, schema, ...(na && { na: new Set(na) }), ...(formats && { dateFormats: formats }), ...(decimal === ',' && { decimalComma: true }) };
 }

@@ -92,7 +92,7 @@ export function defineTransform<O>(spec: TransformSpec<O>): Transform {
     options: spec.options,
     preload: async (reader) => spec.preload?.(reader),
     configure(reader) {
-      reader.rejectUnknown(['transform', ...spec.options, ...SCHEMA_OPTIONS, 'na', 'format']);
+      reader.rejectUnknown(['transform', ...spec.options, ...SCHEMA_OPTIONS, 'na', 'format', 'decimal']);
       const before = reader.ctx.problems.length;
       const options = spec.parse(reader);
       if (options === undefined || reader.ctx.problems.length > before) return undefined;

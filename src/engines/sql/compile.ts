@@ -68,8 +68,8 @@ function refuseUncompiled(policy: Policy, dialect: Dialect, kAnonymity: boolean)
   if (scrubbed) throw unsupported(`scrub (columns.${scrubbed.name})`, dialect);
   const marked = policy.columns.find((c) => c.na);
   if (marked) throw unsupported(`missing-value markers (columns.${marked.name}.na)`, dialect);
-  const dated = policy.columns.find((c) => c.dateFormats);
-  if (dated) throw unsupported(`date formats (columns.${dated.name}.format)`, dialect);
+  const dated = policy.columns.find((c) => c.dateFormats || c.decimalComma);
+  if (dated) throw unsupported(`date and number formats (columns.${dated.name})`, dialect);
   const typed = policy.columns.find((c) => c.schema);
   if (typed) throw unsupported(`declared types (columns.${typed.name}.type)`, dialect);
 }
