@@ -122,11 +122,12 @@ export async function runCheck(inputs: readonly string[], f: CheckFlags, io: Str
 async function checkFile(input: string, f: CheckFlags, req: Requirement, show: number): Promise<FileVerdict & { read: ReadFacts }> {
   const inputFormat = f.inputFormat ?? (engineFormatOf(input) === undefined ? req.input.format : undefined);
   if (engineFormatOf(input) === 'parquet' || inputFormat === 'parquet' || isGlob(input)) {
-    const encoding = f.encoding !== undefined ? parseEncoding(f.encoding) : req.input.encoding;
+    const encoding = f.encoding !== undefined ? parseEncoding(f.encoding) : undefined;
     if (encoding !== undefined && encoding !== 'utf-8') throw usage(`DuckDB reads UTF-8 only (--encoding ${encoding}): check each file of the glob`);
     return checkOnDuckdb(input, { ...f, inputFormat }, req, show);
   }
-  const { inputPath: path, inputFormat: format, inputGzip: gzip, inputEncoding, delimiter } = resolveSettings(input, { policy: '', inputFormat, delimiter: f.delimiter, encoding: f.encoding }, await stdinKind(input), req.input);
+  // The policy's encoding is its exports'; what check reads is usually apply's output, which is UTF-8: only --encoding says otherwise.
+  const { inputPath: path, inputFormat: format, inputGzip: gzip, inputEncoding, delimiter } = resolveSettings(input, { policy: '', inputFormat, delimiter: f.delimiter, encoding: f.encoding }, await stdinKind(input), { ...req.input, encoding: undefined });
 
   const source = await openInput(path, gzip, inputEncoding);
   const counter = new ClassCounter();

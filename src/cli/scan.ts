@@ -30,8 +30,10 @@ export async function runScan(input: string | undefined, f: ScanFlags, io: Strea
   const source = await openInput(path, gzip, inputEncoding);
   let scans: ColumnScan[] = [];
   let sampled = 0;
+  let malformed = 0;
   try {
-    outer: for await (const batch of readRows(format, delimiter, source.stream)) {
+    // A record of the wrong number of fields is counted and left out: the scan describes the rest.
+    outer: for await (const batch of readRows(format, delimiter, source.stream, () => void malformed++)) {
       for (const event of batch) {
         if ('header' in event) {
           scans = event.header.map((h) => new ColumnScan(h));
@@ -48,12 +50,13 @@ export async function runScan(input: string | undefined, f: ScanFlags, io: Strea
   const findings = scans.map((s) => s.finish());
   if (f.json) io.stdout.write(`${JSON.stringify({ rows_sampled: sampled, columns: findings }, null, 2)}\n`);
   else io.stdout.write(table(findings, `${path ?? '<stdin>'}${format === 'csv' && delimiter !== given ? ` (delimiter ${JSON.stringify(delimiter)}, read from its header)` : ''}`, sampled));
+  if (malformed > 0) io.stderr.write(`veil scan: warning: ${malformed} records have the wrong number of fields and were left out; veil apply stops at them unless the policy says on_invalid: drop or quarantine\n`);
   const formulas = findings.filter((c) => c.formulas > 0).map((c) => `${c.name} (${c.formulas})`);
   if (formulas.length > 0) {
     io.stderr.write(`veil scan: warning: values a spreadsheet would run as formulas (=, +, -, @ first): ${formulas.join(', ')}; write CSV with veil apply --escape-formulas\n`);
   }
   if (f.policyOut !== undefined) {
-    const staged = await stageFile(f.policyOut, draftPolicy(findings, path ?? 'stdin', sampled, f.preset as 'hipaa-safe-harbor' | undefined, format === 'csv' ? delimiter : undefined));
+    const staged = await stageFile(f.policyOut, draftPolicy(findings, path ?? 'stdin', sampled, f.preset as 'hipaa-safe-harbor' | undefined, format === 'csv' ? delimiter : undefined, inputEncoding, malformed > 0));
     await staged.commit();
   }
   return 0;

@@ -74,6 +74,12 @@ const HINTS: readonly [RegExp, Kind][] = [
 const ID_HINT = /(^|_)id$|^id_|identifier|account|mrn|record.?number/i;
 /** Names of measures (money, counts, scores): numbers to learn from, not identifiers, however unique their values. */
 const MEASURE_HINT = /price|amount|amt|value|total|cost|revenue|income|salary|wage|balance|spend|spent|fee|payment|score|rating|count|qty|quantity|weight|height|bmi|duration|minutes|seconds|hours|days|percent|pct|ratio|rate|avg|mean|sum/i;
+/** Values that mean "missing" in exports: read as empty by a draft that names them. */
+const NA_MARKERS = new Set(['N/A', 'n/a', 'NA', '#N/A', '-', '--', 'null', 'NULL', 'None', 'none', 'nan', 'NaN', '?']);
+/** A number with a decimal comma (1.234,56, 12,5): not one JavaScript reads. */
+const DECIMAL_COMMA = /^[+-]?(?:\d{1,3}(?:[. ]\d{3})+|\d+),\d+$/;
+const SLASHED_DATE = /^(\d{1,2})\/(\d{1,2})\/\d{4}$/;
+const DOTTED_DATE = /^\d{1,2}\.\d{1,2}\.\d{4}$/;
 const QI_HINT = /age|sex|gender|race|ethnic|marital|education|zip|postal|city|state|country|region|birth|dob|occupation|job|religion|nationality/i;
 
 export interface ColumnFinding {
@@ -88,6 +94,12 @@ export interface ColumnFinding {
   readonly example: string | undefined;
   /** Values a spreadsheet would run as formulas (=, +, -, @ first, not a number): CSV injection. */
   readonly formulas: number;
+  /** Missing-value markers seen (N/A, -, null...): the draft names them (`na:`), and the type is read without them. */
+  readonly na: readonly string[];
+  /** The numbers are written with a decimal comma (1.234,56): the draft says `decimal: ","`. */
+  readonly decimalComma: boolean;
+  /** Date formats other than YYYY-MM-DD that some values use (MM/DD/YYYY): the draft lists them (`format:`). */
+  readonly dateFormats: readonly string[];
 }
 
 export function maskExample(v: string): string {
@@ -114,6 +126,12 @@ export class ColumnScan {
   private booleans = 0;
   private example: string | undefined;
   private formulas = 0;
+  private readonly markers = new Set<string>();
+  private commaNumbers = 0;
+  private slashed = 0;
+  /** A slashed date whose first number is above 12: the day comes first. */
+  private dayFirst = false;
+  private dotted = 0;
 
   constructor(readonly name: string) {}
 
@@ -123,7 +141,18 @@ export class ColumnScan {
       this.empty++;
       return;
     }
+    if (NA_MARKERS.has(v)) {
+      this.markers.add(v);
+      this.empty++;
+      return;
+    }
     if (this.distinct.size < 100_000) this.distinct.add(v);
+    if (DECIMAL_COMMA.test(v)) this.commaNumbers++;
+    const slashed = SLASHED_DATE.exec(v);
+    if (slashed) {
+      this.slashed++;
+      if (Number(slashed[1]) > 12) this.dayFirst = true;
+    } else if (DOTTED_DATE.test(v)) this.dotted++;
     if (looksLikeFormula(v)) this.formulas++;
     for (const k of valueKinds(v)) this.kindCounts.set(k, (this.kindCounts.get(k) ?? 0) + 1);
     if (/^[+-]?\d+$/.test(v) && !/^[+-]?0\d/.test(v)) this.ints++;
@@ -151,7 +180,11 @@ export class ColumnScan {
     }
     const personName = kinds.findIndex((k) => k.kind === 'person_name');
     if (personName >= 0 && hint !== 'person_name') kinds.splice(personName, 1); // capitalized words alone are not enough
-    const type = filled === 0 ? 'string' : this.ints === filled ? 'integer' : this.numbers === filled ? 'number' : this.dates === filled ? 'date' : this.datetimes + this.dates === filled && this.datetimes > 0 ? 'datetime' : this.booleans === filled ? 'boolean' : 'string';
+    // Numbers with a decimal comma, and dates in another format, count as what they are once read so.
+    const decimalComma = this.commaNumbers > 0 && this.numbers + this.commaNumbers === filled;
+    const otherDates = this.slashed + this.dotted;
+    const dateFormats = otherDates > 0 && this.dates + otherDates === filled ? ['YYYY-MM-DD', ...(this.slashed > 0 ? [this.dayFirst ? 'DD/MM/YYYY' : 'MM/DD/YYYY'] : []), ...(this.dotted > 0 ? ['DD.MM.YYYY'] : [])] : [];
+    const type = filled === 0 ? 'string' : this.ints === filled ? 'integer' : this.numbers === filled || decimalComma ? 'number' : this.dates === filled || dateFormats.length > 0 ? 'date' : this.datetimes + this.dates === filled && this.datetimes > 0 ? 'datetime' : this.booleans === filled ? 'boolean' : 'string';
     const distinct = this.distinct.size;
     const main = kinds[0]?.kind;
     // A number with decimals, or one named like a measure, is a measure (lifetime_value, price): unique values do not make it an identifier.
@@ -163,7 +196,7 @@ export class ColumnScan {
         : nearUnique || ID_HINT.test(this.name) || (main !== undefined && main !== 'free_text')
           ? 'direct_identifier'
           : 'other';
-    return { name: this.name, kinds, role, type, values: this.values, empty: this.empty, distinct, example: this.example, formulas: this.formulas };
+    return { name: this.name, kinds, role, type, values: this.values, empty: this.empty, distinct, example: this.example, formulas: this.formulas, na: [...this.markers].sort(), decimalComma, dateFormats };
   }
 }
 
@@ -201,16 +234,43 @@ function safeHarborTransform(kind: Kind): string {
   return hipaaRule(header[kind] ?? 'name')!.spec;
 }
 
-/** The policy's input line for a delimiter other than the comma, so that `apply` needs no flag. */
-const inputLine = (delimiter: string | undefined): string[] =>
-  delimiter === undefined || delimiter === ',' ? [] : [`input: { delimiter: ${delimiter === '\t' ? 'tab' : JSON.stringify(delimiter)} }   # the input's delimiter, read from its header`];
+/** How the draft reads a column's values as the scan saw them written: its missing-value markers, decimal comma, date formats. */
+function withReading(spec: string, f: ColumnFinding): string {
+  const options = [
+    ...(f.na.length > 0 ? [`na: [${f.na.map((m) => JSON.stringify(m)).join(', ')}]`] : []),
+    ...(f.decimalComma ? ['decimal: ","'] : []),
+    ...(f.dateFormats.length > 0 ? [`format: [${f.dateFormats.join(', ')}]`] : []),
+  ];
+  if (options.length === 0) return spec;
+  const body = spec.startsWith('{') ? spec.slice(1, -1).trim() : `transform: ${spec}`;
+  return `{ ${body}, ${options.join(', ')} }`;
+}
 
-export function draftPolicy(findings: readonly ColumnFinding[], source: string, sampled: number, preset?: 'hipaa-safe-harbor', delimiter?: string): string {
+function readingWhy(f: ColumnFinding): string {
+  const said = [
+    ...(f.na.length > 0 ? ['missing values marked'] : []),
+    ...(f.decimalComma ? ['decimal comma'] : []),
+    ...(f.dateFormats.length > 1 ? [`dates in ${f.dateFormats.length} formats`] : []),
+  ];
+  return said.length > 0 ? `; ${said.join(', ')}` : '';
+}
+
+/** The policy's input line for a delimiter other than the comma and an encoding other than UTF-8, so that `apply` needs no flag. */
+function inputLine(delimiter: string | undefined, encoding?: string): string[] {
+  const parts = [
+    ...(delimiter !== undefined && delimiter !== ',' ? [`delimiter: ${delimiter === '\t' ? 'tab' : JSON.stringify(delimiter)}`] : []),
+    ...(encoding !== undefined && encoding !== 'utf-8' ? [`encoding: ${encoding}`] : []),
+  ];
+  return parts.length === 0 ? [] : [`input: { ${parts.join(', ')} }   # how the input is written, so that apply needs no flag`];
+}
+
+export function draftPolicy(findings: readonly ColumnFinding[], source: string, sampled: number, preset?: 'hipaa-safe-harbor', delimiter?: string, encoding?: string, malformed = false): string {
   const lines = [
     `# Draft policy written by veil scan from ${sampled} sampled rows of ${source}.`,
     '# Review every line: the scan sees a sample, and only you know what the data means.',
     'version: 1',
-    ...inputLine(delimiter),
+    ...inputLine(delimiter, encoding),
+    ...(malformed ? ['on_invalid: quarantine       # records of the wrong number of fields were seen: set aside with --rejects FILE', 'max_invalid: 0.05'] : []),
     ...(preset ? [`extends: ${preset}              # the columns it recognizes by header get its rule (see the README)`] : []),
     'unlisted: error',
     'columns:',
@@ -248,9 +308,9 @@ export function draftPolicy(findings: readonly ColumnFinding[], source: string, 
       why = f.role === 'quasi_identifier' ? 'quasi-identifier, generalized by k-anonymity below' : `kept${type ? ` as ${f.type}` : ''}`;
     }
     if (f.role === 'quasi_identifier' && kind !== 'free_text') qis.push(f.name);
-    lines.push(`  ${name}: ${spec}`.padEnd(60) + ` # ${why}`);
+    lines.push(`  ${name}: ${withReading(spec, f)}`.padEnd(60) + ` # ${why}${readingWhy(f)}`);
   }
-  if (typed) lines.push('on_invalid: drop              # rows that break an inferred type are removed (counted in the report)', 'max_invalid: 0.01             # but more than 1% of them fails the run');
+  if (typed && !malformed) lines.push('on_invalid: drop              # rows that break an inferred type are removed (counted in the report)', 'max_invalid: 0.01             # but more than 1% of them fails the run');
   if (lines.at(-1) === 'columns:' || lines.every((l) => !l.startsWith('  ') || l.startsWith('  #'))) lines.push('  {}');
   if (qis.length > 0) {
     lines.push('k_anonymity:', '  k: 5', `  quasi_identifiers: [${qis.map((q) => (/^[A-Za-z_][\w-]*$/.test(q) ? q : JSON.stringify(q))).join(', ')}]`, '  max_suppression: 0.05');

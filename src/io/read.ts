@@ -14,6 +14,8 @@ export interface CsvReadOptions {
   readonly delimiter: string;
   /** Records of the wrong number of fields are left out instead of stopping the read (the policy's on_invalid: drop or quarantine). */
   readonly skipMalformed?: boolean;
+  /** Called for each record left out as malformed. */
+  readonly onMalformed?: () => void;
 }
 
 /** A header naming a column twice. */
@@ -54,7 +56,8 @@ export async function* readCsv(input: Readable, options: CsvReadOptions): AsyncG
       return;
     }
     const check = recordCheck(header.length, fields, line);
-    if (check === 'skip' || (check && options.skipMalformed)) return;
+    if (check === 'skip') return;
+    if (check && options.skipMalformed) return options.onMalformed?.();
     if (check) problem = check;
     else batch.push({ row: fields, line });
   };
@@ -130,9 +133,9 @@ export async function* readJsonl(input: Readable): AsyncGenerator<{ object: Reco
 }
 
 /** Rows as events, without a policy: JSONL columns are the first record's keys. */
-export async function* readRows(format: Format, delimiter: string, stream: NodeJS.ReadableStream): AsyncGenerator<InputEvent[]> {
+export async function* readRows(format: Format, delimiter: string, stream: NodeJS.ReadableStream, onMalformed?: () => void): AsyncGenerator<InputEvent[]> {
   if (format === 'csv') {
-    yield* readCsv(stream as never, { delimiter });
+    yield* readCsv(stream as never, { delimiter, skipMalformed: onMalformed !== undefined, ...(onMalformed && { onMalformed }) });
     return;
   }
   let header: string[] | undefined;
