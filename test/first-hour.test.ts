@@ -254,6 +254,9 @@ describe('missing-value markers (na)', () => {
     expect(strict.status).toBe(3);
     expect(strict.stderr).toMatch(/in\.csv:2: column "amount"/);
     expect(veil(['apply', join(dir, 'in.csv'), '--policy', join(dir, 'p.yaml'), '--engine', 'duckdb', '-o', join(dir, 'd.csv')]).stderr).toMatch(/does not run missing-value markers \(columns\.amount\.na\)/);
+    // Every transform takes them, top coding and 'over' too.
+    writeFileSync(join(dir, 'top.yaml'), 'version: 1\ncolumns:\n  a: { transform: generalize, top: 90, na: ["-"], decimal: "," }\n  b: { transform: generalize, over: 89, format: DD.MM.YYYY }\n');
+    expect(veil(['validate', '-q', join(dir, 'top.yaml')]).stderr).toBe('');
   });
 });
 

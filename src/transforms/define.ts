@@ -7,6 +7,9 @@ import type { OptionReader } from '../policy/reader.js';
 import type { SecretKey } from '../lib/key.js';
 import type { RowRandomness } from '../lib/random.js';
 
+/** Options every column takes, whatever its transform: its declared type, and how its values are written (na, format, decimal). */
+export const COLUMN_OPTIONS: readonly string[] = [...SCHEMA_OPTIONS, 'na', 'format', 'decimal'];
+
 /** A row as read: values by input column position (strings for CSV, JSON values for JSONL). */
 export type Row = readonly unknown[];
 
@@ -92,7 +95,7 @@ export function defineTransform<O>(spec: TransformSpec<O>): Transform {
     options: spec.options,
     preload: async (reader) => spec.preload?.(reader),
     configure(reader) {
-      reader.rejectUnknown(['transform', ...spec.options, ...SCHEMA_OPTIONS, 'na', 'format', 'decimal']);
+      reader.rejectUnknown(['transform', ...spec.options, ...COLUMN_OPTIONS]);
       const before = reader.ctx.problems.length;
       const options = spec.parse(reader);
       if (options === undefined || reader.ctx.problems.length > before) return undefined;

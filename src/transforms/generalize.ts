@@ -19,7 +19,7 @@ import type { Hierarchy } from '../lib/hierarchy.js';
 import { bottomCode, formatNumber, integerRange, parseNumber, realRange, topCode } from '../lib/numeric.js';
 import { readHierarchyOption } from '../policy/hierarchy-file.js';
 import type { OptionReader } from '../policy/reader.js';
-import { defineTransform, type ColumnFn } from './define.js';
+import { COLUMN_OPTIONS, defineTransform, type ColumnFn } from './define.js';
 
 type GeneralizeOptions =
   | { mode: 'width'; width: number; top?: number; bottom?: number; integer: boolean }
@@ -50,13 +50,13 @@ export const generalize = defineTransform<GeneralizeOptions>({
   parse(r) {
     // `top` alone is top coding: values at or above it become `top+`, the others stay.
     if (r.has('top') && !MODES.some((m) => r.has(m)) && !r.has('over')) {
-      r.rejectUnknown(['transform', 'top', 'type', 'values', 'pattern', 'min', 'max', 'required']);
+      r.rejectUnknown(['transform', 'top', ...COLUMN_OPTIONS]);
       const top = r.number('top', { required: true });
       return top === undefined ? undefined : { mode: 'cap', top };
     }
     // `over` alone: values above it (not only at the next integer: 89.5 is over 89) become `>over`, the others stay.
     if (r.has('over') && !MODES.some((m) => r.has(m))) {
-      r.rejectUnknown(['transform', 'over', 'type', 'values', 'pattern', 'min', 'max', 'required']);
+      r.rejectUnknown(['transform', 'over', ...COLUMN_OPTIONS]);
       const over = r.number('over', { required: true });
       return over === undefined ? undefined : { mode: 'over', over };
     }
