@@ -366,3 +366,21 @@ describe('decimal comma (decimal: ",")', () => {
     expect(report.rows).toEqual({ in: 6, out: 5, removed: { invalid: 1 } });
   });
 });
+
+describe('veil scan finds international phone numbers', () => {
+  it('with and without separators, with extensions, and plain national digits under a phone-like header', () => {
+    const dir = tempDir();
+    const formats = ['+44 20 7946 0958', '+49 30 12345678', '+33 1 23 45 67 89', '06 12 34 56 78', '+4915112345678', '(617) 555-0134', '617.555.0134', '617-555-0134 x23', '+1 617 555 0134 ext. 5', '020 7946 0958', '07911 123456', '+91 98765 43210', '+61 2 9876 5432'];
+    const rows = Array.from({ length: 260 }, (_, i) => `${i},${formats[i % formats.length]!.replace(/\d(?=\d{2}\b)/, String(i % 10))}`);
+    writeFileSync(join(dir, 'c.csv'), `id,contact\n${rows.join('\n')}\n`);
+    const json = JSON.parse(veil(['scan', join(dir, 'c.csv'), '--json']).stdout) as { columns: { name: string; kinds: { kind: string; share: number }[] }[] };
+    const contact = json.columns.find((c) => c.name === 'contact')!;
+    expect(contact.kinds[0]).toMatchObject({ kind: 'phone' });
+    expect(contact.kinds[0]!.share).toBeGreaterThanOrEqual(0.95);
+    // Plain digits are numbers, unless the header says phone.
+    writeFileSync(join(dir, 'd.csv'), `id,mobile,lot\n${Array.from({ length: 50 }, (_, i) => `${i},06${String(12345678 + i * 7919)},06${String(12345678 + i * 7919)}`).join('\n')}\n`);
+    const d = JSON.parse(veil(['scan', join(dir, 'd.csv'), '--json']).stdout) as { columns: { name: string; kinds: { kind: string }[] }[] };
+    expect(d.columns.find((c) => c.name === 'mobile')!.kinds[0]?.kind).toBe('phone');
+    expect(d.columns.find((c) => c.name === 'lot')!.kinds).toEqual([]);
+  });
+});

@@ -7,7 +7,7 @@
 // short masked example per column, never a value as it was.
 
 import { parseDate } from '../lib/dates.js';
-import { iban, luhn } from './detect.js';
+import { iban, luhn, piiKinds } from './detect.js';
 import { looksLikeFormula } from '../lib/formula.js';
 import { hipaaRule } from './hipaa.js';
 import { parseNumber } from '../lib/numeric.js';
@@ -37,10 +37,14 @@ function creditCard(v: string): boolean {
   return d.length >= 13 && d.length <= 19 && luhn(d);
 }
 
+/** An extension after a number: x23, ext. 5, extension 120. */
+const EXTENSION = /\s*(?:x|ext\.?|extension)\s*\d{1,6}$/i;
+
 function phone(v: string): boolean {
-  const d = digits(v);
-  // Plain digit runs are numbers, not phones: a phone has separators or a leading +.
-  return PHONE.test(v) && d.length >= 10 && d.length <= 15 && !/^\d+$/.test(v.trim());
+  const number = v.replace(EXTENSION, '');
+  const d = digits(number);
+  // Plain digit runs are numbers, not phones: a phone has separators or a leading +; or the residual check's phone rules say so.
+  return (PHONE.test(number) && d.length >= 10 && d.length <= 15 && !/^\d+$/.test(number.trim())) || piiKinds(number).includes('phone');
 }
 
 /** Kinds a single value shows (its own shape, not the header). */
@@ -132,6 +136,8 @@ export class ColumnScan {
   /** A slashed date whose first number is above 12: the day comes first. */
   private dayFirst = false;
   private dotted = 0;
+  /** Values of 7 to 15 digits and nothing else, or phones: all of them, under a phone-like header, make a phone column. */
+  private phoneDigits = 0;
 
   constructor(readonly name: string) {}
 
@@ -148,6 +154,7 @@ export class ColumnScan {
     }
     if (this.distinct.size < 100_000) this.distinct.add(v);
     if (DECIMAL_COMMA.test(v)) this.commaNumbers++;
+    if (/^\+?\d{7,15}$/.test(v) || phone(v)) this.phoneDigits++;
     const slashed = SLASHED_DATE.exec(v);
     if (slashed) {
       this.slashed++;
@@ -175,7 +182,8 @@ export class ColumnScan {
     const hint = HINTS.find(([re]) => re.test(this.name))?.[1];
     if (hint === 'birth_date' && kinds[0]?.kind === 'date') kinds[0] = { kind: 'birth_date', share: kinds[0].share };
     if (hint && hint !== 'birth_date' && !kinds.some((k) => k.kind === hint) && filled > 0) {
-      const shaped = hint === 'person_name' ? kinds.length === 0 || kinds[0]!.kind === 'person_name' : hint === 'free_text';
+      // Under a phone-like header, national numbers written as plain digits (0612345678) are phones too.
+      const shaped = hint === 'person_name' ? kinds.length === 0 || kinds[0]!.kind === 'person_name' : hint === 'free_text' || (hint === 'phone' && this.phoneDigits === filled);
       if (shaped) kinds.unshift({ kind: hint, share: 1 });
     }
     const personName = kinds.findIndex((k) => k.kind === 'person_name');
