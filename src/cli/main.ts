@@ -4,6 +4,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { VeilError } from '../core/errors.js';
 import { TRANSFORMS } from '../transforms/index.js';
+import { policySchema } from '../policy/json-schema.js';
 import { runApply, type ApplyFlags } from './apply.js';
 import { runCheck, type CheckFlags } from './check.js';
 import { runHash, type HashFlags } from './hash.js';
@@ -252,6 +253,19 @@ Example:
 ${EXIT_HELP}`)
     .action(async (paths: string[], flags: ValidateFlags) => {
       onCode(await runValidate(paths, flags, streams()));
+    });
+
+  veil
+    .command('schema')
+    .description("print the policy's JSON Schema, for editors: completion of keys and transforms, typos underlined")
+    .addHelpText('after', `
+Example:
+  veil schema > policy.schema.json
+  # then, first line of a policy: # yaml-language-server: $schema=./policy.schema.json
+`)
+    .action(() => {
+      process.stdout.write(`${JSON.stringify(policySchema(), null, 2)}\n`);
+      onCode(EXIT.OK);
     });
 
   veil

@@ -25,12 +25,17 @@ export interface RowRules {
 
 export type RemovalReason = 'no_consent' | 'forgotten';
 
+/** The keys of rows, of its require and of its forget: what the loader accepts and the JSON Schema lists. */
+export const ROWS_OPTIONS = ['require', 'forget'] as const;
+export const REQUIRE_OPTIONS = ['column', 'in'] as const;
+export const FORGET_OPTIONS = ['column', 'list', 'match'] as const;
+
 export function parseRowRules(r: OptionReader): RowRules {
-  r.rejectUnknown(['require', 'forget']);
+  r.rejectUnknown(ROWS_OPTIONS);
   let require: RowRules['require'];
   const req = r.child('require');
   if (req) {
-    req.rejectUnknown(['column', 'in']);
+    req.rejectUnknown(REQUIRE_OPTIONS);
     const column = req.string('column', { required: true, nonEmpty: true });
     const values = readValues(req, 'in');
     if (column !== undefined && values !== undefined) require = { column, values: new Set(values) };
@@ -38,7 +43,7 @@ export function parseRowRules(r: OptionReader): RowRules {
   let forget: RowRules['forget'];
   const fg = r.child('forget');
   if (fg) {
-    fg.rejectUnknown(['column', 'list', 'match']);
+    fg.rejectUnknown(FORGET_OPTIONS);
     const column = fg.string('column', { required: true, nonEmpty: true });
     const file = fg.string('list', { required: true, nonEmpty: true });
     const match = (fg.string('match', { oneOf: ['plain', 'hash'] }) ?? 'plain') as 'plain' | 'hash';

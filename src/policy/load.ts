@@ -78,7 +78,7 @@ export async function presetColumns(policy: Policy, names: readonly string[]): P
 
 export type PolicyResult = { policy: Policy; problems: [] } | { policy?: undefined; problems: PolicyProblem[] };
 
-const TOP_LEVEL = ['version', 'input', 'extends', 'as_of_year', 'safe_harbor', 'unlisted', 'rows', 'columns', 'on_invalid', 'max_invalid', 'k_anonymity', 'privacy_budget'] as const;
+export const TOP_LEVEL = ['version', 'input', 'extends', 'as_of_year', 'safe_harbor', 'unlisted', 'rows', 'columns', 'on_invalid', 'max_invalid', 'k_anonymity', 'privacy_budget'] as const;
 
 /** A column's `format: MM/DD/YYYY` (or a list of formats, tried in order): its dates as they are written. */
 function readDateFormats(r: OptionReader): DateFormat[] | undefined {
@@ -99,7 +99,7 @@ function readDateFormats(r: OptionReader): DateFormat[] | undefined {
 function readInput(root: OptionReader): PolicyInput {
   const r = root.child('input');
   if (!r) return {};
-  r.rejectUnknown(['format', 'delimiter', 'encoding']);
+  r.rejectUnknown(INPUT_OPTIONS);
   const format = r.string('format', { oneOf: ['csv', 'jsonl', 'parquet'] }) as PolicyInput['format'];
   const text = r.string('delimiter');
   const delimiter = text === undefined ? undefined : parseDelimiter(text);
@@ -110,6 +110,11 @@ function readInput(root: OptionReader): PolicyInput {
   if (encodingText !== undefined && encoding === undefined) r.report('POLICY_VALUE', 'encoding', { expected: 'utf-8, latin1 or cp1252', found: JSON.stringify(encodingText) });
   return { ...(format && { format }), ...(delimiter !== undefined && { delimiter }), ...(encoding && { encoding }) };
 }
+
+/** The keys of input, privacy_budget and safe_harbor: what the loader accepts and the JSON Schema lists. */
+export const INPUT_OPTIONS = ['format', 'delimiter', 'encoding'] as const;
+export const BUDGET_OPTIONS = ['epsilon_per_record'] as const;
+export const SAFE_HARBOR_OPTIONS = ['restricted_zip3', 'not_identifiers'] as const;
 
 export async function loadPolicy(text: string, readFile: PolicyFileReader): Promise<PolicyResult> {
   const lineCounter = new LineCounter();
@@ -173,7 +178,7 @@ export async function loadPolicy(text: string, readFile: PolicyFileReader): Prom
   if (kReader && kAnonymity) checkAgainstColumns(kReader, kAnonymity, columns);
 
   const budgetReader = root.child('privacy_budget');
-  budgetReader?.rejectUnknown(['epsilon_per_record']);
+  budgetReader?.rejectUnknown(BUDGET_OPTIONS);
   const epsilonPerRecord = budgetReader?.number('epsilon_per_record', { required: true, above: 0 });
   const spent = columns.reduce((sum, c) => sum + (c.configured.epsilon ?? 0), 0);
   if (budgetReader && epsilonPerRecord !== undefined && spent > epsilonPerRecord * (1 + 1e-12)) {
@@ -201,7 +206,7 @@ function readSafeHarbor(root: OptionReader, preset: Policy['preset']): { restric
     root.report('POLICY_CONFLICT', 'safe_harbor', { expected: 'safe_harbor only with extends: hipaa-safe-harbor', found: 'no extends' });
     return defaults;
   }
-  r.rejectUnknown(['restricted_zip3', 'not_identifiers']);
+  r.rejectUnknown(SAFE_HARBOR_OPTIONS);
   const notIdentifiers = r.stringList('not_identifiers') ?? [];
   const file = r.string('restricted_zip3', { nonEmpty: true });
   if (file === undefined) return { ...defaults, notIdentifiers };

@@ -60,10 +60,13 @@ export interface KAnonymity {
   readonly publish: Publishing;
 }
 
-const OPTIONS = ['k', 'quasi_identifiers', 'max_suppression', 'hierarchies', 'l_diversity', 'suppressed', 'risk_threshold', 'publish', 'representative'] as const;
+/** The keys of k_anonymity, of its l_diversity and of its representative: what the loader accepts and the JSON Schema lists. */
+export const K_OPTIONS = ['k', 'quasi_identifiers', 'max_suppression', 'hierarchies', 'l_diversity', 'suppressed', 'risk_threshold', 'publish', 'representative'] as const;
+export const L_OPTIONS = ['sensitive', 'l', 'variant', 'c'] as const;
+export const REPRESENTATIVE_OPTIONS = ['numbers', 'categories'] as const;
 
 export function parseKAnonymity(r: OptionReader): KAnonymity | undefined {
-  r.rejectUnknown(OPTIONS);
+  r.rejectUnknown(K_OPTIONS);
   const before = r.ctx.problems.length;
   const k = r.number('k', { required: true, integer: true, min: 1 });
   const quasiIdentifiers = r.stringList('quasi_identifiers', { required: true });
@@ -88,7 +91,7 @@ export function parseKAnonymity(r: OptionReader): KAnonymity | undefined {
   let lDiversity: LDiversity | undefined;
   const ld = r.child('l_diversity');
   if (ld) {
-    ld.rejectUnknown(['sensitive', 'l', 'variant', 'c']);
+    ld.rejectUnknown(L_OPTIONS);
     const sensitive = ld.string('sensitive', { required: true, nonEmpty: true });
     const l = ld.number('l', { required: true, integer: true, min: 1 });
     const variant = (ld.string('variant', { oneOf: L_VARIANTS }) ?? 'distinct') as LVariant;
@@ -108,7 +111,7 @@ function readPublishing(r: OptionReader): Publishing | undefined {
   const form = (r.string('publish', { oneOf: ['generalized', 'representative'] }) ?? 'generalized') as Publishing['form'];
   const rep = r.child('representative');
   if (!rep) return { ...GENERALIZED, form };
-  rep.rejectUnknown(['numbers', 'categories']);
+  rep.rejectUnknown(REPRESENTATIVE_OPTIONS);
   const numbers = (rep.string('numbers', { oneOf: ['median', 'midpoint'] }) ?? 'median') as Publishing['numbers'];
   const categories = (rep.string('categories', { oneOf: ['mode', 'node'] }) ?? 'mode') as Publishing['categories'];
   if (form !== 'representative') {

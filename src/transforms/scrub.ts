@@ -33,7 +33,9 @@ import { replaceSpans, resolve, TEXT_KINDS, type Span, type TextKind } from '../
 import { cellText } from '../lib/cell.js';
 import { defineTransform } from './define.js';
 
-const OPERATORS = ['tag', 'hash', 'mask', 'fake', 'keep'] as const;
+export const OPERATORS = ['tag', 'hash', 'mask', 'fake', 'keep'] as const;
+/** The options of one kind's operator (`kinds: { email: { with: hash, domain: email } }`). */
+export const OPERATOR_OPTIONS = ['with', 'domain', 'normalize', 'length'] as const;
 type OperatorName = (typeof OPERATORS)[number];
 const FAKEABLE: ReadonlySet<TextKind> = new Set(['person', 'address', 'date']);
 /** What the hash operator normalizes by default: the hash transform's normalizations for such a column. */
@@ -146,7 +148,7 @@ function operatorName(r: OptionReader, name: string, base: Operator, kind: TextK
 
 /** An operator's options (`with`, `domain`, `normalize`, `length`): at the top of the column, or for one kind. */
 function operator(r: OptionReader, base: Operator | undefined, kind: TextKind | undefined): Operator | undefined {
-  if (base) r.rejectUnknown(['with', 'domain', 'normalize', 'length']);
+  if (base) r.rejectUnknown(OPERATOR_OPTIONS);
   const w = r.string('with', { oneOf: OPERATORS });
   const normalize = r.string('normalize', { oneOf: Object.keys(NORMALIZERS) }) as Normalizer | undefined;
   const length = r.number('length', { integer: true, min: 16, max: 64 });
