@@ -71,3 +71,17 @@ describe('the JSON Schema', () => {
     expect(validate(parseYaml('version: 1\ncolumns:\n  a: generalise\n'))).toBe(false);
   });
 });
+
+describe('the policies veil writes point editors at the schema', () => {
+  it('init and scan write a yaml-language-server line naming the schema file the build wrote, which is veil schema', () => {
+    const line = /^# yaml-language-server: \$schema=(file:\/\/\S+)\n/;
+    const init = veil(['init', 'examples/patients/patients.csv']).stdout;
+    const scan = veil(['scan', 'examples/patients/patients.csv', '--policy-out', join(REPO, 'test-results', 'draft.yaml')]);
+    expect(scan.status).toBe(0);
+    for (const text of [init, readFileSync(join(REPO, 'test-results', 'draft.yaml'), 'utf8')]) {
+      const url = line.exec(text)?.[1];
+      expect(url).toBeDefined();
+      expect(readFileSync(new URL(url!), 'utf8')).toBe(veil(['schema']).stdout);
+    }
+  });
+});

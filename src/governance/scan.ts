@@ -8,6 +8,7 @@
 
 import { parseDate } from '../lib/dates.js';
 import { iban, luhn, piiKinds } from './detect.js';
+import { schemaLine } from '../policy/json-schema.js';
 import { looksLikeFormula } from '../lib/formula.js';
 import { hipaaRule } from './hipaa.js';
 import { parseNumber } from '../lib/numeric.js';
@@ -274,6 +275,7 @@ function inputLine(delimiter: string | undefined, encoding?: string): string[] {
 
 export function draftPolicy(findings: readonly ColumnFinding[], source: string, sampled: number, preset?: 'hipaa-safe-harbor', delimiter?: string, encoding?: string, malformed = false): string {
   const lines = [
+    schemaLine(),
     `# Draft policy written by veil scan from ${sampled} sampled rows of ${source}.`,
     '# Review every line: the scan sees a sample, and only you know what the data means.',
     'version: 1',
@@ -337,6 +339,7 @@ export function draftPolicy(findings: readonly ColumnFinding[], source: string, 
 export function starterPolicy(header: readonly string[], source: string, transforms: readonly { name: string; summary: string; example: string }[], delimiter?: string): string {
   const width = Math.max(...header.map((h) => h.length), 4) + 2;
   const lines = [
+    schemaLine(),
     `# Starter policy written by veil init from the header of ${source}.`,
     '# Every column has a transform guessed from its name: read each line, then check it with',
     '#   veil validate policy.yaml',

@@ -15,7 +15,24 @@ import { OPERATOR_OPTIONS, OPERATORS } from '../transforms/scrub.js';
 import { TEXT_KINDS } from '../text/spans.js';
 import { BUDGET_OPTIONS, INPUT_OPTIONS, SAFE_HARBOR_OPTIONS, TOP_LEVEL } from './load.js';
 
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
 type Schema = Record<string, unknown>;
+
+/**
+ * The schema file `npm run build` writes (dist/policy.schema.json, shipped
+ * with the package), found from this module's place in dist/ (dist/policy/,
+ * or dist/bundle/ once bundled): one level up.
+ */
+export function schemaFile(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), '..', 'policy.schema.json');
+}
+
+/** The first line of every policy veil writes: editors with the YAML language server complete and check it against the schema. */
+export function schemaLine(): string {
+  return `# yaml-language-server: $schema=${pathToFileURL(schemaFile()).href}`;
+}
 
 /** An object of exactly these keys; `known` gives some of them a schema, the others take any value. */
 function keys(names: readonly string[], known: Record<string, Schema> = {}, required: readonly string[] = []): Schema {
