@@ -3,12 +3,12 @@
 // at the same place.
 
 import { createRequire } from 'node:module';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { REPO, veil } from './helpers.js';
+import { REPO, tempDir, veil } from './helpers.js';
 
 type Ajv = { compile(schema: unknown): ((data: unknown) => boolean) & { errors?: { instancePath: string; keyword: string; params: Record<string, unknown> }[] | null } };
 const Ajv2020 = (createRequire(import.meta.url)('ajv/dist/2020') as { default: new (o: object) => Ajv }).default;
@@ -61,9 +61,7 @@ describe('the JSON Schema', () => {
       expect(validate(parseYaml(text)), text).toBe(false);
       const extra = validate.errors!.filter((e) => e.keyword === 'additionalProperties').map((e) => [...e.instancePath.split('/').filter(Boolean), e.params.additionalProperty].join('.'));
       expect(extra, text).toContain(path);
-      const dir = join(REPO, 'test-results');
-      const file = join(dir, 'typo.yaml');
-      mkdirSync(dir, { recursive: true });
+      const file = join(tempDir(), 'typo.yaml');
       writeFileSync(file, text);
       expect(veil(['validate', file]).stderr, text).toContain(`: ${path}: `);
     }
@@ -76,9 +74,10 @@ describe('the policies veil writes point editors at the schema', () => {
   it('init and scan write a yaml-language-server line naming the schema file the build wrote, which is veil schema', () => {
     const line = /^# yaml-language-server: \$schema=(file:\/\/\S+)\n/;
     const init = veil(['init', 'examples/patients/patients.csv']).stdout;
-    const scan = veil(['scan', 'examples/patients/patients.csv', '--policy-out', join(REPO, 'test-results', 'draft.yaml')]);
+    const draft = join(tempDir(), 'draft.yaml');
+    const scan = veil(['scan', 'examples/patients/patients.csv', '--policy-out', draft]);
     expect(scan.status).toBe(0);
-    for (const text of [init, readFileSync(join(REPO, 'test-results', 'draft.yaml'), 'utf8')]) {
+    for (const text of [init, readFileSync(draft, 'utf8')]) {
       const url = line.exec(text)?.[1];
       expect(url).toBeDefined();
       expect(readFileSync(new URL(url!), 'utf8')).toBe(veil(['schema']).stdout);

@@ -14,7 +14,7 @@ import { piiKinds } from '../src/governance/detect.js';
 import { dictionaries, type Dictionaries } from '../src/text/dictionaries.js';
 import { ownValue, type OwnValue } from '../src/text/own.js';
 import { Recognizers } from '../src/text/recognizers.js';
-import { resolve, TEXT_KINDS, type Span } from '../src/text/spans.js';
+import { resolve, type Span } from '../src/text/spans.js';
 import { corpus, GIVEN, SURNAMES, type CorpusRow, type GoldKind } from './text-corpus.js';
 import { REPO, tempDir, veil } from './helpers.js';
 
@@ -27,7 +27,7 @@ beforeAll(async () => {
   const unknown = (w: string) => !d.givenNames.has(w) && !d.surnames.has(w);
   rows = corpus(600, 'scrub-corpus', unknown);
   heldOut = corpus(400, 'scrub-held-out', unknown, true);
-  recognizers = new Recognizers({ kinds: new Set(TEXT_KINDS), dictionaries: d, allDates: false });
+  recognizers = new Recognizers({ dictionaries: d, allDates: false });
 });
 
 const ownOf = (r: CorpusRow): OwnValue[] => [r.fullName, r.email, r.phone, r.id].map(ownValue).filter((v): v is OwnValue => v !== undefined);
@@ -140,35 +140,30 @@ describe('precision and recall per kind (the bar of the issue)', () => {
   it('pattern kinds: recall >= 0.95 and precision >= 0.90; names and addresses: recall >= 0.85 and precision >= 0.80; own values: recall >= 0.99', () => {
     const { perKind, own } = evaluate(rows);
     console.log(table('the corpus the recognizers were tuned on (600 notes)', perKind, own));
-    for (const kind of ['email', 'phone', 'ssn', 'credit_card', 'iban', 'ip', 'url']) {
-      const s = perKind.get(kind)!;
-      expect(recall(s), `${kind} recall`).toBeGreaterThanOrEqual(0.95);
-      expect(precision(s), `${kind} precision`).toBeGreaterThanOrEqual(0.9);
-    }
-    for (const kind of ['person', 'address', 'date']) {
-      const s = perKind.get(kind)!;
-      expect(recall(s), `${kind} recall`).toBeGreaterThanOrEqual(0.85);
-      expect(precision(s), `${kind} precision`).toBeGreaterThanOrEqual(0.8);
-    }
-    expect(recall(own)).toBeGreaterThanOrEqual(0.99);
+    expectBar(perKind, own, ['email', 'phone', 'ssn', 'credit_card', 'iban', 'ip', 'url']);
   });
 
   it('the held-out notes (templates never tuned on): the same bar', () => {
     const { perKind, own } = evaluate(heldOut);
     console.log(table('held-out notes (400)', perKind, own));
-    for (const kind of ['email', 'phone', 'credit_card', 'iban', 'ip', 'url']) {
-      const s = perKind.get(kind)!;
-      expect(recall(s), `${kind} recall`).toBeGreaterThanOrEqual(0.95);
-      expect(precision(s), `${kind} precision`).toBeGreaterThanOrEqual(0.9);
-    }
-    for (const kind of ['person', 'address', 'date']) {
-      const s = perKind.get(kind)!;
-      expect(recall(s), `${kind} recall`).toBeGreaterThanOrEqual(0.85);
-      expect(precision(s), `${kind} precision`).toBeGreaterThanOrEqual(0.8);
-    }
-    expect(recall(own)).toBeGreaterThanOrEqual(0.99);
+    // The held-out templates hold no SSN.
+    expectBar(perKind, own, ['email', 'phone', 'credit_card', 'iban', 'ip', 'url']);
   });
 });
+
+/** The issue's bar: the pattern kinds at recall 0.95 and precision 0.90, names, addresses and dates at 0.85 and 0.80, own values at recall 0.99. */
+function expectBar(perKind: Map<string, Score>, own: Score, patternKinds: readonly string[]): void {
+  const bar = (kinds: readonly string[], r: number, p: number) => {
+    for (const kind of kinds) {
+      const s = perKind.get(kind)!;
+      expect(recall(s), `${kind} recall`).toBeGreaterThanOrEqual(r);
+      expect(precision(s), `${kind} precision`).toBeGreaterThanOrEqual(p);
+    }
+  };
+  bar(patternKinds, 0.95, 0.9);
+  bar(['person', 'address', 'date'], 0.85, 0.8);
+  expect(recall(own)).toBeGreaterThanOrEqual(0.99);
+}
 
 function table(title: string, perKind: Map<string, Score>, own: Score): string {
   const lines = [title, 'kind          labeled  recall  precision (spans found)'];

@@ -5,11 +5,11 @@
 import { existsSync } from 'node:fs';
 import { VeilError } from '../core/errors.js';
 import { starterPolicy } from '../governance/scan.js';
-import { firstLineOf, openInput, stageFile } from '../io/files.js';
-import { kindOfPath, sniffDelimiter } from '../io/formats.js';
+import { openInput, stageFile } from '../io/files.js';
 import { readRows } from '../io/read.js';
 import { TRANSFORMS } from '../transforms/index.js';
-import { resolveSettings, stdinKind, type Streams } from './apply.js';
+import type { Streams } from './apply.js';
+import { draftSettings } from './scan.js';
 import { EXIT } from './exit-codes.js';
 
 export interface InitFlags {
@@ -21,9 +21,7 @@ export interface InitFlags {
 }
 
 export async function runInit(input: string | undefined, f: InitFlags, io: Streams): Promise<number> {
-  const { inputPath: path, inputFormat: format, inputGzip: gzip, inputEncoding, delimiter: given } = resolveSettings(input, { policy: '', inputFormat: f.inputFormat, delimiter: f.delimiter, encoding: f.encoding }, await stdinKind(input));
-  // No --delimiter and no .tsv name: the header line says which delimiter the file uses.
-  const delimiter = f.delimiter === undefined && format === 'csv' && path !== undefined && kindOfPath(path).delimiter !== '\t' ? (sniffDelimiter(firstLineOf(path, gzip, inputEncoding) ?? '') ?? given) : given;
+  const { inputPath: path, inputFormat: format, inputGzip: gzip, inputEncoding, delimiter } = await draftSettings(input, f);
   if (f.output !== undefined && f.output !== '-' && existsSync(f.output) && !f.force) {
     throw new VeilError({ kind: 'usage', code: 'USAGE_PATHS', detail: `${f.output} exists: veil init does not overwrite a policy (--force to replace it)` });
   }

@@ -20,10 +20,16 @@ export interface ScanFlags {
   readonly preset?: string;
 }
 
+/** How scan and init read their input: apply's settings, and without --delimiter (and a .tsv name) the delimiter its header line uses; `given`: the one the settings alone say. */
+export async function draftSettings(input: string | undefined, f: { readonly delimiter?: string; readonly inputFormat?: string; readonly encoding?: string }) {
+  const s = resolveSettings(input, { policy: '', inputFormat: f.inputFormat, delimiter: f.delimiter, encoding: f.encoding }, await stdinKind(input));
+  const sniff = f.delimiter === undefined && s.inputFormat === 'csv' && s.inputPath !== undefined && kindOfPath(s.inputPath).delimiter !== '\t';
+  const delimiter = (sniff ? sniffDelimiter(firstLineOf(s.inputPath!, s.inputGzip, s.inputEncoding) ?? '') : undefined) ?? s.delimiter;
+  return { ...s, delimiter, given: s.delimiter };
+}
+
 export async function runScan(input: string | undefined, f: ScanFlags, io: Streams): Promise<number> {
-  const { inputPath: path, inputFormat: format, inputGzip: gzip, inputEncoding, delimiter: given } = resolveSettings(input, { policy: '', inputFormat: f.inputFormat, delimiter: f.delimiter, encoding: f.encoding }, await stdinKind(input));
-  // No --delimiter and no .tsv name: the header line says which delimiter the file uses.
-  const delimiter = f.delimiter === undefined && format === 'csv' && path !== undefined && kindOfPath(path).delimiter !== '\t' ? (sniffDelimiter(firstLineOf(path, gzip, inputEncoding) ?? '') ?? given) : given;
+  const { inputPath: path, inputFormat: format, inputGzip: gzip, inputEncoding, delimiter, given } = await draftSettings(input, f);
   if (f.sample !== undefined && !/^\d+$/.test(f.sample)) throw new VeilError({ kind: 'usage', code: 'USAGE', detail: '--sample takes a number of rows (0: all)' });
   const limit = f.sample === undefined ? 10_000 : Number(f.sample) || Infinity;
 

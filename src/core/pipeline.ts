@@ -9,11 +9,9 @@ import { nearest } from '../lib/suggest.js';
 import { presetColumns, type Policy } from '../policy/load.js';
 import { cellText } from '../lib/cell.js';
 import { JsonNumber } from '../lib/json.js';
+import { fromDecimalComma } from '../lib/numeric.js';
 import type { ColumnFn, Row, SpanCounts } from '../transforms/define.js';
 import { missingColumns, ValueError, VeilError, type InputProblem } from './errors.js';
-
-/** A number with a decimal comma: 1.234,56, 1 234,5, -0,5, 12 (thousands by '.', a space or a narrow no-break space). */
-const DECIMAL_COMMA = /^[+-]?(?:\d{1,3}(?:[. \u00a0\u202f]\d{3})+|\d+)(?:,\d+)?$/;
 
 export interface ColumnStats {
   /** Output differs from input. */
@@ -51,7 +49,7 @@ export interface Pipeline {
    * missing-value markers (`na:`) as empty, its dates (`format:`) as
    * YYYY-MM-DD; and counts both. Before the row gate and row().
    */
-  markMissing(values: unknown[]): void;
+  readAsWritten(values: unknown[]): void;
   /**
    * A later stage (k-anonymity) publishes `after` instead of what row() gave
    * (`before`) in output column j: the counts follow what was published.
@@ -215,7 +213,7 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
       }
       return out;
     },
-    markMissing(values) {
+    readAsWritten(values) {
       for (const m of markers) {
         const v = values[m.index];
         if (v === undefined || v === null || v === '') continue;
@@ -226,7 +224,7 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
           continue;
         }
         if (m.decimalComma) {
-          const number = DECIMAL_COMMA.test(text) ? text.replace(/[. \u00a0\u202f]/g, '').replace(',', '.') : undefined;
+          const number = fromDecimalComma(text);
           if (number !== undefined && number !== text) {
             values[m.index] = number;
             m.stats.reformatted++;

@@ -11,7 +11,7 @@ import { iban, luhn, piiKinds } from './detect.js';
 import { schemaLine } from '../policy/json-schema.js';
 import { looksLikeFormula } from '../lib/formula.js';
 import { hipaaRule } from './hipaa.js';
-import { parseNumber } from '../lib/numeric.js';
+import { fromDecimalComma, parseNumber } from '../lib/numeric.js';
 
 export const KINDS = ['email', 'phone', 'ssn', 'credit_card', 'iban', 'ip', 'birth_date', 'date', 'zip', 'person_name', 'free_text'] as const;
 export type Kind = (typeof KINDS)[number];
@@ -81,8 +81,6 @@ const ID_HINT = /(^|_)id$|^id_|identifier|account|mrn|record.?number/i;
 const MEASURE_HINT = /price|amount|amt|value|total|cost|revenue|income|salary|wage|balance|spend|spent|fee|payment|score|rating|count|qty|quantity|weight|height|bmi|duration|minutes|seconds|hours|days|percent|pct|ratio|rate|avg|mean|sum/i;
 /** Values that mean "missing" in exports: read as empty by a draft that names them. */
 const NA_MARKERS = new Set(['N/A', 'n/a', 'NA', '#N/A', '-', '--', 'null', 'NULL', 'None', 'none', 'nan', 'NaN', '?']);
-/** A number with a decimal comma (1.234,56, 12,5): not one JavaScript reads. */
-const DECIMAL_COMMA = /^[+-]?(?:\d{1,3}(?:[. ]\d{3})+|\d+),\d+$/;
 const SLASHED_DATE = /^(\d{1,2})\/(\d{1,2})\/\d{4}$/;
 const DOTTED_DATE = /^\d{1,2}\.\d{1,2}\.\d{4}$/;
 const QI_HINT = /age|sex|gender|race|ethnic|marital|education|zip|postal|city|state|country|region|birth|dob|occupation|job|religion|nationality/i;
@@ -154,15 +152,17 @@ export class ColumnScan {
       return;
     }
     if (this.distinct.size < 100_000) this.distinct.add(v);
-    if (DECIMAL_COMMA.test(v)) this.commaNumbers++;
-    if (/^\+?\d{7,15}$/.test(v) || phone(v)) this.phoneDigits++;
+    // A number with a decimal comma (1.234,56, 12,5): not one JavaScript reads, but `decimal: ","` does.
+    if (v.includes(',') && fromDecimalComma(v) !== undefined) this.commaNumbers++;
     const slashed = SLASHED_DATE.exec(v);
     if (slashed) {
       this.slashed++;
       if (Number(slashed[1]) > 12) this.dayFirst = true;
     } else if (DOTTED_DATE.test(v)) this.dotted++;
     if (looksLikeFormula(v)) this.formulas++;
-    for (const k of valueKinds(v)) this.kindCounts.set(k, (this.kindCounts.get(k) ?? 0) + 1);
+    const kinds = valueKinds(v);
+    for (const k of kinds) this.kindCounts.set(k, (this.kindCounts.get(k) ?? 0) + 1);
+    if (kinds.includes('phone') || /^\+?\d{7,15}$/.test(v)) this.phoneDigits++;
     if (/^[+-]?\d+$/.test(v) && !/^[+-]?0\d/.test(v)) this.ints++;
     if (parseNumber(v) !== undefined && !/^[+-]?0\d/.test(v)) this.numbers++;
     const d = parseDate(v);

@@ -17,6 +17,14 @@ export function parseNumber(text: string): number | undefined {
 }
 
 /** Shortest faithful text for a computed bound (hides binary noise such as 0.30000000000000004). */
+/** A number written with a decimal comma (1.234,56, 1 234,5, 12): thousands by '.', a space or a narrow no-break space. */
+const DECIMAL_COMMA = /^[+-]?(?:\d{1,3}(?:[. \u00a0\u202f]\d{3})+|\d+)(?:,\d+)?$/;
+
+/** A decimal-comma number as JavaScript writes it (1.234,56 -> 1234.56), or undefined for text of another shape. */
+export function fromDecimalComma(text: string): string | undefined {
+  return DECIMAL_COMMA.test(text) ? text.replace(/[. \u00a0\u202f]/g, '').replace(',', '.') : undefined;
+}
+
 export function formatNumber(n: number): string {
   if (Number.isInteger(n)) return String(n);
   return String(Number(n.toPrecision(15)));

@@ -189,7 +189,7 @@ export async function firstPass(i: FirstPassInput): Promise<KStage> {
       excluded = await i.rowRules(event.header);
       continue;
     }
-    pipeline!.markMissing(event.row as unknown[]);
+    pipeline!.readAsWritten(event.row as unknown[]);
     if (excluded(event.row, event.line) !== undefined) continue;
     const out = pipeline!.row(event.row, event.line);
     for (let j = 0; j < positions.length; j++) values[j] = cellText(out[positions[j]!]);

@@ -14,7 +14,7 @@ import { piiSpans } from '../governance/detect.js';
 import type { Dictionaries } from './dictionaries.js';
 import { personSpans } from './names.js';
 import { ownSpans, type OwnValue } from './own.js';
-import type { Span, TextKind } from './spans.js';
+import type { Span } from './spans.js';
 
 const URL = /\b(?:(?:https?|ftp):\/\/|www\.)[^\s<>"'`]+/giu;
 const PHONE_NATIONAL = /(?<![\d\w+])0\d{9,10}(?!\d)/g;
@@ -45,7 +45,6 @@ function addressPattern(suffixes: readonly string[]): RegExp {
 }
 
 export interface RecognizerOptions {
-  readonly kinds: ReadonlySet<TextKind>;
   readonly dictionaries: Dictionaries | undefined;
   /** `all`: every date scores as a date of birth does. */
   readonly allDates: boolean;
@@ -55,32 +54,25 @@ export class Recognizers {
   private readonly address: RegExp | undefined;
 
   constructor(private readonly o: RecognizerOptions) {
-    this.address = o.kinds.has('address') && o.dictionaries ? addressPattern(o.dictionaries.streetSuffixes) : undefined;
+    this.address = o.dictionaries && addressPattern(o.dictionaries.streetSuffixes);
   }
 
-  /** Every candidate span of the kinds asked for (overlapping; resolve() chooses). */
+  /** Every candidate span of every kind (overlapping; resolve() chooses); names and addresses only with the dictionaries. */
   find(text: string, own: readonly OwnValue[]): Span[] {
-    const { kinds } = this.o;
     const spans: Span[] = [];
-    for (const s of piiSpans(text)) if (kinds.has(s.kind)) spans.push({ ...s, score: 1 });
-    if (kinds.has('phone')) {
-      for (const m of text.matchAll(PHONE_NATIONAL)) if (PHONE_WORD.test(text.slice(Math.max(0, m.index - 25), m.index))) spans.push({ kind: 'phone', start: m.index, end: m.index + m[0].length, score: 1 });
-    }
-    if (kinds.has('url')) {
-      for (const m of text.matchAll(URL)) spans.push({ kind: 'url', start: m.index, end: m.index + urlLength(m[0]), score: 1 });
-    }
-    if (kinds.has('date')) {
-      for (const m of text.matchAll(DATE)) {
-        const end = m.index + m[0].length;
-        const birth = BIRTH_BEFORE.test(text.slice(Math.max(0, m.index - 30), m.index)) || BIRTH_AFTER.test(text.slice(end, end + 20));
-        spans.push({ kind: 'date', start: m.index, end, score: birth || this.o.allDates ? 0.9 : 0.3 });
-      }
+    for (const s of piiSpans(text)) spans.push({ ...s, score: 1 });
+    for (const m of text.matchAll(PHONE_NATIONAL)) if (PHONE_WORD.test(text.slice(Math.max(0, m.index - 25), m.index))) spans.push({ kind: 'phone', start: m.index, end: m.index + m[0].length, score: 1 });
+    for (const m of text.matchAll(URL)) spans.push({ kind: 'url', start: m.index, end: m.index + urlLength(m[0]), score: 1 });
+    for (const m of text.matchAll(DATE)) {
+      const end = m.index + m[0].length;
+      const birth = BIRTH_BEFORE.test(text.slice(Math.max(0, m.index - 30), m.index)) || BIRTH_AFTER.test(text.slice(end, end + 20));
+      spans.push({ kind: 'date', start: m.index, end, score: birth || this.o.allDates ? 0.9 : 0.3 });
     }
     if (this.address) {
       for (const m of text.matchAll(this.address)) spans.push({ kind: 'address', start: m.index, end: m.index + m[0].replace(/[,.]$/, '').length, score: 0.9 });
       for (const m of text.matchAll(ADDRESS_LOWER)) spans.push({ kind: 'address', start: m.index, end: m.index + m[0].length, score: 0.7 });
     }
-    if (kinds.has('person') && this.o.dictionaries) spans.push(...personSpans(text, { dictionaries: this.o.dictionaries }));
+    if (this.o.dictionaries) spans.push(...personSpans(text, { dictionaries: this.o.dictionaries }));
     spans.push(...ownSpans(text, own));
     return spans;
   }

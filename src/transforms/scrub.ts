@@ -103,7 +103,7 @@ export const scrub = defineTransform<ScrubOptions>({
     const wanted = new Set([...o.operators].filter(([, op]) => op.with !== 'keep').map(([k]) => k));
     const needsWords = ['person', 'address'].some((k) => o.operators.get(k as TextKind)!.with !== 'keep') || [...o.operators.values()].some((op) => op.with === 'fake');
     const words = needsWords ? await dictionaries() : undefined;
-    const recognizers = new Recognizers({ kinds: new Set(TEXT_KINDS), dictionaries: words, allDates: o.allDates });
+    const recognizers = new Recognizers({ dictionaries: words, allDates: o.allDates });
     const ownAt = o.own.map((c) => ctx.columnIndex(c));
     const replacers = new Map<TextKind, Replacer>();
     for (const [kind, op] of o.operators) replacers.set(kind, replacer(kind, op, ctx.column, ctx.key, words));

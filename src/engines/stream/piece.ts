@@ -175,7 +175,7 @@ export class PieceWriter {
 
   private row(values: unknown[], line: number): void {
     this.rowsIn++;
-    this.pipeline.markMissing(values);
+    this.pipeline.readAsWritten(values);
     const reason = this.gate(values, line);
     if (reason !== undefined) {
       this.removedBy[reason] = (this.removedBy[reason] ?? 0) + 1;
