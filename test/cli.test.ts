@@ -125,7 +125,7 @@ describe('veil apply on the command line', () => {
     writeFileSync(join(dir, 'in.csv'), lines.join('\n'));
     const run = veil(['apply', 'in.csv', '--policy', POLICY, '-o', 'out.csv', '--report', 'report.json'], { cwd: dir });
     expect(run.status).toBe(3);
-    expect(run.stderr).toBe('veil: in.csv:150001: column "birth_date" (#7): expected a date (YYYY, YYYY-MM or YYYY-MM-DD) [VALUE_NOT_DATE]\n');
+    expect(run.stderr).toBe('veil: in.csv:150001: column "birth_date" (#7): expected a date (YYYY, YYYY-MM or YYYY-MM-DD); the column\'s policy can name other formats (format: MM/DD/YYYY, or a list) and missing-value markers (na: ["N/A"]) [VALUE_NOT_DATE]\n');
     expect(readdirSync(dir)).toEqual(['in.csv']);
   });
 

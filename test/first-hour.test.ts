@@ -297,7 +297,7 @@ describe('malformed records (the wrong number of fields)', () => {
     };
     const strict = veil(['apply', join(dir, 'in.csv'), '--policy', policy(''), '-q']);
     expect(strict.status).toBe(3);
-    expect(strict.stderr).toMatch(/in\.csv:9: wrong number of fields: expected 3 fields, found 2 \[CSV_FIELD_COUNT\]/);
+    expect(strict.stderr).toMatch(/in\.csv:9: wrong number of fields: expected 3 fields, found 2; veil apply sets such records aside when the policy says on_invalid: drop \(or quarantine, with --rejects FILE\) \[CSV_FIELD_COUNT\]/);
     for (const threads of ['1', '2']) {
       const r = veil(['apply', join(dir, 'in.csv'), '--policy', policy('on_invalid: quarantine\nmax_invalid: 0.01\n'), '-q', '--threads', threads, '--rejects', join(dir, `rej${threads}.jsonl`), '-o', join(dir, `o${threads}.csv`), '--report', join(dir, `r${threads}.json`)]);
       expect([r.status, r.stderr]).toEqual([0, '']);

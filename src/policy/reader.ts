@@ -195,7 +195,7 @@ export class OptionReader {
         const suggestion = nearest(key, known);
         this.report('POLICY_UNKNOWN_KEY', key, {
           expected: `one of ${known.join(', ')}`,
-          found: key,
+          found: JSON.stringify(key),
           node: pair.key as Node,
           ...(suggestion && { suggestion }),
         });
