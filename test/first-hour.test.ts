@@ -2,7 +2,7 @@
 // checked without data or a key (`veil validate`), gzip and JSON Lines piped
 // to stdin read as what they are.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -382,5 +382,19 @@ describe('veil scan finds international phone numbers', () => {
     const d = JSON.parse(veil(['scan', join(dir, 'd.csv'), '--json']).stdout) as { columns: { name: string; kinds: { kind: string }[] }[] };
     expect(d.columns.find((c) => c.name === 'mobile')!.kinds[0]?.kind).toBe('phone');
     expect(d.columns.find((c) => c.name === 'lot')!.kinds).toEqual([]);
+  });
+});
+
+describe('a Parquet file or a glob that is not there', () => {
+  it('is said as the streaming engine says it (INPUT_UNREADABLE with the system code), not as a DuckDB read error', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'p.yaml'), 'version: 1\ncolumns:\n  a: keep\nk_anonymity: { k: 2, quasi_identifiers: [a] }\n');
+    for (const args of [['check', 'gone.parquet', '--policy', 'p.yaml'], ['apply', 'gone.parquet', '--policy', 'p.yaml', '-o', 'out.csv'], ['check', 'gone.csv', '--policy', 'p.yaml']]) {
+      const r = veil(args, { cwd: dir });
+      expect([r.status, r.stderr], args.join(' ')).toEqual([3, `veil: ${args[1]}: cannot read the input: expected a readable file (ENOENT) [INPUT_UNREADABLE]\n`]);
+    }
+    const glob = veil(['check', 'none-*.parquet', '--policy', 'p.yaml'], { cwd: dir });
+    expect([glob.status, glob.stderr]).toEqual([3, 'veil: none-*.parquet: cannot read the input: expected files matching none-*.parquet [INPUT_UNREADABLE]\n']);
+    expect(readdirSync(dir)).toEqual(['p.yaml']);
   });
 });

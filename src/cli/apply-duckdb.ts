@@ -10,13 +10,13 @@ import { pipeline as pipe } from 'node:stream/promises';
 import { VeilError } from '../core/errors.js';
 import { compilePipeline } from '../core/pipeline.js';
 import { buildReport } from '../core/report.js';
-import { digestFiles, expandInputs, parquetHeader, runOnDuckdb, type EngineFormat } from '../engines/duckdb/run.js';
+import { digestFiles, engineInputs, parquetHeader, runOnDuckdb, type EngineFormat } from '../engines/duckdb/run.js';
 import { openInput, removeSpool, spoolInput, stageFile, temporaryFor, type Staged } from '../io/files.js';
 import { kindOfPath } from '../io/formats.js';
 import { pieces } from '../io/pieces.js';
 import { csvHeader } from '../io/read.js';
 import { utf8 } from '../io/utf8.js';
-import { delimiterFlag, engineFormatOf, isGlob, seedFlag, threadsFlag, type ApplyFlags, type Streams } from './apply-options.js';
+import { delimiterFlag, engineFormatOf, seedFlag, threadsFlag, type ApplyFlags, type Streams } from './apply-options.js';
 import { loadKey } from './key.js';
 import { readPolicy } from '../policy/file.js';
 import { parseEncoding } from '../io/formats.js';
@@ -90,8 +90,7 @@ export async function applyOnDuckdb(input: string | undefined, flags: ApplyFlags
   let report: Staged | undefined;
   let plan: Staged | undefined;
   try {
-    const inputs = spool ? [spool] : isGlob(inputPath) ? await expandInputs(inputPath!) : [inputPath!];
-    if (inputs.length === 0) throw new VeilError({ kind: 'input', code: 'INPUT_UNREADABLE', expected: `files matching ${inputPath}` });
+    const inputs = spool ? [spool] : await engineInputs(inputPath!);
     const header = inputFormat === 'parquet' ? await parquetHeader(inputs) : await csvFileHeader(inputs[0]!, delimiter);
     if (inputFormat === 'csv') {
       for (const other of inputs.slice(1)) {

@@ -5,7 +5,7 @@
 import type { Writable } from 'node:stream';
 import { VeilError } from '../core/errors.js';
 import type { EngineFormat } from '../engines/duckdb/run.js';
-import { kindOfPath, parseDelimiter } from '../io/formats.js';
+import { isGlob, kindOfPath, parseDelimiter } from '../io/formats.js';
 
 export interface ApplyFlags {
   readonly policy: string;
@@ -72,8 +72,6 @@ export function engineFormatOf(path: string | undefined): EngineFormat | undefin
   return kindOfPath(path).format;
 }
 
-/** A path DuckDB expands into files. */
-export const isGlob = (path: string | undefined): boolean => path !== undefined && /[*?[]/.test(path);
 
 /**
  * The engine: --engine, else DuckDB for Parquet (in or out) and globs of

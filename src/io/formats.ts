@@ -93,3 +93,6 @@ export function sniffDelimiter(headerLine: string): string | undefined {
   for (const [d, n] of counts) if (n > 0 && (best === undefined || n > counts.get(best)!)) best = d;
   return best;
 }
+
+/** A path DuckDB expands into files. */
+export const isGlob = (path: string | undefined): boolean => path !== undefined && /[*?[]/.test(path);

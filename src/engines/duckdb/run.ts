@@ -31,6 +31,7 @@ import type { KStage } from '../../privacy/stage.js';
 import { kPhase, ROW_NUMBER } from './k-anonymity.js';
 import { registerResidual, residualAggregate, type ResidualPass } from './residual.js';
 import { duckdb as dialect } from '../sql/dialect.js';
+import { isGlob } from '../../io/formats.js';
 
 export type EngineFormat = 'csv' | 'jsonl' | 'parquet';
 
@@ -380,6 +381,25 @@ async function ask<T>(question: (c: Api.DuckDBConnection) => Promise<T>): Promis
 /** The files a glob names, in name order (the order they are read and hashed in). */
 export async function expandInputs(pattern: string): Promise<string[]> {
   return ask(async (c) => (await c.runAndReadAll(`SELECT file FROM glob(${dialect.string(pattern)}) ORDER BY file`)).getRows().map((r) => String(r[0])));
+}
+
+/**
+ * The files DuckDB is to read: a glob's matches (at least one), or the one
+ * file, which must be a readable file. Said as the streaming engine says it
+ * (INPUT_UNREADABLE with the system's code), not as DuckDB's read error.
+ */
+export async function engineInputs(input: string): Promise<string[]> {
+  if (isGlob(input)) {
+    const files = await expandInputs(input);
+    if (files.length === 0) throw new VeilError({ kind: 'input', code: 'INPUT_UNREADABLE', expected: `files matching ${input}` });
+    return files;
+  }
+  const code = await fsp.stat(input).then(
+    (st) => (st.isDirectory() ? 'EISDIR' : undefined),
+    (e: NodeJS.ErrnoException) => e.code ?? 'error',
+  );
+  if (code !== undefined) throw new VeilError({ kind: 'input', code: 'INPUT_UNREADABLE', expected: `a readable file (${code})` });
+  return [input];
 }
 
 /** The columns of Parquet files (those of the first; read_parquet refuses files whose columns differ). */
