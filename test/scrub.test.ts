@@ -335,12 +335,12 @@ describe('attacks on the promise that the residual check finds nothing scrub rem
   });
 });
 
-describe("the README's example on support tickets", () => {
-  it('runs as written: the policy is the fixture, and the output is what the README shows', () => {
-    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+describe("docs/scrub.md's example on support tickets", () => {
+  it('runs as written: the policy is the fixture, and the output is what the page shows', () => {
+    const readme = readFileSync(join(REPO, 'docs/scrub.md'), 'utf8');
     const policy = readFileSync(join(REPO, 'examples/tickets/policy.yaml'), 'utf8');
     expect(readme).toContain(`\`\`\`yaml\n${policy}\`\`\``);
-    const shown = /<!-- scrub-example: ticket_id,body -->\n```\n([\s\S]*?)```/.exec(readme)![1]!;
+    const shown = /<!-- scrub-example: ticket_id,body -->\n```text\n([\s\S]*?)```/.exec(readme)![1]!;
     const r = veil(['apply', 'examples/tickets/tickets.csv', '--policy', 'examples/tickets/policy.yaml', '-q']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
