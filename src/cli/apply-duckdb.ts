@@ -21,7 +21,7 @@ import { loadKey } from './key.js';
 import { readPolicy } from '../policy/file.js';
 import { parseEncoding } from '../io/formats.js';
 import { VERSION } from './version.js';
-import { runWarnings } from './warnings.js';
+import { findingsText, runWarnings } from './warnings.js';
 import { dpSection } from '../privacy/differential-privacy.js';
 import { kSection, type KStage } from '../privacy/stage.js';
 import { noiseWarning } from '../utility/section.js';
@@ -104,7 +104,7 @@ export async function applyOnDuckdb(input: string | undefined, flags: ApplyFlags
     const result = await runOnDuckdb({ inputs, inputFormat, delimiter, outputPath: temp, outputFormat, outputDelimiter, outputGzip: kindOfPath(outputPath).gzip, policy, header, columns, key: key?.key, seed, threads });
     const residual = result.residual;
     if (residual.total > 0 && flags.failOnPii) {
-      throw new VeilError({ kind: 'privacy', code: 'RESIDUAL_PII', required: 'no personal data left in published columns (--fail-on-pii)', found: `${residual.total} findings in ${JSON.stringify(residual.findings)}` });
+      throw new VeilError({ kind: 'privacy', code: 'RESIDUAL_PII', required: 'no personal data left in published columns (--fail-on-pii)', found: `${residual.total} findings: ${findingsText(residual.findings)}` });
     }
     const removed: Record<string, number> = result.removed > 0 ? { k_anonymity: result.removed } : {};
     const rows = { in: result.rows, out: result.written, removed };

@@ -23,7 +23,7 @@ import { utf8 } from '../io/utf8.js';
 import { csvHeader, eachJsonLine, readCsv, readJsonl, type InputEvent } from '../io/read.js';
 import type { Policy, PolicyInput } from '../policy/load.js';
 import { PieceWriter, type PieceResult } from '../engines/stream/piece.js';
-import { runWarnings } from './warnings.js';
+import { findingsText, runWarnings } from './warnings.js';
 import { applyOnDuckdb } from './apply-duckdb.js';
 import { delimiterFlag as delimiter, engineOf, seedFlag, threadsFlag, type ApplyFlags, type Streams } from './apply-options.js';
 
@@ -342,7 +342,7 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
     const seconds = (performance.now() - c.t0) / 1000;
     // Findings fail the run when asked (--fail-on-pii), and under the Safe Harbor preset, whose standard they break.
     if (residual && residual.total > 0 && (flags.failOnPii || policy.preset)) {
-      const found = `${residual.total} findings in ${JSON.stringify(residual.findings)}`;
+      const found = `${residual.total} findings: ${findingsText(residual.findings)}`;
       throw new VeilError(
         flags.failOnPii
           ? { kind: 'privacy', code: 'RESIDUAL_PII', required: 'no personal data left in published columns (--fail-on-pii)', found }

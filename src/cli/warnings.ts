@@ -5,11 +5,17 @@ import type { ResidualScan } from '../governance/residual.js';
 import type { Policy } from '../policy/load.js';
 import { fullySuppressed, type KStage } from '../privacy/stage.js';
 
+/** Residual findings as people read them: `email (email 40); phone (phone 40)`, never a value. */
+export function findingsText(findings: ResidualScan['findings']): string {
+  return Object.entries(findings)
+    .map(([column, kinds]) => `${column} (${Object.entries(kinds).map(([k, n]) => `${k} ${n}`).join(', ')})`)
+    .join('; ');
+}
+
 export function runWarnings(r: { residual: Pick<ResidualScan, 'total' | 'findings'> | undefined; stage: KStage | undefined; rows: { in: number; removed: Record<string, number> }; policy: Policy }): string[] {
   const out: string[] = [];
   if (r.residual && r.residual.total > 0) {
-    const counts = Object.entries(r.residual.findings).map(([column, kinds]) => `${column} (${Object.entries(kinds).map(([k, n]) => `${k} ${n}`).join(', ')})`);
-    out.push(`the residual-PII check found personal data in published columns: ${counts.join('; ')}; they were published as they are (drop, redact or hash those columns, or pass --fail-on-pii to fail such runs)`);
+    out.push(`the residual-PII check found personal data in published columns: ${findingsText(r.residual.findings)}; they were published as they are (drop, redact or hash those columns, or pass --fail-on-pii to fail such runs)`);
   }
   if (r.stage && !r.stage.enforced) out.push('the output is NOT k-anonymous: --plan-mode featurize mapped the rows to the plan\'s classes without enforcing k or l; do not release it');
   const suppressedQis = r.stage ? fullySuppressed(r.stage) : [];

@@ -119,7 +119,7 @@ describe('the Safe Harbor attestation', () => {
     writeFileSync(join(dir, 'leak.csv'), 'diagnosis,zip\ncall ann@x.org,02139\nflu,02139\n');
     const run = veil(['apply', 'leak.csv', '--policy', 'preset.yaml', '-o', 'leak.out.csv'], { cwd: dir });
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/HIPAA Safe Harbor not met: .*"diagnosis":\{"email":1\}.*\[SAFE_HARBOR_NOT_MET\]/);
+    expect(run.stderr).toMatch(/HIPAA Safe Harbor not met: .*findings: diagnosis \(email 1\).*\[SAFE_HARBOR_NOT_MET\]/);
     expect(run.stderr).not.toContain('ann@x.org');
   });
 });
