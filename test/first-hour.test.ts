@@ -179,9 +179,10 @@ describe('veil init', () => {
     expect(again.status).toBe(2);
     expect(again.stderr).toMatch(/exists: veil init does not overwrite a policy \(--force to replace it\)/);
     expect(veil(['init', 'examples/patients/patients.csv', '-o', join(dir, 'policy.yaml'), '--force']).status).toBe(0);
-    // stdin, JSON Lines: the first record's keys.
+    // stdin, JSON Lines: the first record's keys, nested fields by path (named like an identifier after their dot).
     const events = veil(['init'], { input: readFileSync('examples/events/events.jsonl') });
-    expect(events.stdout).toMatch(/^ {2}message: +\{ transform: scrub, own: \[event_id, user_id, email\] \}/m);
+    expect(events.stdout).toMatch(/^ {2}message: +\{ transform: scrub, own: \[event_id, user\.id, user\.email\] \}/m);
+    expect(events.stdout).toMatch(/^ {2}user\.id: +\{ transform: hash \}/m);
   });
 });
 
@@ -396,5 +397,78 @@ describe('a Parquet file or a glob that is not there', () => {
     const glob = veil(['check', 'none-*.parquet', '--policy', 'p.yaml'], { cwd: dir });
     expect([glob.status, glob.stderr]).toEqual([3, 'veil: none-*.parquet: cannot read the input: expected files matching none-*.parquet [INPUT_UNREADABLE]\n']);
     expect(readdirSync(dir)).toEqual(['p.yaml']);
+  });
+});
+
+describe('nested JSON fields by path', () => {
+  const record = (i: number) =>
+    JSON.stringify({
+      id: `u${i}`,
+      contact: { email: `user${i}@example.org`, phone: `617-555-${String(1000 + i).slice(-4)}` },
+      address: { city: ['Boston', 'Austin'][i % 2], zip: ['02139', '73301'][i % 2], 'geo.hash': `dr${i}` },
+      tags: ['a', String(i % 2)],
+    });
+  const input = Array.from({ length: 40 }, (_, i) => record(i)).join('\n') + '\n';
+
+  it('scan names every field by its path, and the draft it writes runs: the output nests them again, each field transformed', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'in.jsonl'), input);
+    const scan = JSON.parse(veil(['scan', 'in.jsonl', '--json'], { cwd: dir }).stdout) as { columns: { name: string; kinds: { kind: string }[] }[] };
+    expect(scan.columns.map((c) => c.name)).toEqual(['id', 'contact.email', 'contact.phone', 'address.city', 'address.zip', 'address.geo.hash', 'tags']);
+    expect(scan.columns.find((c) => c.name === 'contact.email')!.kinds[0]!.kind).toBe('email');
+    expect(veil(['scan', 'in.jsonl', '--policy-out', 'draft.yaml'], { cwd: dir }).status).toBe(0);
+    const draft = readFileSync(join(dir, 'draft.yaml'), 'utf8');
+    expect(draft).toMatch(/^  contact\.email: \{ transform: hash, normalize: email \}/m);
+    const r = veil(['apply', 'in.jsonl', '--policy', 'draft.yaml', '-q'], { cwd: dir });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, Record<string, string>>);
+    expect(rows).toHaveLength(40);
+    for (const [i, row] of rows.entries()) {
+      expect(Object.keys(row)).toEqual(['id', 'contact', 'address', 'tags']);
+      expect(row.contact!.email).toMatch(/^[0-9a-f]{32}$/);
+      expect(row.address!.zip).toBe(['021', '733'][i % 2]);
+      expect(Object.keys(row.address!)).toEqual(['city', 'zip', 'geo.hash']); // a key with a dot stays one key
+      expect(row.tags).toEqual(['a', String(i % 2)]);
+    }
+    expect(r.stdout).not.toMatch(/@example\.org|617-555/);
+  });
+
+  it('a kept nested field is searched by the residual check on its own, named by its path', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'in.jsonl'), input);
+    writeFileSync(join(dir, 'p.yaml'), 'version: 1\nunlisted: keep\ncolumns:\n  id: { transform: hash }\n');
+    const r = veil(['apply', 'in.jsonl', '--policy', 'p.yaml', '--fail-on-pii', '-o', 'out.jsonl'], { cwd: dir });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('veil: personal data left in the output: 80 findings: contact.email (email 40); contact.phone (phone 40) [RESIDUAL_PII]\n');
+    expect(r.stderr).not.toMatch(/@example\.org|617-555/);
+  });
+
+  it('an object the policy names whole stays one value; CSV output names the fields by path; check reads them', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'in.jsonl'), input);
+    writeFileSync(join(dir, 'p.yaml'), 'version: 1\ncolumns:\n  id: keep\n  contact: drop\n  address.city: keep\n  address.zip: { transform: generalize, prefix: 3 }\n  address.geo.hash: drop\n  tags: keep\n');
+    const r = veil(['apply', 'in.jsonl', '--policy', 'p.yaml', '-o', 'out.csv', '-q'], { cwd: dir });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    const csv = readFileSync(join(dir, 'out.csv'), 'utf8').split('\n');
+    expect(csv[0]).toBe('id,address.city,address.zip,tags');
+    expect(csv[1]).toBe('u0,Boston,021,"[""a"",""0""]"');
+    expect(csv[2]).toBe('u1,Austin,733,"[""a"",""1""]"');
+    const check = veil(['check', 'in.jsonl', '--qi', 'address.city,address.zip', '--k', '20'], { cwd: dir });
+    expect([check.status, check.stdout.split('\n')[0]]).toEqual([0, 'veil check: k-anonymity with k=20 on address.city, address.zip: met']);
+  });
+
+  it('a missing or null object leaves its fields empty; a value where the first record had an object stops the run at its line, without the value', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'p.yaml'), 'version: 1\ncolumns:\n  id: keep\n  address.city: keep\n  address.zip: keep\n');
+    const first = '{"id":1,"address":{"city":"Boston","zip":"02139"}}\n';
+    writeFileSync(join(dir, 'ok.jsonl'), `${first}{"id":2,"address":null}\n{"id":3}\n`);
+    const ok = veil(['apply', 'ok.jsonl', '--policy', 'p.yaml', '-q'], { cwd: dir });
+    expect([ok.status, ok.stdout]).toEqual([0, `${first.replace(/ /g, '')}{"id":2}\n{"id":3}\n`]);
+    writeFileSync(join(dir, 'bad.jsonl'), `${first}{"id":2,"address":"12 Secret Lane"}\n`);
+    const bad = veil(['apply', 'bad.jsonl', '--policy', 'p.yaml', '-o', 'out.jsonl'], { cwd: dir });
+    expect([bad.status, bad.stderr]).toEqual([3, 'veil: bad.jsonl:2: column "address": expected an object, as in the first record, whose fields are columns (name the object whole in the policy to take it as one value) [JSON_FIELD_NOT_OBJECT]\n']);
+    writeFileSync(join(dir, 'twice.jsonl'), '{"a.b":1,"a":{"b":2}}\n');
+    const twice = veil(['scan', 'twice.jsonl'], { cwd: dir });
+    expect([twice.status, twice.stderr]).toEqual([3, 'veil: twice.jsonl:1: the header repeats column "a.b" (#2) [CSV_DUPLICATE_COLUMN]\n']);
   });
 });

@@ -45,10 +45,10 @@ describe('pipeline', () => {
   it('JSONL: the header is the first record plus the policy columns; absent stays absent', async () => {
     const text = 'version: 1\ncolumns:\n  id: keep\n  email: hash\n';
     const { policy } = await policyFrom(text);
-    const header = sparseHeader(policy!, ['id']);
-    expect(header).toEqual(['id', 'email']);
+    const { header, nested } = sparseHeader(policy!, { id: 0 });
+    expect([header, nested]).toEqual([['id', 'email'], []]);
     const p = await pipelineFor(text, header, { sparse: true });
-    const toRow = jsonRow(policy!, header);
+    const toRow = jsonRow(policy!, header, nested);
     expect(p.row(toRow({ id: 1 }, 1), 1)).toEqual([1, undefined]);
     expect(() => p.finish()).toThrow(expect.objectContaining({ problems: [expect.objectContaining({ code: 'COLUMN_MISSING', columnName: 'email' })] }));
     p.row(toRow({ id: 2, email: 'a@b.c' }, 2), 2);

@@ -21,6 +21,7 @@ import { ENCODINGS, FORMATS, inputNameProblem, kindOfPath, outputNameProblem, pa
 import { pieces, type Piece } from '../io/pieces.js';
 import { utf8 } from '../io/utf8.js';
 import { csvHeader, eachJsonLine, readCsv, readJsonl, type InputEvent } from '../io/read.js';
+import type { JsonPath } from '../io/json-paths.js';
 import type { Policy, PolicyInput } from '../policy/load.js';
 import { PieceWriter, type PieceResult } from '../engines/stream/piece.js';
 import { findingsText, runWarnings } from './warnings.js';
@@ -135,8 +136,8 @@ export function inputEvents(s: Pick<Settings, 'inputFormat' | 'delimiter'>, stre
       const batch: InputEvent[] = [];
       for (const { object, line } of objects) {
         if (!toRow) {
-          const header = sparseHeader(policy, Object.keys(object));
-          toRow = jsonRow(policy, header);
+          const { header, nested } = sparseHeader(policy, object);
+          toRow = jsonRow(policy, header, nested);
           batch.push({ header });
         }
         batch.push({ row: toRow(object, line), line });
@@ -294,14 +295,17 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
     const violationCounts = new Map<string, Record<string, number>>();
     const utility = s.utility ? new UtilitySample(true) : undefined;
     const input = pieces(source.stream, s.inputFormat)[Symbol.asyncIterator]();
-    const { header, read } = await findHeader(input, s, policy);
-    const writer = header && (await PieceWriter.create(policy, header, s, key?.key, stage));
+    const found = await findHeader(input, s, policy);
+    const { header, read } = found;
+    // The columns read from nested objects are written inside them again (JSON Lines output).
+    const sw = { ...s, nested: found.nested };
+    const writer = header && (await PieceWriter.create(policy, header, sw, key?.key, stage));
     const pipeline = writer?.pipeline;
     const residual = writer?.residual;
     let workers = 0;
     if (writer) {
       chunk += writer.headerText;
-      const init = { policyText: c.policyText, policyPath: flags.policy, header: header!, settings: s, key: key?.key.forThread() };
+      const init = { policyText: c.policyText, policyPath: flags.policy, header: header!, settings: sw, key: key?.key.forThread() };
       const plan = await planWriting(read, input, threadsFor(s, policy, stage), s.threads === undefined ? MIN_PIECES_FOR_THREADS.default : MIN_PIECES_FOR_THREADS.asked);
       workers = plan.workers;
       const results = workers > 0 ? writeInThreads(plan.pieces, workers, init, () => utility?.reached ?? Infinity) : inThisThread(writer, plan.pieces);
@@ -440,23 +444,23 @@ function presetView(columns: readonly ColumnReport[]): Parameters<typeof safeHar
  * object (then the policy's columns it lacks). Returns the pieces read to
  * find them, which still have to be written.
  */
-async function findHeader(input: AsyncIterator<Piece>, s: Settings, policy: Policy): Promise<{ header: string[] | undefined; read: Piece[] }> {
+async function findHeader(input: AsyncIterator<Piece>, s: Settings, policy: Policy): Promise<{ header: string[] | undefined; nested: JsonPath[]; read: Piece[] }> {
   const read: Piece[] = [];
   for (;;) {
     const next = await input.next();
     if (next.done) {
       if (s.inputFormat === 'csv') throw new VeilError({ kind: 'input', code: 'CSV_NO_HEADER', line: 1 });
-      return { header: undefined, read };
+      return { header: undefined, nested: [], read };
     }
     read.push(next.value);
     const text = utf8(next.value.bytes, next.value.line);
-    if (s.inputFormat === 'csv') return { header: csvHeader(text, s.delimiter), read };
-    let header: string[] | undefined;
+    if (s.inputFormat === 'csv') return { header: csvHeader(text, s.delimiter), nested: [], read };
+    let found: { header: string[]; nested: JsonPath[] } | undefined;
     eachJsonLine(text, next.value.line, (object) => {
-      header = sparseHeader(policy, Object.keys(object));
+      found = sparseHeader(policy, object);
       return true;
     });
-    if (header) return { header, read };
+    if (found) return { ...found, read };
   }
 }
 

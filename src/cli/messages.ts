@@ -30,6 +30,7 @@ const INPUT_TEXT = {
   CSV_FIELD_COUNT: (p) => `wrong number of fields${expected(p)}; veil apply sets such records aside when the policy says on_invalid: drop (or quarantine, with --rejects FILE)`,
   JSON_INVALID: () => 'not valid JSON',
   JSON_NOT_OBJECT: () => 'expected a JSON object on each line',
+  JSON_FIELD_NOT_OBJECT: (p) => `${col(p).trim()}: expected an object, as in the first record, whose fields are columns (name the object whole in the policy to take it as one value)`,
   JSON_TOO_DEEP: () => 'the record nests objects and arrays more than 1000 levels deep',
   HEADER_ONE_COLUMN: (p) => {
     const d = p.expected === '\t' ? 'tab' : p.expected;

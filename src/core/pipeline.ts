@@ -10,6 +10,7 @@ import { presetColumns, type Policy } from '../policy/load.js';
 import { cellText } from '../lib/cell.js';
 import { JsonNumber } from '../lib/json.js';
 import { fromDecimalComma } from '../lib/numeric.js';
+import { jsonColumns, jsonRowMapper, type JsonPath } from '../io/json-paths.js';
 import type { ColumnFn, Row, SpanCounts } from '../transforms/define.js';
 import { missingColumns, ValueError, VeilError, type InputProblem } from './errors.js';
 
@@ -290,13 +291,16 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
   };
 }
 
-/** The header of a JSONL input: the first record's keys, then the policy's columns it lacks (rows may be sparse). */
-export function sparseHeader(policy: Policy, firstKeys: readonly string[]): string[] {
-  const header = [...firstKeys];
-  for (const name of [...policy.columns.map((c) => c.name), ...policy.columns.flatMap((c) => c.configured.references)]) {
-    if (!header.includes(name)) header.push(name);
-  }
-  return header;
+/**
+ * The header of a JSONL input: the first record's keys, with the fields of
+ * its nested objects by path (src/io/json-paths.ts) unless the policy names
+ * the object whole, then the policy's columns it lacks (rows may be sparse).
+ */
+export function sparseHeader(policy: Policy, first: Record<string, unknown>): { header: string[]; nested: JsonPath[] } {
+  const named = new Set([...policy.columns.map((c) => c.name), ...policy.columns.flatMap((c) => c.configured.references)]);
+  const { names: header, nested } = jsonColumns(first, (name) => named.has(name));
+  for (const name of named) if (!header.includes(name)) header.push(name);
+  return { header, nested };
 }
 
 /**
@@ -304,18 +308,11 @@ export function sparseHeader(policy: Policy, firstKeys: readonly string[]): stri
  * `unlisted`: dropped, or an error (with keep too, since the output's
  * columns were fixed by the first record).
  */
-export function jsonRow(policy: Policy, header: readonly string[]): (object: Record<string, unknown>, line: number) => unknown[] {
-  const index = new Map(header.map((name, i) => [name, i]));
-  return (object, line) => {
-    const row = new Array<unknown>(header.length);
-    for (const key in object) {
-      const at = index.get(key);
-      if (at !== undefined) row[at] = object[key];
-      else if (policy.unlisted === 'error') throw new VeilError({ kind: 'input', code: 'COLUMN_UNLISTED', line, names: [key] });
-      else if (policy.unlisted === 'keep') throw new VeilError({ kind: 'input', code: 'COLUMN_NOT_IN_FIRST_RECORD', line, columnName: key });
-    }
-    return row;
-  };
+export function jsonRow(policy: Policy, header: readonly string[], nested: readonly JsonPath[]): (object: Record<string, unknown>, line: number) => unknown[] {
+  return jsonRowMapper(header, nested, (name, line) => {
+    if (policy.unlisted === 'error') throw new VeilError({ kind: 'input', code: 'COLUMN_UNLISTED', line, names: [name] });
+    if (policy.unlisted === 'keep') throw new VeilError({ kind: 'input', code: 'COLUMN_NOT_IN_FIRST_RECORD', line, columnName: name });
+  });
 }
 
 const isEmpty = (v: unknown): boolean => v === undefined || v === null || v === '';

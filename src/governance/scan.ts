@@ -73,16 +73,19 @@ const HINTS: readonly [RegExp, Kind][] = [
   [/\bip\b|ip.?addr/i, 'ip'],
   [/birth|dob/i, 'birth_date'],
   [/zip|postal|postcode/i, 'zip'],
-  [/(^|_)(full_?)?name$|first.?name|last.?name|surname/i, 'person_name'],
+  [/(^|[_.])(full_?)?name$|first.?name|last.?name|surname/i, 'person_name'],
   [/note|comment|text|description|remark|ticket|message|body|summary|transcript/i, 'free_text'],
 ];
-const ID_HINT = /(^|_)id$|^id_|identifier|account|mrn|record.?number/i;
+/** A nested field's path counts its dot as a separator: `user.id` is named like an identifier. */
+const ID_HINT = /(^|[_.])id$|(^|\.)id_|identifier|account|mrn|record.?number/i;
 /** Names of measures (money, counts, scores): numbers to learn from, not identifiers, however unique their values. */
 const MEASURE_HINT = /price|amount|amt|value|total|cost|revenue|income|salary|wage|balance|spend|spent|fee|payment|score|rating|count|qty|quantity|weight|height|bmi|duration|minutes|seconds|hours|days|percent|pct|ratio|rate|avg|mean|sum/i;
 /** Values that mean "missing" in exports: read as empty by a draft that names them. */
 const NA_MARKERS = new Set(['N/A', 'n/a', 'NA', '#N/A', '-', '--', 'null', 'NULL', 'None', 'none', 'nan', 'NaN', '?']);
 const SLASHED_DATE = /^(\d{1,2})\/(\d{1,2})\/\d{4}$/;
 const DOTTED_DATE = /^\d{1,2}\.\d{1,2}\.\d{4}$/;
+/** A column name as a policy writes it: plain when YAML reads it so (paths of nested fields too), else quoted. */
+const yamlName = (name: string): string => (/^[A-Za-z_][\w.-]*$/.test(name) ? name : JSON.stringify(name));
 const QI_HINT = /age|sex|gender|race|ethnic|marital|education|zip|postal|city|state|country|region|birth|dob|occupation|job|religion|nationality/i;
 
 export interface ColumnFinding {
@@ -298,11 +301,11 @@ export function draftPolicy(findings: readonly ColumnFinding[], source: string, 
       continue;
     }
     const kind = f.kinds[0]?.kind;
-    const name = /^[A-Za-z_][\w-]*$/.test(f.name) ? f.name : JSON.stringify(f.name);
+    const name = yamlName(f.name);
     let spec: string;
     let why: string;
     if (kind === 'free_text' && !preset) {
-      spec = own.length > 0 ? `{ transform: scrub, own: [${own.map((o) => (/^[A-Za-z_][\w-]*$/.test(o) ? o : JSON.stringify(o))).join(', ')}] }` : TRANSFORM_OF.free_text;
+      spec = own.length > 0 ? `{ transform: scrub, own: [${own.map(yamlName).join(', ')}] }` : TRANSFORM_OF.free_text;
       why = `free text with personal data (${Math.round(f.kinds[0]!.share * 100)}% of values): scrub replaces what it finds`;
     } else if (kind) {
       spec = preset ? safeHarborTransform(kind) : TRANSFORM_OF[kind];
@@ -323,7 +326,7 @@ export function draftPolicy(findings: readonly ColumnFinding[], source: string, 
   if (typed && !malformed) lines.push('on_invalid: drop              # rows that break an inferred type are removed (counted in the report)', 'max_invalid: 0.01             # but more than 1% of them fails the run');
   if (lines.at(-1) === 'columns:' || lines.every((l) => !l.startsWith('  ') || l.startsWith('  #'))) lines.push('  {}');
   if (qis.length > 0) {
-    lines.push('k_anonymity:', '  k: 5', `  quasi_identifiers: [${qis.map((q) => (/^[A-Za-z_][\w-]*$/.test(q) ? q : JSON.stringify(q))).join(', ')}]`, '  max_suppression: 0.05');
+    lines.push('k_anonymity:', '  k: 5', `  quasi_identifiers: [${qis.map(yamlName).join(', ')}]`, '  max_suppression: 0.05');
   }
   return `${lines.join('\n')}\n`;
 }
@@ -337,7 +340,7 @@ export function draftPolicy(findings: readonly ColumnFinding[], source: string, 
  * reader must confirm.
  */
 export function starterPolicy(header: readonly string[], source: string, transforms: readonly { name: string; summary: string; example: string }[], delimiter?: string): string {
-  const width = Math.max(...header.map((h) => h.length), 4) + 2;
+  const width = Math.max(...header.map((h) => yamlName(h).length), 4) + 2;
   const lines = [
     schemaLine(),
     `# Starter policy written by veil init from the header of ${source}.`,
@@ -351,7 +354,7 @@ export function starterPolicy(header: readonly string[], source: string, transfo
     'columns:',
   ];
   const qis: string[] = [];
-  const keyOf = (name: string) => (/^[A-Za-z_][\w-]*$/.test(name) ? name : JSON.stringify(name));
+  const keyOf = yamlName;
   const hintOf = (name: string) => HINTS.find(([re]) => re.test(name))?.[1];
   // The columns it protects, whose values free text is searched for.
   const own = header.filter((h) => {

@@ -7,6 +7,7 @@ import { CsvParser } from './csv-parser.js';
 import type { Format } from './formats.js';
 import { utf8Text } from './utf8.js';
 import { JsonError, parseJson } from '../lib/json.js';
+import { jsonColumns, jsonRowMapper } from './json-paths.js';
 
 export type InputEvent = { header: string[] } | { row: unknown[]; line: number };
 
@@ -132,21 +133,22 @@ export async function* readJsonl(input: Readable): AsyncGenerator<{ object: Reco
   if (out.length > 0) yield out;
 }
 
-/** Rows as events, without a policy: JSONL columns are the first record's keys. */
+/** Rows as events, without a policy: JSONL columns are the first record's keys, nested objects' fields by path. */
 export async function* readRows(format: Format, delimiter: string, stream: NodeJS.ReadableStream, onMalformed?: () => void): AsyncGenerator<InputEvent[]> {
   if (format === 'csv') {
     yield* readCsv(stream as never, { delimiter, skipMalformed: onMalformed !== undefined, ...(onMalformed && { onMalformed }) });
     return;
   }
-  let header: string[] | undefined;
+  let toRow: ((object: Record<string, unknown>, line: number) => unknown[]) | undefined;
   for await (const objects of readJsonl(stream as never)) {
     const batch: InputEvent[] = [];
     for (const { object, line } of objects) {
-      if (!header) {
-        header = Object.keys(object);
-        batch.push({ header });
+      if (!toRow) {
+        const { names, nested } = jsonColumns(object);
+        toRow = jsonRowMapper(names, nested, () => undefined);
+        batch.push({ header: names });
       }
-      batch.push({ row: header.map((h) => object[h]), line });
+      batch.push({ row: toRow(object, line), line });
     }
     yield batch;
   }

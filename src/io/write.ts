@@ -1,11 +1,12 @@
 // Output serializers: rows to text, batched into large chunks. CSV quotes a
 // field only when it must (delimiter, quote, CR or LF inside; RFC 4180) and
 // ends lines with LF. JSONL writes one object per line, leaving out keys that
-// were absent in the input. Numbers kept as written (JsonNumber) are written
-// as written.
+// were absent in the input, and nests again the fields read from nested
+// objects. Numbers kept as written (JsonNumber) are written as written.
 
 import { jsonText } from '../lib/json.js';
 import { looksLikeFormula } from '../lib/formula.js';
+import { outputTree, type JsonPath } from './json-paths.js';
 
 export interface RowSerializer {
   header(columns: readonly string[]): string;
@@ -26,20 +27,38 @@ export function csvSerializer(delimiter: string, options: { escapeFormulas?: boo
   };
 }
 
-export function jsonlSerializer(): { header(columns: readonly string[]): string; row(values: readonly unknown[]): string } {
-  let keys: string[] = [];
+/** JSON Lines; the columns found inside objects (`nested`, src/io/json-paths.ts) are written inside their objects again. */
+export function jsonlSerializer(nested: readonly JsonPath[] = []): RowSerializer {
+  const value = (v: unknown): string => (typeof v === 'object' && v !== null ? jsonText(v) : JSON.stringify(v));
+  if (nested.length === 0) {
+    let keys: string[] = [];
+    return {
+      header(columns) {
+        keys = columns.map((c) => JSON.stringify(c));
+        return '';
+      },
+      row(values) {
+        const parts: string[] = [];
+        for (let i = 0; i < keys.length; i++) if (values[i] !== undefined) parts.push(`${keys[i]}:${value(values[i])}`);
+        return `{${parts.join(',')}}\n`;
+      },
+    };
+  }
+  let tree: ReturnType<typeof outputTree> = [];
+  // An object whose fields are all absent is left out, as its fields are.
+  const object = (nodes: typeof tree, values: readonly unknown[]): string | undefined => {
+    const parts: string[] = [];
+    for (const n of nodes) {
+      const text = 'at' in n ? (values[n.at] === undefined ? undefined : value(values[n.at])) : object(n.children, values);
+      if (text !== undefined) parts.push(`${JSON.stringify(n.key)}:${text}`);
+    }
+    return parts.length === 0 && nodes !== tree ? undefined : `{${parts.join(',')}}`;
+  };
   return {
     header(columns) {
-      keys = columns.map((c) => JSON.stringify(c));
+      tree = outputTree(columns, nested);
       return '';
     },
-    row(values) {
-      const parts: string[] = [];
-      for (let i = 0; i < keys.length; i++) {
-        const v = values[i];
-        if (v !== undefined) parts.push(`${keys[i]}:${typeof v === 'object' && v !== null ? jsonText(v) : JSON.stringify(v)}`);
-      }
-      return `{${parts.join(',')}}\n`;
-    },
+    row: (values) => `${object(tree, values)!}\n`,
   };
 }

@@ -19,6 +19,7 @@ import type { Piece } from '../../io/pieces.js';
 import { eachJsonLine, recordCheck } from '../../io/read.js';
 import { utf8 } from '../../io/utf8.js';
 import { csvSerializer, jsonlSerializer, type RowSerializer } from '../../io/write.js';
+import type { JsonPath } from '../../io/json-paths.js';
 import type { Policy } from '../../policy/load.js';
 import type { KStage } from '../../privacy/stage.js';
 import { priorityOf, UtilitySample, type SampledRow } from '../../utility/sample.js';
@@ -33,6 +34,8 @@ export interface PieceSettings {
   readonly escapeFormulas: boolean;
   /** Sample rows for the report's utility measures (src/utility/sample.ts). */
   readonly utility: boolean;
+  /** JSON Lines: the columns read from nested objects, by path (src/io/json-paths.ts). */
+  readonly nested?: readonly JsonPath[];
 }
 
 export interface PieceResult {
@@ -86,7 +89,7 @@ export class PieceWriter {
     this.headerText = serializer.header(pipeline.outputColumns);
     this.quarantining = policy.onInvalid === 'quarantine';
     this.lenient = policy.onInvalid !== 'error';
-    this.toRow = settings.inputFormat === 'jsonl' ? jsonRow(policy, header) : undefined;
+    this.toRow = settings.inputFormat === 'jsonl' ? jsonRow(policy, header, settings.nested ?? []) : undefined;
     this.publish = stage && publisher(stage, pipeline, header);
     this.sample = settings.utility ? new UtilitySample(false) : undefined;
     this.scrubbedAt = residual.scrubbed.map((i) => [i, pipeline.outputColumns.indexOf(header[i]!)] as const);
@@ -101,7 +104,7 @@ export class PieceWriter {
 
   static async create(policy: Policy, header: readonly string[], settings: PieceSettings, key: SecretKey | undefined, stage?: KStage): Promise<PieceWriter> {
     const pipeline = await compilePipeline(policy, header, { key, seed: settings.seed, rowRandomness: stage?.rowRandomness, sparse: settings.inputFormat === 'jsonl' });
-    const serializer = settings.outputFormat === 'csv' ? csvSerializer(settings.outputDelimiter, { escapeFormulas: settings.escapeFormulas }) : jsonlSerializer();
+    const serializer = settings.outputFormat === 'csv' ? csvSerializer(settings.outputDelimiter, { escapeFormulas: settings.escapeFormulas }) : jsonlSerializer(settings.nested);
     const residual = new ResidualScan(pipeline.columns(), new Set(stage?.model.quasiIdentifiers ?? []));
     const writer = new PieceWriter(pipeline, residual, serializer, header, settings, stage, policy);
     writer.gate = await rowGate(policy, header, key, (row, line, v) => writer.quarantine(row, line, v.columns));
