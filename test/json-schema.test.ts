@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { REPO, tempDir, veil } from './helpers.js';
 
-type Ajv = { compile(schema: unknown): ((data: unknown) => boolean) & { errors?: { instancePath: string; keyword: string; params: Record<string, unknown> }[] | null } };
+type Ajv = { compile(schema: unknown): ((data: unknown) => boolean) & { errors?: { instancePath: string; schemaPath: string; keyword: string; params: Record<string, unknown> }[] | null } };
 const Ajv2020 = (createRequire(import.meta.url)('ajv/dist/2020') as { default: new (o: object) => Ajv }).default;
 
 const schema = JSON.parse(veil(['schema']).stdout) as object;
@@ -49,7 +49,7 @@ describe('the JSON Schema', () => {
     expect(valid).toBeGreaterThan(40);
   });
 
-  it('refuses a typo where the loader does: the same key at the same path', () => {
+  it('refuses a typo where the loader does: the same key at the same path, with the loader\'s message', () => {
     const cases: [string, string][] = [
       ['version: 1\ncolumns:\n  email: { transform: hash, lenght: 20 }\n', 'columns.email.lenght'],
       ['version: 1\ncolums:\n  email: hash\n', 'colums'],
@@ -59,11 +59,15 @@ describe('the JSON Schema', () => {
     ];
     for (const [text, path] of cases) {
       expect(validate(parseYaml(text)), text).toBe(false);
-      const extra = validate.errors!.filter((e) => e.keyword === 'additionalProperties').map((e) => [...e.instancePath.split('/').filter(Boolean), e.params.additionalProperty].join('.'));
-      expect(extra, text).toContain(path);
+      const extra = validate.errors!.filter((e) => e.keyword === 'additionalProperties');
+      const error = extra.find((e) => [...e.instancePath.split('/').filter(Boolean), e.params.additionalProperty].join('.') === path);
+      expect(error, `${text}: ${JSON.stringify(extra)}`).toBeDefined();
+      // The message an editor shows: the errorMessage of the object the key is in, as the loader says it.
+      const node = error!.schemaPath.replace(/^#\//, '').split('/').slice(0, -1).reduce<unknown>((n, step) => (n as Record<string, unknown>)[decodeURIComponent(step)], schema) as { errorMessage: string };
+      expect(node.errorMessage).toMatch(/^expected one of /);
       const file = join(tempDir(), 'typo.yaml');
       writeFileSync(file, text);
-      expect(veil(['validate', file]).stderr, text).toContain(`: ${path}: `);
+      expect(veil(['validate', file]).stderr, text).toContain(`: ${path}: ${node.errorMessage}, found "${path.split('.').at(-1)}"`);
     }
     // A transform name that does not exist.
     expect(validate(parseYaml('version: 1\ncolumns:\n  a: generalise\n'))).toBe(false);

@@ -34,12 +34,19 @@ export function schemaLine(): string {
   return `# yaml-language-server: $schema=${pathToFileURL(schemaFile()).href}`;
 }
 
-/** An object of exactly these keys; `known` gives some of them a schema, the others take any value. */
+/**
+ * An object of exactly these keys; `known` gives some of them a schema, the
+ * others take any value. Its `errorMessage` (which the YAML and JSON language
+ * servers show in place of their own "Property x is not allowed") is the
+ * loader's message for a key it does not know, but for the key it found and
+ * the nearest name, which an editor underlines anyway.
+ */
 function keys(names: readonly string[], known: Record<string, Schema> = {}, required: readonly string[] = []): Schema {
   return {
     type: 'object',
     properties: Object.fromEntries(names.map((n) => [n, known[n] ?? {}])),
     additionalProperties: false,
+    errorMessage: `expected one of ${names.join(', ')}`,
     ...(required.length > 0 && { required: [...required] }),
   };
 }
