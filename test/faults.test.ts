@@ -278,7 +278,7 @@ describe('files named twice, directories and devices', () => {
     mkdirSync(join(dir, 'adir'), { recursive: true });
     const run = veil(['apply', 'adir', '--policy', 'p.yaml'], { cwd: dir });
     expect(run.status).toBe(3);
-    expect(run.stderr).toBe('veil: adir: cannot read the input: expected a readable file (EISDIR) [INPUT_UNREADABLE]\n');
+    expect(run.stderr).toBe('veil: adir: cannot read the input: expected a readable file (a directory, not a file, EISDIR) [INPUT_UNREADABLE]\n');
   });
 
   it('a device that never ends, or a file too large, as policy, key or hierarchy: exit 2 at once, not a read without end', () => {

@@ -61,7 +61,7 @@ describe('veil validate', () => {
     expect(lines[0]).toMatch(/typo\.yaml:3:29: columns\.email\.lenght: [^\n]*\(did you mean "length"\?\) \[POLICY_UNKNOWN_KEY\]$/);
     expect(lines[1]).toMatch(/typo\.yaml:4:21: columns\.age\.transform: [^\n]*found "generalise" \(did you mean "generalize"\?\) \[POLICY_UNKNOWN_TRANSFORM\]$/);
     expect(lines[2]).toBe('veil validate: fixtures/demo/policy.yaml: valid (12 columns, unlisted: error, needs a key)');
-    expect(lines[3]).toMatch(/none\.yaml: cannot read the policy \(ENOENT\) \[POLICY_UNREADABLE\]$/);
+    expect(lines[3]).toMatch(/none\.yaml: cannot read the policy \(no such file, ENOENT\) \[POLICY_UNREADABLE\]$/);
     // apply gives the same messages for the same file.
     const apply = veil(['apply', '--policy', join(dir, 'typo.yaml')], { input: 'email,age\n' });
     expect(apply.stderr.trimEnd().split('\n')).toEqual(lines.slice(0, 2));
@@ -392,7 +392,7 @@ describe('a Parquet file or a glob that is not there', () => {
     writeFileSync(join(dir, 'p.yaml'), 'version: 1\ncolumns:\n  a: keep\nk_anonymity: { k: 2, quasi_identifiers: [a] }\n');
     for (const args of [['check', 'gone.parquet', '--policy', 'p.yaml'], ['apply', 'gone.parquet', '--policy', 'p.yaml', '-o', 'out.csv'], ['check', 'gone.csv', '--policy', 'p.yaml']]) {
       const r = veil(args, { cwd: dir });
-      expect([r.status, r.stderr], args.join(' ')).toEqual([3, `veil: ${args[1]}: cannot read the input: expected a readable file (ENOENT) [INPUT_UNREADABLE]\n`]);
+      expect([r.status, r.stderr], args.join(' ')).toEqual([3, `veil: ${args[1]}: cannot read the input: expected a readable file (no such file, ENOENT) [INPUT_UNREADABLE]\n`]);
     }
     const glob = veil(['check', 'none-*.parquet', '--policy', 'p.yaml'], { cwd: dir });
     expect([glob.status, glob.stderr]).toEqual([3, 'veil: none-*.parquet: cannot read the input: expected files matching none-*.parquet [INPUT_UNREADABLE]\n']);

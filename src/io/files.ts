@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable, type Writable } from 'node:stream';
 import { constants as zlibConstants, createGunzip, createGzip, gunzipSync } from 'node:zlib';
 import { VeilError } from '../core/errors.js';
+import { errnoText } from '../lib/errno.js';
 import type { Encoding } from './formats.js';
 
 /** Temporary files not yet renamed or removed: removed on a signal or a broken pipe. */
@@ -171,7 +172,7 @@ export async function openInput(path: string | undefined, gzip: boolean, encodin
       }
       source = handle.createReadStream({ highWaterMark: 1 << 16 });
     } catch (e) {
-      throw new VeilError({ kind: 'input', code: 'INPUT_UNREADABLE', expected: `a readable file (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
+      throw new VeilError({ kind: 'input', code: 'INPUT_UNREADABLE', expected: `a readable file (${errnoText((e as NodeJS.ErrnoException).code)})` });
     }
   }
   source.on('error', (e) => tap.destroy(e));
@@ -418,7 +419,7 @@ export async function spoolInput(path: string | undefined): Promise<string> {
   } catch (e) {
     await removeSpool(spool);
     const what = stdin ? 'a readable standard input' : 'a readable file';
-    throw new VeilError({ kind: 'input', code: 'INPUT_UNREADABLE', expected: `${what} (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
+    throw new VeilError({ kind: 'input', code: 'INPUT_UNREADABLE', expected: `${what} (${errnoText((e as NodeJS.ErrnoException).code)})` });
   }
   return spool;
 }

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { VeilError } from '../core/errors.js';
 import { loadPolicy, type Policy } from './load.js';
 import { BoundedReadError, READ_LIMITS, readBoundedSync } from '../io/files.js';
+import { errnoText } from '../lib/errno.js';
 
 /** Reads and checks the policy file; every problem is reported at once. */
 export async function readPolicy(path: string): Promise<{ policy: Policy; sha256: string; text: string }> {
@@ -42,5 +43,5 @@ export async function policyFromText(text: string, path: string): Promise<Policy
 
 /** Why a file could not be read, as a message may say it: the system's code, or what made it unreadable. */
 export function readFailure(e: unknown): string {
-  return e instanceof BoundedReadError ? e.reason : ((e as NodeJS.ErrnoException).code ?? 'error');
+  return e instanceof BoundedReadError ? e.reason : errnoText((e as NodeJS.ErrnoException).code);
 }

@@ -32,6 +32,7 @@ import { kPhase, ROW_NUMBER } from './k-anonymity.js';
 import { registerResidual, residualAggregate, type ResidualPass } from './residual.js';
 import { duckdb as dialect } from '../sql/dialect.js';
 import { isGlob } from '../../io/formats.js';
+import { errnoText } from '../../lib/errno.js';
 
 export type EngineFormat = 'csv' | 'jsonl' | 'parquet';
 
@@ -398,7 +399,7 @@ export async function engineInputs(input: string): Promise<string[]> {
     (st) => (st.isDirectory() ? 'EISDIR' : undefined),
     (e: NodeJS.ErrnoException) => e.code ?? 'error',
   );
-  if (code !== undefined) throw new VeilError({ kind: 'input', code: 'INPUT_UNREADABLE', expected: `a readable file (${code})` });
+  if (code !== undefined) throw new VeilError({ kind: 'input', code: 'INPUT_UNREADABLE', expected: `a readable file (${errnoText(code)})` });
   return [input];
 }
 
