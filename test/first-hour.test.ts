@@ -472,3 +472,14 @@ describe('nested JSON fields by path', () => {
     expect([twice.status, twice.stderr]).toEqual([3, 'veil: twice.jsonl:1: the header repeats column "a.b" (#2) [CSV_DUPLICATE_COLUMN]\n']);
   });
 });
+
+describe('the command line names a typo as a typo', () => {
+  it('a mistyped required option is an unknown option with its suggestion, not a missing one; a missing one is named', () => {
+    const typo = veil(['apply', 'in.csv', '--polcy', 'p.yaml']);
+    expect([typo.status, typo.stderr]).toEqual([2, "veil: error: unknown option '--polcy'\n(Did you mean --policy?)\n"]);
+    const missing = veil(['apply', 'in.csv']);
+    expect([missing.status, missing.stderr]).toEqual([2, "veil: error: required option '--policy <file>' not specified\n"]);
+    const hash = veil(['hash', '--colum', 'email']);
+    expect([hash.status, hash.stderr]).toEqual([2, "veil: error: unknown option '--colum'\n(Did you mean --column?)\n"]);
+  });
+});

@@ -278,6 +278,17 @@ Example:
       }
       onCode(EXIT.OK);
     });
+  // A required option is checked after the unknown ones (commander checks it first), so that a
+  // typo (--polcy) is named as a typo, with its suggestion, not as a missing --policy.
+  for (const command of veil.commands) {
+    const required = command.options.filter((o) => o.mandatory);
+    for (const o of required) o.mandatory = false;
+    if (required.length === 0) continue;
+    command.hook('preAction', (c) => {
+      const missing = required.find((o) => c.getOptionValue(o.attributeName()) === undefined);
+      if (missing) c.error(`error: required option '${missing.flags}' not specified`, { code: 'commander.missingMandatoryOptionValue' });
+    });
+  }
   return veil;
 }
 
