@@ -46,7 +46,7 @@ const INPUT_TEXT = {
   VALUE_DATE_OUT_OF_RANGE: (p) => `${col(p).trim()}${expected(p)}`,
   VALUE_NOT_ZIP: (p) => `${col(p).trim()}${expected(p)}`,
   VALUE_NOT_IN_HIERARCHY: (p) => `${col(p).trim()}: the value is not${p.expected === undefined ? ' in the hierarchy' : ` ${p.expected}`}`,
-  VALUE_INVALID: (p) => `${col(p).trim()}: the value breaks its declared type${p.expected === undefined ? '' : `: expected ${p.expected}`}`,
+  VALUE_INVALID: (p) => `${col(p).trim()}: the value breaks its declared type${p.expected === undefined ? '' : `: expected ${p.expected}`}; on_invalid: drop (or quarantine, with --rejects FILE) sets such rows aside`,
   INVALID_OVER_LIMIT: (p) => `too many rows break their declared types or are malformed: ${p.expected ?? ''}`,
   VALUE_NOT_LISTED: (p) => `${col(p).trim()}: the value is not one of the listed values${p.expected === undefined ? '' : ` (${p.expected})`}`,
   ENTITY_EMPTY: (p) => `${col(p).trim()}${expected(p)}`,
@@ -67,7 +67,7 @@ const USAGE_TEXT = {
   USAGE_CHECK: (p) => p.detail ?? 'invalid check options',
   USAGE_REJECTS: (p) => p.detail ?? '--rejects goes with on_invalid: quarantine',
   KEY_MISSING: () => 'the policy uses keyed transforms but no key was given: set VEIL_KEY or pass --key-file FILE',
-  KEY_TOO_SHORT: (p) => `the key is too short: expected at least 16 bytes, found ${p.detail ?? 'fewer'}`,
+  KEY_TOO_SHORT: (p) => `the key is too short: expected at least 16 bytes, found ${p.detail ?? 'fewer'}; make one with: openssl rand -hex 32`,
   KEY_WEAK: (p) => `the key is too weak: expected at least 128 bits, found ${p.detail ?? 'fewer'} (the key is its bytes as written: 16 hex digits are 64 bits); make one with: openssl rand -hex 32`,
   KEY_DEMO: () => 'the key is the public demo key, which anyone can use to re-identify what it hashes: make your own (openssl rand -hex 32), or pass --allow-demo-key for the demo',
   KEY_UNREADABLE: (p) => `cannot read the key file${p.detail === undefined ? '' : ` (${p.detail})`}`,
@@ -84,7 +84,7 @@ const PRIVACY_TEXT = {
   L_DIVERSITY_NOT_MET: (p) => `l-diversity not met: required ${p.required ?? ''}, found ${p.found ?? ''}`,
   RESIDUAL_PII: (p) => `personal data left in the output: ${p.found ?? ''}`,
   SAFE_HARBOR_NOT_MET: (p) => `HIPAA Safe Harbor not met: required ${p.required ?? ''}, found ${p.found ?? ''} (drop or redact those columns)`,
-  SUPPRESSION_OVER_BUDGET: (p) => `the privacy requirement cannot be met within the suppression budget: allowed ${p.required ?? ''}, needed ${p.found ?? ''}`,
+  SUPPRESSION_OVER_BUDGET: (p) => `the privacy requirement cannot be met within the suppression budget: allowed ${p.required ?? ''}, needed ${p.found ?? ''}; a larger max_suppression, hierarchies or wider generalizations of the quasi-identifiers, or a smaller k may meet it`,
 } satisfies Record<PrivacyCode, (p: PrivacyProblem) => string>;
 
 function policyText(p: PolicyProblem, where: Where): string {

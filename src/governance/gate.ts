@@ -8,9 +8,19 @@ import { cellText } from '../lib/cell.js';
 import type { SecretKey } from '../lib/key.js';
 import type { Policy } from '../policy/load.js';
 import { compileRowRules } from './row-rules.js';
-import { compileValidator, describeSchema, type RowViolations } from './schema.js';
+import { compileValidator, describeSchema, type RowViolations, type Violation } from './schema.js';
 
 export type Gate = (row: readonly unknown[], line: number) => 'no_consent' | 'forgotten' | 'invalid' | undefined;
+
+/** What a value that breaks its declared type did, as the error says it (never the value). */
+const BROKEN: Record<Violation, string> = {
+  TYPE: 'a value of another type',
+  MIN: 'one below min',
+  MAX: 'one above max',
+  PATTERN: 'one that does not match the pattern',
+  ENUM: 'one not among the values',
+  REQUIRED: 'an empty one, where one is required',
+};
 
 export async function rowGate(
   policy: Policy,
@@ -29,7 +39,7 @@ export async function rowGate(
     if (policy.onInvalid === 'error') {
       const first = v.columns[0]!;
       const schema = policy.columns.find((c) => c.name === first.name)!.schema!;
-      throw new VeilError({ kind: 'input', code: 'VALUE_INVALID', line, columnName: first.name, columnNumber: first.index + 1, expected: `${describeSchema(schema)} (${first.codes.join(', ')})` });
+      throw new VeilError({ kind: 'input', code: 'VALUE_INVALID', line, columnName: first.name, columnNumber: first.index + 1, expected: `${describeSchema(schema)}, found ${first.codes.map((c) => BROKEN[c]).join(' and ')}` });
     }
     onInvalid?.(row, line, v);
     return 'invalid';
