@@ -21,7 +21,7 @@ import { ENCODINGS, FORMATS, inputNameProblem, kindOfPath, outputNameProblem, pa
 import { pieces, type Piece } from '../io/pieces.js';
 import { utf8 } from '../io/utf8.js';
 import { csvHeader, eachJsonLine, readCsv, readJsonl, type InputEvent } from '../io/read.js';
-import type { JsonPath } from '../io/json-paths.js';
+import type { JsonPath } from '../core/json-paths.js';
 import type { Policy, PolicyInput } from '../policy/load.js';
 import { PieceWriter, type PieceResult } from '../engines/stream/piece.js';
 import { findingsText, runWarnings } from './warnings.js';

@@ -10,7 +10,7 @@ import { presetColumns, type Policy } from '../policy/load.js';
 import { cellText } from '../lib/cell.js';
 import { JsonNumber } from '../lib/json.js';
 import { fromDecimalComma } from '../lib/numeric.js';
-import { jsonColumns, jsonRowMapper, type JsonPath } from '../io/json-paths.js';
+import { jsonColumns, jsonRowMapper, type JsonPath } from './json-paths.js';
 import type { ColumnFn, Row, SpanCounts } from '../transforms/define.js';
 import { missingColumns, ValueError, VeilError, type InputProblem } from './errors.js';
 
@@ -293,7 +293,7 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
 
 /**
  * The header of a JSONL input: the first record's keys, with the fields of
- * its nested objects by path (src/io/json-paths.ts) unless the policy names
+ * its nested objects by path (src/core/json-paths.ts) unless the policy names
  * the object whole, then the policy's columns it lacks (rows may be sparse).
  */
 export function sparseHeader(policy: Policy, first: Record<string, unknown>): { header: string[]; nested: JsonPath[] } {

@@ -7,7 +7,7 @@ import { CsvParser } from './csv-parser.js';
 import type { Format } from './formats.js';
 import { utf8Text } from './utf8.js';
 import { JsonError, parseJson } from '../lib/json.js';
-import { jsonColumns, jsonRowMapper } from './json-paths.js';
+import { jsonColumns, jsonRowMapper } from '../core/json-paths.js';
 
 export type InputEvent = { header: string[] } | { row: unknown[]; line: number };
 

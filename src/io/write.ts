@@ -6,7 +6,7 @@
 
 import { jsonText } from '../lib/json.js';
 import { looksLikeFormula } from '../lib/formula.js';
-import { outputTree, type JsonPath } from './json-paths.js';
+import { outputTree, type JsonPath } from '../core/json-paths.js';
 
 export interface RowSerializer {
   header(columns: readonly string[]): string;
@@ -27,7 +27,7 @@ export function csvSerializer(delimiter: string, options: { escapeFormulas?: boo
   };
 }
 
-/** JSON Lines; the columns found inside objects (`nested`, src/io/json-paths.ts) are written inside their objects again. */
+/** JSON Lines; the columns found inside objects (`nested`, src/core/json-paths.ts) are written inside their objects again. */
 export function jsonlSerializer(nested: readonly JsonPath[] = []): RowSerializer {
   const value = (v: unknown): string => (typeof v === 'object' && v !== null ? jsonText(v) : JSON.stringify(v));
   if (nested.length === 0) {

@@ -19,7 +19,7 @@ import type { Piece } from '../../io/pieces.js';
 import { eachJsonLine, recordCheck } from '../../io/read.js';
 import { utf8 } from '../../io/utf8.js';
 import { csvSerializer, jsonlSerializer, type RowSerializer } from '../../io/write.js';
-import type { JsonPath } from '../../io/json-paths.js';
+import type { JsonPath } from '../../core/json-paths.js';
 import type { Policy } from '../../policy/load.js';
 import type { KStage } from '../../privacy/stage.js';
 import { priorityOf, UtilitySample, type SampledRow } from '../../utility/sample.js';
@@ -34,7 +34,7 @@ export interface PieceSettings {
   readonly escapeFormulas: boolean;
   /** Sample rows for the report's utility measures (src/utility/sample.ts). */
   readonly utility: boolean;
-  /** JSON Lines: the columns read from nested objects, by path (src/io/json-paths.ts). */
+  /** JSON Lines: the columns read from nested objects, by path (src/core/json-paths.ts). */
   readonly nested?: readonly JsonPath[];
 }
 

@@ -6,7 +6,7 @@
 // objects are values, and an object the policy names whole (`address: drop`)
 // stays one value.
 
-import { VeilError } from '../core/errors.js';
+import { VeilError } from './errors.js';
 import { JsonNumber } from '../lib/json.js';
 
 /** A nested column: the keys from the record down to the field. */
