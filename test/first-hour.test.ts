@@ -467,9 +467,9 @@ describe('nested JSON fields by path', () => {
     writeFileSync(join(dir, 'bad.jsonl'), `${first}{"id":2,"address":"12 Secret Lane"}\n`);
     const bad = veil(['apply', 'bad.jsonl', '--policy', 'p.yaml', '-o', 'out.jsonl'], { cwd: dir });
     expect([bad.status, bad.stderr]).toEqual([3, 'veil: bad.jsonl:2: column "address": expected an object, as in the first record, whose fields are columns (name the object whole in the policy to take it as one value) [JSON_FIELD_NOT_OBJECT]\n']);
-    writeFileSync(join(dir, 'twice.jsonl'), '{"a.b":1,"a":{"b":2}}\n');
+    writeFileSync(join(dir, 'twice.jsonl'), '\n{"a.b":1,"a":{"b":2}}\n');
     const twice = veil(['scan', 'twice.jsonl'], { cwd: dir });
-    expect([twice.status, twice.stderr]).toEqual([3, 'veil: twice.jsonl:1: the header repeats column "a.b" (#2) [CSV_DUPLICATE_COLUMN]\n']);
+    expect([twice.status, twice.stderr]).toEqual([3, 'veil: twice.jsonl:2: the header repeats column "a.b" (#2) [CSV_DUPLICATE_COLUMN]\n']);
   });
 });
 

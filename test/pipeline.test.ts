@@ -45,7 +45,7 @@ describe('pipeline', () => {
   it('JSONL: the header is the first record plus the policy columns; absent stays absent', async () => {
     const text = 'version: 1\ncolumns:\n  id: keep\n  email: hash\n';
     const { policy } = await policyFrom(text);
-    const { header, nested } = sparseHeader(policy!, { id: 0 });
+    const { header, nested } = sparseHeader(policy!, { id: 0 }, 1);
     expect([header, nested]).toEqual([['id', 'email'], []]);
     const p = await pipelineFor(text, header, { sparse: true });
     const toRow = jsonRow(policy!, header, nested);

@@ -136,7 +136,7 @@ export function inputEvents(s: Pick<Settings, 'inputFormat' | 'delimiter'>, stre
       const batch: InputEvent[] = [];
       for (const { object, line } of objects) {
         if (!toRow) {
-          const { header, nested } = sparseHeader(policy, object);
+          const { header, nested } = sparseHeader(policy, object, line);
           toRow = jsonRow(policy, header, nested);
           batch.push({ header });
         }
@@ -456,8 +456,8 @@ async function findHeader(input: AsyncIterator<Piece>, s: Settings, policy: Poli
     const text = utf8(next.value.bytes, next.value.line);
     if (s.inputFormat === 'csv') return { header: csvHeader(text, s.delimiter), nested: [], read };
     let found: { header: string[]; nested: JsonPath[] } | undefined;
-    eachJsonLine(text, next.value.line, (object) => {
-      found = sparseHeader(policy, object);
+    eachJsonLine(text, next.value.line, (object, line) => {
+      found = sparseHeader(policy, object, line);
       return true;
     });
     if (found) return { ...found, read };

@@ -18,9 +18,10 @@ export const isJsonObject = (v: unknown): v is Record<string, unknown> =>
 /**
  * The columns of a record: its keys, and for each non-empty object the
  * fields inside it by path, unless `whole(name)` keeps that object one value.
- * `nested` holds the paths of the columns found inside objects.
+ * `nested` holds the paths of the columns found inside objects. `line` is
+ * the record's, for the error of a column named twice.
  */
-export function jsonColumns(object: Record<string, unknown>, whole: (name: string) => boolean = () => false): { names: string[]; nested: JsonPath[] } {
+export function jsonColumns(object: Record<string, unknown>, line: number, whole: (name: string) => boolean = () => false): { names: string[]; nested: JsonPath[] } {
   const names: string[] = [];
   const nested: JsonPath[] = [];
   const seen = new Set<string>();
@@ -34,7 +35,7 @@ export function jsonColumns(object: Record<string, unknown>, whole: (name: strin
         continue;
       }
       // {"a.b": 1, "a": {"b": 2}} would name one column twice.
-      if (seen.has(name)) throw new VeilError({ kind: 'input', code: 'CSV_DUPLICATE_COLUMN', line: 1, columnName: name, columnNumber: names.length + 1 });
+      if (seen.has(name)) throw new VeilError({ kind: 'input', code: 'CSV_DUPLICATE_COLUMN', line, columnName: name, columnNumber: names.length + 1 });
       seen.add(name);
       names.push(name);
       if (path.length > 0) nested.push(at);

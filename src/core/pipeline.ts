@@ -296,9 +296,9 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
  * its nested objects by path (src/core/json-paths.ts) unless the policy names
  * the object whole, then the policy's columns it lacks (rows may be sparse).
  */
-export function sparseHeader(policy: Policy, first: Record<string, unknown>): { header: string[]; nested: JsonPath[] } {
+export function sparseHeader(policy: Policy, first: Record<string, unknown>, line: number): { header: string[]; nested: JsonPath[] } {
   const named = new Set([...policy.columns.map((c) => c.name), ...policy.columns.flatMap((c) => c.configured.references)]);
-  const { names: header, nested } = jsonColumns(first, (name) => named.has(name));
+  const { names: header, nested } = jsonColumns(first, line, (name) => named.has(name));
   for (const name of named) if (!header.includes(name)) header.push(name);
   return { header, nested };
 }

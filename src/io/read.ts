@@ -144,7 +144,7 @@ export async function* readRows(format: Format, delimiter: string, stream: NodeJ
     const batch: InputEvent[] = [];
     for (const { object, line } of objects) {
       if (!toRow) {
-        const { names, nested } = jsonColumns(object);
+        const { names, nested } = jsonColumns(object, line);
         toRow = jsonRowMapper(names, nested, () => undefined);
         batch.push({ header: names });
       }
