@@ -23,6 +23,13 @@
 // it is skipped elsewhere; `<!-- not run: reason -->` leaves a block out with
 // the reason printed (installation, a benchmark of minutes).
 
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO } from './helpers.js';
+
+/** The pages whose examples the tests load and run. */
+export const DOC_PAGES = ['README.md', 'examples/README.md', ...readdirSync(join(REPO, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+
 export type Lang = 'sh' | 'console' | 'yaml' | 'json' | 'text' | 'setup';
 
 export interface Command {

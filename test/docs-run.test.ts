@@ -4,14 +4,13 @@
 // synopsis is compared with the command's --help, option for option.
 
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { blocksOf, commandsOf, outputMatches, scriptFor, type Block } from './doc-blocks.js';
+import { blocksOf, commandsOf, DOC_PAGES, outputMatches, scriptFor, type Block } from './doc-blocks.js';
 import { messyExport } from './messy-export.js';
 import { BIN, REPO, tempDir, veil } from './helpers.js';
 
-const PAGES = ['README.md', 'examples/README.md', ...readdirSync(join(REPO, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 const LANGS = new Set(['sh', 'console', 'yaml', 'json', 'text', 'setup']);
 
 /** Files a page's reader is told how to make, that no shell line makes. */
@@ -94,7 +93,7 @@ describe('the examples in the documentation', () => {
     expect(outputMatches(['a', 'b ...', 'c'], ['a', 'b and more', 'c'])).toBe(true);
   });
 
-  for (const page of PAGES) {
+  for (const page of DOC_PAGES) {
     const blocks = blocksOf(page, readFileSync(join(REPO, page), 'utf8'));
     const runnable = blocks.filter((b) => commandsOf(b).length > 0);
     describe(page, () => {

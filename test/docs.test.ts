@@ -1,15 +1,14 @@
-// The policies in README.md and docs/ are loaded as a user would copy them:
+// The policies in README.md, docs/ and examples/README.md are loaded as a user would copy them:
 // a complete policy as it is, a fragment (a k_anonymity or rows section)
 // inside the smallest policy that holds it. Every one must load without a
 // problem, so that the reference cannot drift from what veil accepts.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPolicy } from '../src/policy/load.js';
+import { blocksOf, DOC_PAGES } from './doc-blocks.js';
 import { REPO } from './helpers.js';
-
-const pages = ['README.md', ...readdirSync(join(REPO, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
 
 /** Files the examples name: the Adult hierarchies from fixtures, small stand-ins for the rest. */
 function readFile(path: string): { text: string } | { errno: string } {
@@ -26,12 +25,11 @@ function asPolicy(block: string): string {
 }
 
 describe('policies in the documentation', () => {
-  for (const page of pages) {
-    const text = readFileSync(join(REPO, page), 'utf8');
-    const blocks = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  for (const page of DOC_PAGES) {
+    const blocks = blocksOf(page, readFileSync(join(REPO, page), 'utf8')).filter((b) => b.lang === 'yaml');
     for (const [i, block] of blocks.entries()) {
-      it(`${page}, YAML example ${i + 1} loads without a problem`, async () => {
-        const result = await loadPolicy(asPolicy(block), readFile);
+      it(`${page}, YAML example ${i + 1} (line ${block.line}) loads without a problem`, async () => {
+        const result = await loadPolicy(asPolicy(`${block.body}\n`), readFile);
         expect(result.problems).toEqual([]);
       });
     }
