@@ -467,6 +467,10 @@ describe('nested JSON fields by path', () => {
     writeFileSync(join(dir, 'bad.jsonl'), `${first}{"id":2,"address":"12 Secret Lane"}\n`);
     const bad = veil(['apply', 'bad.jsonl', '--policy', 'p.yaml', '-o', 'out.jsonl'], { cwd: dir });
     expect([bad.status, bad.stderr]).toEqual([3, 'veil: bad.jsonl:2: column "address": expected an object, as in the first record, whose fields are columns (name the object whole in the policy to take it as one value) [JSON_FIELD_NOT_OBJECT]\n']);
+    // An object only later records hold, whose fields the policy names: read by path too.
+    writeFileSync(join(dir, 'later.jsonl'), '{"id":1}\n{"id":2,"address":{"city":"Austin","zip":"73301"}}\n{"id":3,"address":null}\n');
+    const later = veil(['apply', 'later.jsonl', '--policy', 'p.yaml', '-q'], { cwd: dir });
+    expect([later.status, later.stderr, later.stdout]).toEqual([0, '', '{"id":1}\n{"id":2,"address":{"city":"Austin","zip":"73301"}}\n{"id":3}\n']);
     writeFileSync(join(dir, 'twice.jsonl'), '\n{"a.b":1,"a":{"b":2}}\n');
     const twice = veil(['scan', 'twice.jsonl'], { cwd: dir });
     expect([twice.status, twice.stderr]).toEqual([3, 'veil: twice.jsonl:2: the header repeats column "a.b" (#2) [CSV_DUPLICATE_COLUMN]\n']);

@@ -295,11 +295,19 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
  * The header of a JSONL input: the first record's keys, with the fields of
  * its nested objects by path (src/core/json-paths.ts) unless the policy names
  * the object whole, then the policy's columns it lacks (rows may be sparse).
+ * A dotted name the first record lacks is a path (its object may come later)
+ * unless a part of it is a column already.
  */
 export function sparseHeader(policy: Policy, first: Record<string, unknown>, line: number): { header: string[]; nested: JsonPath[] } {
   const named = new Set([...policy.columns.map((c) => c.name), ...policy.columns.flatMap((c) => c.configured.references)]);
   const { names: header, nested } = jsonColumns(first, line, (name) => named.has(name));
-  for (const name of named) if (!header.includes(name)) header.push(name);
+  for (const name of named) {
+    if (header.includes(name)) continue;
+    const path = name.split('.');
+    const parts = path.slice(1).map((_, i) => path.slice(0, i + 1).join('.'));
+    if (path.length > 1 && path.every((p) => p !== '') && !parts.some((p) => header.includes(p) || named.has(p))) nested.push(path);
+    header.push(name);
+  }
   return { header, nested };
 }
 
