@@ -151,3 +151,31 @@ describe('the examples in the documentation', () => {
     });
   }
 });
+
+describe('the examples in --help', () => {
+  const commands = [...veil(['--help']).stdout.matchAll(/^ {2}([a-z-]+) .*$/gm)].map((m) => m[1]!).filter((c) => c !== 'help');
+  /** The options a command's --help lists, by long and short name. */
+  const optionsOf = (command: string) =>
+    new Set(veil([command, '--help']).stdout.split('\n').flatMap((l) => /^ {2}(?:(-\w), )?(--[a-z][a-z-]*)/.exec(l)?.slice(1).filter((o): o is string => o !== undefined) ?? []));
+
+  it('name commands and options that exist, and files of the repository that do', () => {
+    expect(commands).toEqual(expect.arrayContaining(['apply', 'check', 'scan', 'init', 'validate', 'schema', 'report', 'hash', 'spark-job']));
+    let seen = 0;
+    for (const command of commands) {
+      const help = veil([command, '--help']).stdout;
+      const example = /\nExamples?:\n([\s\S]*?)(?:\n\n|$)/.exec(help)?.[1] ?? '';
+      for (const use of example.matchAll(/\bveil ([a-z-]+)((?:[^|&;#\n>])*)/g)) {
+        const [, sub, args] = use;
+        expect(commands, `${command} --help: ${use[0]}`).toContain(sub);
+        const known = optionsOf(sub!);
+        for (const option of args!.match(/(?<![\w-])--?[a-z][a-z-]*/g) ?? []) expect(known, `${command} --help: ${use[0]}: ${option}`).toContain(option);
+        for (const path of args!.match(/\bexamples\/\S+/g) ?? []) {
+          const r = spawnSync('sh', ['-c', `ls -d ${path}`], { cwd: REPO });
+          expect(r.status, `${command} --help names ${path}, which the repository lacks`).toBe(0);
+        }
+        seen++;
+      }
+    }
+    expect(seen).toBeGreaterThan(10);
+  });
+});

@@ -248,7 +248,7 @@ ${EXIT_HELP}`)
     .option('-q, --quiet', 'say nothing of a valid policy')
     .addHelpText('after', `
 Example:
-  veil validate policy.yaml examples/*.yaml
+  veil validate policy.yaml examples/*/policy.yaml
 
 ${EXIT_HELP}`)
     .action(async (paths: string[], flags: ValidateFlags) => {
