@@ -34,6 +34,8 @@ const COLUMNS: [string, Kind | undefined, () => string][] = [
   ['product', undefined, () => faker.commerce.productName()],
   ['status', undefined, () => faker.helpers.arrayElement(['open', 'shipped', 'returned'])],
   ['sku', undefined, () => faker.string.alphanumeric(10).toUpperCase()],
+  ['street', 'street_address', () => faker.location.streetAddress(faker.datatype.boolean())],
+  ['city', undefined, () => faker.location.city()],
 ];
 
 let dir: string;
@@ -96,7 +98,7 @@ describe('veil scan', () => {
     expect(draft).toMatch(/email: \{ transform: hash, normalize: email \}/);
     expect(draft).toMatch(/full_name: \{ transform: fake, as: person.fullName \}/);
     // Free text with personal data is scrubbed, searched for the row's own protected values too.
-    expect(draft).toMatch(/notes: \{ transform: scrub, own: \[email, phone, ssn, card, iban, full_name\] \}/);
+    expect(draft).toMatch(/notes: \{ transform: scrub, own: \[email, phone, ssn, card, iban, full_name, street\] \}/);
     expect(draft).toMatch(/quasi_identifiers: \[.*zip.*\]/);
     // Money is a measure to learn from, kept as a number; an order number, unique integers, is an identifier.
     expect(draft).toMatch(/^ {2}price: \{ transform: keep, type: number \} +# kept as number$/m);

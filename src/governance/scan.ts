@@ -1,6 +1,7 @@
 // What a column holds, from its header and a sample of its values: personal
 // data (email, phone, US SSN, credit card with Luhn check, IBAN with its
 // mod-97 check, IP address, dates and birth dates, ZIP codes, person names,
+// street addresses,
 // free text carrying any of these), its role (direct identifier: near-unique;
 // quasi-identifier: low-cardinality demographics, dates, locations) and its
 // type. Pure: the CLI feeds it rows. It keeps only counts and at most one
@@ -13,7 +14,7 @@ import { looksLikeFormula } from '../lib/formula.js';
 import { hipaaRule } from './hipaa.js';
 import { fromDecimalComma, parseNumber } from '../lib/numeric.js';
 
-export const KINDS = ['email', 'phone', 'ssn', 'credit_card', 'iban', 'ip', 'birth_date', 'date', 'zip', 'person_name', 'free_text'] as const;
+export const KINDS = ['email', 'phone', 'ssn', 'credit_card', 'iban', 'ip', 'birth_date', 'date', 'zip', 'person_name', 'street_address', 'free_text'] as const;
 export type Kind = (typeof KINDS)[number];
 export type Role = 'direct_identifier' | 'quasi_identifier' | 'other';
 
@@ -27,6 +28,16 @@ const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)
 const IPV6 = /^(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{0,4}$/i;
 const ZIP = /^\d{5}(?:-\d{4})?$/;
 const NAME = /^\p{Lu}[\p{L}'-]+(?: \p{Lu}[\p{L}'.-]*){1,3}$/u;
+/**
+ * Street suffixes: the primary names of USPS Publication 28 (appendix C1),
+ * each also plural, their common abbreviations, and the UK's Close.
+ */
+const SUFFIXES = [
+  'Alley|Annex|Arcade|Avenue|Bayou|Beach|Bend|Bluff|Bottom|Boulevard|Branch|Bridge|Brook|Burg|Bypass|Camp|Canyon|Cape|Causeway|Center|Circle|Cliff|Club|Common|Corner|Course|Court|Cove|Creek|Crescent|Crest|Crossing|Crossroad|Curve|Dale|Dam|Divide|Drive|Estate|Expressway|Extension|Fall|Ferry|Field|Flat|Ford|Forest|Forge|Fork|Fort|Freeway|Garden|Gateway|Glen|Green|Grove|Harbor|Haven|Heights|Highway|Hill|Hollow|Inlet|Island|Isle|Junction|Key|Knoll|Lake|Land|Landing|Lane|Light|Loaf|Lock|Lodge|Loop|Mall|Manor|Meadow|Mews|Mill|Mission|Motorway|Mount|Mountain|Neck|Orchard|Oval|Overpass|Park|Parkway|Pass|Passage|Path|Pike|Pine|Place|Plain|Plaza|Point|Port|Prairie|Radial|Ramp|Ranch|Rapid|Rest|Ridge|River|Road|Route|Row|Rue|Run|Shoal|Shore|Skyway|Spring|Spur|Square|Station|Stravenue|Stream|Street|Summit|Terrace|Throughway|Trace|Track|Trafficway|Trail|Trailer|Tunnel|Turnpike|Underpass|Union|Valley|Viaduct|View|Village|Ville|Vista|Walk|Wall|Way|Well|Close',
+  'St|Ave|Av|Rd|Blvd|Ln|Dr|Ct|Pl|Ter|Cir|Pkwy|Hwy|Sq|Trl|Aly|Plz|Cres|Xing|Expy|Fwy|Tpke|Ctr|Hts|Mnr|Mdws|Vly|Vw|Vlg|Byp|Brg|Brk|Crk|Jct|Lndg|Sta|Smt|Hbr|Gdns|Pt|Est',
+].join('|');
+/** A street address written whole: a house number, one to four words and a suffix, then a unit or the rest of the address. */
+const STREET = new RegExp(String.raw`^\d{1,6}[A-Za-z]?(?:-\d{1,4})? (?:[NSEW]\.? )?(?:[\p{L}\p{N}'.-]+ ){1,4}(?:${SUFFIXES})s?\.?(?: (?:[NSEW]|NE|NW|SE|SW))?(?:,? ?(?:Apt|Suite|Unit|Ste|Flat|#)\.? ?[\w-]+)?(?:,.*)?$`, 'iu');
 
 function digits(s: string): string {
   return s.replace(/\D/g, '');
@@ -59,6 +70,7 @@ export function valueKinds(v: string): Kind[] {
   else if (phone(v)) kinds.push('phone');
   else if (ZIP.test(v)) kinds.push('zip');
   else if (parseDate(v)?.day) kinds.push('date');
+  else if (STREET.test(v)) kinds.push('street_address');
   else if (NAME.test(v)) kinds.push('person_name');
   else if (v.length >= 25 && v.includes(' ') && (EMAIL_IN.test(v) || SSN_IN.test(v) || PHONE_IN.test(v))) kinds.push('free_text');
   return kinds;
@@ -74,6 +86,8 @@ const HINTS: readonly [RegExp, Kind][] = [
   [/birth|dob/i, 'birth_date'],
   [/zip|postal|postcode/i, 'zip'],
   [/(^|[_.])(full_?)?name$|first.?name|last.?name|surname/i, 'person_name'],
+  // After email and IP (email_address, ip_address); a city or a country of an address object is not a street.
+  [/street|addr(?:ess)?.?line|(^|[_.])(home_|postal_|mailing_|street_)?address$/i, 'street_address'],
   [/note|comment|text|description|remark|ticket|message|body|summary|transcript/i, 'free_text'],
 ];
 /** A nested field's path counts its dot as a separator: `user.id` is named like an identifier. */
@@ -223,11 +237,12 @@ const TRANSFORM_OF: Record<Kind, string> = {
   date: '{ transform: generalize, to: month }',
   zip: '{ transform: generalize, prefix: 3 }',
   person_name: '{ transform: fake, as: person.fullName }',
+  street_address: '{ transform: hash }',
   free_text: '{ transform: scrub }',
 };
 
 /** The kinds whose columns a draft protects: their values are looked for in the row's free text (scrub's `own`). */
-const OWN_KINDS: ReadonlySet<Kind> = new Set(['email', 'phone', 'ssn', 'credit_card', 'iban', 'person_name']);
+const OWN_KINDS: ReadonlySet<Kind> = new Set(['email', 'phone', 'ssn', 'credit_card', 'iban', 'person_name', 'street_address']);
 
 /**
  * A commented draft policy: identifiers hashed, names faked, free text
@@ -242,7 +257,7 @@ const OWN_KINDS: ReadonlySet<Kind> = new Set(['email', 'phone', 'ssn', 'credit_c
  * (identifiers dropped, dates to the year, ZIP codes to 3 digits).
  */
 function safeHarborTransform(kind: Kind): string {
-  const header: Partial<Record<Kind, string>> = { birth_date: 'birth_date', date: 'date', zip: 'zip', free_text: 'notes' };
+  const header: Partial<Record<Kind, string>> = { birth_date: 'birth_date', date: 'date', zip: 'zip', street_address: 'address', free_text: 'notes' };
   return hipaaRule(header[kind] ?? 'name')!.spec;
 }
 
