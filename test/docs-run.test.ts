@@ -50,8 +50,17 @@ function runPage(page: string, blocks: readonly Block[]): PageRun {
   return { dir, results, status: run.status, stderr: run.stderr };
 }
 
-function optionsIn(text: string): string[] {
-  return [...new Set(text.match(/(?<![\w-])--[a-z][a-z-]*/g) ?? [])].filter((o) => o !== '--help' && o !== '--version').sort();
+/** The options a text names, long and short (`--policy`, `-o`). */
+const optionWords = (text: string): string[] => text.match(/(?<![\w-])--?[a-z][a-z-]*/g) ?? [];
+
+/** The options a command's --help lists, each by its long and short name (--help aside). */
+function helpOptions(command: string): { long: string; short?: string }[] {
+  const help = veil([command, '--help']);
+  expect(help.status).toBe(0);
+  return help.stdout.split('\n').flatMap((l) => {
+    const m = /^ {2}(?:(-\w), )?(--[a-z][a-z-]*)/.exec(l);
+    return m && m[2] !== '--help' ? [{ long: m[2]!, ...(m[1] && { short: m[1] }) }] : [];
+  });
 }
 
 /** What a page says of the files its commands wrote, checked after they ran. */
@@ -115,13 +124,11 @@ describe('the examples in the documentation', () => {
           continue;
         }
         const commands = commandsOf(block);
-        if (commands.length > 0 && !runsHere(block)) {
-          it.skip(`line ${block.line} needs ${block.needs}, not on the PATH here`, () => {});
-          console.log(`${page}:${block.line}: skipped: it needs ${block.needs}, which is not on the PATH here${block.needs === 'spark-submit' ? ' (.ci/run installs PySpark into .ci/venv)' : ''}`);
-          continue;
-        }
         if (commands.length > 0) {
-          it(`line ${block.line}: ${commands.map((c) => c.text.split(' ').slice(0, 2).join(' ')).join('; ')}`, () => {
+          // A block whose program is missing here is skipped at run time, with the reason printed.
+          const here = runsHere(block);
+          if (!here) console.log(`${page}:${block.line}: skipped: it needs ${block.needs}, which is not on the PATH here${block.needs === 'spark-submit' ? ' (.ci/run installs PySpark into .ci/venv)' : ''}`);
+          it.skipIf(!here)(`line ${block.line}: ${commands.map((c) => c.text.split(' ').slice(0, 2).join(' ')).join('; ')}`, () => {
             expect(run!.stderr).toBe('');
             for (const [c, command] of commands.entries()) {
               const printed = readFileSync(join(run!.results, `${b}-${c}.out`), 'utf8');
@@ -134,16 +141,11 @@ describe('the examples in the documentation', () => {
         const synopsis = block.lang === 'text' ? /^veil ([a-z-]+) /.exec(block.body) : null;
         if (synopsis) {
           it(`line ${block.line}: the synopsis of veil ${synopsis[1]} has the options --help lists`, () => {
-            const help = veil([synopsis[1]!, '--help']);
-            expect(help.status).toBe(0);
             // Every option --help lists, by its long or its short name; no option --help does not list.
-            const listed = help.stdout.split('\n').flatMap((l) => {
-              const m = /^ {2}(?:-(\w), )?(--[a-z][a-z-]*)/.exec(l);
-              return m && m[2] !== '--help' ? [{ short: m[1], long: m[2]! }] : [];
-            });
-            const words = new Set(block.body.match(/(?<![\w-])--?[a-z][a-z-]*/g));
-            expect(listed.filter((o) => !words.has(o.long) && !(o.short && words.has(`-${o.short}`))).map((o) => o.long)).toEqual([]);
-            expect(optionsIn(block.body).filter((o) => !listed.some((l) => l.long === o))).toEqual([]);
+            const listed = helpOptions(synopsis[1]!);
+            const words = new Set(optionWords(block.body));
+            expect(listed.filter((o) => !words.has(o.long) && !(o.short && words.has(o.short))).map((o) => o.long)).toEqual([]);
+            expect([...words].filter((w) => !listed.some((o) => o.long === w || o.short === w))).toEqual([]);
           });
         }
       }
@@ -154,9 +156,6 @@ describe('the examples in the documentation', () => {
 
 describe('the examples in --help', () => {
   const commands = [...veil(['--help']).stdout.matchAll(/^ {2}([a-z-]+) .*$/gm)].map((m) => m[1]!).filter((c) => c !== 'help');
-  /** The options a command's --help lists, by long and short name. */
-  const optionsOf = (command: string) =>
-    new Set(veil([command, '--help']).stdout.split('\n').flatMap((l) => /^ {2}(?:(-\w), )?(--[a-z][a-z-]*)/.exec(l)?.slice(1).filter((o): o is string => o !== undefined) ?? []));
 
   it('name commands and options that exist, and files of the repository that do', () => {
     expect(commands).toEqual(expect.arrayContaining(['apply', 'check', 'scan', 'init', 'validate', 'schema', 'report', 'hash', 'spark-job']));
@@ -167,8 +166,8 @@ describe('the examples in --help', () => {
       for (const use of example.matchAll(/\bveil ([a-z-]+)((?:[^|&;#\n>])*)/g)) {
         const [, sub, args] = use;
         expect(commands, `${command} --help: ${use[0]}`).toContain(sub);
-        const known = optionsOf(sub!);
-        for (const option of args!.match(/(?<![\w-])--?[a-z][a-z-]*/g) ?? []) expect(known, `${command} --help: ${use[0]}: ${option}`).toContain(option);
+        const known = helpOptions(sub!).flatMap((o) => [o.long, o.short ?? []].flat());
+        for (const option of optionWords(args!)) expect(known, `${command} --help: ${use[0]}: ${option}`).toContain(option);
         for (const path of args!.match(/\bexamples\/\S+/g) ?? []) {
           const r = spawnSync('sh', ['-c', `ls -d ${path}`], { cwd: REPO });
           expect(r.status, `${command} --help names ${path}, which the repository lacks`).toBe(0);
