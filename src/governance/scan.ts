@@ -13,6 +13,7 @@ import { schemaLine } from '../policy/json-schema.js';
 import { looksLikeFormula } from '../lib/formula.js';
 import { hipaaRule } from './hipaa.js';
 import { fromDecimalComma, parseNumber } from '../lib/numeric.js';
+import { STREET_ABBREVIATIONS, STREET_NAMES } from '../lib/streets.js';
 
 export const KINDS = ['email', 'phone', 'ssn', 'credit_card', 'iban', 'ip', 'birth_date', 'date', 'zip', 'person_name', 'street_address', 'free_text'] as const;
 export type Kind = (typeof KINDS)[number];
@@ -28,16 +29,8 @@ const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)
 const IPV6 = /^(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{0,4}$/i;
 const ZIP = /^\d{5}(?:-\d{4})?$/;
 const NAME = /^\p{Lu}[\p{L}'-]+(?: \p{Lu}[\p{L}'.-]*){1,3}$/u;
-/**
- * Street suffixes: the primary names of USPS Publication 28 (appendix C1),
- * each also plural, their common abbreviations, and the UK's Close.
- */
-const SUFFIXES = [
-  'Alley|Annex|Arcade|Avenue|Bayou|Beach|Bend|Bluff|Bottom|Boulevard|Branch|Bridge|Brook|Burg|Bypass|Camp|Canyon|Cape|Causeway|Center|Circle|Cliff|Club|Common|Corner|Course|Court|Cove|Creek|Crescent|Crest|Crossing|Crossroad|Curve|Dale|Dam|Divide|Drive|Estate|Expressway|Extension|Fall|Ferry|Field|Flat|Ford|Forest|Forge|Fork|Fort|Freeway|Garden|Gateway|Glen|Green|Grove|Harbor|Haven|Heights|Highway|Hill|Hollow|Inlet|Island|Isle|Junction|Key|Knoll|Lake|Land|Landing|Lane|Light|Loaf|Lock|Lodge|Loop|Mall|Manor|Meadow|Mews|Mill|Mission|Motorway|Mount|Mountain|Neck|Orchard|Oval|Overpass|Park|Parkway|Pass|Passage|Path|Pike|Pine|Place|Plain|Plaza|Point|Port|Prairie|Radial|Ramp|Ranch|Rapid|Rest|Ridge|River|Road|Route|Row|Rue|Run|Shoal|Shore|Skyway|Spring|Spur|Square|Station|Stravenue|Stream|Street|Summit|Terrace|Throughway|Trace|Track|Trafficway|Trail|Trailer|Tunnel|Turnpike|Underpass|Union|Valley|Viaduct|View|Village|Ville|Vista|Walk|Wall|Way|Well|Close',
-  'St|Ave|Av|Rd|Blvd|Ln|Dr|Ct|Pl|Ter|Cir|Pkwy|Hwy|Sq|Trl|Aly|Plz|Cres|Xing|Expy|Fwy|Tpke|Ctr|Hts|Mnr|Mdws|Vly|Vw|Vlg|Byp|Brg|Brk|Crk|Jct|Lndg|Sta|Smt|Hbr|Gdns|Pt|Est',
-].join('|');
-/** A street address written whole: a house number, one to four words and a suffix, then a unit or the rest of the address. */
-const STREET = new RegExp(String.raw`^\d{1,6}[A-Za-z]?(?:-\d{1,4})? (?:[NSEW]\.? )?(?:[\p{L}\p{N}'.-]+ ){1,4}(?:${SUFFIXES})s?\.?(?: (?:[NSEW]|NE|NW|SE|SW))?(?:,? ?(?:Apt|Suite|Unit|Ste|Flat|#)\.? ?[\w-]+)?(?:,.*)?$`, 'iu');
+/** A street address written whole: a house number, one to four words and a street suffix (also plural), then a unit or the rest of the address. */
+const STREET = new RegExp(String.raw`^\d{1,6}[A-Za-z]?(?:-\d{1,4})? (?:[NSEW]\.? )?(?:[\p{L}\p{N}'.-]+ ){1,4}(?:${[...STREET_NAMES, ...STREET_ABBREVIATIONS].join('|')})s?\.?(?: (?:[NSEW]|NE|NW|SE|SW))?(?:,? ?(?:Apt|Suite|Unit|Ste|Flat|#)\.? ?[\w-]+)?(?:,.*)?$`, 'iu');
 
 function digits(s: string): string {
   return s.replace(/\D/g, '');
@@ -87,7 +80,7 @@ const HINTS: readonly [RegExp, Kind][] = [
   [/zip|postal|postcode/i, 'zip'],
   [/(^|[_.])(full_?)?name$|first.?name|last.?name|surname/i, 'person_name'],
   // After email and IP (email_address, ip_address); a city or a country of an address object is not a street.
-  [/street|addr(?:ess)?.?line|(^|[_.])(home_|postal_|mailing_|street_)?address$/i, 'street_address'],
+  [/street|addr(?:ess)?.?line|(^|[_.])address$/i, 'street_address'],
   [/note|comment|text|description|remark|ticket|message|body|summary|transcript/i, 'free_text'],
 ];
 /** A nested field's path counts its dot as a separator: `user.id` is named like an identifier. */

@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { STREET_ABBREVIATIONS, STREET_NAMES } from '../lib/streets.js';
 
 /** Latin-script locales whose people's names the recognizer knows. */
 const NAME_LOCALES = [
@@ -20,8 +21,6 @@ const NAME_LOCALES = [
   'uz_UZ_latin', 'az', 'cy',
 ];
 const STREET_LOCALES = ['en', 'en_GB', 'en_IE', 'en_AU', 'en_CA', 'en_US'];
-/** The abbreviations of the USPS and Royal Mail that faker's lists lack. */
-const STREET_ABBREVIATIONS = ['St', 'Ave', 'Av', 'Rd', 'Blvd', 'Ln', 'Dr', 'Ct', 'Pl', 'Sq', 'Ter', 'Cir', 'Pkwy', 'Hwy', 'Trl', 'Cres', 'Gdns', 'Gr', 'Pde', 'Cl'];
 
 export interface Dictionaries {
   readonly givenNames: ReadonlySet<string>;
@@ -47,7 +46,7 @@ export function dictionaries(): Promise<Dictionaries> {
   loading ??= (async () => {
     const givenNames = new Set<string>();
     const surnames = new Set<string>();
-    const suffixes = new Set<string>(STREET_ABBREVIATIONS);
+    const suffixes = new Set<string>([...STREET_NAMES, ...STREET_ABBREVIATIONS]);
     const places = new Set<string>();
     let fakeGivenNames: string[] = [];
     let fakeSurnames: string[] = [];
