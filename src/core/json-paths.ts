@@ -58,17 +58,6 @@ export function jsonRowMapper(
 ): (object: Record<string, unknown>, line: number) => unknown[] {
   const index = new Map(header.map((name, i) => [name, i]));
   const branches = new Set(nested.flatMap((p) => p.slice(1).map((_, i) => p.slice(0, i + 1).join('.'))));
-  if (branches.size === 0) {
-    return (object, line) => {
-      const row = new Array<unknown>(header.length);
-      for (const key in object) {
-        const at = index.get(key);
-        if (at !== undefined) row[at] = object[key];
-        else unknown(key, line);
-      }
-      return row;
-    };
-  }
   const fill = (o: Record<string, unknown>, prefix: string, row: unknown[], line: number): void => {
     for (const key in o) {
       const name = prefix + key;
