@@ -32,6 +32,16 @@ printed or written to the report.
 
 ${EXIT_HELP}`;
 
+const ENCODING_HELP = "the input's encoding: utf-8 (default), latin1 or cp1252 (Excel on Windows), converted as read";
+
+/** How scan and init read an input they know nothing of: its delimiter, encoding and format. */
+function withTextInput(command: Command): Command {
+  return command
+    .option('--delimiter <char>', 'CSV delimiter (default , or tab for .tsv)')
+    .option('--encoding <name>', ENCODING_HELP)
+    .addOption(new Option('--input-format <format>', 'input format').choices(['csv', 'jsonl']));
+}
+
 /** The process's standard streams and environment, as the commands take them. */
 const streams = () => ({ stdout: process.stdout, stderr: process.stderr, env: process.env });
 
@@ -56,7 +66,7 @@ function program(onCode: (code: number) => void, where: Where): Command {
     .addOption(new Option('--output-format <format>', "output format (default: from the output's extension, else the input's)").choices(['csv', 'jsonl', 'parquet']))
     .addOption(new Option('--engine <engine>', 'stream (CSV, JSON Lines, stdin) or duckdb (Parquet, globs of files, every core); default: duckdb for Parquet and globs, else stream').choices(['stream', 'duckdb']))
     .option('--delimiter <char>', 'CSV input delimiter (default , or tab for .tsv; \\t for tab)')
-    .option('--encoding <name>', 'the input\'s encoding: utf-8 (default), latin1 or cp1252 (Excel on Windows), converted as read')
+    .option('--encoding <name>', ENCODING_HELP)
     .option('--output-delimiter <char>', "CSV output delimiter (default: the input's)")
     .option('--seed <n>', 'seed for randomized transforms (reproducible runs; not secure)')
     .option('--key-file <file>', 'read the secret key from this file instead of VEIL_KEY')
@@ -129,7 +139,7 @@ ${EXIT_HELP}`)
     .option('--report <file>', 'write a JSON report')
     .option('--show-violations <n>', 'print the quasi-identifier values of up to n violating classes (they identify people)')
     .option('--delimiter <char>', "CSV delimiter (default: the policy's input.delimiter, else , or tab for .tsv)")
-    .option('--encoding <name>', 'the input\'s encoding: utf-8 (default), latin1 or cp1252 (Excel on Windows), converted as read')
+    .option('--encoding <name>', ENCODING_HELP)
     .addOption(new Option('--input-format <format>', 'input format').choices(['csv', 'jsonl', 'parquet']))
     .option('-q, --quiet', 'print no verdict: the exit code says it')
     .addHelpText('after', `
@@ -146,17 +156,16 @@ ${EXIT_HELP}`)
       onCode(await runCheck(files, flags, streams(), where));
     });
 
-  veil
-    .command('scan')
-    .description('report what each column holds (personal data, role, type) from a sample; optionally write a draft policy')
-    .argument('[input]', 'input file, or - for stdin', '-')
-    .option('--sample <rows>', 'rows to read (default 10000; 0 for all)')
-    .option('--json', 'print the findings as JSON')
-    .option('--policy-out <file>', 'write a commented draft policy that veil apply runs')
-    .addOption(new Option('--preset <name>', 'the draft extends a preset and leaves it the columns it recognizes').choices(['hipaa-safe-harbor']))
-    .option('--delimiter <char>', 'CSV delimiter (default , or tab for .tsv)')
-    .option('--encoding <name>', 'the input\'s encoding: utf-8 (default), latin1 or cp1252 (Excel on Windows), converted as read')
-    .addOption(new Option('--input-format <format>', 'input format').choices(['csv', 'jsonl']))
+  withTextInput(
+    veil
+      .command('scan')
+      .description('report what each column holds (personal data, role, type) from a sample; optionally write a draft policy')
+      .argument('[input]', 'input file, or - for stdin', '-')
+      .option('--sample <rows>', 'rows to read (default 10000; 0 for all)')
+      .option('--json', 'print the findings as JSON')
+      .option('--policy-out <file>', 'write a commented draft policy that veil apply runs')
+      .addOption(new Option('--preset <name>', 'the draft extends a preset and leaves it the columns it recognizes').choices(['hipaa-safe-harbor'])),
+  )
     .addHelpText('after', `
 Example:
   veil scan patients.csv --policy-out draft.yaml && veil apply patients.csv --policy draft.yaml -o safe.csv
@@ -221,15 +230,14 @@ Example:
       onCode(EXIT.OK);
     });
 
-  veil
-    .command('init')
-    .description("write a commented starter policy from an input's header: a transform per column guessed from its name, to review")
-    .argument('[input]', 'input file, or - for stdin', '-')
-    .option('-o, --output <file>', 'write the policy here (default: stdout); never overwrites without --force')
-    .option('--force', 'replace an existing policy file')
-    .option('--delimiter <char>', 'CSV delimiter (default , or tab for .tsv)')
-    .option('--encoding <name>', 'the input\'s encoding: utf-8 (default), latin1 or cp1252 (Excel on Windows), converted as read')
-    .addOption(new Option('--input-format <format>', 'input format').choices(['csv', 'jsonl']))
+  withTextInput(
+    veil
+      .command('init')
+      .description("write a commented starter policy from an input's header: a transform per column guessed from its name, to review")
+      .argument('[input]', 'input file, or - for stdin', '-')
+      .option('-o, --output <file>', 'write the policy here (default: stdout); never overwrites without --force')
+      .option('--force', 'replace an existing policy file'),
+  )
     .addHelpText('after', `
 Example:
   veil init export.csv -o policy.yaml && veil validate policy.yaml
