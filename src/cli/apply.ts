@@ -132,7 +132,8 @@ export function inputEvents(s: Pick<Settings, 'inputFormat' | 'delimiter'>, stre
   if (s.inputFormat === 'csv') return readCsv(stream as never, { delimiter: s.delimiter, skipMalformed: policy.onInvalid !== 'error' });
   return (async function* () {
     let toRow: ReturnType<typeof jsonRow> | undefined;
-    for await (const objects of readJsonl(stream as never)) {
+    // The first pass skips what the second sets aside (a record that gives a key twice, under on_invalid drop or quarantine).
+    for await (const objects of readJsonl(stream as never, policy.onInvalid === 'error' ? undefined : () => undefined)) {
       const batch: InputEvent[] = [];
       for (const { object, line } of objects) {
         if (!toRow) {

@@ -23,7 +23,7 @@ export interface CsvReadOptions {
 export function headerProblem(fields: readonly string[], line: number): InputProblem | undefined {
   const seen = new Set<string>();
   for (const [i, name] of fields.entries()) {
-    if (seen.has(name)) return { kind: 'input', code: 'CSV_DUPLICATE_COLUMN', line, columnName: name, columnNumber: i + 1 };
+    if (seen.has(name)) return { kind: 'input', code: 'INPUT_DUPLICATE_COLUMN', line, columnName: name, columnNumber: i + 1 };
     seen.add(name);
   }
   return undefined;
@@ -84,6 +84,7 @@ export function jsonLine(body: string, line: number): Record<string, unknown> | 
     value = parseJson(body);
   } catch (e) {
     if (!(e instanceof JsonError)) throw e;
+    if (e.reason === 'duplicate_key') throw new VeilError({ kind: 'input', code: 'INPUT_DUPLICATE_COLUMN', line, columnName: e.key });
     throw new VeilError({ kind: 'input', code: e.reason === 'too_deep' ? 'JSON_TOO_DEEP' : 'JSON_INVALID', line });
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -92,18 +93,31 @@ export function jsonLine(body: string, line: number): Record<string, unknown> | 
   return value as Record<string, unknown>;
 }
 
+/** A JSON Lines record that gives a key twice: set aside under on_invalid drop or quarantine, as a CSV record of the wrong number of fields is. */
+export type OnMalformedJson = (problem: InputProblem, line: number, text: string) => void;
+
 /**
  * Calls `fn` with each object of the JSON Lines in `text` (whole lines, the
  * first numbered `line`; a BOM before line 1 is dropped, blank lines are
- * skipped) until it returns true. Returns the number of the line after the last.
+ * skipped) until it returns true. A record that gives a key twice goes to
+ * `malformed` when given (else it is an error). Returns the number of the
+ * line after the last.
  */
-export function eachJsonLine(text: string, line: number, fn: (object: Record<string, unknown>, line: number) => boolean | void): number {
+export function eachJsonLine(text: string, line: number, fn: (object: Record<string, unknown>, line: number) => boolean | void, malformed?: OnMalformedJson): number {
   let pos = 0;
   while (pos < text.length) {
     let eol = text.indexOf('\n', pos);
     if (eol < 0) eol = text.length;
     const at = line++;
-    const object = jsonLine(at === 1 && text.charCodeAt(pos) === 0xfeff ? text.slice(pos + 1, eol) : text.slice(pos, eol), at);
+    const body = at === 1 && text.charCodeAt(pos) === 0xfeff ? text.slice(pos + 1, eol) : text.slice(pos, eol);
+    let object: Record<string, unknown> | undefined;
+    try {
+      object = jsonLine(body, at);
+    } catch (e) {
+      if (!malformed || !(e instanceof VeilError) || e.problems[0]?.code !== 'INPUT_DUPLICATE_COLUMN') throw e;
+      malformed(e.problems[0] as InputProblem, at, body);
+      object = undefined;
+    }
     pos = eol + 1;
     if (object && fn(object, at) === true) break;
   }
@@ -114,12 +128,12 @@ export function eachJsonLine(text: string, line: number, fn: (object: Record<str
  * JSON Lines: one object per line (LF, or CRLF: CR is JSON whitespace);
  * blank lines are skipped. Yields the objects in batches, one per input chunk.
  */
-export async function* readJsonl(input: Readable): AsyncGenerator<{ object: Record<string, unknown>; line: number }[]> {
+export async function* readJsonl(input: Readable, malformed?: OnMalformedJson): AsyncGenerator<{ object: Record<string, unknown>; line: number }[]> {
   let line = 1;
   let rest = '';
   const batch = (text: string): { object: Record<string, unknown>; line: number }[] => {
     const out: { object: Record<string, unknown>; line: number }[] = [];
-    line = eachJsonLine(text, line, (object, at) => void out.push({ object, line: at }));
+    line = eachJsonLine(text, line, (object, at) => void out.push({ object, line: at }), malformed);
     return out;
   };
   for await (const chunk of utf8Text(input as AsyncIterable<Buffer>)) {
@@ -140,7 +154,7 @@ export async function* readRows(format: Format, delimiter: string, stream: NodeJ
     return;
   }
   let toRow: ((object: Record<string, unknown>, line: number) => unknown[]) | undefined;
-  for await (const objects of readJsonl(stream as never)) {
+  for await (const objects of readJsonl(stream as never, onMalformed && (() => onMalformed()))) {
     const batch: InputEvent[] = [];
     for (const { object, line } of objects) {
       if (!toRow) {

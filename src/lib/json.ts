@@ -4,7 +4,9 @@
 // 1.50 1.5. A number whose text a double does not give back is kept as a
 // JsonNumber, its text as written; every other number stays a number.
 // Nesting is limited (MAX_DEPTH): a value nested 10,000 levels deep is an
-// input error, not a stack overflow in whatever walks it next.
+// input error, not a stack overflow in whatever walks it next. A key given
+// twice in one object is an error (JSON.parse keeps the last silently, and a
+// policy could not say which of the two it protects).
 
 /** A JSON number whose text a double would change: kept as written. */
 export class JsonNumber {
@@ -17,9 +19,12 @@ export class JsonNumber {
 /** How deep objects and arrays may nest in one record. */
 export const MAX_DEPTH = 1000;
 
-/** A JSON text that is not valid, or nests deeper than MAX_DEPTH. */
+/** A JSON text that is not valid, nests deeper than MAX_DEPTH, or gives a key twice in one object (`key`: its path, dotted). */
 export class JsonError extends Error {
-  constructor(readonly reason: 'invalid' | 'too_deep') {
+  constructor(
+    readonly reason: 'invalid' | 'too_deep' | 'duplicate_key',
+    readonly key?: string,
+  ) {
     super(reason);
   }
 }
@@ -37,17 +42,47 @@ const MAYBE_LOSSY = /[:,[]\s*(?:-0(?![.\d])|-?(?:\d+(?:\.\d+)?[eE]|(?=[\d.]{17})
 export function parseJson(text: string): unknown {
   if (text.length > 2 * MAX_DEPTH && depthOf(text) > MAX_DEPTH) throw new JsonError('too_deep');
   if (!MAYBE_LOSSY.test(text)) {
+    let value: unknown;
     try {
-      return JSON.parse(text);
+      value = JSON.parse(text);
     } catch {
       throw new JsonError('invalid');
     }
+    // Every key ends with a quote and a colon, so the text has at least as many of those as the keys it gives; as
+    // many as the parsed objects hold, then no key was given twice. Otherwise (a key twice, or `":` inside a string)
+    // the exact parser decides.
+    if (keyMarks(text) === keysIn(value)) return value;
   }
   const p = new Parser(text);
   const value = p.value(0);
   p.space();
   if (p.at !== text.length) throw new JsonError('invalid');
   return value;
+}
+
+const KEY_MARK = /"\s*:/g;
+
+/** How many times a quote is followed by a colon in a text: at least the number of keys it gives. */
+function keyMarks(text: string): number {
+  let n = 0;
+  KEY_MARK.lastIndex = 0;
+  while (KEY_MARK.exec(text) !== null) n++;
+  return n;
+}
+
+/** The keys of every object in a parsed value. */
+function keysIn(v: unknown): number {
+  if (v === null || typeof v !== 'object') return 0;
+  let n = 0;
+  if (Array.isArray(v)) {
+    for (const x of v) n += keysIn(x);
+    return n;
+  }
+  for (const key in v) {
+    n++;
+    n += keysIn((v as Record<string, unknown>)[key]);
+  }
+  return n;
 }
 
 /** The deepest nesting of objects and arrays in a JSON text (brackets inside strings do not count). */
@@ -80,12 +115,12 @@ class Parser {
     }
   }
 
-  value(depth: number): unknown {
+  value(depth: number, path = ''): unknown {
     this.space();
     const c = this.text[this.at];
     if (c === '{' || c === '[') {
       if (depth >= MAX_DEPTH) throw new JsonError('too_deep');
-      return c === '{' ? this.object(depth + 1) : this.array(depth + 1);
+      return c === '{' ? this.object(depth + 1, path) : this.array(depth + 1, path);
     }
     if (c === '"') return this.string();
     if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return this.number();
@@ -121,7 +156,7 @@ class Parser {
     this.at++;
   }
 
-  private object(depth: number): Record<string, unknown> {
+  private object(depth: number, path: string): Record<string, unknown> {
     this.at++;
     const out: Record<string, unknown> = {};
     this.space();
@@ -133,8 +168,10 @@ class Parser {
       this.space();
       const key = this.string();
       this.expect(':');
+      const at = path === '' ? key : `${path}.${key}`;
+      if (Object.hasOwn(out, key)) throw new JsonError('duplicate_key', at);
       // Like JSON.parse: "__proto__" is an own key, not the prototype.
-      Object.defineProperty(out, key, { value: this.value(depth), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, key, { value: this.value(depth, at), enumerable: true, writable: true, configurable: true });
       this.space();
       const c = this.text[this.at++];
       if (c === '}') return out;
@@ -142,7 +179,7 @@ class Parser {
     }
   }
 
-  private array(depth: number): unknown[] {
+  private array(depth: number, path: string): unknown[] {
     this.at++;
     const out: unknown[] = [];
     this.space();
@@ -151,7 +188,7 @@ class Parser {
       return out;
     }
     for (;;) {
-      out.push(this.value(depth));
+      out.push(this.value(depth, path));
       this.space();
       const c = this.text[this.at++];
       if (c === ']') return out;

@@ -6,7 +6,7 @@
 // the main thread to write and add up in input order, so the output and
 // the report are the same bytes whatever thread read which piece.
 
-import { VeilError } from '../../core/errors.js';
+import { VeilError, type InputProblem } from '../../core/errors.js';
 import { compilePipeline, jsonRow, type Pipeline, type PipelineTally } from '../../core/pipeline.js';
 import { rowGate, type Gate } from '../../governance/gate.js';
 import { ResidualScan, type ResidualKind } from '../../governance/residual.js';
@@ -163,7 +163,7 @@ export class PieceWriter {
       if (check) {
         // A record of the wrong number of fields: with on_invalid drop or quarantine, removed and counted (within max_invalid).
         if (!this.lenient) throw new VeilError(check);
-        this.malformed(fields, line, check.expected ?? '');
+        this.malformed(line, check.expected ?? '', { fields });
         return;
       }
       this.row(fields, line);
@@ -173,7 +173,9 @@ export class PieceWriter {
   }
 
   private jsonl(text: string, piece: Piece): void {
-    eachJsonLine(text, piece.line, (object, line) => this.row(this.toRow!(object, line), line));
+    // A record that gives a key twice: with on_invalid drop or quarantine, removed and counted as malformed.
+    const malformed = this.lenient ? (p: InputProblem, line: number, body: string) => this.malformed(line, `each key once (${p.columnName ?? 'a key'} is given twice)`, { text: body }) : undefined;
+    eachJsonLine(text, piece.line, (object, line) => this.row(this.toRow!(object, line), line), malformed);
   }
 
   private row(values: unknown[], line: number): void {
@@ -215,10 +217,10 @@ export class PieceWriter {
   }
 
   /** A record that is no row of the header's shape: counted as malformed, and written to the rejects when quarantining. */
-  private malformed(fields: readonly string[], line: number, expected: string): void {
+  private malformed(line: number, expected: string, record: { fields: readonly string[] } | { text: string }): void {
     this.rowsIn++;
     this.removedBy.malformed = (this.removedBy.malformed ?? 0) + 1;
-    if (this.quarantining) this.rejects += `${JSON.stringify({ line, reason: 'malformed', expected, fields })}\n`;
+    if (this.quarantining) this.rejects += `${JSON.stringify({ line, reason: 'malformed', expected, ...record })}\n`;
   }
 
   private quarantine(row: readonly unknown[], line: number, columns: readonly { name: string; codes: readonly string[] }[]): void {
