@@ -6,18 +6,16 @@
 
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import seedrandom from 'seedrandom';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type * as Api from '@duckdb/node-api';
 import { compileSelect } from '../src/engines/sql/compile.js';
 import { duckdb } from '../src/engines/sql/dialect.js';
 import { BIN, keyMaterial, policyFrom, REPO, TEST_KEY, tempDir, veil } from './helpers.js';
 import { COMPILED_COLUMNS, generate, HEADER } from './generated-rows.js';
+import { query } from './duckdb-query.js';
 
-const duck = createRequire(import.meta.url)('@duckdb/node-api') as typeof Api;
 
 const POLICY = `version: 1
 unlisted: keep
@@ -50,16 +48,6 @@ const apply = (input: string, out: string, extra: string[] = []) =>
   veil(['apply', input, '--policy', join(dir, 'policy.yaml'), '-o', join(dir, out), '--report', join(dir, `${out}.json`), '-q', ...extra]);
 const report = (out: string) => JSON.parse(readFileSync(join(dir, `${out}.json`), 'utf8')) as Record<string, any>;
 
-async function query<T>(sql: string): Promise<T[][]> {
-  const instance = await duck.DuckDBInstance.create(':memory:');
-  const c = await instance.connect();
-  try {
-    return (await c.runAndReadAll(sql)).getRows() as T[][];
-  } finally {
-    c.closeSync();
-    instance.closeSync();
-  }
-}
 
 describe('the duckdb engine against the streaming engine', () => {
   it('writes the same bytes for every compiled and registered transform', () => {

@@ -18,6 +18,7 @@ import { openSink } from '../src/io/files.js';
 import { utf8Text } from '../src/io/utf8.js';
 import { writeInThreads } from '../src/engines/stream/threads.js';
 import { BIN, REPO, TEST_KEY, tempDir, veil } from './helpers.js';
+import { query } from './duckdb-query.js';
 
 const POLICY = join(REPO, 'fixtures/demo/policy.yaml');
 const env = { ...process.env, VEIL_KEY: TEST_KEY };
@@ -337,5 +338,71 @@ describe('signals', () => {
     child.kill('SIGTERM');
     expect(await new Promise((r) => child.on('exit', (c) => r(c)))).toBe(143);
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe("DuckDB's spill files and signals", () => {
+  // 1.5M rows under a 64 MB memory limit: the table of published rows spills (raw values among what DuckDB holds).
+  let pq: string;
+  let policy: string;
+  beforeAll(async () => {
+    const dir = tempDir();
+    pq = join(dir, 'spill.parquet');
+    policy = join(dir, 'spill.yaml');
+    writeFileSync(policy, 'version: 1\nunlisted: keep\ncolumns:\n  email: { transform: hash }\n');
+    await query(`COPY (SELECT i AS id, 'user' || i || '@example.com' AS email, 'note number ' || i || ' for the visit' AS note FROM range(1500000) t(i)) TO '${pq}' (FORMAT parquet)`);
+  });
+  const start = (out: string) => spawn(process.execPath, [BIN, 'apply', pq, '--policy', policy, '-o', out, '-q'], { env: { ...env, VEIL_DUCKDB_MEMORY: '64MB' } });
+  /** The run's private spill folder once it holds a spill file (or undefined if the run ended first). */
+  async function spilling(pid: number, exited: () => boolean): Promise<string | undefined> {
+    for (let i = 0; i < 3000 && !exited(); i++) {
+      const name = readdirSync(tmpdir()).find((f) => f.startsWith(`veil-duckdb-${pid}-`));
+      if (name && readdirSync(join(tmpdir(), name)).length > 0) return join(tmpdir(), name);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return undefined;
+  }
+
+  it('spills into a folder only its user can enter (0700, files 0600) that veil clean removes after a SIGKILL', async () => {
+    const dir = tempDir();
+    const child = start(join(dir, 'out.parquet'));
+    let exited = false;
+    child.on('exit', () => (exited = true));
+    const folder = await spilling(child.pid!, () => exited);
+    expect(folder, 'the run spilled').toBeDefined();
+    expect(statSync(folder!).mode & 0o777).toBe(0o700);
+    for (const f of readdirSync(folder!)) expect(statSync(join(folder!, f)).mode & 0o777).toBe(0o600);
+    child.kill('SIGKILL');
+    await new Promise((r) => (exited ? r(undefined) : child.on('exit', r)));
+    expect(existsSync(folder!)).toBe(true); // SIGKILL cannot be caught
+    const clean = veil(['clean', dir]);
+    expect(clean.stdout.split('\n')).toContain(folder);
+    expect(existsSync(folder!)).toBe(false);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    it(`${signal} mid-run interrupts DuckDB and removes the spill folder and the temporary output (exit ${code})`, async () => {
+      const dir = tempDir();
+      const child = start(join(dir, 'out.parquet'));
+      let exited = false;
+      const exit = new Promise<number | null>((r) => child.on('exit', (c) => ((exited = true), r(c))));
+      const folder = await spilling(child.pid!, () => exited);
+      expect(folder, 'the run spilled').toBeDefined();
+      child.kill(signal);
+      expect(await exit).toBe(code);
+      expect(existsSync(folder!)).toBe(false);
+      expect(readdirSync(dir)).toEqual([]);
+    });
+  }
+
+  it('a run that ends removes its spill folder, and its output has the mode the umask gives', () => {
+    const dir = tempDir();
+    const before = readdirSync(tmpdir()).filter((f) => f.startsWith('veil-duckdb-'));
+    const r = spawnSync('sh', ['-c', `umask 022 && exec "${process.execPath}" "${BIN}" apply "${pq}" --policy "${policy}" -o "${join(dir, 'out.parquet')}" -q`], { env: { ...env, VEIL_DUCKDB_MEMORY: '64MB' } });
+    expect(r.stderr.toString()).toMatch(/^(veil: warning: [^\n]*\n)*$/);
+    expect(r.status).toBe(0);
+    expect(statSync(join(dir, 'out.parquet')).mode & 0o777).toBe(0o644);
+    expect(readdirSync(tmpdir()).filter((f) => f.startsWith('veil-duckdb-') && !before.includes(f))).toEqual([]);
   });
 });

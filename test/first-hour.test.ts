@@ -475,7 +475,7 @@ describe('nested JSON fields by path', () => {
     expect([later.status, later.stderr, later.stdout]).toEqual([0, '', '{"id":1}\n{"id":2,"address":{"city":"Austin","zip":"73301"}}\n{"id":3}\n']);
     writeFileSync(join(dir, 'twice.jsonl'), '\n{"a.b":1,"a":{"b":2}}\n');
     const twice = veil(['scan', 'twice.jsonl'], { cwd: dir });
-    expect([twice.status, twice.stderr]).toEqual([3, 'veil: twice.jsonl:2: the header repeats column "a.b" (#2) [CSV_DUPLICATE_COLUMN]\n']);
+    expect([twice.status, twice.stderr]).toEqual([3, 'veil: twice.jsonl:2: the input names column "a.b" (#2) twice: a policy cannot tell the two apart, so nothing is read; rename one [INPUT_DUPLICATE_COLUMN]\n']);
   });
 });
 

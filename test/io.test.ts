@@ -63,7 +63,7 @@ describe('CSV', () => {
     expect(await problem('a,b\n1,2\n3,"SECRET\n4,5\n')).toEqual({ kind: 'input', code: 'CSV_QUOTE_NOT_CLOSED', line: 3 });
     expect(await problem('a,b\n1,"SECRET"x\n')).toEqual({ kind: 'input', code: 'CSV_INVALID_QUOTE', line: 2 });
     expect(await problem('a,b\n1,2,SECRET\n')).toEqual({ kind: 'input', code: 'CSV_FIELD_COUNT', line: 2, expected: '2 fields, found 3' });
-    expect(await problem('a,a\n')).toMatchObject({ code: 'CSV_DUPLICATE_COLUMN', columnName: 'a', columnNumber: 2 });
+    expect(await problem('a,a\n')).toMatchObject({ code: 'INPUT_DUPLICATE_COLUMN', columnName: 'a', columnNumber: 2 });
     expect(await problem('')).toMatchObject({ code: 'CSV_NO_HEADER' });
   });
 

@@ -10,12 +10,9 @@ import { pipeline as pipe } from 'node:stream/promises';
 import { VeilError } from '../core/errors.js';
 import { compilePipeline } from '../core/pipeline.js';
 import { buildReport } from '../core/report.js';
-import { digestFiles, engineInputs, parquetHeader, runOnDuckdb, type EngineFormat } from '../engines/duckdb/run.js';
-import { openInput, removeSpool, spoolInput, stageFile, temporaryFor, type Staged } from '../io/files.js';
+import { describeInput, digestFiles, engineInputs, runOnDuckdb, type EngineFormat } from '../engines/duckdb/run.js';
+import { removeSpool, spoolInput, stageFile, temporaryFor, type Staged } from '../io/files.js';
 import { kindOfPath } from '../io/formats.js';
-import { pieces } from '../io/pieces.js';
-import { csvHeader } from '../io/read.js';
-import { utf8 } from '../io/utf8.js';
 import { delimiterFlag, engineFormatOf, seedFlag, threadsFlag, type ApplyFlags, type Streams } from './apply-options.js';
 import { loadKey } from './key.js';
 import { readPolicy } from '../policy/file.js';
@@ -41,17 +38,6 @@ function refuseFlags(flags: ApplyFlags): void {
     ['escapeFormulas', '--escape-formulas'],
   ];
   for (const [flag, name] of taken) if (flags[flag] !== undefined) throw usage(`the duckdb engine does not take ${name} yet: run it with --engine stream`);
-}
-
-/** The header of the first CSV record of a file (gzipped too), as the streaming engine reads it. */
-export async function csvFileHeader(path: string, delimiter: string): Promise<string[]> {
-  const input = await openInput(path, kindOfPath(path).gzip);
-  try {
-    for await (const piece of pieces(input.stream, 'csv')) return csvHeader(utf8(piece.bytes, piece.line), delimiter);
-    throw new VeilError({ kind: 'input', code: 'CSV_NO_HEADER', line: 1 });
-  } finally {
-    input.close();
-  }
 }
 
 export async function applyOnDuckdb(input: string | undefined, flags: ApplyFlags, io: Streams, started: Date, t0: number): Promise<number> {
@@ -91,17 +77,14 @@ export async function applyOnDuckdb(input: string | undefined, flags: ApplyFlags
   let plan: Staged | undefined;
   try {
     const inputs = spool ? [spool] : await engineInputs(inputPath!);
-    const header = inputFormat === 'parquet' ? await parquetHeader(inputs) : await csvFileHeader(inputs[0]!, delimiter);
-    if (inputFormat === 'csv') {
-      for (const other of inputs.slice(1)) {
-        const h = await csvFileHeader(other, delimiter);
-        if (h.join('\u0000') !== header.join('\u0000')) throw new VeilError({ kind: 'input', code: 'INPUT_HEADERS_DIFFER', expected: `the header of ${inputs[0]} in ${other}` });
-      }
-    }
+    // A struct the policy names is one column (kept whole, hashed whole); otherwise its fields are columns by path.
+    const named = new Set(policy.columns.map((c) => c.name));
+    const described = await describeInput(inputs, inputFormat, delimiter, (name) => named.has(name));
+    const header = described.header;
     // The checks the streaming engine makes of the header (missing, unlisted columns), and its column reports.
     const pipeline = await compilePipeline(policy, header, { key: key?.key, seed, sparse: false });
     const columns = pipeline.columns();
-    const result = await runOnDuckdb({ inputs, inputFormat, delimiter, outputPath: temp, outputFormat, outputDelimiter, outputGzip: kindOfPath(outputPath).gzip, policy, header, columns, key: key?.key, seed, threads });
+    const result = await runOnDuckdb({ input: described, outputPath: temp, outputName: outputPath ?? '<stdout>', outputFormat, outputDelimiter, outputGzip: kindOfPath(outputPath).gzip, policy, columns, key: key?.key, seed, threads });
     const residual = result.residual;
     if (residual.total > 0 && flags.failOnPii) {
       throw new VeilError({ kind: 'privacy', code: 'RESIDUAL_PII', required: 'no personal data left in published columns (--fail-on-pii)', found: `${residual.total} findings: ${findingsText(residual.findings)}` });

@@ -16,10 +16,9 @@ import { readRows } from '../io/read.js';
 import { L_VARIANTS, type LVariant } from '../privacy/k-anonymity.js';
 import { ClassCounter, measure, type Achieved, type RiskOptions } from '../privacy/measures.js';
 import { resolveSettings, stdinKind, type Streams } from './apply.js';
-import { csvFileHeader } from './apply-duckdb.js';
 import { delimiterFlag, engineFormatOf } from './apply-options.js';
 import { isGlob } from '../io/formats.js';
-import { digestFiles, engineInputs, groupOnDuckdb, parquetHeader, type EngineFormat } from '../engines/duckdb/run.js';
+import { describeInput, digestFiles, engineInputs, groupOnDuckdb, type EngineFormat } from '../engines/duckdb/run.js';
 import { kindOfPath, parseEncoding } from '../io/formats.js';
 import { readPolicy } from '../policy/file.js';
 import type { PolicyInput } from '../policy/load.js';
@@ -163,14 +162,15 @@ async function checkOnDuckdb(input: string, f: CheckFlags, req: Requirement, sho
   if (format === 'jsonl') throw new VeilError({ kind: 'usage', code: 'USAGE_ENGINE', detail: 'veil check reads a glob of files with DuckDB, which does not read JSON Lines yet: check each file' });
   const delimiter = delimiterFlag(f.delimiter) ?? req.input.delimiter ?? kindOfPath(input).delimiter ?? ',';
   const inputs = await engineInputs(input);
-  const header = format === 'parquet' ? await parquetHeader(inputs) : await csvFileHeader(inputs[0]!, delimiter);
+  const described = await describeInput(inputs, format, delimiter);
+  const header = described.header;
   const sensitive = req.risk.l?.sensitive;
   const wanted = [...req.qis, ...(sensitive !== undefined ? [sensitive] : [])];
   const missing = wanted.filter((n) => !header.includes(n));
   if (missing.length > 0) throw new VeilError(missingColumns(header, missing));
   const counter = new ClassCounter();
   let masked = 0;
-  await groupOnDuckdb(inputs, format, delimiter, header, wanted, (values, rows) => {
+  await groupOnDuckdb(described, wanted, (values, rows) => {
     const qis = values.slice(0, req.qis.length);
     if (qis.every((v) => v === SUPPRESSED)) masked += rows;
     counter.addClass(tupleKey(qis), rows, sensitive !== undefined ? new Map([[values[req.qis.length]!, rows]]) : undefined);

@@ -17,7 +17,7 @@ import { runKClasses, type KClassesFlags } from './k-classes.js';
 import { EXIT, EXIT_HELP, exitCodeOf } from './exit-codes.js';
 import { problemText, type Where } from './messages.js';
 import { VERSION } from './version.js';
-import { removeTemporaryFiles, sweepOrphans } from '../io/files.js';
+import { isStopping, removeTemporaryFiles, stopWork, sweepOrphans } from '../io/files.js';
 import { tmpdir } from 'node:os';
 
 const APPLY_EXAMPLE = `
@@ -307,6 +307,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     await program((c) => (code = c), where).parseAsync(argv as string[]);
   } catch (e) {
+    // Work stopped by a signal fails as it stops: the signal's handler gives the exit code.
+    if (isStopping()) return code;
     if (e instanceof CommanderError) {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? EXIT.OK : EXIT.USAGE;
     }
@@ -330,10 +332,19 @@ export function installProcessHandlers(): void {
     process.stderr.write(`veil: ${problemText({ kind: 'io', code: 'OUTPUT_WRITE_FAILED', path: '<stdout>', errno: e.code ?? 'error' }, { policyFile: 'policy', inputFile: '<stdin>' })}\n`);
     process.exit(EXIT.IO);
   });
+  // A signal stops the work in progress (DuckDB's query is interrupted; at most 1.5 s), removes the temporary
+  // files and exits 128 + its number. A second signal does not wait.
+  let signalled = false;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
-      removeTemporaryFiles();
-      process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
+      const code = 128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1);
+      const end = (): never => {
+        removeTemporaryFiles();
+        process.exit(code);
+      };
+      if (signalled) end();
+      signalled = true;
+      void stopWork(1500).finally(end);
     });
   }
 }

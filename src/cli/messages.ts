@@ -21,10 +21,11 @@ const INPUT_TEXT = {
   INPUT_GZIP: () => 'the input is not valid gzip data',
   INPUT_NOT_UTF8: () => 'the input is not valid UTF-8: if it was saved by Excel or another Windows program, try --encoding cp1252 (or latin1; the policy can say input: { encoding: cp1252 })',
   INPUT_CHANGED: () => 'the input changed between the two passes of the k-anonymity stage',
-  ENGINE_READ_FAILED: (p) => `DuckDB could not read the input (${p.expected ?? 'an error'}); its message may quote the data, so it is not shown: run with --engine stream to find the line`,
+  ENGINE_READ_FAILED: (p) => `DuckDB could not read the input (${p.expected ?? 'an error'}); its message may quote the data, so it is not shown${p.suggestion ? `: ${p.suggestion}` : ''}`,
   INPUT_HEADERS_DIFFER: (p) => `the files read together do not share one header${expected(p)}`,
   CSV_NO_HEADER: () => 'the input is empty: expected a header row',
-  CSV_DUPLICATE_COLUMN: (p) => `the header repeats${col(p)}`,
+  INPUT_DUPLICATE_COLUMN: (p) => `the input names${col(p)} twice: a policy cannot tell the two apart, so nothing is read; rename one`,
+  CSV_RECORD_TOO_LONG: (p) => `a record is longer than the duckdb engine reads (${p.expected ?? 'its limit'}): run it with --engine stream, which holds a record whole in memory`,
   CSV_QUOTE_NOT_CLOSED: () => 'a quoted field is not closed before the end of the input',
   CSV_INVALID_QUOTE: () => 'a closing quote is followed by something other than a delimiter or line end',
   CSV_FIELD_COUNT: (p) => `wrong number of fields${expected(p)}; veil apply sets such records aside when the policy says on_invalid: drop (or quarantine, with --rejects FILE)`,
@@ -76,6 +77,7 @@ const USAGE_TEXT = {
 const IO_TEXT = {
   OUTPUT_WRITE_FAILED: (p) => `cannot write the output ${p.path ?? ''}${p.errno ? ` (${p.errno})` : ''}`,
   REPORT_WRITE_FAILED: (p) => `cannot write the report ${p.path ?? ''}${p.errno ? ` (${p.errno})` : ''}`,
+  TEMP_WRITE_FAILED: (p) => `cannot write the engine's spill files in ${p.path ?? 'the temporary folder'}${p.errno ? ` (${p.errno})` : ''}: set TMPDIR to a folder with room (docs/engines.md)`,
   INTERNAL: (p) => `internal error${p.errno ? ` (${p.errno})` : ''}; please report it`,
 } satisfies Record<IoCode, (p: IoProblem) => string>;
 
@@ -107,7 +109,7 @@ export function problemText(p: Problem, where: Where): string {
       return policyText(p, where);
     case 'input': {
       const pos = p.line === undefined ? '' : `:${p.line}`;
-      return `${where.inputFile}${pos}: ${INPUT_TEXT[p.code](p)} [${p.code}]`;
+      return `${p.file ?? where.inputFile}${pos}: ${INPUT_TEXT[p.code](p)} [${p.code}]`;
     }
     case 'usage':
     case 'key':

@@ -3,14 +3,13 @@
 
 import { VeilError } from '../core/errors.js';
 import { compilePipeline } from '../core/pipeline.js';
-import { parquetHeader } from '../engines/duckdb/run.js';
+import { describeInput } from '../engines/duckdb/run.js';
 import { sparkJob } from '../engines/spark/job.js';
 import { stageFile } from '../io/files.js';
 import { kindOfPath } from '../io/formats.js';
 import { randomBytes } from 'node:crypto';
 import { SecretKey } from '../lib/key.js';
 import { readPolicy } from '../policy/file.js';
-import { csvFileHeader } from './apply-duckdb.js';
 import { delimiterFlag, engineFormatOf, type Streams } from './apply-options.js';
 import { VERSION } from './version.js';
 
@@ -29,16 +28,20 @@ export async function runSparkJob(flags: SparkJobFlags, io: Streams): Promise<nu
     throw new VeilError({ kind: 'usage', code: 'USAGE', detail: 'give the input columns: --columns a,b,c or --header-from FILE' });
   }
   let header: string[];
+  let nested: readonly (readonly string[])[] = [];
   if (flags.columns !== undefined) header = flags.columns.split(',');
   else {
     const path = flags.headerFrom!;
     const delimiter = delimiterFlag(flags.delimiter) ?? kindOfPath(path).delimiter ?? ',';
-    header = engineFormatOf(path) === 'parquet' ? await parquetHeader([path]) : await csvFileHeader(path, delimiter);
+    const named = new Set(policy.columns.map((c) => c.name));
+    const described = await describeInput([path], engineFormatOf(path) === 'parquet' ? 'parquet' : 'csv', delimiter, (name) => named.has(name));
+    header = [...described.header];
+    nested = described.nested;
   }
   // The header checks every engine makes (missing, unlisted columns), before any text is written.
   // (with a throwaway key: the job derives its own when it runs, and nothing is computed here).
   await compilePipeline(policy, header, { key: new SecretKey(randomBytes(32)), seed: undefined, sparse: false });
-  const text = sparkJob({ policy, header, policyPath: flags.policy, policySha256: sha256, version: VERSION, withoutResidualCheck: flags.withoutResidualCheck === true });
+  const text = sparkJob({ policy, header, nested, policyPath: flags.policy, policySha256: sha256, version: VERSION, withoutResidualCheck: flags.withoutResidualCheck === true });
   if (flags.output === undefined || flags.output === '-') io.stdout.write(text);
   else await (await stageFile(flags.output, text)).commit();
   return 0;

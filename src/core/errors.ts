@@ -22,6 +22,8 @@ export interface PolicyProblem {
 export interface InputProblem {
   readonly kind: 'input';
   readonly code: InputCode;
+  /** The file, when it is one of several read together (a glob's match), or not the input the user named. */
+  readonly file?: string;
   readonly line?: number;
   /** The column's name (a header name, not data). */
   readonly columnName?: string;
@@ -82,7 +84,8 @@ export const INPUT_CODES = [
   'INPUT_HEADERS_DIFFER',
   'ENGINE_READ_FAILED',
   'CSV_NO_HEADER',
-  'CSV_DUPLICATE_COLUMN',
+  'INPUT_DUPLICATE_COLUMN',
+  'CSV_RECORD_TOO_LONG',
   'CSV_QUOTE_NOT_CLOSED',
   'CSV_INVALID_QUOTE',
   'CSV_FIELD_COUNT',
@@ -131,7 +134,7 @@ export function missingColumns(header: readonly string[], missing: readonly stri
 
 export type UsageCode = 'USAGE' | 'USAGE_FORMAT' | 'USAGE_FORMAT_NAME' | 'USAGE_PATHS' | 'USAGE_DELIMITER' | 'USAGE_SEED' | 'USAGE_THREADS' | 'USAGE_PLAN' | 'USAGE_CHECK' | 'USAGE_REJECTS' | 'USAGE_UTILITY' | 'USAGE_REPORT' | 'USAGE_ENGINE';
 export type KeyCode = 'KEY_MISSING' | 'KEY_TOO_SHORT' | 'KEY_WEAK' | 'KEY_DEMO' | 'KEY_UNREADABLE';
-export type IoCode = 'OUTPUT_WRITE_FAILED' | 'REPORT_WRITE_FAILED' | 'INTERNAL';
+export type IoCode = 'OUTPUT_WRITE_FAILED' | 'REPORT_WRITE_FAILED' | 'TEMP_WRITE_FAILED' | 'INTERNAL';
 
 /**
  * Thrown across the streaming machinery, where returning is not possible.

@@ -35,7 +35,7 @@ export function jsonColumns(object: Record<string, unknown>, line: number, whole
         continue;
       }
       // {"a.b": 1, "a": {"b": 2}} would name one column twice.
-      if (seen.has(name)) throw new VeilError({ kind: 'input', code: 'CSV_DUPLICATE_COLUMN', line, columnName: name, columnNumber: names.length + 1 });
+      if (seen.has(name)) throw new VeilError({ kind: 'input', code: 'INPUT_DUPLICATE_COLUMN', line, columnName: name, columnNumber: names.length + 1 });
       seen.add(name);
       names.push(name);
       if (path.length > 0) nested.push(at);
@@ -76,7 +76,9 @@ export function jsonRowMapper(
   };
 }
 
-type Node = { readonly key: string; readonly at: number } | { readonly key: string; readonly children: Node[] };
+/** A column of the output (`at`: its position), or an object of columns. */
+export type OutputNode = { readonly key: string; readonly at: number } | { readonly key: string; readonly children: OutputNode[] };
+type Node = OutputNode;
 
 /** The output's columns as a tree: nested columns under their objects, in the order each object first appears. */
 export function outputTree(columns: readonly string[], nested: readonly JsonPath[]): Node[] {

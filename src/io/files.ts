@@ -4,7 +4,7 @@
 
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { once } from 'node:events';
-import { closeSync, createWriteStream, fstatSync, openSync, promises as fsp, readSync, rmSync } from 'node:fs';
+import { closeSync, createWriteStream, fstatSync, mkdtempSync, openSync, promises as fsp, readSync, rmSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -15,8 +15,11 @@ import { VeilError } from '../core/errors.js';
 import { errnoText } from '../lib/errno.js';
 import type { Encoding } from './formats.js';
 
-/** Temporary files not yet renamed or removed: removed on a signal or a broken pipe. */
+/** Temporary files (and private folders) not yet renamed or removed: removed on a signal or a broken pipe. */
 const temporaryFiles = new Set<string>();
+/** What stops work in progress before its files are removed (a DuckDB query's interrupt), each settling when the work has stopped. */
+const interrupts = new Set<() => Promise<void> | void>();
+let stopping = false;
 
 /**
  * Where a run keeps what it has not finished: `.<name>.veil-<pid>-<random>.tmp`
@@ -24,12 +27,15 @@ const temporaryFiles = new Set<string>();
  * `veil-stdin.<pid>.<random>.tmp` in the temporary folder (standard input or
  * a pipe, spooled for k-anonymity's two passes: the raw input). A run that is
  * killed with SIGKILL, or whose machine stops, leaves them: sweepOrphans
- * removes those whose process is gone.
+ * removes those whose process is gone. A private folder of the temporary
+ * folder, `veil-<purpose>-<pid>-<random>` (0700: DuckDB's spill files, which
+ * hold raw values), is swept the same way.
  */
 function temporaryName(path: string): string {
   return join(dirname(path), `.${basename(path)}.veil-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
 }
 const ORPHAN = /^(?:\..+\.veil-(\d+)-[0-9a-f]{8}|veil-stdin\.(\d+)\.[0-9a-f]{8})\.tmp$/;
+const ORPHAN_FOLDER = /^veil-[a-z]+-(\d+)-[A-Za-z0-9]{6}$/;
 
 /** Is a process of this id running (or there, but not ours to signal)? */
 function alive(pid: number): boolean {
@@ -59,14 +65,15 @@ export async function sweepOrphans(dir: string, only?: string): Promise<string[]
   const uid = process.getuid?.();
   for (const name of names) {
     const m = ORPHAN.exec(name);
-    if (!m || (only !== undefined && !name.startsWith(`.${only}.veil-`))) continue;
-    const pid = Number(m[1] ?? m[2]);
+    const folder = only === undefined ? ORPHAN_FOLDER.exec(name) : null;
+    if (!(m || folder) || (only !== undefined && !name.startsWith(`.${only}.veil-`))) continue;
+    const pid = Number(m ? (m[1] ?? m[2]) : folder![1]);
     if (pid === process.pid || alive(pid)) continue;
     const path = join(dir, name);
     try {
       const st = await fsp.lstat(path);
-      if (!st.isFile() || (uid !== undefined && st.uid !== uid)) continue;
-      await fsp.rm(path, { force: true });
+      if (!(m ? st.isFile() : st.isDirectory()) || (uid !== undefined && st.uid !== uid)) continue;
+      await fsp.rm(path, { force: true, recursive: folder !== null });
       removed.push(path);
     } catch {
       // gone meanwhile, or not ours to remove
@@ -75,9 +82,56 @@ export async function sweepOrphans(dir: string, only?: string): Promise<string[]
   return removed;
 }
 
+/** Removes the temporary files and folders. */
 export function removeTemporaryFiles(): void {
-  for (const path of temporaryFiles) rmSync(path, { force: true });
+  for (const path of temporaryFiles) rmSync(path, { force: true, recursive: true });
   temporaryFiles.clear();
+}
+
+/**
+ * On a signal: stops the work in progress (each interrupt registered) and
+ * waits until it has stopped, at most `ms` (an engine's threads must not be
+ * writing into a folder being removed, nor be torn down mid-call at exit).
+ * From then on, `isStopping()`: errors of the stopped work are not reported.
+ */
+export async function stopWork(ms: number): Promise<void> {
+  stopping = true;
+  const stopped = [...interrupts].map(async (stop) => {
+    try {
+      await stop();
+    } catch {
+      // stopping is best effort: the files go regardless
+    }
+  });
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(stopped), new Promise((done) => (timer = setTimeout(done, ms)))]);
+  clearTimeout(timer);
+}
+
+export const isStopping = (): boolean => stopping;
+
+/** Registers what stops work in progress on a signal; returns its removal. */
+export function onInterrupt(stop: () => Promise<void> | void): () => void {
+  interrupts.add(stop);
+  return () => void interrupts.delete(stop);
+}
+
+/**
+ * A folder of the temporary folder that only this user can enter (0700),
+ * `veil-<purpose>-<pid>-<random>`, for files another writer makes (DuckDB's
+ * spill files): removed on a signal, by `remove`, or by sweepOrphans once its
+ * process is gone.
+ */
+export function privateFolder(purpose: string): { readonly path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), `veil-${purpose}-${process.pid}-`));
+  temporaryFiles.add(path);
+  return {
+    path,
+    remove: () => {
+      rmSync(path, { force: true, recursive: true });
+      temporaryFiles.delete(path);
+    },
+  };
 }
 
 /** Counts and hashes the bytes that pass. */

@@ -15,7 +15,7 @@
 
 import type * as Api from '@duckdb/node-api';
 import { RESIDUAL_MAX_LENGTH, type ResidualKind, type ResidualScan } from '../../governance/residual.js';
-import { fromSql, toFunction } from '../sql/compile.js';
+import { fromSql, inputColumn, toFunction } from '../sql/compile.js';
 import { duckdb as d } from '../sql/dialect.js';
 
 const trim = (v: string) => d.trimJs(v);
@@ -110,7 +110,7 @@ export async function residualAggregate(
 ): Promise<ResidualPass | undefined> {
   const { kept, protect } = columnsRead(scan, header);
   if (kept.length === 0) return undefined;
-  const col = (index: number) => `i.${d.ident(header[index]!)}`;
+  const col = (index: number) => `i.${inputColumn(index)}`;
   const words = protect.filter((p) => p.byWord);
   const values = words.map((p) => `SELECT ${trim(col(p.index))} AS t FROM ${input} AS i`);
   // The kept cells that are one of the protected values (of 5 to 100 characters as JavaScript counts them: 3 or more

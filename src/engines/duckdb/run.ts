@@ -4,20 +4,26 @@
 // DuckDB's own memory limit and spilling.
 //
 // Every input column is read as text (DuckDB's CSV sniffer would retype
-// dates and numbers; Parquet's typed columns are cast to text), so the
-// transforms see what the streaming engine sees. The subkeys are appended
-// to a temporary table as bytes, never written into SQL text. The output is
-// written to a temporary file beside its target and renamed into place on
-// success. A second pass counts what the report needs (empty and changed
-// values per column) and runs the residual-PII check (the streaming engine's
-// own ResidualScan, registered as a function) before the output is renamed,
-// so --fail-on-pii still writes nothing.
+// dates and numbers; Parquet's typed columns are cast to text), by its
+// position (./input.ts), so the transforms see what the streaming engine
+// sees. The subkeys are appended to a temporary table as bytes, never
+// written into SQL text. The published rows are computed once, into a
+// temporary table, which is written to a temporary file beside its target
+// (renamed into place on success) and compared with the input: a second pass
+// counts what the report needs (empty and changed values per column) and
+// runs the residual-PII check (the streaming engine's own ResidualScan,
+// registered as a function) before the output is renamed, so --fail-on-pii
+// still writes nothing.
+//
+// What DuckDB spills under memory pressure (raw values among it) goes to a
+// private folder (0700, files 0600: the umask is 077 while the engine runs),
+// removed on every way out, and by `veil clean` after a SIGKILL. A signal
+// interrupts the query before the temporary files are removed.
 
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import type * as Api from '@duckdb/node-api';
 import { ValueError, VeilError } from '../../core/errors.js';
 import type { ColumnReport } from '../../core/pipeline.js';
@@ -26,7 +32,10 @@ import type { SecretKey } from '../../lib/key.js';
 import type { Policy } from '../../policy/load.js';
 import type { ColumnFn } from '../../transforms/define.js';
 import { noiseFigures, type NoiseFigures } from '../../utility/section.js';
-import { compileSelect, fromSql, toFunction, type CompiledSelect } from '../sql/compile.js';
+import { compileSelect, fromSql, inputColumn, outputColumn, outputSelect, toFunction, type CompiledSelect } from '../sql/compile.js';
+import { outputTree, type OutputNode } from '../../core/json-paths.js';
+import { onInterrupt, privateFolder } from '../../io/files.js';
+import { csvColumns, inputRelation, MAX_LINE_BYTES, parquetColumns, typedColumn, type EngineInput, type SchemaRow } from './input.js';
 import type { KStage } from '../../privacy/stage.js';
 import { kPhase, ROW_NUMBER } from './k-anonymity.js';
 import { registerResidual, residualAggregate, type ResidualPass } from './residual.js';
@@ -37,16 +46,15 @@ import { errnoText } from '../../lib/errno.js';
 export type EngineFormat = 'csv' | 'jsonl' | 'parquet';
 
 export interface DuckdbRun {
-  readonly inputs: readonly string[];
-  readonly inputFormat: EngineFormat;
-  readonly delimiter: string;
+  readonly input: EngineInput;
   /** The output file (never stdout: the caller copies a temporary file there). */
   readonly outputPath: string;
+  /** The output as the user named it, for messages (`<stdout>`). */
+  readonly outputName: string;
   readonly outputFormat: EngineFormat;
   readonly outputDelimiter: string;
   readonly outputGzip: boolean;
   readonly policy: Policy;
-  readonly header: readonly string[];
   /** The streaming engine's column reports (same names, transforms and params); their counts are filled here. */
   readonly columns: readonly ColumnReport[];
   readonly key: SecretKey | undefined;
@@ -78,21 +86,6 @@ function api(): typeof Api {
   }
 }
 
-/** A Parquet column as its file types it, beside its text (`typed`: Parquet to Parquet keeps the types of the columns kept). */
-export const typedColumn = (j: number): string => `veil_typed_${j}`;
-
-/** The input relation: every column as text, named as in the header (Parquet or CSV: JSON Lines is refused before). */
-export function inputRelation(inputs: readonly string[], format: EngineFormat, delimiter: string, header: readonly string[], typed = false): string {
-  const files = `[${inputs.map((p) => dialect.string(p)).join(', ')}]`;
-  if (format === 'parquet') {
-    const text = header.map((h) => `CAST(${dialect.ident(h)} AS VARCHAR) AS ${dialect.ident(h)}`);
-    const types = typed ? header.map((h, j) => `${dialect.ident(h)} AS ${typedColumn(j)}`) : [];
-    return `(SELECT ${[...text, ...types].join(', ')} FROM read_parquet(${files}))`;
-  }
-  const cols = header.map((h) => `${dialect.string(h)}: 'VARCHAR'`).join(', ');
-  return `read_csv(${files}, header = true, auto_detect = false, all_varchar = true, columns = {${cols}}, delim = ${dialect.string(delimiter)}, quote = '"', escape = '"', strict_mode = true, null_padding = false, compression = 'auto')`;
-}
-
 function copyOptions(r: DuckdbRun): string {
   switch (r.outputFormat) {
     case 'parquet':
@@ -117,27 +110,40 @@ const MEMORY_LIMIT = process.env.VEIL_DUCKDB_MEMORY ?? '2GB';
 export async function runOnDuckdb(r: DuckdbRun): Promise<DuckdbResult> {
   const duck = api();
   const model = r.policy.kAnonymity;
-  const compiled = compileSelect(r.policy, r.header, dialect, { functions: true, kAnonymity: true });
+  const header = r.input.header;
+  const compiled = compileSelect(r.policy, header, dialect, { functions: true, kAnonymity: true });
+  const shape = outputShape(r, compiled);
   const threads = r.threads ?? availableParallelism();
-  const spill = join(tmpdir(), `veil-duckdb-${process.pid}`);
-  const instance = await duck.DuckDBInstance.create(':memory:', {
-    threads: String(threads),
-    memory_limit: MEMORY_LIMIT,
-    temp_directory: spill,
-    preserve_insertion_order: 'true',
-    // No extension is installed or loaded from the network: veil downloads nothing at run time.
-    autoinstall_known_extensions: 'false',
-    autoload_known_extensions: 'false',
-  });
-  const connection = await instance.connect();
+  // Spill files are made 0600 in a 0700 folder; the output's mode is set back to what the user's umask gives.
+  const umask = process.umask(0o077);
+  const spill = privateFolder('duckdb');
+  let instance: Api.DuckDBInstance | undefined;
+  let connection: Api.DuckDBConnection | undefined;
+  let stopInterrupt = (): void => {};
+  // Settles once the engine is closed: what a signal waits for after it interrupts the query.
+  let closed!: () => void;
+  const finished = new Promise<void>((done) => (closed = done));
+  const context: ErrorContext = { spill: spill.path, oneCsv: r.input.format === 'csv' && r.input.files.length === 1 };
   try {
-    await loadKeys(connection, compiled, r.key);
-    await registerFunctions(duck, connection, compiled, r);
+    instance = await duck.DuckDBInstance.create(':memory:', {
+      threads: String(threads),
+      memory_limit: MEMORY_LIMIT,
+      temp_directory: spill.path,
+      preserve_insertion_order: 'true',
+      // No extension is installed or loaded from the network: veil downloads nothing at run time.
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+    });
+    const c = (connection = await instance.connect());
+    stopInterrupt = onInterrupt(() => {
+      c.interrupt();
+      return finished;
+    });
+    await loadKeys(c, compiled, r.key);
+    await registerFunctions(duck, c, compiled, r);
     const residual = new ResidualScan(r.columns, new Set(model?.quasiIdentifiers ?? []));
-    registerResidual(duck, connection, residual, r.header);
-    // Parquet to Parquet: a column kept as it is keeps its type (an integer stays an integer for the model that trains on it).
-    const typed = r.inputFormat === 'parquet' && r.outputFormat === 'parquet';
-    const plain = inputRelation(r.inputs, r.inputFormat, r.delimiter, r.header, typed);
+    registerResidual(duck, c, residual, header);
+    const plain = inputRelation(r.input, shape.typed);
     const keys = compiled.keys.length > 0 ? ' CROSS JOIN veil_keys AS k' : '';
     /** The FROM of the column expressions over an input relation: the keys, and the values computed once per row. */
     const fromOf = (input: string): string => {
@@ -146,16 +152,21 @@ export async function runOnDuckdb(r: DuckdbRun): Promise<DuckdbResult> {
       return from;
     };
     const numbered = `(SELECT *, row_number() OVER () AS ${ROW_NUMBER} FROM ${plain})`;
-    const k = model ? await kPhase(duck, connection, model, compiled, fromOf(numbered), plain, (sql) => stream(connection, sql), (sql) => run(connection, sql)) : undefined;
+    const k = model ? await kPhase(duck, c, model, compiled, fromOf(numbered), plain, (sql) => stream(c, sql), (sql) => run(c, sql)) : undefined;
     const rowsFrom = `${fromOf(k ? k.input : plain)} ${k?.where ?? ''}`;
-    const value = (c: CompiledSelect['columns'][number]) => k?.published.get(c.name) ?? (typed && c.kept ? `i.${typedColumn(r.header.indexOf(c.name))}` : c.sql);
-    const select = compiled.columns.map((c) => `${value(c)} AS ${dialect.ident(c.name)}`).join(', ');
-    const written = await run(connection, `COPY (SELECT ${select} ${rowsFrom}) TO ${dialect.string(r.outputPath)} (${copyOptions(r)})`);
+    // A kept column of Parquet to Parquet keeps its type (an integer stays an integer for the model that trains on it).
+    const value = (c: CompiledSelect['columns'][number], j: number) => k?.published.get(c.name) ?? (shape.typedAt[j] !== undefined ? `i.${typedColumn(shape.typedAt[j])}` : c.sql);
+    // The published rows, computed once (noise is drawn once): written, then compared with the input.
+    await run(c, `CREATE TEMP TABLE veil_out AS SELECT ${compiled.columns.map((col, j) => `${value(col, j)} AS ${outputColumn(j)}`).join(', ')} ${rowsFrom}`);
+    const written = await run(c, `COPY (SELECT ${shape.select} FROM veil_out AS o) TO ${dialect.string(r.outputPath)} (${copyOptions(r)})`).catch((e: unknown) => {
+      throw engineError(e, { ...context, writing: r.outputName });
+    });
+    await fsp.chmod(r.outputPath, 0o666 & ~umask);
     // The input rows that were published, beside the output rows, in the same order.
     const before = k ? [...k.before.entries()] : [];
     const published = k ? `(SELECT i.*${before.map(([, e], j) => `, ${e} AS veil_before_${j}`).join('')} ${rowsFrom})` : plain;
-    const scan = await residualAggregate(residual, r.header, published, (sql) => run(connection, sql));
-    const { rows, noise } = await countPass(connection, r, scan?.input ?? published, outputRelation(r, compiled.columns.map((c) => c.name)), before.map(([name], j) => [name, `i.veil_before_${j}`] as const), scan);
+    const scan = await residualAggregate(residual, header, published, (sql) => run(c, sql));
+    const { rows, noise } = await countPass(c, r, scan?.input ?? published, shape.text, before.map(([name], j) => [name, `i.veil_before_${j}`] as const), scan);
     if (rows !== written) throw new Error(`the duckdb engine read ${rows} rows in its second pass and wrote ${written}`);
     if (k && k.rows !== written + k.removed) throw new Error(`the duckdb engine counted ${k.rows} rows and wrote ${written}, removing ${k.removed}`);
     return {
@@ -167,24 +178,82 @@ export async function runOnDuckdb(r: DuckdbRun): Promise<DuckdbResult> {
       noise,
       engine: { name: 'duckdb', version: duck.version(), threads, memory_limit: MEMORY_LIMIT },
     };
+  } catch (e) {
+    throw engineError(e, context);
   } finally {
-    connection.closeSync();
-    instance.closeSync();
-    await fsp.rm(spill, { recursive: true, force: true });
+    stopInterrupt();
+    connection?.closeSync();
+    instance?.closeSync();
+    spill.remove();
+    process.umask(umask);
+    closed();
   }
+}
+
+interface OutputShape {
+  /** Parquet to Parquet: kept columns keep their types. */
+  readonly typed: boolean;
+  /** Per published column, the input column whose typed value it keeps as it is. */
+  readonly typedAt: readonly (number | undefined)[];
+  /** The COPY's columns over veil_out (as o): nested again under their structs, for Parquet and JSON Lines. */
+  readonly select: string;
+  /** Per published column, its value as text (as the input's text is), for the counts. */
+  readonly text: ReadonlyMap<string, string>;
+}
+
+/**
+ * How the published columns are written: their names as written (DuckDB's
+ * identifiers ignore case, so names that differ only in case are refused
+ * rather than renamed), the fields of a struct nested again under it (Parquet
+ * and JSON Lines; CSV has them by path, `contact.email`), and a nested value
+ * kept whole as JSON in JSON Lines.
+ */
+function outputShape(r: DuckdbRun, compiled: CompiledSelect): OutputShape {
+  const { input } = r;
+  const typed = input.format === 'parquet' && r.outputFormat === 'parquet';
+  const index = new Map(input.header.map((h, j) => [h, j]));
+  const names = compiled.columns.map((c) => c.name);
+  const typedAt = compiled.columns.map((c) => (typed && c.kept ? index.get(c.name) : undefined));
+  const nestedSource = (j: number) => input.sources[index.get(names[j]!)!]?.nested === true;
+  const cell = (j: number): string => {
+    const o = `o.${outputColumn(j)}`;
+    // JSON text kept whole: a JSON value in JSON Lines (as the streaming engine writes it).
+    return typedAt[j] === undefined && r.outputFormat === 'jsonl' && compiled.columns[j]!.kept && nestedSource(j) ? `CAST(${o} AS JSON)` : o;
+  };
+  const nested = r.outputFormat === 'csv' ? [] : input.nested;
+  const sameCase = (level: readonly OutputNode[], prefix: string): void => {
+    const seen = new Map<string, string>();
+    for (const n of level) {
+      const folded = n.key.toLowerCase();
+      const other = seen.get(folded);
+      if (other !== undefined) {
+        throw new VeilError({ kind: 'usage', code: 'USAGE_ENGINE', detail: `the duckdb engine cannot write two columns whose names differ only in case (${prefix}${other}, ${prefix}${n.key}): its names ignore case; rename one, or run it with --engine stream` });
+      }
+      seen.set(folded, n.key);
+      if ('children' in n) sameCase(n.children, `${prefix}${n.key}.`);
+    }
+  };
+  sameCase(outputTree(names, nested), '');
+  const select = outputSelect(names, nested, dialect, cell);
+  const text = new Map(
+    compiled.columns.map((c, j) => {
+      const o = `o.${outputColumn(j)}`;
+      if (typedAt[j] === undefined) return [c.name, o];
+      return [c.name, nestedSource(j) ? `CAST(to_json(${o}) AS VARCHAR)` : `CAST(${o} AS VARCHAR)`];
+    }),
+  );
+  return { typed, typedAt, select, text };
 }
 
 /** VEIL_TRACE=1: each statement's seconds on stderr (its first words: SQL text, never data or keys); VEIL_TRACE=sql: and its whole text. */
 const TRACE = process.env.VEIL_TRACE === '1' || process.env.VEIL_TRACE === 'sql';
 const TRACE_LENGTH = process.env.VEIL_TRACE === 'sql' ? Infinity : 40;
 
-/** Runs one statement through `how`: an error raised by one of veil's functions becomes its coded problem, any other names no data. */
+/** Runs one statement through `how`, timed under VEIL_TRACE (its errors are made coded problems by engineError). */
 async function traced<T>(sql: string, how: (sql: string) => Promise<T>): Promise<T> {
   const t0 = performance.now();
   try {
     return await how(sql);
-  } catch (e) {
-    throw engineError(e);
   } finally {
     if (TRACE) process.stderr.write(`veil: trace: ${((performance.now() - t0) / 1000).toFixed(2)} s ${sql.slice(0, TRACE_LENGTH)}\n`);
   }
@@ -201,13 +270,50 @@ const stream = (connection: Api.DuckDBConnection, sql: string): Promise<Api.Duck
 
 const FUNCTION_ERROR = /veil-problem:(\{.*?\}):end/;
 
-function engineError(e: unknown): Error {
+/** The system's error in a DuckDB message (its text, as strerror gives it), as an errno code. */
+const SYSTEM_ERRORS: readonly (readonly [RegExp, string])[] = [
+  [/No space left on device/i, 'ENOSPC'],
+  [/Read-only file system/i, 'EROFS'],
+  [/Permission denied/i, 'EACCES'],
+  [/Disk quota exceeded/i, 'EDQUOT'],
+  [/File too large/i, 'EFBIG'],
+  [/Input\/output error/i, 'EIO'],
+  [/No such file or directory/i, 'ENOENT'],
+  [/Not a directory/i, 'ENOTDIR'],
+  [/Is a directory/i, 'EISDIR'],
+];
+
+/** Where an engine error happened, for what it is said to be. */
+export interface ErrorContext {
+  /** The output is being written (COPY): a system error is the output's. */
+  readonly writing?: string;
+  /** The private folder of DuckDB's spill files: a system error naming it is theirs. */
+  readonly spill?: string;
+  /** The input is one CSV file, which the streaming engine can read to find the line. */
+  readonly oneCsv?: boolean;
+}
+
+/**
+ * An engine error as a coded problem that names no data: an error raised by
+ * one of veil's functions is its own problem; a system error while writing
+ * the output or the spill files is said as the streaming engine says a
+ * failed write; anything else is a read error, of which only DuckDB's kind of
+ * error is passed on (its messages can quote a line of the input).
+ */
+export function engineError(e: unknown, at: ErrorContext = {}): Error {
+  if (e instanceof VeilError) return e;
   const message = e instanceof Error ? e.message : String(e);
   const ours = FUNCTION_ERROR.exec(message);
   if (ours) return new VeilError(JSON.parse(ours[1]!) as never);
-  // DuckDB's messages can quote a line of the input (a CSV error does): only its kind is passed on.
   const kind = /^([A-Za-z ]+ Error)/.exec(message)?.[1] ?? 'Error';
-  return new VeilError({ kind: 'input', code: 'ENGINE_READ_FAILED', expected: kind });
+  if (/Maximum line size of \d+ bytes exceeded/.test(message)) {
+    const line = /CSV Error on Line: (\d+)/.exec(message)?.[1];
+    return new VeilError({ kind: 'input', code: 'CSV_RECORD_TOO_LONG', ...(line !== undefined && { line: Number(line) }), expected: `at most ${MAX_LINE_BYTES >> 20} MiB` });
+  }
+  const errno = SYSTEM_ERRORS.find(([pattern]) => pattern.test(message))?.[1];
+  if (errno !== undefined && at.spill !== undefined && message.includes(at.spill)) return new VeilError({ kind: 'io', code: 'TEMP_WRITE_FAILED', path: at.spill, errno });
+  if (errno !== undefined && at.writing !== undefined) return new VeilError({ kind: 'io', code: 'OUTPUT_WRITE_FAILED', path: at.writing, errno });
+  return new VeilError({ kind: 'input', code: 'ENGINE_READ_FAILED', expected: errno === undefined ? kind : `${kind}: ${errno}`, ...(at.oneCsv && { suggestion: 'run it with --engine stream to find the line' }) });
 }
 
 /** The subkeys' padded halves, appended as bytes to a one-row temporary table: never in SQL text, logs or a plan's literals. */
@@ -251,7 +357,7 @@ async function registerFunctions(duck: typeof Api, connection: Api.DuckDBConnect
     }),
   );
   for (const f of compiled.functions) {
-    const position = r.header.indexOf(f.column.name) + 1;
+    const position = r.input.header.indexOf(f.column.name) + 1;
     const fn: ColumnFn = await f.column.configured.create({
       column: f.column.name,
       key: r.key,
@@ -302,29 +408,31 @@ async function countPass(
   connection: Api.DuckDBConnection,
   r: DuckdbRun,
   input: string,
-  output: string,
+  output: ReadonlyMap<string, string>,
   generalized: readonly (readonly [string, string])[],
   scan: ResidualPass | undefined,
 ): Promise<{ rows: number; noise: Record<string, NoiseFigures> }> {
-  const source = (name: string) => `i.${dialect.ident(name)}`;
+  const at = new Map(r.input.header.map((h, j) => [h, j]));
+  const source = (name: string) => `i.${inputColumn(at.get(name)!)}`;
+  const out = (name: string) => output.get(name)!;
   const empty = (name: string) => `(${source(name)} IS NULL OR ${source(name)} = '')`;
   const published = r.columns.filter((c) => c.transform !== 'drop');
   const aggregates = ['count(*)'];
   for (const c of published) {
     aggregates.push(`count(*) FILTER (WHERE ${empty(c.name)})`);
-    aggregates.push(`count(*) FILTER (WHERE NOT ${empty(c.name)} AND o.${dialect.ident(c.name)} IS DISTINCT FROM ${source(c.name)})`);
+    aggregates.push(`count(*) FILTER (WHERE NOT ${empty(c.name)} AND ${out(c.name)} IS DISTINCT FROM ${source(c.name)})`);
   }
   // Published coarser by k-anonymity than the column transform left them.
-  for (const [name, before] of generalized) aggregates.push(`count(*) FILTER (WHERE coalesce(${before}, '') <> coalesce(o.${dialect.ident(name)}, ''))`);
+  for (const [name, before] of generalized) aggregates.push(`count(*) FILTER (WHERE coalesce(${before}, '') <> coalesce(${out(name)}, ''))`);
   const noised = published.filter((c) => c.transform === 'noise');
   for (const c of noised) {
     const x = `TRY_CAST(${source(c.name)} AS DOUBLE)`;
-    const y = `TRY_CAST(o.${dialect.ident(c.name)} AS DOUBLE)`;
+    const y = `TRY_CAST(${out(c.name)} AS DOUBLE)`;
     aggregates.push(`stddev_pop(${x}) FILTER (WHERE ${y} IS NOT NULL)`, `corr(${x}, ${y})`);
   }
   const scanFrom = aggregates.length;
   if (scan) aggregates.push(...scan.aggregates);
-  const values = (await readAll(connection, `SELECT ${aggregates.join(', ')} FROM ${input} AS i POSITIONAL JOIN ${output} AS o`))[0]!;
+  const values = (await readAll(connection, `SELECT ${aggregates.join(', ')} FROM ${input} AS i POSITIONAL JOIN veil_out AS o`))[0]!;
   const n = (x: unknown) => Number(x ?? 0);
   const rows = n(values[0]);
   let k = 1;
@@ -342,13 +450,6 @@ async function countPass(
   }
   scan?.take(values.slice(scanFrom));
   return { rows, noise };
-}
-
-/** The output as DuckDB reads it back: every column as text. */
-function outputRelation(r: DuckdbRun, names: readonly string[]): string {
-  if (r.outputFormat !== 'jsonl') return inputRelation([r.outputPath], r.outputFormat, r.outputDelimiter, names);
-  const cols = names.map((h) => `${dialect.string(h)}: 'VARCHAR'`).join(', ');
-  return `read_json(${dialect.string(r.outputPath)}, format = 'newline_delimited', columns = {${cols}})`;
 }
 
 /** Bytes and SHA-256 of files read one after the other (the report ties itself to them). */
@@ -379,6 +480,25 @@ async function ask<T>(question: (c: Api.DuckDBConnection) => Promise<T>): Promis
   }
 }
 
+/**
+ * What the engine reads (./input.ts): the files' columns, with a Parquet
+ * struct's fields by path unless `whole` names the struct.
+ */
+export async function describeInput(files: readonly string[], format: 'csv' | 'parquet', delimiter: string, whole: (name: string) => boolean = () => false): Promise<EngineInput> {
+  if (format === 'csv') return { files, format, delimiter, ...(await csvColumns(files, delimiter)) };
+  const list = `[${files.map((f) => dialect.string(f)).join(', ')}]`;
+  const rows = await ask(async (c) => (await c.runAndReadAll(`SELECT file_name, name, num_children, repetition_type, converted_type, logical_type FROM parquet_schema(${list})`)).getRows());
+  const schema: SchemaRow[] = rows.map((x) => ({
+    file: String(x[0]),
+    name: String(x[1]),
+    children: Number(x[2] ?? 0),
+    repetition: x[3] === null ? null : String(x[3]),
+    converted: x[4] === null ? null : String(x[4]),
+    logical: x[5] === null ? null : String(x[5]),
+  }));
+  return { files, format, delimiter, ...parquetColumns(files, schema, whole) };
+}
+
 /** The files a glob names, in name order (the order they are read and hashed in). */
 export async function expandInputs(pattern: string): Promise<string[]> {
   return ask(async (c) => (await c.runAndReadAll(`SELECT file FROM glob(${dialect.string(pattern)}) ORDER BY file`)).getRows().map((r) => String(r[0])));
@@ -403,29 +523,17 @@ export async function engineInputs(input: string): Promise<string[]> {
   return [input];
 }
 
-/** The columns of Parquet files (those of the first; read_parquet refuses files whose columns differ). */
-export async function parquetHeader(files: readonly string[]): Promise<string[]> {
-  return ask(async (c) => (await c.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${dialect.string(files[0]!)})`)).getRows().map((r) => String(r[0])));
-}
-
 /**
  * `veil check` of Parquet (or a glob of files): the classes as a GROUP BY in
  * DuckDB, each (quasi-identifiers, sensitive value) combination with its
  * rows, so that memory is bounded by the combinations, not the rows. Values
  * are compared as text, as the streaming check compares them (NULL as "").
  */
-export async function groupOnDuckdb(
-  inputs: readonly string[],
-  format: EngineFormat,
-  delimiter: string,
-  header: readonly string[],
-  columns: readonly string[],
-  each: (values: string[], rows: number) => void,
-): Promise<void> {
-  const text = (name: string) => `coalesce(${toFunction(`i.${dialect.ident(name)}`, dialect)}, '')`;
+export async function groupOnDuckdb(input: EngineInput, columns: readonly string[], each: (values: string[], rows: number) => void): Promise<void> {
+  const text = (name: string) => `coalesce(${toFunction(`i.${inputColumn(input.header.indexOf(name))}`, dialect)}, '')`;
   const list = columns.map(text).join(', ');
   await ask(async (c) => {
-    const result = await c.stream(`SELECT ${list}, count(*) FROM ${inputRelation(inputs, format, delimiter, header)} AS i GROUP BY ALL`);
+    const result = await c.stream(`SELECT ${list}, count(*) FROM ${inputRelation(input)} AS i GROUP BY ALL`);
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;

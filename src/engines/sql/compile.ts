@@ -19,6 +19,7 @@ import { VeilError } from '../../core/errors.js';
 import type { Policy, PolicyColumn } from '../../policy/load.js';
 import { bottomCode, formatNumber, realRange, topCode } from '../../lib/numeric.js';
 import type { DateDialect, Dialect } from './dialect.js';
+import { outputTree, type JsonPath, type OutputNode } from '../../core/json-paths.js';
 
 /** A subkey slot: HMAC-SHA256 under the key derived for (purpose, domain), its padded halves in the key table. */
 export interface KeySlot {
@@ -49,6 +50,29 @@ export interface CompiledSelect {
    * `SELECT *, <level 1> FROM (SELECT *, <level 0> FROM input AS i, keys AS k) ...`.
    */
   readonly derived: readonly (readonly { readonly name: string; readonly sql: string }[])[];
+}
+
+/**
+ * The input relation's name for the header's column j: by position, never by
+ * the column's own name, which DuckDB and Spark compare ignoring case (two
+ * columns `diagnosis` and `Diagnosis` are two columns to veil).
+ */
+export const inputColumn = (j: number): string => `veil_c${j}`;
+
+/** The name of the j-th published column in the relation of the published rows (before they are nested). */
+export const outputColumn = (j: number): string => `veil_o${j}`;
+
+/**
+ * The output's columns over the relation of the published rows (as o, each
+ * named outputColumn(j)): the fields of nested columns gathered again into
+ * structs (`nested`: their paths; none for CSV, which has them by path), each
+ * column's value given by `cell`.
+ */
+export function outputSelect(names: readonly string[], nested: readonly JsonPath[], dialect: Dialect, cell: (j: number) => string = (j) => `o.${outputColumn(j)}`): string {
+  const published = new Set(names);
+  const tree = outputTree(names, nested.filter((p) => published.has(p.join('.'))));
+  const expr = (n: OutputNode): string => ('children' in n ? dialect.struct(n.children.map((m) => [m.key, expr(m)] as const)) : cell(n.at));
+  return tree.map((n) => `${expr(n)} AS ${dialect.ident(n.key)}`).join(', ');
 }
 
 /** Text whose lower case is the same in every engine (the full Unicode mapping differs: final sigma, dotted I). */
@@ -99,10 +123,16 @@ export function compileSelect(policy: Policy, header: readonly string[], dialect
     derived[level]!.push({ name, sql });
     return `i.${name}`;
   };
-  const ctx: ExprContext = { dialect, slot, derive };
+  const at = new Map(header.map((name, j) => [name, `i.${inputColumn(j)}`]));
+  const ref = (name: string): string => {
+    const found = at.get(name);
+    if (found === undefined) throw new Error(`compileSelect: the header has no column ${JSON.stringify(name)} (compilePipeline checks it first)`);
+    return found;
+  };
+  const ctx: ExprContext = { dialect, slot, derive, ref };
   for (const name of header) {
     const column = named.get(name);
-    const value = `i.${dialect.ident(name)}`;
+    const value = ref(name);
     if (!column) {
       if (policy.unlisted === 'keep') columns.push({ name, sql: value, kept: true });
       continue;
@@ -116,7 +146,7 @@ export function compileSelect(policy: Policy, header: readonly string[], dialect
     if (!options.functions) throw unsupported(`${column.transform} (columns.${name}) without JavaScript functions`, dialect);
     const fn: FunctionColumn = { name: `veil_fn_${functions.length}`, column, args: [name, ...column.configured.references], volatile: column.configured.epsilon !== undefined };
     functions.push(fn);
-    const call = `${fn.name}(${fn.args.map((a) => toFunction(`i.${dialect.ident(a)}`, dialect)).join(', ')})`;
+    const call = `${fn.name}(${fn.args.map((a) => toFunction(ref(a), dialect)).join(', ')})`;
     // A fast path compiled for the common shapes of value, the streaming engine's function for the rest.
     const sql = native === undefined ? emptyStays(value, call) : `CASE WHEN ${value} IS NULL OR ${value} = '' THEN ${value} WHEN ${native.when} THEN ${native.then} ELSE ${call} END`;
     columns.push({ name, sql, kept: false });
@@ -145,6 +175,8 @@ interface ExprContext {
   slot(purpose: string, domain: string): number;
   /** A value computed once per row at a level (0 reads the input and the keys), returned as a column reference. */
   derive(level: number, sql: string): string;
+  /** An input column by its name. */
+  ref(name: string): string;
 }
 
 /** Empty cells stay as they are, as in the streaming engine (an empty CSV field is NULL in the engines). */
@@ -320,7 +352,7 @@ function dateShiftPath(p: Record<string, unknown>, column: PolicyColumn, value: 
   const d = ctx.dialect;
   const maxDays = Number(p.max_days);
   const by = String(p.by);
-  const entity = `i.${d.ident(by)}`;
+  const entity = ctx.ref(by);
   const k = ctx.slot('date-shift', typeof p.domain === 'string' ? p.domain : by);
   const mac = ctx.derive(0, d.sha256Hex(d.concatBytes(`k.k${k}_o`, d.unhex(d.sha256Hex(d.concatBytes(`k.k${k}_i`, d.bytes(entity)))))));
   const n = 2 * maxDays;

@@ -41,6 +41,8 @@ export interface Dialect {
   toDouble(text: string): string;
   /** An integral double below 2^53, written in decimal digits. */
   integerText(n: string): string;
+  /** A struct of named fields (a Parquet struct, a JSON object). */
+  struct(fields: readonly (readonly [string, string])[]): string;
   /** Dates and integers from hex: compiled only where a dialect has them (and a differential test runs them). */
   readonly dates?: DateDialect;
 }
@@ -84,6 +86,7 @@ export const duckdb: Dialect = {
   matches: (text, pattern) => `regexp_full_match(${text}, ${quote(pattern)})`,
   lower: (text) => `lower(${text})`,
   concat: (...texts) => `(${texts.join(' || ')})`,
+  struct: (fields) => `struct_pack(${fields.map(([k, v]) => `${duckdb.ident(k)} := ${v}`).join(', ')})`,
   // trim with a set of characters is slow (5 s for 11M cells): it runs only when an end holds one of them.
   trimJs: (text) => {
     const set = `(${JS_SPACE.map((c) => `chr(${c})`).join(' || ')})`;
@@ -115,6 +118,7 @@ export const spark: Dialect = {
   replaceAll: (text, pattern, by) => `regexp_replace(${text}, ${spark.string(pattern)}, ${spark.string(by)})`,
   matches: (text, pattern) => `(${text} RLIKE ${spark.string(`^(?:${pattern})$`)})`,
   concat: (...texts) => `concat(${texts.join(', ')})`,
+  struct: (fields) => `named_struct(${fields.map(([k, v]) => `${spark.string(k)}, ${v}`).join(', ')})`,
   trimJs: (text) => `regexp_replace(${text}, ${spark.string(`^${JS_SPACE_CLASS}+|${JS_SPACE_CLASS}+$`)}, '')`,
   toDouble: (text) => `try_cast(${text} AS DOUBLE)`,
   integerText: (n) => `CAST(CAST(${n} AS BIGINT) AS STRING)`,
