@@ -91,6 +91,29 @@ describe('veil scan', () => {
     for (const row of data.slice(0, 50)) for (const value of row) if (value.length > 3) expect(text).not.toContain(value);
   });
 
+  it('shows a direct identifier by its shape only, and calls five-digit money an amount, not ZIP codes', () => {
+    // Incomes of five digits, under a name of money and under a neutral one; ZIPs with a leading zero under a neutral name.
+    const rows = Array.from({ length: 200 }, (_, i) => [`Kwame Mensah${i}`, `k.mensah${i}@example.org`, String(20000 + ((i * 7919) % 79000)), String(30000 + ((i * 104729) % 60000)), `0${2100 + (i % 90)}`]);
+    writeFileSync(join(dir, 'shape.csv'), `full_name,email,income,measure,code\n${rows.map((r) => r.join(',')).join('\n')}\n`);
+    const run = veil(['scan', join(dir, 'shape.csv'), '--json']);
+    expect(run.status).toBe(0);
+    const columns = (JSON.parse(run.stdout) as { columns: { name: string; kinds: { kind: string }[]; role: string; example: string }[] }).columns;
+    const of = (name: string) => columns.find((c) => c.name === name)!;
+    for (const name of ['full_name', 'email']) {
+      expect(of(name).role).toBe('direct_identifier');
+      // No character of the value as it is: letters are x, digits 9.
+      expect(of(name).example).toMatch(/^[x9 .@…-]+$/);
+    }
+    expect(of('full_name').example).toBe('xxxxx xxxxxx…');
+    const text = veil(['scan', join(dir, 'shape.csv')]).stdout;
+    expect(text).not.toMatch(/\bK[x]/);
+    expect(of('income').kinds.map((k) => k.kind)).not.toContain('zip');
+    expect(of('income').role).toBe('other');
+    expect(of('measure').kinds.map((k) => k.kind)).not.toContain('zip');
+    expect(of('code').kinds[0]?.kind).toBe('zip');
+    expect(of('code').role).toBe('quasi_identifier');
+  });
+
   it('writes a draft policy that veil apply runs cleanly', () => {
     const scan = veil(['scan', join(dir, 'people.csv'), '--sample', '500', '--policy-out', join(dir, 'draft.yaml')]);
     expect(scan.status).toBe(0);

@@ -103,7 +103,7 @@ export interface ColumnFinding {
   readonly values: number;
   readonly empty: number;
   readonly distinct: number;
-  /** A short masked example (first character and shape), never a whole value. */
+  /** A short masked example, never a whole value: the shape only for a direct identifier, else the first character and the shape. */
   readonly example: string | undefined;
   /** Values a spreadsheet would run as formulas (=, +, -, @ first, not a number): CSV injection. */
   readonly formulas: number;
@@ -115,14 +115,18 @@ export interface ColumnFinding {
   readonly dateFormats: readonly string[];
 }
 
-export function maskExample(v: string): string {
+/**
+ * A value's shape (digits 9, letters x, the rest as it is, 12 characters at
+ * most); with `first`, its first character as it is. A direct identifier
+ * shows its shape only: a first letter narrows down whom a name or an email
+ * belongs to.
+ */
+export function maskExample(v: string, first = true): string {
   const chars = [...v];
   if (chars.length <= 2) return '*'.repeat(chars.length);
-  const shown = chars.slice(0, 1).join('');
-  const masked = chars
-    .slice(1, 12)
-    .map((c) => (/\d/.test(c) ? '9' : /\p{L}/u.test(c) ? 'x' : c))
-    .join('');
+  const shape = (c: string) => (/\d/.test(c) ? '9' : /\p{L}/u.test(c) ? 'x' : c);
+  const shown = first ? chars[0]! : shape(chars[0]!);
+  const masked = chars.slice(1, 12).map(shape).join('');
   return `${shown}${masked}${chars.length > 12 ? '…' : ''}`;
 }
 
@@ -137,8 +141,11 @@ export class ColumnScan {
   private dates = 0;
   private datetimes = 0;
   private booleans = 0;
-  private example: string | undefined;
+  /** The first value seen (to mask when the column's role is known). */
+  private first: string | undefined;
   private formulas = 0;
+  /** ZIP-shaped values that a number would not write as they are: a leading zero, or ZIP+4. */
+  private zipOnly = 0;
   private readonly markers = new Set<string>();
   private commaNumbers = 0;
   private slashed = 0;
@@ -179,7 +186,8 @@ export class ColumnScan {
     if (d?.day && d.rest === '') this.dates++;
     if (d?.day && d.rest !== '') this.datetimes++;
     if (/^(true|false|yes|no)$/i.test(v)) this.booleans++;
-    this.example ??= maskExample(v);
+    if (kinds.includes('zip') && (v.startsWith('0') || v.length === 10)) this.zipOnly++;
+    this.first ??= v;
   }
 
   finish(): ColumnFinding {
@@ -197,6 +205,10 @@ export class ColumnScan {
       const shaped = hint === 'person_name' ? kinds.length === 0 || kinds[0]!.kind === 'person_name' : hint === 'free_text' || (hint === 'phone' && this.phoneDigits === filled);
       if (shaped) kinds.unshift({ kind: hint, share: 1 });
     }
+    // Five digits are not enough to call a column ZIP codes (an income, a count): a ZIP-like header, or values a
+    // number would not write as they are (02139, 02139-4307) and a name that is not a measure's, say so.
+    const zip = kinds.findIndex((k) => k.kind === 'zip');
+    if (zip >= 0 && hint !== 'zip' && (this.zipOnly === 0 || MEASURE_HINT.test(this.name))) kinds.splice(zip, 1);
     const personName = kinds.findIndex((k) => k.kind === 'person_name');
     if (personName >= 0 && hint !== 'person_name') kinds.splice(personName, 1); // capitalized words alone are not enough
     // Numbers with a decimal comma, and dates in another format, count as what they are once read so.
@@ -215,7 +227,8 @@ export class ColumnScan {
         : nearUnique || ID_HINT.test(this.name) || (main !== undefined && main !== 'free_text')
           ? 'direct_identifier'
           : 'other';
-    return { name: this.name, kinds, role, type, values: this.values, empty: this.empty, distinct, example: this.example, formulas: this.formulas, na: [...this.markers].sort(), decimalComma, dateFormats };
+    const example = this.first === undefined ? undefined : maskExample(this.first, role !== 'direct_identifier');
+    return { name: this.name, kinds, role, type, values: this.values, empty: this.empty, distinct, example, formulas: this.formulas, na: [...this.markers].sort(), decimalComma, dateFormats };
   }
 }
 
