@@ -1,7 +1,7 @@
 // Shared by the tests: the built CLI, a fixed test key, and a runner.
 
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -27,8 +27,17 @@ export function veil(args: readonly string[], options: { input?: string | Buffer
   return { status: run.status, stdout: run.stdout.toString('utf8'), stderr: run.stderr.toString('utf8') };
 }
 
+/** The folders tempDir made in this test file's process: removed when it exits. */
+const made: string[] = [];
+process.on('exit', () => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
+/** A folder of its own for a test (or a file's tests), removed when the test file's process ends. */
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'veil-test-'));
+  const d = mkdtempSync(join(tmpdir(), 'veil-test-'));
+  made.push(d);
+  return d;
 }
 
 /** Splits a command line into words: whitespace separates, single or double quotes group. */
