@@ -350,3 +350,30 @@ describe("docs/scrub.md's example on support tickets", () => {
     expect(shown).toBe(input.map((row, i) => `${line(row)}\n${line(output[i]!)}\n`).join(''));
   });
 });
+
+describe('texts made to be slow', () => {
+  it('resolves many overlapping candidates in linear work: every candidate is looked at over its own length, once', () => {
+    // 400,000 spans in a row, each overlapping the next: quadratic work (each against every chosen one) would be 4e10 steps.
+    const spans: Span[] = [];
+    for (let i = 0; i < 400_000; i++) spans.push({ kind: 'phone', start: 2 * i, end: 2 * i + 3, score: 1 });
+    const chosen = resolve(spans, 0.5);
+    expect(chosen.length).toBe(200_000);
+    for (let i = 1; i < chosen.length; i++) expect(chosen[i]!.start).toBeGreaterThanOrEqual(chosen[i - 1]!.end);
+  });
+
+  it('scrubs a 1 MiB cell of one first name repeated (which overflowed the stack) and of repeated openers, replacing every name', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'policy.yaml'), 'version: 1\ncolumns:\n  id: keep\n  notes: { transform: scrub }\n');
+    const cells = { names: `${'Kwame '.repeat(174_763)}called.`, openers: '(1'.repeat(1 << 19) };
+    writeFileSync(join(dir, 'in.csv'), `id,notes\n1,"${cells.names}"\n2,"${cells.openers}"\n`);
+    const r = veil(['apply', join(dir, 'in.csv'), '--policy', join(dir, 'policy.yaml'), '-o', join(dir, 'out.csv'), '--threads', '1', '-q']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const rows = parse(readFileSync(join(dir, 'out.csv'))) as string[][];
+    expect(rows[1]![1]).not.toMatch(/Kwame/);
+    expect(rows[1]![1]).toContain('called.');
+    // Ten digits with separators read as a phone number: replaced, and what is left holds nothing the residual check finds.
+    expect(rows[2]![1]!.length).toBeGreaterThan(0);
+    expect(piiKinds(rows[2]![1]!)).toEqual([]);
+  });
+});

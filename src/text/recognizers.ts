@@ -72,8 +72,9 @@ export class Recognizers {
       for (const m of text.matchAll(this.address)) spans.push({ kind: 'address', start: m.index, end: m.index + m[0].replace(/[,.]$/, '').length, score: 0.9 });
       for (const m of text.matchAll(ADDRESS_LOWER)) spans.push({ kind: 'address', start: m.index, end: m.index + m[0].length, score: 0.7 });
     }
-    if (this.o.dictionaries) spans.push(...personSpans(text, { dictionaries: this.o.dictionaries }));
-    spans.push(...ownSpans(text, own));
+    // Appended one by one: a spread of an unbounded array (`push(...x)`) overflows the stack on long texts.
+    if (this.o.dictionaries) for (const s of personSpans(text, { dictionaries: this.o.dictionaries })) spans.push(s);
+    for (const s of ownSpans(text, own)) spans.push(s);
     return spans;
   }
 }

@@ -28,8 +28,18 @@ const PRIORITY: Record<TextKind, number> = { iban: 0, credit_card: 1, email: 2, 
 export function resolve(spans: readonly Span[], threshold: number): Span[] {
   const candidates = spans.filter((s) => s.score >= threshold && s.end > s.start);
   candidates.sort((a, b) => b.end - b.start - (a.end - a.start) || Number(b.own ?? false) - Number(a.own ?? false) || PRIORITY[a.kind] - PRIORITY[b.kind] || a.start - b.start);
+  // The places already taken, one flag per UTF-16 unit: a span is looked at over its own length only, so that the
+  // whole is linear in the text (each recognizer's matches do not overlap one another), never spans times spans.
+  const end = candidates.reduce((m, s) => Math.max(m, s.end), 0);
+  const taken = new Uint8Array(end);
   const chosen: Span[] = [];
-  for (const s of candidates) if (!chosen.some((c) => s.start < c.end && c.start < s.end)) chosen.push(s);
+  for (const s of candidates) {
+    let free = true;
+    for (let i = s.start; i < s.end && free; i++) free = taken[i] === 0;
+    if (!free) continue;
+    taken.fill(1, s.start, s.end);
+    chosen.push(s);
+  }
   return chosen.sort((a, b) => a.start - b.start);
 }
 
