@@ -46,7 +46,7 @@ export interface EngineInput {
 }
 
 /** The header of the first CSV record of a file (gzipped too), as the streaming engine reads it (a name given twice is refused). */
-export async function csvFileHeader(path: string, delimiter: string): Promise<string[]> {
+async function csvFileHeader(path: string, delimiter: string): Promise<string[]> {
   const input = await openInput(path, kindOfPath(path).gzip);
   try {
     for await (const piece of pieces(input.stream, 'csv')) return csvHeader(utf8(piece.bytes, piece.line), delimiter);
@@ -78,7 +78,7 @@ interface Field {
 }
 
 /** The fields of one file, from its schema elements (the first is the root). */
-export function parquetFields(rows: readonly SchemaRow[]): readonly Field[] {
+function parquetFields(rows: readonly SchemaRow[]): readonly Field[] {
   let at = 0;
   const take = (): Field => {
     const r = rows[at++]!;
@@ -167,14 +167,9 @@ export function inputRelation(input: EngineInput, typed = false): string {
     const renamed = Array.from({ length: input.width }, (_, j) => fileColumn(j)).join(', ');
     return `(SELECT ${[...text, ...types].join(', ')} FROM read_parquet(${files}, hive_partitioning = false) AS t(${renamed}))`;
   }
-  return csvRelation(input.files, input.delimiter, input.header.length);
-}
-
-/** CSV files read as text, their columns named by position. */
-export function csvRelation(files: readonly string[], delimiter: string, width: number, names: (j: number) => string = inputColumn): string {
-  const cols = Array.from({ length: width }, (_, j) => `${dialect.string(names(j))}: 'VARCHAR'`).join(', ');
-  const list = `[${files.map((p) => dialect.string(p)).join(', ')}]`;
-  return `read_csv(${list}, header = true, auto_detect = false, all_varchar = true, columns = {${cols}}, delim = ${dialect.string(delimiter)}, quote = '"', escape = '"', strict_mode = true, null_padding = false, compression = 'auto', hive_partitioning = false, max_line_size = ${MAX_LINE_BYTES}, buffer_size = ${2 * MAX_LINE_BYTES})`;
+  // CSV: every column as text, named by its position.
+  const cols = input.header.map((_, j) => `${dialect.string(inputColumn(j))}: 'VARCHAR'`).join(', ');
+  return `read_csv(${files}, header = true, auto_detect = false, all_varchar = true, columns = {${cols}}, delim = ${dialect.string(input.delimiter)}, quote = '"', escape = '"', strict_mode = true, null_padding = false, compression = 'auto', hive_partitioning = false, max_line_size = ${MAX_LINE_BYTES}, buffer_size = ${2 * MAX_LINE_BYTES})`;
 }
 
 /**
