@@ -361,7 +361,7 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
       ...(residual && { residual_pii: residual.section(flags.failOnPii === true) }),
       ...(policy.preset && pipeline && { hipaa_safe_harbor: safeHarborSection(presetView(pipeline.columns()), policy.notIdentifiers, policy.presetSettings) }),
     };
-    const measured = utility && header && pipeline ? utilityOf(utility, header, pipeline, stage, flags) : undefined;
+    const measured = utility && header && pipeline ? utilityOf(utility, header, pipeline, stage, flags, policy.reportMinCount) : undefined;
     // What a person must know is never silent, even with -q (it is not the summary); the report holds it too.
     const warnings = [...runWarnings({ residual, stage, rows, policy }), ...(measured?.warnings ?? [])];
     if (flags.planOut !== undefined && stage) staged.push(await stageFile(flags.planOut, `${JSON.stringify(stage.plan(), null, 1)}\n`));
@@ -409,8 +409,8 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
   }
 }
 
-/** The report's utility section from the sample (small counts withheld below k, or 10 without k-anonymity). */
-function utilityOf(sample: UtilitySample, header: readonly string[], pipeline: Pipeline, stage: KStage | undefined, flags: ApplyFlags): ReturnType<typeof utilitySection> {
+/** The report's utility section from the sample (no count of fewer rows than report.min_count, else k, at least 10). */
+function utilityOf(sample: UtilitySample, header: readonly string[], pipeline: Pipeline, stage: KStage | undefined, flags: ApplyFlags, minCountSet: number | undefined): ReturnType<typeof utilitySection> {
   const pairs = utilityPairs(flags.utilityPairs);
   const columns = pipeline.columns();
   for (const name of [...(pairs?.flat() ?? []), ...(flags.utilityTarget === undefined ? [] : [flags.utilityTarget])]) {
@@ -423,7 +423,7 @@ function utilityOf(sample: UtilitySample, header: readonly string[], pipeline: P
     outputColumns: pipeline.outputColumns,
     columns,
     quasiIdentifiers: stage?.model.quasiIdentifiers ?? [],
-    minCount: Math.max(10, stage?.model.k ?? 0),
+    minCount: minCountSet ?? Math.max(10, stage?.model.k ?? 0),
     pairs,
     target: flags.utilityTarget,
   });

@@ -13,7 +13,7 @@ import { COLUMN_OPTIONS } from '../transforms/define.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { OPERATOR_OPTIONS, OPERATORS } from '../transforms/scrub.js';
 import { TEXT_KINDS } from '../text/spans.js';
-import { BUDGET_OPTIONS, INPUT_OPTIONS, SAFE_HARBOR_OPTIONS, TOP_LEVEL } from './load.js';
+import { BUDGET_OPTIONS, INPUT_OPTIONS, REPORT_OPTIONS, SAFE_HARBOR_OPTIONS, TOP_LEVEL } from './load.js';
 
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -86,6 +86,7 @@ export function policySchema(): Schema {
         },
         k_anonymity: keys(K_OPTIONS, { l_diversity: keys(L_OPTIONS), representative: keys(REPRESENTATIVE_OPTIONS) }, ['k', 'quasi_identifiers']),
         privacy_budget: keys(BUDGET_OPTIONS),
+        report: keys(REPORT_OPTIONS, { min_count: { type: 'integer', minimum: 1 } }),
       },
       ['version', 'columns'],
     ),

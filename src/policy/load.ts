@@ -57,6 +57,8 @@ export interface Policy {
   readonly notIdentifiers: readonly string[];
   /** `input:` what the policy's inputs are (format, CSV delimiter), for apply and check when no flag says. */
   readonly input: PolicyInput;
+  /** report.min_count: the fewest rows any count the report shows from the input may be of (default: k, at least 10). */
+  readonly reportMinCount: number | undefined;
 }
 
 export interface PolicyInput {
@@ -78,7 +80,7 @@ export async function presetColumns(policy: Policy, names: readonly string[]): P
 
 export type PolicyResult = { policy: Policy; problems: [] } | { policy?: undefined; problems: PolicyProblem[] };
 
-export const TOP_LEVEL = ['version', 'input', 'extends', 'as_of_year', 'safe_harbor', 'unlisted', 'rows', 'columns', 'on_invalid', 'max_invalid', 'k_anonymity', 'privacy_budget'] as const;
+export const TOP_LEVEL = ['version', 'input', 'extends', 'as_of_year', 'safe_harbor', 'unlisted', 'rows', 'columns', 'on_invalid', 'max_invalid', 'k_anonymity', 'privacy_budget', 'report'] as const;
 
 /** A column's `format: MM/DD/YYYY` (or a list of formats, tried in order): its dates as they are written. */
 function readDateFormats(r: OptionReader): DateFormat[] | undefined {
@@ -111,9 +113,10 @@ function readInput(root: OptionReader): PolicyInput {
   return { ...(format && { format }), ...(delimiter !== undefined && { delimiter }), ...(encoding && { encoding }) };
 }
 
-/** The keys of input, privacy_budget and safe_harbor: what the loader accepts and the JSON Schema lists. */
+/** The keys of input, privacy_budget, report and safe_harbor: what the loader accepts and the JSON Schema lists. */
 export const INPUT_OPTIONS = ['format', 'delimiter', 'encoding'] as const;
 export const BUDGET_OPTIONS = ['epsilon_per_record'] as const;
+export const REPORT_OPTIONS = ['min_count'] as const;
 export const SAFE_HARBOR_OPTIONS = ['restricted_zip3', 'not_identifiers'] as const;
 
 export async function loadPolicy(text: string, readFile: PolicyFileReader): Promise<PolicyResult> {
@@ -186,9 +189,16 @@ export async function loadPolicy(text: string, readFile: PolicyFileReader): Prom
     budgetReader.report('POLICY_BUDGET', 'epsilon_per_record', { expected: `at least the sum of the columns' epsilon (${detail.join(' + ')} = ${Number(spent.toPrecision(12))})`, found: String(epsilonPerRecord) });
   }
 
+  const reportReader = root.child('report');
+  reportReader?.rejectUnknown(REPORT_OPTIONS);
+  const reportMinCount = reportReader?.number('min_count', { integer: true, min: 1 });
+  if (reportReader && reportMinCount !== undefined && kAnonymity && reportMinCount < kAnonymity.k) {
+    reportReader.report('POLICY_CONFLICT', 'min_count', { expected: `at least k (${kAnonymity.k}): the report would show counts of fewer rows than the output's classes hold`, found: String(reportMinCount) });
+  }
+
   if (problems.length > 0) return { problems: problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)) };
   return {
-    policy: { version: 1, unlisted, columns, needsKey: columns.some((c) => c.configured.keyed), kAnonymity, epsilonPerRecord, rows, onInvalid, maxInvalid, preset, presetSettings, notIdentifiers: safeHarbor.notIdentifiers, input },
+    policy: { version: 1, unlisted, columns, needsKey: columns.some((c) => c.configured.keyed), kAnonymity, epsilonPerRecord, rows, onInvalid, maxInvalid, preset, presetSettings, notIdentifiers: safeHarbor.notIdentifiers, input, reportMinCount },
     problems: [],
   };
 }

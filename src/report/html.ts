@@ -169,23 +169,30 @@ function columnsSection(u: Json | undefined, plot: PlotFn): string {
         marks: [Plot.barX(data, { fy: 'value', y: 'side', x: 'n', fill: 'side' }), Plot.ruleX([0])],
       }));
     } else if (d.edges) {
-      const bins = (d.edges as number[]).slice(0, -1).flatMap((lo, i) => [
-        { x1: lo, x2: d.edges[i + 1], side: 'input', n: d.input[i] ?? 0 },
-        { x1: lo, x2: d.edges[i + 1], side: 'output', n: d.output[i] ?? 0 },
+      // The first and last bins are open (below the first edge, from the last edge up): bars by label, not by position.
+      // (Reports made before bins were open gave one edge more than bins, all closed.)
+      const edges = d.edges as number[];
+      const closed = edges.length === d.input.length + 1;
+      const inner = edges.slice(1).map((e, i) => `${edges[i]} to ${e}`);
+      const labels = closed ? inner : [`< ${edges[0]}`, ...inner, `≥ ${edges[edges.length - 1]}`];
+      const bins = labels.flatMap((label, i) => [
+        { bin: label, side: 'input', n: d.input[i] ?? 0 },
+        { bin: label, side: 'output', n: d.output[i] ?? 0 },
       ]);
       charts.push(plot({
         title: `${name}: input and output (Kolmogorov-Smirnov ${c.ks}${c.read_as_midpoints ? '; ranges read as midpoints' : ''})`,
         height: 240,
         marginLeft: 60,
-        x: { label: name },
+        marginBottom: 50,
+        x: { label: name, domain: labels, tickRotate: -30 },
         y: { label: 'rows of the sample', grid: true },
         color: { domain: ['input', 'output'], range: [INPUT_COLOR, OUTPUT_COLOR], legend: true },
-        marks: [Plot.rectY(bins, { x1: 'x1', x2: 'x2', y: 'n', fill: 'side', fillOpacity: 0.55, mixBlendMode: 'multiply' } as Plot.RectYOptions), Plot.ruleY([0])],
+        marks: [Plot.barY(bins, { x: 'bin', y: 'n', fill: 'side', fillOpacity: 0.55, mixBlendMode: 'multiply' } as Plot.BarYOptions), Plot.ruleY([0])],
       }));
     }
   }
   return `<section id="columns"><h2>Columns: input against output</h2>
-<p>Measured on ${esc(u.sample.rows)} of ${esc(u.sample.of)} rows: ${esc(u.sample.how)}. Counts under ${esc(u.sample.min_count)} rows are not shown.</p>
+<p>Measured on ${esc(u.sample.rows)} of ${esc(u.sample.of)} rows: ${esc(u.sample.how)}. No count of fewer than ${esc(u.sample.min_count)} rows is shown (smaller groups are merged or left out); the first and last bins of a number are open.</p>
 <div class="charts">${charts.map((c) => `<figure>${c}</figure>`).join('\n')}</div>
 ${table(['column', 'transform', 'changed', 'generalized', 'suppressed', 'distance (TV or KS)', 'mean / std change'], rows)}</section>`;
 }

@@ -13,7 +13,10 @@
 //
 // It is computed from the raw input and is meant for whoever holds it: no
 // cell is quoted except category values shared by at least `minCount` rows of
-// the sample, and the noised columns' input is summarized by its spread alone.
+// the sample, every count shown is of none or at least `minCount` rows (the
+// lumps too, so none is recovered by subtraction), number bins are cut at
+// quantiles with open ends (no edge has fewer than `minCount` rows on either
+// side), and the noised columns' input is summarized by its spread alone.
 
 import { VeilError } from '../core/errors.js';
 import type { ColumnReport } from '../core/pipeline.js';
@@ -137,11 +140,17 @@ function columnMeasures(v: ColumnView, minCount: number): Record<string, unknown
       std_change: round(relative(mb.std, ma.std)),
       ...(b.length < published.length && { read_as_midpoints: 'published ranges were read as their midpoints' }),
     });
-    if (v.transform !== 'noise') measures.distribution = histogram(a, b, minCount);
+    if (v.transform !== 'noise') withheldOr(measures, histogram(a, b, minCount));
   } else {
-    Object.assign(measures, { tv: round(totalVariation(v.input, published)), distribution: categories(v.input, published, minCount) });
+    measures.tv = round(totalVariation(v.input, published));
+    withheldOr(measures, categories(v.input, published, minCount));
   }
   return measures;
+}
+
+function withheldOr(measures: Record<string, unknown>, distribution: Record<string, unknown> | undefined): void {
+  if (distribution) measures.distribution = distribution;
+  else measures.distribution_withheld = 'the sample cannot show it in groups of at least min_count rows';
 }
 
 const inputSets = new WeakMap<ColumnView, Set<string>>();
@@ -153,42 +162,101 @@ function inputValues(v: ColumnView): Set<string> {
 
 const isPlainNumber = isNumberText;
 
-/** The most frequent input values (each of at least minCount rows) and the output values as often, the rest lumped as "(other values)". */
-function categories(input: readonly string[], output: readonly string[], minCount: number): Record<string, unknown> {
+/** A count the report may show: none, or at least minCount rows. */
+const showable = (n: number, minCount: number) => n === 0 || n >= minCount;
+
+/**
+ * The most frequent values whose counts, in the input and in the output, are
+ * each none or at least minCount, the rest lumped as "(other values)". The
+ * lump obeys the same rule (the least frequent shown values join it until it
+ * does), so no count of fewer than minCount rows can be read off or
+ * subtracted out. Withheld (undefined) when even the whole sample cannot.
+ */
+function categories(input: readonly string[], output: readonly string[], minCount: number): Record<string, unknown> | undefined {
   const p = frequencies(input);
   const q = frequencies(output);
   const shown = [...new Set([...p.keys(), ...q.keys()])]
-    .filter((v) => (p.get(v) ?? 0) >= minCount || (q.get(v) ?? 0) >= minCount)
-    .filter((v) => (p.get(v) ?? 0) === 0 || (p.get(v) ?? 0) >= minCount)
+    .filter((v) => showable(p.get(v) ?? 0, minCount) && showable(q.get(v) ?? 0, minCount))
     .sort((a, b) => Math.max(p.get(b) ?? 0, q.get(b) ?? 0) - Math.max(p.get(a) ?? 0, q.get(a) ?? 0) || (a < b ? -1 : 1))
     .slice(0, TOP_VALUES);
-  const inShown = shown.reduce((s, v) => s + (p.get(v) ?? 0), 0);
-  const outShown = shown.reduce((s, v) => s + (q.get(v) ?? 0), 0);
-  return {
-    values: shown,
-    input: shown.map((v) => p.get(v) ?? 0),
-    output: shown.map((v) => q.get(v) ?? 0),
-    other: { input: input.length - inShown, output: output.length - outShown },
+  const other = () => {
+    let i = input.length;
+    let o = output.length;
+    for (const v of shown) {
+      i -= p.get(v) ?? 0;
+      o -= q.get(v) ?? 0;
+    }
+    return { input: i, output: o };
   };
+  let rest = other();
+  while (!(showable(rest.input, minCount) && showable(rest.output, minCount))) {
+    if (shown.length === 0) return undefined;
+    shown.pop();
+    rest = other();
+  }
+  return { values: shown, input: shown.map((v) => p.get(v) ?? 0), output: shown.map((v) => q.get(v) ?? 0), other: rest };
 }
 
-/** Counts in equal bins between rounded edges of the input's 1st and 99th percentiles (the extremes fall in the first and last bins); a bin under minCount is withheld (null). */
+/**
+ * Counts in bins cut at the input's quantiles: at most 16 bins, each holding
+ * at least minCount rows of the input and none or at least minCount of the
+ * output (neighbours are merged until they do). The cuts are rounded, and the
+ * first and last bins are open (below the first edge, from the last edge
+ * up), so neither an extreme nor a lone value is shown. Withheld (undefined)
+ * when the input cannot fill two such bins.
+ */
 function histogram(a: readonly number[], b: readonly number[], minCount: number): Record<string, unknown> | undefined {
-  if (a.length === 0) return undefined;
+  const bins = Math.min(BINS, Math.floor(a.length / minCount));
+  if (bins < 2) return undefined;
   const s = Float64Array.from(a).sort();
-  let lo = s[Math.floor(0.01 * (s.length - 1))]!;
-  let hi = s[Math.ceil(0.99 * (s.length - 1))]!;
-  if (hi <= lo) hi = lo + 1;
-  const step = niceStep((hi - lo) / BINS);
-  lo = Math.floor(lo / step) * step;
-  hi = Math.ceil(hi / step) * step;
-  const bins = Math.max(1, Math.round((hi - lo) / step));
+  const at = (j: number) => s[Math.min(s.length - 1, Math.floor((j * s.length) / bins))]!;
+  // Rounded to a step of the inner quantiles' span (that of the whole would be set by the extremes).
+  const span = at(bins - 1) - at(1);
+  const step = span > 0 ? niceStep(span / bins) : 0;
+  const cut = (x: number) => (step > 0 ? Math.round(x / step) * step : x);
+  let edges = [...new Set(Array.from({ length: bins - 1 }, (_, j) => cut(at(j + 1))))].sort((x, y) => x - y);
   const count = (xs: readonly number[]) => {
-    const c = new Array<number>(bins).fill(0);
-    for (const x of xs) c[Math.min(bins - 1, Math.max(0, Math.floor((x - lo) / step)))]!++;
-    return c.map((n) => (n === 0 || n >= minCount ? n : null));
+    const c = new Array<number>(edges.length + 1).fill(0);
+    for (const x of xs) {
+      let lo = 0;
+      let hi = edges.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (x >= edges[mid]!) lo = mid + 1;
+        else hi = mid;
+      }
+      c[lo]!++;
+    }
+    return c;
   };
-  return { edges: Array.from({ length: bins + 1 }, (_, i) => round(lo + i * step)), input: count(a), output: count(b) };
+  const ci = count(a);
+  const co = count(b);
+  // Merge, left to right: a bin closes once it is showable on both sides; what is left joins the last one closed.
+  const kept: number[] = [];
+  const input: number[] = [];
+  const output: number[] = [];
+  let accI = 0;
+  let accO = 0;
+  for (let i = 0; i < ci.length; i++) {
+    accI += ci[i]!;
+    accO += co[i]!;
+    const last = i === ci.length - 1;
+    if (accI >= minCount && showable(accO, minCount)) {
+      input.push(accI);
+      output.push(accO);
+      if (!last) kept.push(edges[i]!);
+      accI = accO = 0;
+    }
+  }
+  if (accI > 0 || accO > 0) {
+    if (input.length === 0) return undefined;
+    input[input.length - 1]! += accI;
+    output[output.length - 1]! += accO;
+    kept.pop();
+  }
+  if (!showable(output[output.length - 1]!, minCount) || input.length < 2) return undefined;
+  edges = kept;
+  return { edges: edges.map(round), open: 'the first bin holds the values below the first edge, the last those from the last edge up', input, output };
 }
 
 function niceStep(raw: number): number {
