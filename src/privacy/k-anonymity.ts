@@ -12,7 +12,7 @@
 //     l_diversity: { sensitive: diagnosis, l: 2, variant: distinct }
 //     suppressed: remove
 //     publish: representative                     # generalized (default) | representative
-//     representative: { numbers: median, categories: mode }
+//     representative: { numbers: median, categories: mode, max_own_share: 0.2 }
 
 import type { Hierarchy } from '../lib/hierarchy.js';
 import { readHierarchyOption } from '../policy/hierarchy-file.js';
@@ -42,6 +42,8 @@ export interface Publishing {
   readonly form: 'generalized' | 'representative';
   readonly numbers: 'median' | 'midpoint';
   readonly categories: 'mode' | 'node';
+  /** representative.max_own_share: a class where more of its rows would carry their own tuple publishes generalized values (1: no cap). */
+  readonly maxOwnShare?: number;
 }
 
 export const GENERALIZED: Publishing = { form: 'generalized', numbers: 'median', categories: 'mode' };
@@ -63,7 +65,7 @@ export interface KAnonymity {
 /** The keys of k_anonymity, of its l_diversity and of its representative: what the loader accepts and the JSON Schema lists. */
 export const K_OPTIONS = ['k', 'quasi_identifiers', 'max_suppression', 'hierarchies', 'l_diversity', 'suppressed', 'risk_threshold', 'publish', 'representative'] as const;
 export const L_OPTIONS = ['sensitive', 'l', 'variant', 'c'] as const;
-export const REPRESENTATIVE_OPTIONS = ['numbers', 'categories'] as const;
+export const REPRESENTATIVE_OPTIONS = ['numbers', 'categories', 'max_own_share'] as const;
 
 export function parseKAnonymity(r: OptionReader): KAnonymity | undefined {
   r.rejectUnknown(K_OPTIONS);
@@ -114,11 +116,12 @@ function readPublishing(r: OptionReader): Publishing | undefined {
   rep.rejectUnknown(REPRESENTATIVE_OPTIONS);
   const numbers = (rep.string('numbers', { oneOf: ['median', 'midpoint'] }) ?? 'median') as Publishing['numbers'];
   const categories = (rep.string('categories', { oneOf: ['mode', 'node'] }) ?? 'mode') as Publishing['categories'];
+  const maxOwnShare = rep.number('max_own_share', { min: 0, max: 1 });
   if (form !== 'representative') {
     r.report('POLICY_CONFLICT', 'representative', { expected: 'representative only with publish: representative', found: form });
     return undefined;
   }
-  return { form, numbers, categories };
+  return { form, numbers, categories, ...(maxOwnShare !== undefined && { maxOwnShare }) };
 }
 
 /** The model's own parameters, for the report. */
@@ -134,7 +137,13 @@ export function describeKAnonymity(m: KAnonymity): Record<string, unknown> {
     publish:
       m.publish.form === 'generalized'
         ? { form: 'generalized', as: 'ranges of numbers, sets of values, hierarchy nodes' }
-        : { form: 'representative', numbers: m.publish.numbers, categories: m.publish.categories, as: 'one value of the input\'s own domain per class and quasi-identifier' },
+        : {
+            form: 'representative',
+            numbers: m.publish.numbers,
+            categories: m.publish.categories,
+            ...(m.publish.maxOwnShare !== undefined && { max_own_share: m.publish.maxOwnShare }),
+            as: 'one value of the input\'s own domain per class and quasi-identifier',
+          },
     ...(m.lDiversity && {
       l_diversity: { sensitive: m.lDiversity.sensitive, l: m.lDiversity.l, variant: m.lDiversity.variant, ...(m.lDiversity.c !== undefined && { c: m.lDiversity.c }) },
     }),

@@ -42,7 +42,7 @@ export function buildPlan(model: KAnonymity, kinds: readonly DimKind[], classes:
     k: model.k,
     l_diversity: model.lDiversity ? { sensitive: model.lDiversity.sensitive, l: model.lDiversity.l, variant: model.lDiversity.variant, c: model.lDiversity.c ?? null } : null,
     quasi_identifiers: model.quasiIdentifiers.map((name, j) => ({ name, kind: kinds[j]! })),
-    ...(model.publish.form === 'representative' && { publish: model.publish }),
+    ...(model.publish.form === 'representative' && { publish: { form: model.publish.form, numbers: model.publish.numbers, categories: model.publish.categories } }),
     classes,
   };
 }

@@ -16,6 +16,14 @@
 // row holds) or its range's midpoint (rounded for integer columns), other
 // values the most frequent one (ties: the first in sort order), or for a
 // column with a hierarchy and `categories: node` the node as above.
+//
+// A published tuple can be a row's own: every quasi-identifier published as
+// that row's raw value. Generalized output does so only for a class whose
+// rows all share one tuple; a representative does so for the rows that hold
+// the class's median and mode, which is attribute inference within the class
+// (docs/k-anonymity.md). `max_own_share` caps it: a class where more of its
+// rows than that would carry their own tuple publishes its generalized
+// values instead.
 
 import { closedRange, integerRange, SUPPRESSED } from '../lib/numeric.js';
 import { GENERALIZED, type Publishing } from './k-anonymity.js';
@@ -46,6 +54,50 @@ export interface Recoding {
   readonly gcpByColumn: readonly number[];
   /** Rows whose quasi-identifier combination was unique in the input. */
   readonly uniquesBefore: number;
+  /** Classes that publish generalized values because their representatives exceeded max_own_share. */
+  readonly generalizedForShare: number;
+}
+
+/** Is a published value a row's own raw value (a single value, as the set format writes it)? */
+export function isOwnValue(dim: Dim, code: number, published: string): boolean {
+  const raw = dim.values[code]!;
+  return published === raw || (dim.kind === 'set' && published === escapeSetValue(raw));
+}
+
+/** Rows (weighted) of these table rows whose every quasi-identifier is published as their own value. */
+function ownRows(table: QiTable, weight: Uint32Array | undefined, rows: ArrayLike<number>, out: readonly string[]): number {
+  let n = 0;
+  outer: for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    for (let j = 0; j < table.dims.length; j++) if (!isOwnValue(table.dims[j]!, table.dims[j]!.codes[r]!, out[j]!)) continue outer;
+    n += weight ? weight[r]! : 1;
+  }
+  return n;
+}
+
+/**
+ * Published rows whose tuple is their own raw tuple, and of those the rows of
+ * uniform classes (all rows one tuple: their own in any form). classOf per
+ * table row, -1 suppressed.
+ */
+export function ownTupleRows(table: QiTable, classOf: Int32Array, outputs: readonly (readonly string[])[]): { own: number; uniform: number } {
+  const first = new Int32Array(outputs.length).fill(-1);
+  const mixed = new Uint8Array(outputs.length);
+  const rows = new Float64Array(outputs.length);
+  const one = new Uint32Array(1);
+  let own = 0;
+  for (let r = 0; r < table.rows; r++) {
+    const c = classOf[r]!;
+    if (c < 0) continue;
+    one[0] = r;
+    own += ownRows(table, table.weights, one, outputs[c]!);
+    rows[c]! += table.weights ? table.weights[r]! : 1;
+    if (first[c] === -1) first[c] = r;
+    else if (mixed[c] === 0 && table.dims.some((d) => d.codes[r] !== d.codes[first[c]!])) mixed[c] = 1;
+  }
+  let uniform = 0;
+  for (let c = 0; c < outputs.length; c++) if (first[c] !== -1 && mixed[c] === 0) uniform += rows[c]!;
+  return { own, uniform };
 }
 
 export function escapeSetValue(v: string): string {
@@ -150,7 +202,8 @@ function matchOf(dim: Dim, distinct: number[]): Match {
   return { in: distinct.map((c) => dim.values[c]!).sort() };
 }
 
-export function recode(table: QiTable, p: Partition, how: Publishing = GENERALIZED): Recoding {
+/** maxOwnShare: with representatives, the largest share of a class's rows that may carry their own tuple (else the class is generalized; a uniform class carries it in any form). */
+export function recode(table: QiTable, p: Partition, how: Publishing = GENERALIZED, maxOwnShare = 1): Recoding {
   // Classes are made of combinations (combinations.ts): measured there, then each row takes its combination's class.
   const { table: combos, weight, combinationOf } = p.combinations;
   const classOfCombination = new Int32Array(combos.rows).fill(-1);
@@ -164,8 +217,10 @@ export function recode(table: QiTable, p: Partition, how: Publishing = GENERALIZ
   const representing = how.form === 'representative';
   const counts = representing ? combos.dims.map((d) => new Float64Array(d.cardinality)) : [];
   const dimLoss = new Float64Array(combos.dims.length);
+  let generalizedForShare = 0;
   for (const [index, members] of p.classes.entries()) {
-    const out = new Array<string>(combos.dims.length);
+    let out = new Array<string>(combos.dims.length);
+    const general = representing ? new Array<string>(combos.dims.length) : out;
     let loss = 0;
     const size = rowsOf(weight, members);
     for (let j = 0; j < combos.dims.length; j++) {
@@ -173,6 +228,7 @@ export function recode(table: QiTable, p: Partition, how: Publishing = GENERALIZ
       const m = distinctInto(dim, members, seen[j]!, distinct[j]!);
       const s = publish(dim, distinct[j]!, m);
       out[j] = s.output;
+      general[j] = s.output;
       if (representing && !(how.categories === 'node' && dim.kind === 'hierarchy')) {
         const count = counts[j]!;
         for (let i = 0; i < members.length; i++) count[dim.codes[members[i]!]!]! += weight[members[i]!]!;
@@ -180,6 +236,10 @@ export function recode(table: QiTable, p: Partition, how: Publishing = GENERALIZ
       }
       loss += s.loss;
       dimLoss[j]! += s.loss * size;
+    }
+    if (representing && maxOwnShare < 1 && ownRows(combos, weight, members, out) > maxOwnShare * size) {
+      out = general;
+      generalizedForShare++;
     }
     for (let i = 0; i < members.length; i++) classOfCombination[members[i]!] = index;
     // Identical combinations always share a class, so uniqueness is counted within it.
@@ -214,6 +274,7 @@ export function recode(table: QiTable, p: Partition, how: Publishing = GENERALIZ
     gcp: total === 0 || dims === 0 ? 0 : (lossSum + suppressed * dims) / (total * dims),
     gcpByColumn: Array.from(dimLoss, (l) => (total === 0 ? 0 : (l + suppressed) / total)),
     uniquesBefore,
+    generalizedForShare,
   };
 }
 

@@ -18,7 +18,7 @@ import { ClassCounter, diversityOf, measure, type RiskOptions } from './measures
 import { partition } from './mondrian.js';
 import { buildPlan, planMatcher, planNearest, type Plan } from './plan.js';
 import { inputRows, QiCollector, type QiTable } from './qi-table.js';
-import { recode, type PlanClass } from './recode.js';
+import { ownTupleRows, recode, type PlanClass } from './recode.js';
 import type { InputEvent } from '../io/read.js';
 
 export interface KStage {
@@ -48,6 +48,10 @@ export interface KStage {
   /** GCP of each quasi-identifier alone, in model order. */
   readonly gcpByColumn: readonly number[];
   readonly uniquesBefore: number;
+  /** Published rows whose every quasi-identifier is their own raw value, and of those the rows of classes of one tuple. */
+  readonly ownTuples: { readonly own: number; readonly uniform: number };
+  /** Classes generalized because their representatives exceeded max_own_share. */
+  readonly generalizedForShare: number;
   /** Filled by the second pass: the classes as published. */
   readonly published: Published;
   /** The randomness both passes draw from, row by row, so that they see the same randomized values. */
@@ -212,7 +216,7 @@ export async function firstPass(i: FirstPassInput): Promise<KStage> {
  */
 export function recodeTable(table: QiTable, model: KAnonymity): Omit<KStage, 'rowRandomness'> {
   const total = inputRows(table);
-  const r = recode(table, partition(table, model.k, model.lDiversity, Math.floor(model.maxSuppression * total + 1e-9)), model.publish);
+  const r = recode(table, partition(table, model.k, model.lDiversity, Math.floor(model.maxSuppression * total + 1e-9)), model.publish, model.publish.maxOwnShare);
   const stage = {
     model,
     classOf: r.classOf,
@@ -225,6 +229,8 @@ export function recodeTable(table: QiTable, model: KAnonymity): Omit<KStage, 'ro
     gcp: r.gcp,
     gcpByColumn: r.gcpByColumn,
     uniquesBefore: r.uniquesBefore,
+    ownTuples: ownTupleRows(table, r.classOf, r.outputs),
+    generalizedForShare: r.generalizedForShare,
     published: new Published(r.outputs.length, model.lDiversity !== undefined),
   };
   checkBudget(stage, total);
@@ -279,6 +285,8 @@ function matchPlan(table: QiTable, model: KAnonymity, plan: Plan): Omit<KStage, 
     enforced: true,
     ...planLoss(table, plan, classOf, suppressed),
     uniquesBefore: 0,
+    ownTuples: ownTupleRows(table, classOf, outputs),
+    generalizedForShare: 0,
     published: new Published(plan.classes.length, model.lDiversity !== undefined),
   };
   checkBudget(stage, table.rows);
@@ -301,10 +309,11 @@ function featurizePlan(table: QiTable, model: KAnonymity, plan: Plan): Omit<KSta
     classOf[r] = nearest(values);
     if (classOf[r] === -1) suppressed++;
   }
+  const outputs = plan.classes.map((c) => model.quasiIdentifiers.map((n) => c.output[n]!));
   return {
     model,
     classOf,
-    outputs: plan.classes.map((c) => model.quasiIdentifiers.map((n) => c.output[n]!)),
+    outputs,
     suppressed,
     masked: false,
     maskRefused: undefined,
@@ -313,6 +322,8 @@ function featurizePlan(table: QiTable, model: KAnonymity, plan: Plan): Omit<KSta
     enforced: false,
     ...planLoss(table, plan, classOf, suppressed),
     uniquesBefore: 0,
+    ownTuples: ownTupleRows(table, classOf, outputs),
+    generalizedForShare: 0,
     published: new Published(plan.classes.length, model.lDiversity !== undefined),
   };
 }
@@ -420,6 +431,10 @@ export function kSection(stage: KStage, rowsIn: number): Record<string, unknown>
       threshold: a.risk.threshold,
       sample_uniques_before: stage.fromPlan ? null : stage.uniquesBefore,
       sample_uniques_after: a.risk.sample_uniques,
+      own_tuple_rows: stage.ownTuples.own,
+      own_tuple_share: round(a.rows === 0 ? 0 : stage.ownTuples.own / a.rows),
+      own_tuple_rows_of_uniform_classes: stage.ownTuples.uniform,
+      ...(model.publish.maxOwnShare !== undefined && { classes_generalized_for_max_own_share: stage.generalizedForShare }),
     },
     information_loss: {
       gcp: round(stage.gcp),

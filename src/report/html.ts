@@ -141,6 +141,7 @@ ${table(['measure', 'value'], [
   ['average prosecutor risk', pct(risk?.prosecutor_average)],
   [`records above the risk threshold ${pct(risk?.threshold)}`, pct(risk?.records_at_risk)],
   ['sample uniques before / after', `${risk?.sample_uniques_before ?? 'n/a'} / ${risk?.sample_uniques_after}`],
+  ['rows published with their own quasi-identifiers (of them in classes of one tuple)', risk?.own_tuple_rows === undefined ? 'n/a' : `${pct(risk.own_tuple_share)} (${risk.own_tuple_rows_of_uniform_classes} of ${risk.own_tuple_rows} rows)`],
   ['GCP', pct(k.information_loss?.gcp)],
   ['discernibility', k.information_loss?.discernibility],
 ])}</section>`;

@@ -236,3 +236,65 @@ describe('the report counts what was published', () => {
     expect(columns.age.values.changed + columns.zip.values.changed).toBeGreaterThan(50);
   });
 });
+
+describe('attack: the rows a representative gives their own tuple', () => {
+  // The auditor's view: the input beside the output, row by row (nothing is suppressed, so row i is row i).
+  const QIS = ['sex', 'age', 'race', 'marital-status', 'education', 'native-country', 'workclass', 'occupation'];
+  const example = join(import.meta.dirname, '..', '..', 'examples', 'adult');
+  let work: string;
+  let raw: Record<string, string>[];
+  beforeAll(() => {
+    work = tempDir();
+    raw = parse(readFileSync(join(example, 'adult-sample.csv'), 'utf8'), { columns: true, delimiter: ';' }) as Record<string, string>[];
+  });
+
+  /** Runs the example policy at k=5, nothing suppressed, in a form; returns the rows and the report's risk section. */
+  function publish(name: string, form: string, engine = 'stream'): { rows: Record<string, string>[]; risk: Record<string, number> } {
+    const policy = readFileSync(join(example, 'policy.yaml'), 'utf8').replace('max_suppression: 0.05', 'max_suppression: 0').replace(/adult_hierarchy_/g, `${example}/adult_hierarchy_`);
+    writeFileSync(join(work, `${name}.yaml`), policy + form);
+    const r = veil(['apply', join(example, 'adult-sample.csv'), '--policy', `${name}.yaml`, '-o', `${name}.csv`, '--report', `${name}.json`, '--engine', engine, '--delimiter', ';', '--output-delimiter', ';'], { cwd: work });
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+    expect(r.status).toBe(0);
+    const rows = parse(readFileSync(join(work, `${name}.csv`), 'utf8'), { columns: true, delimiter: ';' }) as Record<string, string>[];
+    expect(rows.length).toBe(raw.length);
+    return { rows, risk: JSON.parse(readFileSync(join(work, `${name}.json`), 'utf8')).privacy.k_anonymity.risk };
+  }
+  const own = (rows: Record<string, string>[]) => rows.filter((o, i) => QIS.every((q) => o[q] === raw[i]![q])).length;
+  const k = (rows: Record<string, string>[]) => Math.min(...groups(rows, QIS).map((g) => g.size));
+
+  it('the report gives the share of rows published with their own raw tuple, as counted from the output', () => {
+    for (const [name, form] of [['generalized', ''], ['representative', '  publish: representative\n']] as const) {
+      const { rows, risk } = publish(name, form);
+      expect(risk.own_tuple_rows, name).toBe(own(rows));
+      expect(risk.own_tuple_share, name).toBeCloseTo(own(rows) / rows.length, 5);
+    }
+    // Generalized output gives a row its own tuple only in a class of one tuple; a representative does more.
+    const gen = publish('generalized', '');
+    expect(gen.risk.own_tuple_rows).toBe(gen.risk.own_tuple_rows_of_uniform_classes);
+    expect(publish('representative', '  publish: representative\n').risk.own_tuple_rows).toBeGreaterThan(gen.risk.own_tuple_rows);
+  });
+
+  it('max_own_share caps it: classes over the cap fall back to generalized values, and the output stays k-anonymous', () => {
+    const gen = own(publish('generalized', '').rows);
+    const free = own(publish('representative', '  publish: representative\n').rows);
+    for (const cap of [0, 0.2, 0.5]) {
+      const { rows, risk } = publish(`cap-${cap}`, `  publish: representative\n  representative: { max_own_share: ${cap} }\n`);
+      const mine = own(rows);
+      expect(risk.own_tuple_rows).toBe(mine);
+      // Beyond the classes of one tuple (their own in any form), at most the cap's share.
+      expect(mine, `cap ${cap}`).toBeLessThanOrEqual(gen + cap * rows.length);
+      expect(mine).toBeLessThanOrEqual(free);
+      expect(risk.classes_generalized_for_max_own_share).toBeGreaterThan(0);
+      expect(k(rows)).toBeGreaterThanOrEqual(5);
+      if (cap === 0) expect(mine).toBe(gen);
+    }
+  });
+
+  it('the DuckDB engine publishes and counts the same', () => {
+    const form = '  publish: representative\n  representative: { max_own_share: 0.2 }\n';
+    const stream = publish('cap-stream', form);
+    const duck = publish('cap-duckdb', form, 'duckdb');
+    expect(duck.rows).toEqual(stream.rows);
+    expect(duck.risk).toEqual(stream.risk);
+  });
+});
