@@ -64,14 +64,16 @@ export function isOwnValue(dim: Dim, code: number, published: string): boolean {
   return published === raw || (dim.kind === 'set' && published === escapeSetValue(raw));
 }
 
+/** Is every quasi-identifier of table row r published as its own value? */
+function isOwnRow(table: QiTable, r: number, out: readonly string[]): boolean {
+  for (let j = 0; j < table.dims.length; j++) if (!isOwnValue(table.dims[j]!, table.dims[j]!.codes[r]!, out[j]!)) return false;
+  return true;
+}
+
 /** Rows (weighted) of these table rows whose every quasi-identifier is published as their own value. */
 function ownRows(table: QiTable, weight: Uint32Array | undefined, rows: ArrayLike<number>, out: readonly string[]): number {
   let n = 0;
-  outer: for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    for (let j = 0; j < table.dims.length; j++) if (!isOwnValue(table.dims[j]!, table.dims[j]!.codes[r]!, out[j]!)) continue outer;
-    n += weight ? weight[r]! : 1;
-  }
+  for (let i = 0; i < rows.length; i++) if (isOwnRow(table, rows[i]!, out)) n += weight ? weight[rows[i]!]! : 1;
   return n;
 }
 
@@ -84,14 +86,13 @@ export function ownTupleRows(table: QiTable, classOf: Int32Array, outputs: reado
   const first = new Int32Array(outputs.length).fill(-1);
   const mixed = new Uint8Array(outputs.length);
   const rows = new Float64Array(outputs.length);
-  const one = new Uint32Array(1);
   let own = 0;
   for (let r = 0; r < table.rows; r++) {
     const c = classOf[r]!;
     if (c < 0) continue;
-    one[0] = r;
-    own += ownRows(table, table.weights, one, outputs[c]!);
-    rows[c]! += table.weights ? table.weights[r]! : 1;
+    const w = table.weights ? table.weights[r]! : 1;
+    if (isOwnRow(table, r, outputs[c]!)) own += w;
+    rows[c]! += w;
     if (first[c] === -1) first[c] = r;
     else if (mixed[c] === 0 && table.dims.some((d) => d.codes[r] !== d.codes[first[c]!])) mixed[c] = 1;
   }

@@ -214,7 +214,7 @@ function histogram(a: readonly number[], b: readonly number[], minCount: number)
   const span = at(bins - 1) - at(1);
   const step = span > 0 ? niceStep(span / bins) : 0;
   const cut = (x: number) => (step > 0 ? Math.round(x / step) * step : x);
-  let edges = [...new Set(Array.from({ length: bins - 1 }, (_, j) => cut(at(j + 1))))].sort((x, y) => x - y);
+  const edges = [...new Set(Array.from({ length: bins - 1 }, (_, j) => cut(at(j + 1))))].sort((x, y) => x - y);
   const count = (xs: readonly number[]) => {
     const c = new Array<number>(edges.length + 1).fill(0);
     for (const x of xs) {
@@ -255,8 +255,7 @@ function histogram(a: readonly number[], b: readonly number[], minCount: number)
     kept.pop();
   }
   if (!showable(output[output.length - 1]!, minCount) || input.length < 2) return undefined;
-  edges = kept;
-  return { edges: edges.map(round), open: 'the first bin holds the values below the first edge, the last those from the last edge up', input, output };
+  return { edges: kept.map(round), open: 'the first bin holds the values below the first edge, the last those from the last edge up', input, output };
 }
 
 function niceStep(raw: number): number {
