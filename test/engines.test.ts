@@ -187,17 +187,23 @@ describe('the duckdb engine fails closed', () => {
     expect(readdirSync(dir).filter((f) => f.includes('bad-out'))).toEqual([]);
   });
 
-  it('refuses what it does not run yet with a coded error, before reading a row', () => {
+  it("runs what it does not compile through the streaming engine's transforms: the same rows, and the report says so", () => {
     writeFileSync(join(dir, 'rows.yaml'), 'version: 1\nunlisted: keep\ncolumns:\n  age: { transform: keep }\nrows:\n  require: { column: city, in: ["Zürich"] }\n');
-    const rows = veil(['apply', join(dir, 'in.csv'), '--policy', join(dir, 'rows.yaml'), '--engine', 'duckdb', '-o', join(dir, 'rows.csv')]);
-    expect(rows.stderr).toMatch(/duckdb engine does not run row rules.*USAGE_ENGINE/);
-    expect(rows.status).toBe(2);
-    const plan = apply(join(dir, 'in.csv'), 'p.csv', ['--engine', 'duckdb', '--plan', join(dir, 'none.json')]);
-    expect(plan.status).toBe(2);
-    expect(plan.stderr).toContain('does not take --plan yet');
-    const stream = veil(['apply', join(dir, 'in.parquet'), '--policy', join(dir, 'policy.yaml'), '--engine', 'stream']);
-    expect(stream.status).toBe(2);
-    expect(stream.stderr).toContain('the duckdb engine reads Parquet');
+    const rows = (engine: string) => veil(['apply', join(dir, 'in.csv'), '--policy', join(dir, 'rows.yaml'), '--engine', engine, '-o', join(dir, `rows-${engine}.csv`), '--report', join(dir, `rows-${engine}.json`)]);
+    const [d, s] = [rows('duckdb'), rows('stream')];
+    expect(d.status, d.stderr).toBe(0);
+    expect(s.status, s.stderr).toBe(0);
+    expect(d.stderr).toContain('as row rules (rows: consent, forget lists) is not compiled to SQL');
+    expect(readFileSync(join(dir, 'rows-duckdb.csv'), 'utf8')).toBe(readFileSync(join(dir, 'rows-stream.csv'), 'utf8'));
+    const report = (engine: string) => JSON.parse(readFileSync(join(dir, `rows-${engine}.json`), 'utf8'));
+    expect(report('duckdb').rows).toEqual(report('stream').rows);
+    expect(report('duckdb').rows.removed).not.toEqual({});
+    // The streaming engine reads Parquet too (DuckDB as its source): the same rows as the duckdb engine writes.
+    const fromParquet = veil(['apply', join(dir, 'in.parquet'), '--policy', join(dir, 'policy.yaml'), '--engine', 'stream', '-o', join(dir, 'pq-stream.csv')]);
+    expect(fromParquet.status, fromParquet.stderr).toBe(0);
+    const duck = veil(['apply', join(dir, 'in.parquet'), '--policy', join(dir, 'policy.yaml'), '--engine', 'duckdb', '-o', join(dir, 'pq-duck.csv')]);
+    expect(duck.status, duck.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'pq-stream.csv'), 'utf8')).toBe(readFileSync(join(dir, 'pq-duck.csv'), 'utf8'));
   });
 
   it('reports missing and unlisted columns as the streaming engine does', () => {
@@ -277,10 +283,17 @@ describe('the duckdb engine draws noise for every row', () => {
     expect(r.stderr).toContain('the noise of income dwarfs its spread');
   });
 
-  it('refuses --seed with randomized columns (its rows reach the functions in no fixed order)', () => {
-    const r = veil(['apply', join(dir, 'constant.parquet'), '--policy', join(dir, 'dp.yaml'), '--seed', '1', '-o', join(dir, 'seeded.csv')]);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toContain('does not take --seed with noise or randomized response (income, smoker)');
+  it('with --seed and randomized columns, hands the rows to the streaming engine, which draws them in row order: the same bytes twice', () => {
+    const run = (out: string, engine = 'duckdb') => veil(['apply', join(dir, 'constant.parquet'), '--policy', join(dir, 'dp.yaml'), '--seed', '1', '--engine', engine, '-o', join(dir, out)]);
+    for (const [out, engine] of [['seeded-1.csv', 'duckdb'], ['seeded-2.csv', 'duckdb'], ['seeded-stream.csv', 'stream']] as const) {
+      const r = run(out, engine);
+      expect(r.status, r.stderr).toBe(0);
+    }
+    expect(r('seeded-1.csv')).toBe(r('seeded-2.csv'));
+    expect(r('seeded-1.csv')).toBe(r('seeded-stream.csv'));
+    function r(name: string): string {
+      return readFileSync(join(dir, name), 'utf8');
+    }
   });
 });
 
@@ -385,11 +398,14 @@ describe('k-anonymity on DuckDB: the engine counts the combinations, veil makes 
     expect(r.report('duckdb').privacy.k_anonymity).toEqual(r.report('stream').privacy.k_anonymity);
   });
 
-  it('refuses a randomized quasi-identifier (each phase would draw it anew)', () => {
+  it('hands a randomized quasi-identifier to the streaming engine, whose two passes draw each row once', () => {
     const policy = join(dir, 'noisy-qi.yaml');
     writeFileSync(policy, readFileSync(variant('noisy', '  k: 10\n'), 'utf8').replace('  age: keep', '  age: { transform: noise, epsilon: 1, bounds: [0, 100], integer: true }'));
-    const r = veil(['apply', adult, '--delimiter', ';', '--policy', policy, '--engine', 'duckdb', '-o', join(dir, 'noisy.csv')]);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toContain('k_anonymity over noise (age): each phase would draw it anew');
+    const run = (engine: string) => veil(['apply', adult, '--delimiter', ';', '--policy', policy, '--engine', engine, '--seed', '3', '-o', join(dir, `noisy-${engine}.csv`)]);
+    const d = run('duckdb');
+    expect(d.status, d.stderr).toBe(0);
+    expect(d.stderr).toContain('as k_anonymity over noise (age): each phase would draw it anew is not compiled to SQL');
+    expect(run('stream').status).toBe(0);
+    expect(readFileSync(join(dir, 'noisy-duckdb.csv'), 'utf8')).toBe(readFileSync(join(dir, 'noisy-stream.csv'), 'utf8'));
   });
 });

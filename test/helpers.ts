@@ -17,7 +17,8 @@ export interface RunResult {
 }
 
 export function veil(args: readonly string[], options: { input?: string | Buffer; cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunResult {
-  const env = options.env ?? { ...process.env, VEIL_KEY: TEST_KEY };
+  // The test file's own temporary folder (test/setup/tmpdir.ts), even for a run given an environment of its own.
+  const env = { ...(options.env ?? { ...process.env, VEIL_KEY: TEST_KEY }), ...(options.env?.TMPDIR === undefined && process.env.TMPDIR !== undefined && { TMPDIR: process.env.TMPDIR }) };
   const run: SpawnSyncReturns<Buffer> = spawnSync(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? REPO,
     input: options.input ?? '',
@@ -53,7 +54,7 @@ export function splitWords(line: string): string[] {
 import { compilePipeline, type Pipeline } from '../src/core/pipeline.js';
 import { SecretKey } from '../src/lib/key.js';
 import { loadPolicy, type Policy } from '../src/policy/load.js';
-import type { PolicyProblem } from '../src/core/errors.js';
+import type { PolicyProblem } from '../src/lib/errors.js';
 
 /** Loads a policy from text; files named in it are served from `files`. */
 export async function policyFrom(text: string, files: Record<string, string> = {}): Promise<{ policy?: Policy; problems: PolicyProblem[] }> {

@@ -12,7 +12,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { cardNumber, EVERY_CHECK, iban, luhn, piiKinds, type PiiKind } from '../src/governance/detect.js';
+import { cardNumber, luhn } from '../src/detect/credit-card.js';
+import { iban } from '../src/detect/iban.js';
+import { EVERY_CHECK, piiKinds, type PiiKind } from '../src/detect/index.js';
 import { ResidualScan } from '../src/governance/residual.js';
 import { tempDir, veil } from './helpers.js';
 

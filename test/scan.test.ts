@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { Faker, en } from '@faker-js/faker';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { iban, luhn } from '../src/governance/detect.js';
-import { KINDS, valueKinds, type Kind } from '../src/governance/scan.js';
+import { luhn } from '../src/detect/credit-card.js';
+import { iban } from '../src/detect/iban.js';
+import { KINDS, valueKinds, type Kind } from '../src/policy/scan.js';
 import { tempDir, veil } from './helpers.js';
 
 const faker = new Faker({ locale: [en] });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { policyFrom } from './helpers.js';
-import { violations } from '../src/governance/schema.js';
+import { violations } from '../src/options/schema.js';
 
 async function schemaOf(spec: string) {
   const { policy, problems } = await policyFrom(`version: 1\ncolumns:\n  x: ${spec}\n`);

@@ -10,24 +10,23 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { piiKinds } from '../src/governance/detect.js';
-import { dictionaries, type Dictionaries } from '../src/text/dictionaries.js';
-import { ownValue, type OwnValue } from '../src/text/own.js';
-import { Recognizers } from '../src/text/recognizers.js';
-import { resolve, type Span } from '../src/text/spans.js';
+import { BUILT_IN_REGISTRY, piiKinds } from '../src/detect/index.js';
+import { dictionaries, type Dictionaries } from '../src/detect/dictionaries.js';
+import { ownValue, type OwnValue } from '../src/detect/own.js';
+import { resolve, type Span } from '../src/detect/spans.js';
 import { corpus, GIVEN, SURNAMES, type CorpusRow, type GoldKind } from './text-corpus.js';
 import { REPO, tempDir, veil } from './helpers.js';
 
 let d: Dictionaries;
 let rows: CorpusRow[];
 let heldOut: CorpusRow[];
-let recognizers: Recognizers;
+let recognizers: { find(text: string, own: readonly OwnValue[]): Span[] };
 beforeAll(async () => {
   d = await dictionaries();
   const unknown = (w: string) => !d.givenNames.has(w) && !d.surnames.has(w);
   rows = corpus(600, 'scrub-corpus', unknown);
   heldOut = corpus(400, 'scrub-held-out', unknown, true);
-  recognizers = new Recognizers({ dictionaries: d, allDates: false });
+  recognizers = { find: (text, own) => BUILT_IN_REGISTRY.spans(text, { dictionaries: d, allDates: false, own }) };
 });
 
 const ownOf = (r: CorpusRow): OwnValue[] => [r.fullName, r.email, r.phone, r.id].map(ownValue).filter((v): v is OwnValue => v !== undefined);
@@ -304,7 +303,7 @@ describe('veil apply with scrub', () => {
     expect(r.stderr).toMatch(/columns\.notes\.with: expected one of tag, hash, mask, fake, keep/);
   });
 
-  it('needs a key only for hash and fake, and the duckdb engine refuses it', () => {
+  it('needs a key only for hash and fake, and the duckdb engine runs it as the streaming engine does', () => {
     writeFileSync(join(dir, 'tag.yaml'), 'version: 1\ncolumns:\n  id: keep\n  notes: { transform: scrub }\n');
     const noKey = { ...process.env, VEIL_KEY: '' };
     delete noKey.VEIL_KEY;
@@ -312,9 +311,11 @@ describe('veil apply with scrub', () => {
     const keyed = veil(['apply', join(dir, 'two.csv'), '--policy', join(dir, 'fake.yaml'), '-q'], { env: noKey });
     expect(keyed.status).not.toBe(0);
     expect(keyed.stderr).toMatch(/KEY_MISSING/);
-    const duck = veil(['apply', join(dir, 'two.csv'), '--policy', join(dir, 'tag.yaml'), '-q', '--engine', 'duckdb', '-o', join(dir, 'duck.csv')]);
-    expect(duck.status).toBe(2);
-    expect(duck.stderr).toMatch(/the duckdb engine does not run scrub \(columns\.notes\) yet: run it with --engine stream/);
+    const duck = veil(['apply', join(dir, 'two.csv'), '--policy', join(dir, 'tag.yaml'), '--engine', 'duckdb', '-o', join(dir, 'duck.csv'), '--report', join(dir, 'duck.json')], { env: noKey });
+    expect(duck.status, duck.stderr).toBe(0);
+    expect(duck.stderr).toContain('as scrub (columns.notes) is not compiled to SQL');
+    expect(readFileSync(join(dir, 'duck.csv'), 'utf8')).toBe('id,notes\n1,mail <EMAIL> or call <PHONE>\n');
+    expect(JSON.parse(readFileSync(join(dir, 'duck.json'), 'utf8')).engine).toMatchObject({ name: 'stream', asked: 'duckdb', rows_through_stream_because: 'scrub (columns.notes)' });
   });
 });
 

@@ -7,62 +7,35 @@ import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline as pipe } from 'node:stream/promises';
-import { VeilError } from '../core/errors.js';
+import { missingColumns, VeilError } from '../lib/errors.js';
 import { compilePipeline } from '../core/pipeline.js';
 import { buildReport } from '../core/report.js';
-import { describeInput, digestFiles, engineInputs, runOnDuckdb, type EngineFormat } from '../engines/duckdb/run.js';
+import { describeInput, digestFiles, engineInputs, runOnDuckdb } from '../engines/duckdb/run.js';
 import { removeSpool, spoolInput, stageFile, temporaryFor, type Staged } from '../io/files.js';
 import { kindOfPath } from '../io/formats.js';
-import { delimiterFlag, engineFormatOf, seedFlag, threadsFlag, type ApplyFlags, type Streams } from './apply-options.js';
+import type { ApplyFlags, Streams } from './apply-options.js';
+import type { Asked, Settings } from './apply-options.js';
+import type { Policy } from '../policy/load.js';
 import { loadKey } from './key.js';
-import { readPolicy } from '../policy/file.js';
-import { parseEncoding } from '../io/formats.js';
 import { VERSION } from './version.js';
 import { findingsText, runWarnings } from './warnings.js';
-import { dpSection } from '../privacy/differential-privacy.js';
-import { kSection, type KStage } from '../privacy/stage.js';
+import { dpSection } from '../core/differential-privacy.js';
+import { kSection, type KStage } from '../core/stage.js';
 import { noiseWarning } from '../utility/section.js';
 
-const usage = (detail: string) => new VeilError({ kind: 'usage', code: 'USAGE_ENGINE', detail });
-
-/** The flags the duckdb engine does not take yet: each named, never ignored. */
-function refuseFlags(flags: ApplyFlags): void {
-  const taken: [keyof ApplyFlags, string][] = [
-    ['plan', '--plan'],
-    ['planMode', '--plan-mode'],
-    ['rejects', '--rejects'],
-    ['reportHtml', '--report-html'],
-    ['utility', '--utility'],
-    ['utilityTarget', '--utility-target'],
-    ['utilityPairs', '--utility-pairs'],
-    ['escapeFormulas', '--escape-formulas'],
-  ];
-  for (const [flag, name] of taken) if (flags[flag] !== undefined) throw usage(`the duckdb engine does not take ${name} yet: run it with --engine stream`);
-}
-
-export async function applyOnDuckdb(input: string | undefined, flags: ApplyFlags, io: Streams, started: Date, t0: number): Promise<number> {
-  refuseFlags(flags);
-  const inputPath = input === undefined || input === '-' ? undefined : input;
-  const inputFormat: EngineFormat = (flags.inputFormat as EngineFormat | undefined) ?? engineFormatOf(inputPath) ?? 'csv';
-  if (inputFormat === 'jsonl') throw usage('the duckdb engine does not read JSON Lines yet: run it with --engine stream');
-  const outputPath = flags.output === undefined || flags.output === '-' ? undefined : flags.output;
-  const named = engineFormatOf(outputPath);
-  // Never one format under another's name (CSV in out.parquet, Parquet in out.csv).
-  if (flags.outputFormat !== undefined && named !== undefined && named !== flags.outputFormat) {
-    throw new VeilError({ kind: 'usage', code: 'USAGE_FORMAT_NAME', detail: `--output-format ${flags.outputFormat} under the name ${outputPath}, which says ${named}` });
-  }
-  const outputFormat: EngineFormat = (flags.outputFormat as EngineFormat | undefined) ?? named ?? (outputPath === undefined && inputFormat === 'parquet' ? 'csv' : inputFormat);
-  const delimiter = delimiterFlag(flags.delimiter) ?? kindOfPath(inputPath).delimiter ?? ',';
-  const outputDelimiter = delimiterFlag(flags.outputDelimiter) ?? delimiterFlag(flags.delimiter) ?? kindOfPath(outputPath).delimiter ?? delimiter;
-  const seed = seedFlag(flags.seed);
-  const threads = threadsFlag(flags.threads);
-
-  const { policy, sha256: policySha } = await readPolicy(flags.policy);
-  const encoding = flags.encoding !== undefined ? parseEncoding(flags.encoding) : policy.input.encoding;
-  if (encoding !== undefined && encoding !== 'utf-8') throw usage(`the duckdb engine reads UTF-8 only (--encoding ${encoding}): run it with --engine stream`);
-  const randomized = policy.columns.filter((c) => c.configured.epsilon !== undefined).map((c) => c.name);
-  // DuckDB calls functions in the order its threads finish their chunks, not in row order: a seeded stream per column would not give the same bytes twice.
-  if (seed !== undefined && randomized.length > 0) throw usage(`the duckdb engine does not take --seed with noise or randomized response (${randomized.join(', ')}) yet: its rows reach those functions in no fixed order; run it with --engine stream`);
+/**
+ * The run compiled to SQL (the caller has checked that it compiles: see
+ * rowPipelineReason in apply.ts): the settings resolved once for both engines.
+ */
+export async function applyOnDuckdb(s: Settings & Asked, read: { policy: Policy; sha256: string }, flags: ApplyFlags, io: Streams, started: Date, t0: number): Promise<number> {
+  const { policy, sha256: policySha } = read;
+  const inputPath = s.input.path;
+  const inputFormat = s.input.format as 'csv' | 'parquet';
+  const outputPath = s.output.path;
+  const outputFormat = s.output.format;
+  const delimiter = s.input.delimiter;
+  const outputDelimiter = s.output.delimiter;
+  const { seed, threads } = s;
   if (flags.planOut !== undefined && !policy.kAnonymity) throw new VeilError({ kind: 'usage', code: 'USAGE_PLAN', detail: '--plan-out needs a policy with k_anonymity (and no --plan)' });
   const key = await loadKey(flags.keyFile, io.env, flags.allowDemoKey === true);
   if (policy.needsKey && !key) throw new VeilError({ kind: 'key', code: 'KEY_MISSING' });
@@ -79,12 +52,20 @@ export async function applyOnDuckdb(input: string | undefined, flags: ApplyFlags
     const inputs = spool ? [spool] : await engineInputs(inputPath!);
     // A struct the policy names is one column (kept whole, hashed whole); otherwise its fields are columns by path.
     const named = new Set(policy.columns.map((c) => c.name));
-    const described = await describeInput(inputs, inputFormat, delimiter, (name) => named.has(name));
+    // Standard input's problems are said of <stdin>, not of its spool.
+    const described = await describeInput(inputs, inputFormat, delimiter, (name) => named.has(name)).catch((e: unknown) => {
+      throw e instanceof VeilError && spool ? new VeilError(e.problems.map((p) => (p.kind === 'input' && p.file === spool ? { ...p, file: undefined } : p))) : e;
+    });
     const header = described.header;
+    // A quasi-identifier the input lacks, as the streaming engine's first pass says it.
+    const model = policy.kAnonymity;
+    const wanted = model ? [...model.quasiIdentifiers, ...(model.lDiversity ? [model.lDiversity.sensitive] : [])] : [];
+    const lacking = wanted.filter((n) => !header.includes(n));
+    if (lacking.length > 0) throw new VeilError(missingColumns(header, lacking));
     // The checks the streaming engine makes of the header (missing, unlisted columns), and its column reports.
     const pipeline = await compilePipeline(policy, header, { key: key?.key, seed, sparse: false });
     const columns = pipeline.columns();
-    const result = await runOnDuckdb({ input: described, outputPath: temp, outputName: outputPath ?? '<stdout>', outputFormat, outputDelimiter, outputGzip: kindOfPath(outputPath).gzip, policy, columns, key: key?.key, seed, threads });
+    const result = await runOnDuckdb({ input: described, outputPath: temp, outputName: outputPath ?? '<stdout>', outputFormat, outputDelimiter, outputGzip: s.output.gzip, policy, columns, key: key?.key, seed, threads });
     const residual = result.residual;
     if (residual.total > 0 && flags.failOnPii) {
       throw new VeilError({ kind: 'privacy', code: 'RESIDUAL_PII', required: 'no personal data left in published columns (--fail-on-pii)', found: `${residual.total} findings: ${findingsText(residual.findings)}` });
@@ -106,8 +87,8 @@ export async function applyOnDuckdb(input: string | undefined, flags: ApplyFlags
         startedAt: started,
         durationSeconds: seconds,
         policy: { path: flags.policy, sha256: policySha, unlisted: policy.unlisted },
-        input: { path: inputPath ?? null, format: inputFormat, ...(inputFormat === 'csv' && { delimiter }), gzip: kindOfPath(inputPath).gzip, ...inDigest },
-        output: { path: outputPath ?? null, format: outputFormat, ...(outputFormat === 'csv' && { delimiter: outputDelimiter }), gzip: kindOfPath(outputPath).gzip, ...outDigest },
+        input: { path: inputPath ?? null, format: inputFormat, ...(inputFormat === 'csv' && { delimiter }), gzip: s.input.gzip, ...inDigest },
+        output: { path: outputPath ?? null, format: outputFormat, ...(outputFormat === 'csv' && { delimiter: outputDelimiter }), gzip: s.output.gzip, ...outDigest },
         key: key ? { fingerprint: key.key.fingerprint(), source: key.source } : null,
         seeded: seed !== undefined,
         rows,

@@ -4,118 +4,43 @@
 // disk unless everything succeeded.
 
 import { availableParallelism, tmpdir } from 'node:os';
-import { basename, dirname, resolve } from 'node:path';
-import { VeilError, type UsageProblem } from '../core/errors.js';
-import { jsonRow, sparseHeader, type ColumnReport, type Pipeline } from '../core/pipeline.js';
+import { basename, dirname, join, resolve } from 'node:path';
+import { VeilError, type UsageProblem } from '../lib/errors.js';
+import { compilePipeline, jsonRow, sparseHeader, type ColumnReport, type Pipeline } from '../core/pipeline.js';
 import { buildReport } from '../core/report.js';
-import { rowGate } from '../governance/gate.js';
-import { dpSection, seededColumns } from '../privacy/differential-privacy.js';
+import { rowGate } from '../core/gate.js';
+import { dpSection, seededColumns } from '../core/differential-privacy.js';
 import { safeHarborSection } from '../governance/hipaa.js';
 import { UtilitySample } from '../utility/sample.js';
 import { htmlRenderer } from '../report/renderer.js';
 import { utilitySection } from '../utility/section.js';
-import { firstPass, kSection, stageModel, type KStage } from '../privacy/stage.js';
+import { firstPass, kSection, stageModel, type KStage } from '../core/stage.js';
 import { parsePlan, type Plan } from '../privacy/plan.js';
-import { fileIdentity, READ_LIMITS, readBoundedSync, sniffStdin, sweepOrphans, openInput, openSink, readableTwice, removeSpool, spoolInput, stageFile, type Sink, type Staged } from '../io/files.js';
-import { ENCODINGS, FORMATS, inputNameProblem, kindOfPath, outputNameProblem, parseEncoding, type Encoding, type Format } from '../io/formats.js';
+import { fileIdentity, READ_LIMITS, readBoundedSync, sweepOrphans, openInput, openSink, readableTwice, removeSpool, spoolInput, stageFile, privateFolder, type Sink, type Staged } from '../io/files.js';
+import { kindOfPath } from '../io/formats.js';
 import { pieces, type Piece } from '../io/pieces.js';
 import { utf8 } from '../io/utf8.js';
 import { csvHeader, eachJsonLine, readCsv, readJsonl, type InputEvent } from '../io/read.js';
-import type { JsonPath } from '../core/json-paths.js';
-import type { Policy, PolicyInput } from '../policy/load.js';
+import type { JsonPath } from '../lib/json-paths.js';
+import type { Policy } from '../policy/load.js';
 import { PieceWriter, type PieceResult } from '../engines/stream/piece.js';
+import { openParquetSink, parquetToJsonl, parquetTypes, type ParquetShape } from '../engines/duckdb/rows.js';
+import { describeInput, digestFiles, duckdbVersion, engineInputs } from '../engines/duckdb/run.js';
+import { uncompiled } from '../engines/sql/compile.js';
+import type { SecretKey } from '../lib/key.js';
 import { findingsText, runWarnings } from './warnings.js';
 import { applyOnDuckdb } from './apply-duckdb.js';
-import { delimiterFlag as delimiter, engineOf, seedFlag, threadsFlag, type ApplyFlags, type Streams } from './apply-options.js';
+import { engineOf, resolveSettings, stdinKind, type ApplyFlags, type Asked, type Settings, type Streams } from './apply-options.js';
 
 export type { ApplyFlags, Streams } from './apply-options.js';
+export { resolveSettings, stdinKind } from './apply-options.js';
 import { writeInThreads, type WorkerInit } from '../engines/stream/threads.js';
 import { readFailure, readPolicy } from '../policy/file.js';
 import { loadKey } from './key.js';
 import { Progress } from './progress.js';
 import { VERSION } from './version.js';
 
-interface Settings {
-  readonly inputPath: string | undefined;
-  readonly inputFormat: Format;
-  readonly inputGzip: boolean;
-  /** --encoding (or the policy's input.encoding): the input's bytes, converted to UTF-8 as they are read. */
-  readonly inputEncoding: Encoding;
-  readonly delimiter: string;
-  readonly outputPath: string | undefined;
-  readonly outputFormat: Format;
-  readonly outputGzip: boolean;
-  readonly outputDelimiter: string;
-  readonly seed: number | undefined;
-  /** --threads, checked; undefined: one per core, at most four. */
-  readonly threads: number | undefined;
-  readonly escapeFormulas: boolean;
-  /**
-   * Sample rows for the report's utility measures: asked for (--utility, or
-   * implied by --report-html and --utility-target/-pairs). Not by default: on
-   * 1M rows kept as they are (two workers) it took the run from 3.3 s to 5.2 s.
-   */
-  readonly utility: boolean;
-}
-
 const usage = (code: UsageProblem['code'], detail: string) => new VeilError({ kind: 'usage', code, detail });
-
-function format(text: string | undefined): Format | undefined {
-  if (text === undefined) return undefined;
-  if (!(FORMATS as readonly string[]).includes(text)) throw usage('USAGE_FORMAT', JSON.stringify(text));
-  return text as Format;
-}
-
-/**
- * The settings of a run from its paths and flags. `stdin`: what standard
- * input's first bytes showed (sniffStdin): gzip, and JSON Lines when no flag,
- * name or policy says the format.
- */
-export function resolveSettings(input: string | undefined, f: ApplyFlags, stdin?: { gzip: boolean; jsonl: boolean }, policyInput: PolicyInput = {}): Settings {
-  const inputPath = input === undefined || input === '-' ? undefined : input;
-  const outputPath = f.output === undefined || f.output === '-' ? undefined : f.output;
-  const inputProblem = inputNameProblem(inputPath, f.inputFormat !== undefined);
-  if (inputProblem) throw usage('USAGE_FORMAT_NAME', inputProblem);
-  const outputProblem = outputNameProblem(outputPath, f.outputFormat !== undefined);
-  if (outputProblem) throw usage('USAGE_FORMAT_NAME', outputProblem);
-  const pathKind = kindOfPath(inputPath);
-  const inKind = inputPath === undefined && stdin ? { ...pathKind, gzip: stdin.gzip } : pathKind;
-  const sniffed = inputPath === undefined && stdin?.jsonl ? ('jsonl' as const) : undefined;
-  const outKind = kindOfPath(outputPath);
-  const inputFormat = format(f.inputFormat) ?? inKind.format ?? (policyInput.format === 'parquet' ? undefined : policyInput.format) ?? sniffed ?? 'csv';
-  const explicitDelimiter = delimiter(f.delimiter) ?? policyInput.delimiter;
-  const inputDelimiter = explicitDelimiter ?? inKind.delimiter ?? ',';
-  const outputFormat = format(f.outputFormat) ?? outKind.format ?? inputFormat;
-  const outputDelimiter = delimiter(f.outputDelimiter) ?? explicitDelimiter ?? outKind.delimiter ?? inputDelimiter;
-  const seed = seedFlag(f.seed);
-  return {
-    inputPath,
-    inputFormat,
-    inputGzip: inKind.gzip,
-    inputEncoding: encoding(f.encoding) ?? policyInput.encoding ?? 'utf-8',
-    delimiter: inputDelimiter,
-    outputPath,
-    outputFormat,
-    outputGzip: outKind.gzip,
-    outputDelimiter,
-    seed,
-    threads: threadsFlag(f.threads),
-    escapeFormulas: f.escapeFormulas === true,
-    utility: f.utility === true || f.reportHtml !== undefined || f.utilityTarget !== undefined || f.utilityPairs !== undefined,
-  };
-}
-
-function encoding(text: string | undefined): Encoding | undefined {
-  if (text === undefined) return undefined;
-  const e = parseEncoding(text);
-  if (e === undefined) throw usage('USAGE', `--encoding is one of ${ENCODINGS.join(', ')}, not ${JSON.stringify(text)}`);
-  return e;
-}
-
-/** What standard input holds, by its first bytes, when it is the input (its format counts only when nothing else says). */
-export async function stdinKind(input: string | undefined): Promise<{ gzip: boolean; jsonl: boolean } | undefined> {
-  return input === undefined || input === '-' ? sniffStdin() : undefined;
-}
 
 /** --utility-pairs a:b,c:d */
 function utilityPairs(text: string | undefined): [string, string][] | undefined {
@@ -163,9 +88,16 @@ async function readPlanFile(path: string): Promise<Plan> {
 export async function runApply(input: string | undefined, flags: ApplyFlags, io: Streams): Promise<number> {
   const started = new Date();
   const t0 = performance.now();
-  if (engineOf(input, flags) === 'duckdb') return applyOnDuckdb(input, flags, io, started, t0);
   const { policy, sha256: policySha, text: policyText } = await readPolicy(flags.policy);
-  const asked = resolveSettings(input, flags, await stdinKind(input), policy.input);
+  const resolved = resolveSettings(input, flags, await stdinKind(input), policy.input);
+  const engine = engineOf(resolved.input, resolved.output, flags);
+  // What the duckdb engine does not compile runs through the streaming engine's transforms, DuckDB reading and writing the files.
+  const rowsBecause = engine === 'duckdb' ? rowPipelineReason(policy, flags, resolved) : undefined;
+  if (engine === 'duckdb' && rowsBecause === undefined) return applyOnDuckdb(resolved, { policy, sha256: policySha }, flags, io, started, t0);
+  if (rowsBecause !== undefined && flags.engine === 'duckdb' && !flags.quiet) {
+    io.stderr.write(`veil: the duckdb engine reads and writes the files; the rows go through the streaming engine's transforms, as ${rowsBecause} is not compiled to SQL\n`);
+  }
+  const asked = resolved;
   await distinctPaths(asked, flags);
   await sweepBefore(asked, flags, io);
   // A noised column is always measured against its spread: noise that dwarfs it is never silent.
@@ -194,31 +126,97 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
     throw new VeilError({ kind: 'usage', code: 'USAGE_PLAN', detail: '--plan-out needs a policy with k_anonymity (and no --plan)' });
   }
 
+  // Parquet and globs of files are read by DuckDB into a private spool of JSON Lines, which the passes read.
+  const viaDuckdb = s.input.format === 'parquet' || s.input.glob ? await rowsFromDuckdb(s, policy, key?.key) : undefined;
   // The k-anonymity stage reads the input twice: stdin or a pipe is spooled to a temporary file first.
-  const spool = model && !(await readableTwice(s.inputPath)) ? await spoolInput(s.inputPath) : undefined;
-  const inputPath = spool ?? s.inputPath;
+  const spool = !viaDuckdb && model && !(await readableTwice(s.inputPath)) ? await spoolInput(s.inputPath) : undefined;
+  const inputPath = viaDuckdb?.spool ?? spool ?? s.inputPath;
+  const ws = viaDuckdb ? { ...s, inputGzip: false, inputEncoding: 'utf-8' as const } : s;
   try {
     let stage: KStage | undefined;
     let firstRead: string | undefined;
     if (model) {
-      const first = await openInput(inputPath, s.inputGzip, s.inputEncoding);
+      const first = await openInput(inputPath, ws.inputGzip, ws.inputEncoding);
       stage = await firstPass({
-        events: inputEvents(s, first.stream, policy),
+        events: inputEvents(ws, first.stream, policy),
         policy,
         model,
         plan,
         key: key?.key,
         seed: s.seed,
-        sparse: s.inputFormat === 'jsonl',
+        sparse: ws.inputFormat === 'jsonl' && !viaDuckdb,
         featurize,
         rowRules: (header) => rowGate(policy, header, key?.key),
       }).finally(() => first.close());
       firstRead = `${first.tap.bytes} ${first.tap.digest()}`;
     }
-    return await writePass(input, flags, io, { s, inputPath, policy, policySha, policyText, key, stage, firstRead, started, t0 });
+    const engineFacts = viaDuckdb || s.output.format === 'parquet' || rowsBecause ? { name: 'stream', io: `duckdb ${duckdbVersion()}`, ...(rowsBecause !== undefined && { asked: 'duckdb', rows_through_stream_because: rowsBecause }) } : undefined;
+    return await writePass(input, flags, io, { s: ws, inputPath, policy, policySha, policyText, key, stage, firstRead, started, t0, inputFacts: viaDuckdb?.facts, engineFacts, parquetTypes: viaDuckdb?.types });
   } finally {
     if (spool) await removeSpool(spool);
+    viaDuckdb?.remove();
   }
+}
+
+/**
+ * A Parquet input (or a glob of files) as the writing passes read it: its
+ * columns checked as the duckdb engine checks them (missing and unlisted
+ * columns, names given twice), then every row spooled as JSON Lines to a
+ * private folder, removed after the run. Standard input is spooled first.
+ */
+async function rowsFromDuckdb(s: Settings & Asked, policy: Policy, key: SecretKey | undefined) {
+  if (s.input.encoding !== 'utf-8') throw usage('USAGE_ENGINE', `DuckDB reads Parquet and globs of files as UTF-8, not ${s.input.encoding}: convert the files, or name each CSV file`);
+  const stdinSpool = s.inputPath === undefined ? await spoolInput(undefined) : undefined;
+  const folder = privateFolder('rows');
+  try {
+    const files = stdinSpool ? [stdinSpool] : await engineInputs(s.inputPath!);
+    const named = new Set(policy.columns.map((c) => c.name));
+    const described = await describeInput(files, s.input.format === 'parquet' ? 'parquet' : 'csv', s.input.delimiter, (name) => named.has(name));
+    await compilePipeline(policy, described.header, { key, seed: s.seed, sparse: false });
+    const spool = join(folder.path, 'input.jsonl');
+    await parquetToJsonl(described, spool);
+    const digest = await digestFiles(files);
+    const types = s.output.format === 'parquet' && described.format === 'parquet' ? await parquetTypes(described) : undefined;
+    return {
+      spool,
+      types,
+      facts: { path: s.inputPath ?? null, format: s.input.format === 'parquet' ? 'parquet' : 'csv', ...(described.format === 'csv' && { delimiter: described.delimiter }), gzip: false, ...(files.length > 1 && { files: files.length }), ...digest },
+      remove: () => {
+        folder.remove();
+        if (stdinSpool) void removeSpool(stdinSpool);
+      },
+    };
+  } catch (e) {
+    folder.remove();
+    if (stdinSpool) await removeSpool(stdinSpool);
+    throw e;
+  }
+}
+
+/**
+ * Why the duckdb engine hands the rows to the streaming engine's transforms
+ * (undefined: it compiles the whole run to SQL): a policy feature or a flag
+ * it does not compile, a JSON Lines input, an encoding, seeded randomness.
+ */
+function rowPipelineReason(policy: Policy, flags: ApplyFlags, s: Settings & Asked): string | undefined {
+  const feature = uncompiled(policy, true);
+  if (feature !== undefined) return feature;
+  const taken: [keyof ApplyFlags, string][] = [
+    ['plan', '--plan'],
+    ['rejects', '--rejects'],
+    ['reportHtml', '--report-html'],
+    ['utility', '--utility'],
+    ['utilityTarget', '--utility-target'],
+    ['utilityPairs', '--utility-pairs'],
+    ['escapeFormulas', '--escape-formulas'],
+  ];
+  for (const [flag, name] of taken) if (flags[flag] !== undefined) return name;
+  if (s.input.format === 'jsonl') return 'a JSON Lines input';
+  if (s.input.encoding !== 'utf-8') return `--encoding ${s.input.encoding}`;
+  const randomized = policy.columns.filter((c) => c.configured.epsilon !== undefined).map((c) => c.name);
+  // DuckDB calls functions in the order its threads finish their chunks: a seeded stream per column would not give the same bytes twice.
+  if (s.seed !== undefined && randomized.length > 0) return `--seed with noise or randomized response (${randomized.join(', ')})`;
+  return undefined;
 }
 
 /**
@@ -264,7 +262,7 @@ async function distinctPaths(s: Settings, flags: ApplyFlags): Promise<void> {
 }
 
 interface PassContext {
-  readonly s: Settings;
+  readonly s: Settings & Asked;
   readonly inputPath: string | undefined;
   readonly policy: Policy;
   readonly policySha: string;
@@ -275,13 +273,20 @@ interface PassContext {
   readonly firstRead: string | undefined;
   readonly started: Date;
   readonly t0: number;
+  /** The input as the report describes it, when DuckDB read it (Parquet, a glob): its files' bytes and digest, not the spool's. */
+  readonly inputFacts?: Record<string, unknown>;
+  /** The report's engine section, when DuckDB read or writes the files. */
+  readonly engineFacts?: Record<string, unknown>;
+  /** Parquet to Parquet: the input columns' types, kept by the columns published as they are. */
+  readonly parquetTypes?: ReadonlyMap<string, string>;
 }
 
 /** The pass that writes: every row through the pipeline, then the k-anonymity stage's published values or removal. */
 async function writePass(input: string | undefined, flags: ApplyFlags, io: Streams, c: PassContext): Promise<number> {
   const { s, policy, key, stage } = c;
   const source = await openInput(c.inputPath, s.inputGzip, s.inputEncoding);
-  const sink: Sink = await openSink(s.outputPath, s.outputGzip, io.stdout);
+  let shape: ParquetShape | undefined;
+  const sink: Sink = s.output.format === 'parquet' ? await openParquetSink(s.outputPath, io.stdout, () => shape) : await openSink(s.outputPath, s.outputGzip, io.stdout);
   const rejectsSink = flags.rejects === undefined ? undefined : await openSink(flags.rejects, kindOfPath(flags.rejects).gzip, io.stdout, { private: true });
   const staged: Staged[] = [];
   const progress = new Progress(io.stderr, !flags.quiet && io.stderr.isTTY === true, () => source.tap.bytes);
@@ -303,6 +308,7 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
     const writer = header && (await PieceWriter.create(policy, header, sw, key?.key, stage));
     const pipeline = writer?.pipeline;
     const residual = writer?.residual;
+    if (pipeline && s.output.format === 'parquet') shape = parquetShape(pipeline, found.nested, c.parquetTypes, stage);
     let workers = 0;
     if (writer) {
       chunk += writer.headerText;
@@ -372,8 +378,9 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
         startedAt: c.started,
         durationSeconds: seconds,
         policy: { path: flags.policy, sha256: c.policySha, unlisted: policy.unlisted },
-        input: { path: s.inputPath ?? null, format: s.inputFormat, ...(s.inputFormat === 'csv' && { delimiter: s.delimiter }), gzip: s.inputGzip, encoding: s.inputEncoding, bytes: source.tap.bytes, sha256: source.tap.digest() },
-        output: { path: s.outputPath ?? null, format: s.outputFormat, ...(s.outputFormat === 'csv' && { delimiter: s.outputDelimiter, escape_formulas: s.escapeFormulas }), gzip: s.outputGzip, bytes: sink.tap.bytes, sha256: sink.tap.digest() },
+        input: (c.inputFacts as never) ?? { path: s.inputPath ?? null, format: s.inputFormat, ...(s.inputFormat === 'csv' && { delimiter: s.delimiter }), gzip: s.inputGzip, encoding: s.inputEncoding, bytes: source.tap.bytes, sha256: source.tap.digest() },
+        output: { path: s.outputPath ?? null, format: s.output.format, ...(s.output.format === 'csv' && { delimiter: s.outputDelimiter, escape_formulas: s.escapeFormulas }), gzip: s.outputGzip, bytes: sink.tap.bytes, sha256: sink.tap.digest() },
+        ...(c.engineFacts && { engine: c.engineFacts }),
         key: key ? { fingerprint: key.key.fingerprint(), source: key.source } : null,
         seeded: s.seed !== undefined,
         rows,
@@ -407,6 +414,26 @@ async function writePass(input: string | undefined, flags: ApplyFlags, io: Strea
     source.close();
     throw e;
   }
+}
+
+/**
+ * The Parquet output's columns: those published as they are keep the
+ * input's Parquet type (as on the duckdb engine), the rest are text. A list,
+ * map or struct kept whole would come out as its JSON text: refused, naming
+ * it, rather than written differently from the duckdb engine.
+ */
+function parquetShape(pipeline: Pipeline, nested: readonly JsonPath[], types: ReadonlyMap<string, string> | undefined, stage: KStage | undefined): ParquetShape {
+  const generalized = new Set(stage?.model.quasiIdentifiers ?? []);
+  const kept = new Map<string, string>();
+  for (const c of pipeline.columns()) {
+    const type = types?.get(c.name);
+    if (c.transform !== 'keep' || type === undefined || generalized.has(c.name)) continue;
+    if (/[[(]|^(STRUCT|MAP|UNION)/.test(type)) {
+      throw usage('USAGE_ENGINE', `the rows of this policy go through the streaming engine, which would write the kept ${type} column ${c.name} as JSON text: drop it, or run a policy the duckdb engine compiles`);
+    }
+    kept.set(c.name, type);
+  }
+  return { names: pipeline.outputColumns, nested, types: kept };
 }
 
 /** The report's utility section from the sample (no count of fewer rows than report.min_count, else k, at least 10). */

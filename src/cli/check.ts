@@ -7,21 +7,18 @@
 // sensitive value is published. It never prints quasi-identifier values
 // unless asked (--show-violations N).
 
-import { missingColumns, VeilError, type UsageProblem } from '../core/errors.js';
+import { missingColumns, VeilError, type UsageProblem } from '../lib/errors.js';
 import { cellText } from '../lib/cell.js';
 import { SUPPRESSED } from '../lib/numeric.js';
 import { tupleKey, tupleValues } from '../lib/tuple-key.js';
-import { openInput, stageFile } from '../io/files.js';
+import { openInput, removeSpool, spoolInput, stageFile } from '../io/files.js';
 import { readRows } from '../io/read.js';
 import { L_VARIANTS, type LVariant } from '../privacy/k-anonymity.js';
 import { ClassCounter, measure, type Achieved, type RiskOptions } from '../privacy/measures.js';
-import { resolveSettings, stdinKind, type Streams } from './apply.js';
-import { delimiterFlag, engineFormatOf } from './apply-options.js';
-import { isGlob } from '../io/formats.js';
-import { describeInput, digestFiles, engineInputs, groupOnDuckdb, type EngineFormat } from '../engines/duckdb/run.js';
-import { kindOfPath, parseEncoding } from '../io/formats.js';
+import { stdinKind, type Streams } from './apply-options.js';
+import { describeInput, digestFiles, engineInputs, groupOnDuckdb } from '../engines/duckdb/run.js';
+import { resolveInput, type InputSettings, type PolicyInput } from '../io/settings.js';
 import { readPolicy } from '../policy/file.js';
-import type { PolicyInput } from '../policy/load.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
 import { problemText } from './messages.js';
 import { VERSION } from './version.js';
@@ -120,14 +117,14 @@ export async function runCheck(inputs: readonly string[], f: CheckFlags, io: Str
 }
 
 async function checkFile(input: string, f: CheckFlags, req: Requirement, show: number): Promise<FileVerdict & { read: ReadFacts }> {
-  const inputFormat = f.inputFormat ?? (engineFormatOf(input) === undefined ? req.input.format : undefined);
-  if (engineFormatOf(input) === 'parquet' || inputFormat === 'parquet' || isGlob(input)) {
-    const encoding = f.encoding !== undefined ? parseEncoding(f.encoding) : undefined;
-    if (encoding !== undefined && encoding !== 'utf-8') throw usage(`DuckDB reads UTF-8 only (--encoding ${encoding}): check each file of the glob`);
-    return checkOnDuckdb(input, { ...f, inputFormat }, req, show);
-  }
   // The policy's encoding is its exports'; what check reads is usually apply's output, which is UTF-8: only --encoding says otherwise.
-  const { inputPath: path, inputFormat: format, inputGzip: gzip, inputEncoding, delimiter } = resolveSettings(input, { policy: '', inputFormat, delimiter: f.delimiter, encoding: f.encoding }, await stdinKind(input), { ...req.input, encoding: undefined });
+  const s = resolveInput(input, f, { ...req.input, encoding: undefined }, await stdinKind(input));
+  if (s.format === 'parquet' || s.glob) {
+    if (s.encoding !== 'utf-8') throw usage(`DuckDB reads Parquet and globs of files as UTF-8 only (--encoding ${s.encoding}): check each file`);
+    if (s.format === 'jsonl') throw new VeilError({ kind: 'usage', code: 'USAGE_ENGINE', detail: 'veil check reads a glob of files with DuckDB, which does not read JSON Lines yet: check each file' });
+    return checkOnDuckdb(s, req, show);
+  }
+  const { path, format, gzip, encoding: inputEncoding, delimiter } = s;
 
   const source = await openInput(path, gzip, inputEncoding);
   const counter = new ClassCounter();
@@ -157,11 +154,18 @@ async function checkFile(input: string, f: CheckFlags, req: Requirement, show: n
 }
 
 /** Parquet and globs of files: the classes counted by DuckDB (a GROUP BY), memory bounded by the combinations. */
-async function checkOnDuckdb(input: string, f: CheckFlags, req: Requirement, show: number): Promise<FileVerdict & { read: ReadFacts }> {
-  const format = (f.inputFormat as EngineFormat | undefined) ?? engineFormatOf(input) ?? 'csv';
-  if (format === 'jsonl') throw new VeilError({ kind: 'usage', code: 'USAGE_ENGINE', detail: 'veil check reads a glob of files with DuckDB, which does not read JSON Lines yet: check each file' });
-  const delimiter = delimiterFlag(f.delimiter) ?? req.input.delimiter ?? kindOfPath(input).delimiter ?? ',';
-  const inputs = await engineInputs(input);
+async function checkOnDuckdb(s: InputSettings, req: Requirement, show: number): Promise<FileVerdict & { read: ReadFacts }> {
+  const format = s.format === 'parquet' ? 'parquet' : 'csv';
+  const delimiter = s.delimiter;
+  const spool = s.path === undefined ? await spoolInput(undefined) : undefined;
+  try {
+    return await checkFiles(spool ? [spool] : await engineInputs(s.path!), s.path, format, delimiter, req, show);
+  } finally {
+    if (spool) await removeSpool(spool);
+  }
+}
+
+async function checkFiles(inputs: readonly string[], input: string | undefined, format: 'csv' | 'parquet', delimiter: string, req: Requirement, show: number): Promise<FileVerdict & { read: ReadFacts }> {
   const described = await describeInput(inputs, format, delimiter);
   const header = described.header;
   const sensitive = req.risk.l?.sensitive;
@@ -176,7 +180,7 @@ async function checkOnDuckdb(input: string, f: CheckFlags, req: Requirement, sho
     counter.addClass(tupleKey(qis), rows, sensitive !== undefined ? new Map([[values[req.qis.length]!, rows]]) : undefined);
   });
   const digest = await digestFiles(inputs);
-  return verdict(req, counter, masked, show, { sha256: digest.sha256, input: { path: input, format, ...(format === 'csv' && { delimiter }), gzip: false, bytes: digest.bytes, ...(inputs.length > 1 && { files: inputs.length }), engine: 'duckdb' } });
+  return verdict(req, counter, masked, show, { sha256: digest.sha256, input: { path: input ?? null, format, ...(format === 'csv' && { delimiter }), gzip: false, bytes: digest.bytes, ...(inputs.length > 1 && { files: inputs.length }), engine: 'duckdb' } });
 }
 
 /** What was read: the input's digest and description, for the report. */

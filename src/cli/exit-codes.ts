@@ -1,6 +1,6 @@
 // The documented exit codes (README, `veil --help`).
 
-import type { Problem } from '../core/errors.js';
+import type { Problem } from '../lib/errors.js';
 
 export const EXIT = {
   OK: 0,

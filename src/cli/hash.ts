@@ -4,7 +4,7 @@
 //   veil hash --column email --policy policy.yaml < emails.txt > forget.txt
 
 import { createInterface } from 'node:readline';
-import { VeilError } from '../core/errors.js';
+import { VeilError } from '../lib/errors.js';
 import { loadPolicy, type Policy } from '../policy/load.js';
 import type { Streams } from './apply.js';
 import { readPolicy } from '../policy/file.js';

@@ -3,10 +3,10 @@
 // Lines); never overwrites a file unless --force says so.
 
 import { existsSync } from 'node:fs';
-import { VeilError } from '../core/errors.js';
-import { starterPolicy } from '../governance/scan.js';
-import { openInput, stageFile } from '../io/files.js';
-import { readRows } from '../io/read.js';
+import { VeilError } from '../lib/errors.js';
+import { starterPolicy } from '../policy/scan.js';
+import { stageFile } from '../io/files.js';
+import { openRows } from '../engines/rows.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import type { Streams } from './apply.js';
 import { draftSettings } from './scan.js';
@@ -21,14 +21,15 @@ export interface InitFlags {
 }
 
 export async function runInit(input: string | undefined, f: InitFlags, io: Streams): Promise<number> {
-  const { inputPath: path, inputFormat: format, inputGzip: gzip, inputEncoding, delimiter } = await draftSettings(input, f);
+  const s = await draftSettings(input, f);
+  const { path, format, delimiter } = s;
   if (f.output !== undefined && f.output !== '-' && existsSync(f.output) && !f.force) {
     throw new VeilError({ kind: 'usage', code: 'USAGE_PATHS', detail: `${f.output} exists: veil init does not overwrite a policy (--force to replace it)` });
   }
-  const source = await openInput(path, gzip, inputEncoding);
+  const source = await openRows(s, { limit: 1 });
   let header: readonly string[] | undefined;
   try {
-    outer: for await (const batch of readRows(format, delimiter, source.stream)) {
+    outer: for await (const batch of source.events) {
       for (const event of batch) {
         if ('header' in event) {
           header = event.header;
@@ -37,7 +38,7 @@ export async function runInit(input: string | undefined, f: InitFlags, io: Strea
       }
     }
   } finally {
-    source.close();
+    await source.close();
   }
   if (!header) throw new VeilError({ kind: 'input', code: 'CSV_NO_HEADER' });
   const text = starterPolicy(header, path ?? 'stdin', TRANSFORMS, format === 'csv' ? delimiter : undefined);

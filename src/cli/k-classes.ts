@@ -9,15 +9,15 @@
 
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { VeilError } from '../core/errors.js';
+import { VeilError } from '../lib/errors.js';
 import { cellText } from '../lib/cell.js';
 import { SUPPRESSED } from '../lib/numeric.js';
 import { openInput, openSink, stageFile, type Staged } from '../io/files.js';
 import { readRows } from '../io/read.js';
 import { csvSerializer } from '../io/write.js';
 import { readPolicy } from '../policy/file.js';
-import { classesOfGroups, type Group } from '../privacy/groups.js';
-import { kSection, type KStage } from '../privacy/stage.js';
+import { classesOfGroups, type Group } from '../core/stage-groups.js';
+import { kSection, type KStage } from '../core/stage.js';
 import type { Streams } from './apply-options.js';
 
 export interface KClassesFlags {

@@ -6,7 +6,7 @@
 
 import { READ_LIMITS, readBoundedSync } from '../io/files.js';
 import { readFailure } from '../policy/file.js';
-import { VeilError } from '../core/errors.js';
+import { VeilError } from '../lib/errors.js';
 import { DEMO_KEY, keyBits, MIN_KEY_BITS, MIN_KEY_BYTES, SecretKey } from '../lib/key.js';
 
 export interface LoadedKey {

@@ -2,7 +2,7 @@
 // one exit point and turns problems into text on stderr and an exit code.
 
 import { Command, CommanderError, Option } from 'commander';
-import { VeilError } from '../core/errors.js';
+import { VeilError } from '../lib/errors.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { policySchema } from '../policy/json-schema.js';
 import { runApply, type ApplyFlags } from './apply.js';
@@ -164,6 +164,7 @@ ${EXIT_HELP}`)
       .option('--sample <rows>', 'rows to read (default 10000; 0 for all)')
       .option('--json', 'print the findings as JSON')
       .option('--policy-out <file>', 'write a commented draft policy that veil apply runs')
+      .option('--recognizers <file>', 'a YAML file of recognizers: (the policy syntax) whose kinds the scan reports too, and the draft carries')
       .addOption(new Option('--preset <name>', 'the draft extends a preset and leaves it the columns it recognizes').choices(['hipaa-safe-harbor'])),
   )
     .addHelpText('after', `

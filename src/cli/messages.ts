@@ -2,7 +2,7 @@
 // code fail to compile until it has its message. Only names, positions and
 // policy text appear here: never a cell's value.
 
-import type { InputCode, InputProblem, IoCode, IoProblem, KeyCode, PolicyProblem, PrivacyCode, PrivacyProblem, Problem, UsageCode, UsageProblem } from '../core/errors.js';
+import type { InputCode, InputProblem, IoCode, IoProblem, KeyCode, PolicyProblem, PrivacyCode, PrivacyProblem, Problem, UsageCode, UsageProblem } from '../lib/errors.js';
 
 export interface Where {
   /** How the policy file is named in messages. */
@@ -65,6 +65,7 @@ const USAGE_TEXT = {
   USAGE_UTILITY: (p) => `cannot measure utility: ${p.detail ?? ''}`,
   USAGE_REPORT: (p) => `cannot render the report: ${p.detail ?? ''}`,
   USAGE_ENGINE: (p) => p.detail ?? 'the engine cannot run this',
+  USAGE_INPUT_CONFLICT: (p) => p.detail ?? "a flag and the policy's input section disagree",
   USAGE_CHECK: (p) => p.detail ?? 'invalid check options',
   USAGE_REJECTS: (p) => p.detail ?? '--rejects goes with on_invalid: quarantine',
   KEY_MISSING: () => 'the policy uses keyed transforms but no key was given: set VEIL_KEY or pass --key-file FILE',

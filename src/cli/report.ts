@@ -1,7 +1,7 @@
 // `veil report report.json -o report.html`: the HTML report of a JSON report
 // made earlier (a CI artifact, say), rendered by src/report/html.ts.
 
-import { VeilError } from '../core/errors.js';
+import { VeilError } from '../lib/errors.js';
 import { htmlRenderer } from '../report/renderer.js';
 import { BoundedReadError, READ_LIMITS, readBoundedSync, stageFile } from '../io/files.js';
 import type { Streams } from './apply.js';

@@ -2,13 +2,18 @@
 // from a sample of rows, and optionally a draft policy. Prints at most a
 // short masked example of any value.
 
-import { VeilError } from '../core/errors.js';
+import { VeilError } from '../lib/errors.js';
 import { cellText } from '../lib/cell.js';
-import { ColumnScan, draftPolicy, type ColumnFinding } from '../governance/scan.js';
-import { firstLineOf, openInput, stageFile } from '../io/files.js';
+import { ColumnScan, draftPolicy, type ColumnFinding } from '../policy/scan.js';
+import { parseDocument, stringify } from 'yaml';
+import type { Registry } from '../detect/index.js';
+import { firstLineOf, READ_LIMITS, readBoundedSync, stageFile } from '../io/files.js';
+import { readFailure } from '../policy/file.js';
+import { recognizersFile } from '../policy/recognizers.js';
 import { kindOfPath, sniffDelimiter } from '../io/formats.js';
-import { readRows } from '../io/read.js';
-import { resolveSettings, stdinKind, type Streams } from './apply.js';
+import { resolveInput, type InputFlags, type InputSettings } from '../io/settings.js';
+import { openRows } from '../engines/rows.js';
+import { stdinKind, type Streams } from './apply-options.js';
 
 export interface ScanFlags {
   readonly sample?: string;
@@ -18,31 +23,34 @@ export interface ScanFlags {
   readonly inputFormat?: string;
   readonly encoding?: string;
   readonly preset?: string;
+  readonly recognizers?: string;
 }
 
-/** How scan and init read their input: apply's settings, and without --delimiter (and a .tsv name) the delimiter its header line uses; `given`: the one the settings alone say. */
-export async function draftSettings(input: string | undefined, f: { readonly delimiter?: string; readonly inputFormat?: string; readonly encoding?: string }) {
-  const s = resolveSettings(input, { policy: '', inputFormat: f.inputFormat, delimiter: f.delimiter, encoding: f.encoding }, await stdinKind(input));
-  const sniff = f.delimiter === undefined && s.inputFormat === 'csv' && s.inputPath !== undefined && kindOfPath(s.inputPath).delimiter !== '\t';
-  const delimiter = (sniff ? sniffDelimiter(firstLineOf(s.inputPath!, s.inputGzip, s.inputEncoding) ?? '') : undefined) ?? s.delimiter;
+/** How scan and init read their input (io/settings.ts), and without --delimiter (and a .tsv name) the delimiter its header line uses; `given`: the one the settings alone say. */
+export async function draftSettings(input: string | undefined, f: InputFlags): Promise<InputSettings & { readonly given: string }> {
+  const s = resolveInput(input, f, {}, await stdinKind(input));
+  const sniff = !s.delimiterSaid && s.format === 'csv' && !s.glob && s.path !== undefined && kindOfPath(s.path).delimiter !== '\t';
+  const delimiter = (sniff ? sniffDelimiter(firstLineOf(s.path!, s.gzip, s.encoding) ?? '') : undefined) ?? s.delimiter;
   return { ...s, delimiter, given: s.delimiter };
 }
 
 export async function runScan(input: string | undefined, f: ScanFlags, io: Streams): Promise<number> {
-  const { inputPath: path, inputFormat: format, inputGzip: gzip, inputEncoding, delimiter, given } = await draftSettings(input, f);
+  const s = await draftSettings(input, f);
+  const { path, format, encoding: inputEncoding, delimiter, given } = s;
+  const declared = f.recognizers === undefined ? undefined : readRecognizersFile(f.recognizers);
   if (f.sample !== undefined && !/^\d+$/.test(f.sample)) throw new VeilError({ kind: 'usage', code: 'USAGE', detail: '--sample takes a number of rows (0: all)' });
   const limit = f.sample === undefined ? 10_000 : Number(f.sample) || Infinity;
 
-  const source = await openInput(path, gzip, inputEncoding);
   let scans: ColumnScan[] = [];
   let sampled = 0;
   let malformed = 0;
+  // A record of the wrong number of fields is counted and left out: the scan describes the rest.
+  const source = await openRows(s, { onMalformed: () => void malformed++, limit });
   try {
-    // A record of the wrong number of fields is counted and left out: the scan describes the rest.
-    outer: for await (const batch of readRows(format, delimiter, source.stream, () => void malformed++)) {
+    outer: for await (const batch of source.events) {
       for (const event of batch) {
         if ('header' in event) {
-          scans = event.header.map((h) => new ColumnScan(h));
+          scans = event.header.map((h) => new ColumnScan(h, declared?.registry));
           continue;
         }
         if (sampled >= limit) break outer;
@@ -51,7 +59,7 @@ export async function runScan(input: string | undefined, f: ScanFlags, io: Strea
       }
     }
   } finally {
-    source.close();
+    await source.close();
   }
   const findings = scans.map((s) => s.finish());
   if (f.json) io.stdout.write(`${JSON.stringify({ rows_sampled: sampled, columns: findings }, null, 2)}\n`);
@@ -62,10 +70,25 @@ export async function runScan(input: string | undefined, f: ScanFlags, io: Strea
     io.stderr.write(`veil scan: warning: values a spreadsheet would run as formulas (=, +, -, @ first): ${formulas.join(', ')}; write CSV with veil apply --escape-formulas\n`);
   }
   if (f.policyOut !== undefined) {
-    const staged = await stageFile(f.policyOut, draftPolicy(findings, path ?? 'stdin', sampled, f.preset as 'hipaa-safe-harbor' | undefined, format === 'csv' ? delimiter : undefined, inputEncoding, malformed > 0));
+    const draft = draftPolicy(findings, path ?? 'stdin', sampled, f.preset as 'hipaa-safe-harbor' | undefined, format === 'csv' ? delimiter : undefined, inputEncoding, malformed > 0);
+    // The declared kinds go with the draft, so that apply's scrub and residual check know them too.
+    const staged = await stageFile(f.policyOut, declared ? `${draft}# The recognizers of ${f.recognizers}:\n${declared.yaml}` : draft);
     await staged.commit();
   }
   return 0;
+}
+
+/** A recognizers file: its registry, and its recognizers: section as YAML for a draft. */
+function readRecognizersFile(path: string): { registry: Registry; yaml: string } {
+  let text: string;
+  try {
+    text = readBoundedSync(path, READ_LIMITS.policy).toString('utf8');
+  } catch (e) {
+    throw new VeilError({ kind: 'usage', code: 'USAGE', detail: `--recognizers ${path}: ${readFailure(e)}` });
+  }
+  const registry = recognizersFile(text);
+  const doc = parseDocument(text);
+  return { registry, yaml: stringify({ recognizers: doc.get('recognizers') }) };
 }
 
 function table(findings: readonly ColumnFinding[], source: string, sampled: number): string {

@@ -1,7 +1,7 @@
 // `veil spark-job`: writes the PySpark job of a policy (src/engines/spark/job.ts)
 // for the input columns named by --columns, or read from a file's header.
 
-import { VeilError } from '../core/errors.js';
+import { VeilError } from '../lib/errors.js';
 import { compilePipeline } from '../core/pipeline.js';
 import { describeInput } from '../engines/duckdb/run.js';
 import { sparkJob } from '../engines/spark/job.js';
@@ -10,7 +10,8 @@ import { kindOfPath } from '../io/formats.js';
 import { randomBytes } from 'node:crypto';
 import { SecretKey } from '../lib/key.js';
 import { readPolicy } from '../policy/file.js';
-import { delimiterFlag, engineFormatOf, type Streams } from './apply-options.js';
+import type { Streams } from './apply-options.js';
+import { delimiterFlag, formatOfPath } from '../io/settings.js';
 import { VERSION } from './version.js';
 
 export interface SparkJobFlags {
@@ -34,7 +35,7 @@ export async function runSparkJob(flags: SparkJobFlags, io: Streams): Promise<nu
     const path = flags.headerFrom!;
     const delimiter = delimiterFlag(flags.delimiter) ?? kindOfPath(path).delimiter ?? ',';
     const named = new Set(policy.columns.map((c) => c.name));
-    const described = await describeInput([path], engineFormatOf(path) === 'parquet' ? 'parquet' : 'csv', delimiter, (name) => named.has(name));
+    const described = await describeInput([path], formatOfPath(path) === 'parquet' ? 'parquet' : 'csv', delimiter, (name) => named.has(name));
     header = [...described.header];
     nested = described.nested;
   }

@@ -2,7 +2,7 @@
 // editor's save hook): every problem of each file at once, with its line,
 // as `apply` would report it. Exit 0 when every policy is valid, 2 otherwise.
 
-import { VeilError } from '../core/errors.js';
+import { VeilError } from '../lib/errors.js';
 import { readPolicy } from '../policy/file.js';
 import { EXIT } from './exit-codes.js';
 import { problemText } from './messages.js';

@@ -3,7 +3,7 @@
 
 import type { ResidualScan } from '../governance/residual.js';
 import type { Policy } from '../policy/load.js';
-import { fullySuppressed, type KStage } from '../privacy/stage.js';
+import { fullySuppressed, type KStage } from '../core/stage.js';
 
 /** Residual findings as people read them: `email (email 40); phone (phone 40)`, never a value. */
 export function findingsText(findings: ResidualScan['findings']): string {

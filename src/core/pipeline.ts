@@ -10,9 +10,9 @@ import { presetColumns, type Policy } from '../policy/load.js';
 import { cellText } from '../lib/cell.js';
 import { JsonNumber } from '../lib/json.js';
 import { fromDecimalComma } from '../lib/numeric.js';
-import { jsonColumns, jsonRowMapper, type JsonPath } from './json-paths.js';
+import { jsonColumns, jsonRowMapper, type JsonPath } from '../lib/json-paths.js';
 import type { ColumnFn, Row, SpanCounts } from '../transforms/define.js';
-import { missingColumns, ValueError, VeilError, type InputProblem } from './errors.js';
+import { missingColumns, ValueError, VeilError, type InputProblem } from '../lib/errors.js';
 
 export interface ColumnStats {
   /** Output differs from input. */

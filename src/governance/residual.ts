@@ -14,10 +14,12 @@
 
 import { BoundedCache } from '../lib/bounded-cache.js';
 import { cellText } from '../lib/cell.js';
-import { piiKinds, piiScreen, type PiiKind } from './detect.js';
+import { BUILT_IN_REGISTRY, PII_KINDS, type Registry } from '../detect/index.js';
+import { normalize } from '../detect/normalize.js';
+import { ownNeedles, squeezed } from '../detect/own.js';
 
-export type ResidualKind = PiiKind | 'protected_value';
-const KIND_ORDER: readonly ResidualKind[] = ['email', 'ssn', 'credit_card', 'iban', 'phone', 'ip', 'protected_value'];
+/** A strict kind of the registry (built-in or declared by the policy), or a protected value of the input. */
+export type ResidualKind = string;
 
 /** Columns whose raw values must not reappear in a published column. */
 const PROTECTED_TYPES = new Set(['hash', 'fake', 'mask', 'redact', 'drop']);
@@ -37,7 +39,7 @@ const shapeOf = (t: string): number =>
   Math.imul(t.length ^ (t.charCodeAt(0) << 8) ^ (t.charCodeAt(1) << 16) ^ (t.charCodeAt(t.length - 1) << 24), 0x9e3779b1) >>> 16;
 const isLetter = (c: string | undefined): boolean => c !== undefined && /\p{L}/u.test(c);
 const NONE: readonly string[] = [];
-const NO_KINDS: readonly PiiKind[] = [];
+const NO_KINDS: readonly string[] = [];
 /** Lookups after which a kept column whose values repeat less than one time in four stops using the memo of values. */
 const MEMO_TRIAL = 4096;
 
@@ -51,9 +53,11 @@ export class ResidualScan {
   private readonly shapes = new Uint8Array(SHAPES);
   private readonly previous: unknown[] = [];
   /** What each kept value holds: kept columns (cities, categories) repeat their values. */
-  private readonly kinds = new BoundedCache<readonly PiiKind[]>();
+  private readonly kinds = new BoundedCache<readonly string[]>();
   /** Per kept column: its last value's kinds, and how often the memo of values was hit in its trial. */
-  private readonly memos: { last: string | undefined; kinds: readonly PiiKind[]; lookups: number; hits: number }[];
+  private readonly memos: { last: string | undefined; kinds: readonly string[]; lookups: number; hits: number }[];
+  /** The order of kinds in the findings: the registry's strict kinds, then protected values. */
+  private readonly kindOrder: readonly string[];
   private readonly found = new Map<string, Partial<Record<ResidualKind, number>>>();
   /** The current row's protected values (raw), looked at only when a kept text is long enough to hold one. */
   private readonly own: unknown[] = [];
@@ -61,13 +65,20 @@ export class ResidualScan {
   private readonly lastValue: unknown[] = [];
   private readonly lastText: string[] = [];
   private readonly lastWords: (readonly string[])[] = [];
+  /** Per protected column, its last value's other spellings (john_smith, johnsmith, smith, john), squeezed of separators. */
+  private readonly lastSqueezed: (readonly string[])[] = [];
 
   /**
    * `columns`: every input column with the transform that handles it (the
    * preset's included); `generalized`: columns a later stage still
    * generalizes (k-anonymity's quasi-identifiers), not published as they were.
    */
-  constructor(columns: readonly { readonly name: string; readonly transform: string }[], generalized: ReadonlySet<string> = new Set()) {
+  constructor(
+    columns: readonly { readonly name: string; readonly transform: string }[],
+    generalized: ReadonlySet<string> = new Set(),
+    readonly registry: Registry = BUILT_IN_REGISTRY,
+  ) {
+    this.kindOrder = [...PII_KINDS, ...registry.custom, 'protected_value'];
     // Kept columns, and scrubbed ones: the caller hands over a scrubbed column's output (scrubbedColumns), which must hold nothing scrub removes.
     this.kept = columns.map((c, index) => ({ name: c.name, index, transform: c.transform })).filter((c) => (c.transform === 'keep' || c.transform === 'scrub') && !generalized.has(c.name));
     this.scrubbed = this.kept.filter((c) => c.transform === 'scrub').map((c) => c.index);
@@ -138,11 +149,12 @@ export class ResidualScan {
    * unique values (phones, identifiers) stops using the memo after its
    * first few thousand lookups hit too rarely to pay for it.
    */
-  private kindsOf(i: number, v: string): readonly PiiKind[] {
+  private kindsOf(i: number, v: string): readonly string[] {
     const memo = this.memos[i]!;
     if (v === memo.last) return memo.kinds;
     memo.last = v;
-    if (piiScreen(v) === 0) return (memo.kinds = NO_KINDS);
+    if (!this.registry.screen(v)) return (memo.kinds = NO_KINDS);
+    const piiKinds = (value: string) => this.registry.kindsIn(value);
     if (memo.lookups < MEMO_TRIAL || memo.hits * 4 >= memo.lookups) {
       if (memo.lookups < MEMO_TRIAL) memo.lookups++;
       let hit = true;
@@ -172,16 +184,24 @@ export class ResidualScan {
       // A value longer than the text, with no space (to trim, or to make it a name), cannot be in it.
       if (value.length > MAX_LENGTH || (value.length > v.length && !value.includes(' '))) continue;
       if (this.lastValue[p] !== raw) {
-        const trimmed = value.trim();
+        const trimmed = normalize(value.trim()).text;
         this.lastValue[p] = raw;
         this.lastText[p] = trimmed.toLowerCase();
-        this.lastWords[p] = this.protectedAt[p]!.byWord && trimmed.includes(' ') && NAME_LIKE.test(trimmed) ? this.lastText[p]!.split(/[ -]/).filter((w) => w.length >= 4) : NONE;
+        const nameLike = this.protectedAt[p]!.byWord && trimmed.includes(' ') && NAME_LIKE.test(trimmed);
+        this.lastWords[p] = nameLike ? this.lastText[p]!.split(/[ -]/).filter((w) => w.length >= 4) : NONE;
+        // A name written with its parts joined (john_smith, johnsmith, J O H N S M I T H): compared without separators, 8 letters at least.
+        this.lastSqueezed[p] = nameLike ? ownNeedles(trimmed).squeezed.filter((w) => w.length >= 8) : NONE;
       }
       const needle = this.lastText[p]!;
       const words = this.lastWords[p]!;
       if (words.length === 0 && (needle.length < 5 || needle.length > v.length)) continue;
-      text ??= v.toLowerCase();
+      text ??= normalize(v).text.toLowerCase();
       if (needle.length >= 5 && text.includes(needle)) return true;
+      const joined = this.lastSqueezed[p]!;
+      if (joined.length > 0) {
+        const flat = squeezed(text);
+        if (joined.some((j) => flat.includes(j))) return true;
+      }
       for (const w of words) {
         for (let at = text.indexOf(w); at >= 0; at = text.indexOf(w, at + 1)) {
           if (!isLetter(text[at - 1]) && !isLetter(text[at + w.length])) return true;
@@ -220,7 +240,7 @@ export class ResidualScan {
   }
 
   get total(): number {
-    return [...this.found.values()].reduce((sum, c) => sum + Object.values(c).reduce((a, b) => a + (b ?? 0), 0), 0);
+    return [...this.found.values()].reduce((sum, c) => sum + Object.values(c).reduce((a: number, b) => a + (b ?? 0), 0), 0);
   }
 
   /** The findings, by column and kind: counts only. */
@@ -231,7 +251,7 @@ export class ResidualScan {
       const kinds = this.found.get(name);
       if (!kinds) continue;
       out[name] = {};
-      for (const kind of KIND_ORDER) if (kinds[kind] !== undefined) out[name][kind] = kinds[kind];
+      for (const kind of this.kindOrder) if (kinds[kind] !== undefined) out[name][kind] = kinds[kind];
     }
     return out;
   }
@@ -242,7 +262,7 @@ export class ResidualScan {
       findings: this.findings,
       total: this.total,
       fail_on_pii: failOnPii,
-      note: 'searched: emails (also percent-encoded), US SSNs, card numbers (issuer prefix and Luhn), IBANs (country length and mod 97), phone numbers, IPv4 and IPv6 addresses in columns published as they were; the row\'s own values of hash, fake, mask, redact and drop columns inside them (and the words of its names); and any such value of the same piece of input as a whole cell' + (this.scrubbed.length > 0 ? '; in scrubbed columns, the text scrub published' : ''),
+      note: (this.registry.custom.length > 0 ? `searched: the kinds the policy declares (${this.registry.custom.join(', ')}); ` : 'searched: ') + 'emails (also percent-encoded and defanged), US SSNs, card numbers (issuer prefix and Luhn), IBANs (country length and mod 97), phone numbers, IPv4 and IPv6 addresses in columns published as they were; the row\'s own values of hash, fake, mask, redact and drop columns inside them (and the words of its names); and any such value of the same piece of input as a whole cell' + (this.scrubbed.length > 0 ? '; in scrubbed columns, the text scrub published' : ''),
     };
   }
 }

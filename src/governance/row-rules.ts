@@ -11,11 +11,11 @@
 // that column (`match: hash`), so the list itself need hold no personal data:
 // `veil hash --column email --policy policy.yaml < emails.txt` makes one.
 
-import { VeilError } from '../core/errors.js';
+import { VeilError } from '../lib/errors.js';
 import { cellText } from '../lib/cell.js';
 import type { SecretKey } from '../lib/key.js';
 import { NORMALIZERS, type Normalizer } from '../lib/normalize.js';
-import type { OptionReader } from '../policy/reader.js';
+import type { OptionReader } from '../options/reader.js';
 import type { Configured, Row } from '../transforms/define.js';
 
 export interface RowRules {

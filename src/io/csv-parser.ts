@@ -13,7 +13,7 @@
 // Fast path: a line without any quote is split natively; only lines holding a
 // quote go through the character loop.
 
-import type { InputProblem } from '../core/errors.js';
+import type { InputProblem } from '../lib/errors.js';
 
 export type RecordSink = (fields: string[], line: number) => void;
 

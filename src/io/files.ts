@@ -11,7 +11,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable, type Writable } from 'node:stream';
 import { constants as zlibConstants, createGunzip, createGzip, gunzipSync } from 'node:zlib';
-import { VeilError } from '../core/errors.js';
+import { VeilError } from '../lib/errors.js';
 import { errnoText } from '../lib/errno.js';
 import type { Encoding } from './formats.js';
 
@@ -160,7 +160,7 @@ export interface OpenInput {
  * (1f 8b) and, inside it or not, JSON Lines (a '{' first). Undefined on a
  * terminal, whose first bytes a user has not typed yet.
  */
-export async function sniffStdin(): Promise<{ gzip: boolean; jsonl: boolean } | undefined> {
+export async function sniffStdin(): Promise<{ gzip: boolean; jsonl: boolean; parquet: boolean } | undefined> {
   const stdin = process.stdin;
   if (stdin.isTTY) return undefined;
   const chunk = await new Promise<Buffer | null>((done, fail) => {
@@ -177,7 +177,7 @@ export async function sniffStdin(): Promise<{ gzip: boolean; jsonl: boolean } | 
     stdin.on('readable', read).once('end', end).once('error', fail);
     read();
   });
-  if (chunk === null) return { gzip: false, jsonl: false };
+  if (chunk === null) return { gzip: false, jsonl: false, parquet: false };
   stdin.unshift(chunk);
   const gzip = chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b;
   let head = chunk;
@@ -189,7 +189,7 @@ export async function sniffStdin(): Promise<{ gzip: boolean; jsonl: boolean } | 
     }
   }
   const first = head.toString('utf8', 0, Math.min(head.length, 4096)).replace(/^\uFEFF/, '').trimStart();
-  return { gzip, jsonl: first.startsWith('{') };
+  return { gzip, jsonl: first.startsWith('{'), parquet: !gzip && chunk.subarray(0, 4).toString('latin1') === 'PAR1' };
 }
 
 /** The first line of a file (gunzipped, decoded), from its first 64 KiB; undefined if it cannot be read. */

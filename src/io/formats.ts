@@ -46,7 +46,7 @@ export function parseDelimiter(text: string): string | undefined {
 }
 
 /** Extensions of formats veil neither reads nor writes (yet): naming one is a usage error, not a silent CSV. */
-const FOREIGN = new Set(['xlsx', 'xls', 'xlsm', 'xlsb', 'ods', 'numbers', 'parquet', 'pq', 'avro', 'orc', 'feather', 'arrow', 'ipc', 'json', 'xml', 'html', 'sqlite', 'db', 'duckdb', 'h5', 'hdf5', 'pkl', 'pickle', 'dta', 'sav', 'sas7bdat', 'rds', 'zip', 'bz2', 'xz', 'zst', '7z', 'tar', 'tgz', 'pdf']);
+const FOREIGN = new Set(['xlsx', 'xls', 'xlsm', 'xlsb', 'ods', 'numbers', 'avro', 'orc', 'feather', 'arrow', 'ipc', 'json', 'xml', 'html', 'sqlite', 'db', 'duckdb', 'h5', 'hdf5', 'pkl', 'pickle', 'dta', 'sav', 'sas7bdat', 'rds', 'zip', 'bz2', 'xz', 'zst', '7z', 'tar', 'tgz', 'pdf']);
 
 /** The extension of a path's file name (letters first, so out.2024 has none), lower case, after a .gz. */
 function extension(path: string): string | undefined {
@@ -62,10 +62,10 @@ function extension(path: string): string | undefined {
 export function outputNameProblem(path: string | undefined, formatGiven: boolean): string | undefined {
   if (path === undefined) return undefined;
   const ext = extension(path);
-  if (ext === undefined || ['csv', 'tsv', 'jsonl', 'ndjson'].includes(ext)) return undefined;
-  if (FOREIGN.has(ext)) return `veil writes CSV (.csv, .tsv) and JSON Lines (.jsonl, .ndjson), optionally gzipped (.gz)${ext === 'parquet' || ext === 'pq' ? ', and Parquet with the duckdb engine (leave out --engine stream)' : ''}, not .${ext}: ${path}`;
+  if (ext === undefined || ['csv', 'tsv', 'jsonl', 'ndjson', 'parquet', 'pq'].includes(ext)) return undefined;
+  if (FOREIGN.has(ext)) return `veil writes CSV (.csv, .tsv), JSON Lines (.jsonl, .ndjson), optionally gzipped (.gz), and Parquet (.parquet), not .${ext}: ${path}`;
   if (formatGiven) return undefined;
-  return `the output's extension .${ext} does not say what veil writes: name it .csv, .tsv, .jsonl or .ndjson (optionally .gz), or give --output-format: ${path}`;
+  return `the output's extension .${ext} does not say what veil writes: name it .csv, .tsv, .jsonl, .ndjson (optionally .gz) or .parquet, or give --output-format: ${path}`;
 }
 
 /** Why veil cannot read this input path (undefined when it can): a format it does not read, unless --input-format says otherwise. */
@@ -73,8 +73,8 @@ export function inputNameProblem(path: string | undefined, formatGiven: boolean)
   if (path === undefined || formatGiven) return undefined;
   const ext = extension(path);
   if (ext === undefined || !FOREIGN.has(ext)) return undefined;
-  const hint = ext === 'json' ? ' (JSON Lines is one object per line: if this file is, pass --input-format jsonl)' : ext === 'parquet' || ext === 'pq' ? ' with the streaming engine (the duckdb engine reads Parquet: leave out --engine stream)' : '';
-  return `veil reads CSV and JSON Lines, not .${ext}${hint}: ${path}`;
+  const hint = ext === 'json' ? ' (JSON Lines is one object per line: if this file is, pass --input-format jsonl)' : '';
+  return `veil reads CSV, JSON Lines and Parquet, not .${ext}${hint}: ${path}`;
 }
 
 /**

@@ -2,12 +2,12 @@
 // starts on. Errors are coded problems with a line, never the offending text.
 
 import type { Readable } from 'node:stream';
-import { VeilError, type InputProblem } from '../core/errors.js';
+import { VeilError, type InputProblem } from '../lib/errors.js';
 import { CsvParser } from './csv-parser.js';
 import type { Format } from './formats.js';
 import { utf8Text } from './utf8.js';
 import { JsonError, parseJson } from '../lib/json.js';
-import { jsonColumns, jsonRowMapper } from '../core/json-paths.js';
+import { jsonColumns, jsonRowMapper } from '../lib/json-paths.js';
 
 export type InputEvent = { header: string[] } | { row: unknown[]; line: number };
 

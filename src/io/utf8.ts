@@ -8,7 +8,7 @@
 //   utf8(bytes, line)           whole lines of bytes (a piece) as text
 
 import { isUtf8 } from 'node:buffer';
-import { VeilError } from '../core/errors.js';
+import { VeilError } from '../lib/errors.js';
 
 const LF = 10;
 

@@ -6,7 +6,7 @@
 
 import { jsonText } from '../lib/json.js';
 import { looksLikeFormula } from '../lib/formula.js';
-import { outputTree, type JsonPath } from '../core/json-paths.js';
+import { outputTree, type JsonPath } from '../lib/json-paths.js';
 
 export interface RowSerializer {
   header(columns: readonly string[]): string;

@@ -6,7 +6,7 @@
 import { isUtf8 } from 'node:buffer';
 import { dirname, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
-import { VeilError } from '../core/errors.js';
+import { VeilError } from '../lib/errors.js';
 import { loadPolicy, type Policy } from './load.js';
 import { BoundedReadError, READ_LIMITS, readBoundedSync } from '../io/files.js';
 import { errnoText } from '../lib/errno.js';

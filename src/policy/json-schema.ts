@@ -12,8 +12,9 @@ import { K_OPTIONS, L_OPTIONS, REPRESENTATIVE_OPTIONS } from '../privacy/k-anony
 import { COLUMN_OPTIONS } from '../transforms/define.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { OPERATOR_OPTIONS, OPERATORS } from '../transforms/scrub.js';
-import { TEXT_KINDS } from '../text/spans.js';
+import { TEXT_KINDS } from '../detect/spans.js';
 import { BUDGET_OPTIONS, INPUT_OPTIONS, REPORT_OPTIONS, SAFE_HARBOR_OPTIONS, TOP_LEVEL } from './load.js';
+import { RECOGNIZER_OPTIONS } from './recognizers.js';
 
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -59,6 +60,8 @@ export function policySchema(): Schema {
       ['transform', ...t.options, ...COLUMN_OPTIONS],
       {
         transform: { const: t.name, description: t.summary },
+        // The built-in kinds: a schema cannot know the kinds a policy declares under recognizers: (the loader accepts
+        // those), and a typo of a built-in one (emial) is the commoner mistake, which an editor should underline.
         ...(t.name === 'scrub' && { kinds: keys(TEXT_KINDS, Object.fromEntries(TEXT_KINDS.map((k) => [k, operator]))), with: { enum: [...OPERATORS] } }),
       },
       ['transform'],
@@ -87,6 +90,12 @@ export function policySchema(): Schema {
         k_anonymity: keys(K_OPTIONS, { l_diversity: keys(L_OPTIONS), representative: keys(REPRESENTATIVE_OPTIONS) }, ['k', 'quasi_identifiers']),
         privacy_budget: keys(BUDGET_OPTIONS),
         report: keys(REPORT_OPTIONS, { min_count: { type: 'integer', minimum: 1 } }),
+        recognizers: {
+          type: 'object',
+          description: 'Kinds of personal data beside the built-in ones, by name: each a pattern (or patterns), context words and exact terms (docs/policy.md).',
+          propertyNames: { pattern: '^[a-z][a-z0-9_]{0,39}$' },
+          additionalProperties: keys(RECOGNIZER_OPTIONS, { pattern: { type: 'string' }, patterns: { type: 'array', items: { type: 'string' } }, context: { type: 'array', items: { type: 'string' } }, words: { type: 'array', items: { type: 'string' } } }),
+        },
       },
       ['version', 'columns'],
     ),

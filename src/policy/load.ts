@@ -4,17 +4,20 @@
 // lacks) are checked when the pipeline meets the header.
 
 import { isMap, isScalar, LineCounter, parseDocument, visit, YAMLMap, type Document, type Node } from 'yaml';
-import type { PolicyProblem } from '../core/errors.js';
+import type { PolicyProblem } from '../lib/errors.js';
 import { nearest } from '../lib/suggest.js';
 import { checkRowRules, parseRowRules, type RowRules } from '../governance/row-rules.js';
 import { hipaaRule, RESTRICTED_ZIP3, weakerThanPreset, type PresetSettings } from '../governance/hipaa.js';
-import { parseSchema, type ColumnSchema } from '../governance/schema.js';
+import { parseSchema, type ColumnSchema } from '../options/schema.js';
 import { parseKAnonymity, type KAnonymity } from '../privacy/k-anonymity.js';
 import type { Configured } from '../transforms/define.js';
 import { findTransform, TRANSFORM_NAMES } from '../transforms/index.js';
 import { parseDelimiter, parseEncoding, type Encoding } from '../io/formats.js';
+import type { PolicyInput } from '../io/settings.js';
+import type { Registry } from '../detect/index.js';
+import { readRecognizers } from './recognizers.js';
 import { dateFormat, type DateFormat } from '../lib/date-formats.js';
-import { OptionReader, show, type PolicyContext, type PolicyFileReader } from './reader.js';
+import { OptionReader, show, type PolicyContext, type PolicyFileReader } from '../options/reader.js';
 
 export const UNLISTED_MODES = ['error', 'drop', 'keep'] as const;
 export type UnlistedMode = (typeof UNLISTED_MODES)[number];
@@ -59,13 +62,11 @@ export interface Policy {
   readonly input: PolicyInput;
   /** report.min_count: the fewest rows any count the report shows from the input may be of (default: k, at least 10). */
   readonly reportMinCount: number | undefined;
+  /** The recognizers of scrub and the residual check: the built-in ones and those under `recognizers:`. */
+  readonly recognizers: Registry;
 }
 
-export interface PolicyInput {
-  readonly format?: 'csv' | 'jsonl' | 'parquet';
-  readonly delimiter?: string;
-  readonly encoding?: Encoding;
-}
+export type { PolicyInput };
 
 /** The preset's policy entries for columns the policy does not name (those it recognizes). */
 export async function presetColumns(policy: Policy, names: readonly string[]): Promise<PolicyColumn[]> {
@@ -80,7 +81,7 @@ export async function presetColumns(policy: Policy, names: readonly string[]): P
 
 export type PolicyResult = { policy: Policy; problems: [] } | { policy?: undefined; problems: PolicyProblem[] };
 
-export const TOP_LEVEL = ['version', 'input', 'extends', 'as_of_year', 'safe_harbor', 'unlisted', 'rows', 'columns', 'on_invalid', 'max_invalid', 'k_anonymity', 'privacy_budget', 'report'] as const;
+export const TOP_LEVEL = ['version', 'input', 'extends', 'as_of_year', 'safe_harbor', 'unlisted', 'rows', 'columns', 'on_invalid', 'max_invalid', 'k_anonymity', 'privacy_budget', 'report', 'recognizers'] as const;
 
 /** A column's `format: MM/DD/YYYY` (or a list of formats, tried in order): its dates as they are written. */
 function readDateFormats(r: OptionReader): DateFormat[] | undefined {
@@ -152,6 +153,9 @@ export async function loadPolicy(text: string, readFile: PolicyFileReader): Prom
   const presetSettings: PresetSettings = { asOfYear, restrictedZip3: safeHarbor.restrictedZip3 };
 
   const input = readInput(root);
+  // Read before the columns: scrub's `kinds:` names the declared kinds too.
+  const recognizers = readRecognizers(root);
+  ctx.registry = recognizers;
   const columns: PolicyColumn[] = [];
   const columnsReader = root.child('columns', true);
   if (columnsReader) {
@@ -198,7 +202,7 @@ export async function loadPolicy(text: string, readFile: PolicyFileReader): Prom
 
   if (problems.length > 0) return { problems: problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)) };
   return {
-    policy: { version: 1, unlisted, columns, needsKey: columns.some((c) => c.configured.keyed), kAnonymity, epsilonPerRecord, rows, onInvalid, maxInvalid, preset, presetSettings, notIdentifiers: safeHarbor.notIdentifiers, input, reportMinCount },
+    policy: { version: 1, unlisted, columns, needsKey: columns.some((c) => c.configured.keyed), kAnonymity, epsilonPerRecord, rows, onInvalid, maxInvalid, preset, presetSettings, notIdentifiers: safeHarbor.notIdentifiers, input, reportMinCount, recognizers },
     problems: [],
   };
 }

@@ -15,8 +15,8 @@
 //     representative: { numbers: median, categories: mode, max_own_share: 0.2 }
 
 import type { Hierarchy } from '../lib/hierarchy.js';
-import { readHierarchyOption } from '../policy/hierarchy-file.js';
-import type { OptionReader } from '../policy/reader.js';
+import { readHierarchyOption } from '../options/hierarchy-file.js';
+import type { OptionReader } from '../options/reader.js';
 
 export const L_VARIANTS = ['distinct', 'entropy', 'recursive'] as const;
 export type LVariant = (typeof L_VARIANTS)[number];

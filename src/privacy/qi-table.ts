@@ -8,7 +8,7 @@
 //   numeric    every value is a number (or empty): codes are ranks in numeric order
 //   set        anything else: unordered values, generalized to value sets
 
-import { ValueError } from '../core/errors.js';
+import { ValueError } from '../lib/errors.js';
 import type { Hierarchy } from '../lib/hierarchy.js';
 import { parseNumber } from '../lib/numeric.js';
 import { ownString } from '../lib/own-string.js';

@@ -4,7 +4,7 @@
 // parses it.
 
 import { createRequire } from 'node:module';
-import { VeilError } from '../core/errors.js';
+import { VeilError } from '../lib/errors.js';
 
 type Render = (report: Record<string, unknown>) => string;
 

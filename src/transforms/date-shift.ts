@@ -9,7 +9,7 @@
 // Example: `visit_date: { transform: date-shift, max_days: 30, by: patient_id }`,
 // 2024-03-12 -> 2024-03-29 for one patient, every visit of theirs +17 days.
 
-import { ValueError } from '../core/errors.js';
+import { ValueError } from '../lib/errors.js';
 import { formatDate, fromDays, inYearRange, parseDate, toDays } from '../lib/dates.js';
 import { BoundedCache } from '../lib/bounded-cache.js';
 import { hmacSha256 } from '../lib/hmac-sha256.js';

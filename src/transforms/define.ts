@@ -2,8 +2,8 @@
 // exports `defineTransform({...})`; src/transforms/index.ts is the one list
 // that drives policy validation, help and the report.
 
-import { SCHEMA_OPTIONS } from '../governance/schema.js';
-import type { OptionReader } from '../policy/reader.js';
+import { SCHEMA_OPTIONS } from '../options/schema.js';
+import type { OptionReader } from '../options/reader.js';
 import type { SecretKey } from '../lib/key.js';
 import type { RowRandomness } from '../lib/random.js';
 

@@ -13,12 +13,12 @@
 //   hierarchy: FILE, level: N        ARX hierarchy file, value at level N
 // Interval formats are those of src/lib/numeric.ts.
 
-import { ValueError } from '../core/errors.js';
+import { ValueError } from '../lib/errors.js';
 import { DATE_LEVELS, parseDate, truncateDate, type DateLevel } from '../lib/dates.js';
 import type { Hierarchy } from '../lib/hierarchy.js';
 import { bottomCode, formatNumber, integerRange, parseNumber, realRange, topCode } from '../lib/numeric.js';
-import { readHierarchyOption } from '../policy/hierarchy-file.js';
-import type { OptionReader } from '../policy/reader.js';
+import { readHierarchyOption } from '../options/hierarchy-file.js';
+import type { OptionReader } from '../options/reader.js';
 import { COLUMN_OPTIONS, defineTransform, type ColumnFn } from './define.js';
 
 type GeneralizeOptions =

@@ -12,7 +12,7 @@
 // With `integer: true` the grid is 1.
 // Example: `income: { transform: noise, epsilon: 0.5, bounds: [0, 250000] }`.
 
-import { ValueError } from '../core/errors.js';
+import { ValueError } from '../lib/errors.js';
 import { decimalFraction, discreteLaplace, gcd, MAX_RATIONAL } from '../lib/discrete-laplace.js';
 import { parseNumber } from '../lib/numeric.js';
 import { sourceFor } from '../lib/random.js';

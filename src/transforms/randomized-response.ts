@@ -6,7 +6,7 @@
 // probability exp(-eps) otherwise (an exact Bernoulli, Canonne et al. 2020).
 // Example: `smoker: { transform: randomized-response, epsilon: 1.0, values: [yes, no] }`.
 
-import { ValueError } from '../core/errors.js';
+import { ValueError } from '../lib/errors.js';
 import { bernoulliExp, decimalFraction, MAX_RATIONAL } from '../lib/discrete-laplace.js';
 import { sourceFor, uniform } from '../lib/random.js';
 import { defineTransform } from './define.js';

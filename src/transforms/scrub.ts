@@ -21,15 +21,14 @@
 // its whole (never published).
 // Example: `notes: { transform: scrub, own: [full_name, email], kinds: { email: { with: hash, domain: email, normalize: email } } }`.
 
-import { PII_KINDS, piiKinds } from '../governance/detect.js';
+import { BUILT_IN_REGISTRY, PII_KINDS, type Registry } from '../detect/index.js';
 import { hmacSha256 } from '../lib/hmac-sha256.js';
 import { uniformInt } from '../lib/key.js';
 import { NORMALIZERS, type Normalizer } from '../lib/normalize.js';
-import type { OptionReader } from '../policy/reader.js';
-import { dictionaries, type Dictionaries } from '../text/dictionaries.js';
-import { ownValue, type OwnValue } from '../text/own.js';
-import { Recognizers } from '../text/recognizers.js';
-import { replaceSpans, resolve, TEXT_KINDS, type Span, type TextKind } from '../text/spans.js';
+import type { OptionReader } from '../options/reader.js';
+import { dictionaries, type Dictionaries } from '../detect/dictionaries.js';
+import { ownValue, type OwnValue } from '../detect/own.js';
+import { replaceSpans, resolve, TEXT_KINDS, type Span, type TextKind } from '../detect/spans.js';
 import { cellText } from '../lib/cell.js';
 import { defineTransform } from './define.js';
 
@@ -50,6 +49,8 @@ interface Operator {
 
 interface ScrubOptions {
   readonly operators: ReadonlyMap<TextKind, Operator>;
+  /** The recognizers: the built-in ones and those the policy declares (`recognizers:`). */
+  readonly registry: Registry;
   readonly own: readonly string[];
   readonly threshold: number;
   readonly allDates: boolean;
@@ -65,15 +66,17 @@ export const scrub = defineTransform<ScrubOptions>({
   parse(r) {
     const base = operator(r, undefined, undefined);
     if (!base) return undefined;
+    const registry = r.ctx.registry ?? BUILT_IN_REGISTRY;
+    const every = [...TEXT_KINDS, ...registry.custom];
     // `with: fake` for the column fakes what can be faked and tags the rest.
     const operators = new Map<TextKind, Operator>(
-      TEXT_KINDS.map((k) => [k, { ...base, with: base.with === 'fake' && !FAKEABLE.has(k) ? 'tag' : base.with, normalize: r.has('normalize') ? base.normalize : (NORMALIZE[k] ?? base.normalize) }]),
+      every.map((k) => [k, { ...base, with: base.with === 'fake' && !FAKEABLE.has(k) ? 'tag' : base.with, normalize: r.has('normalize') ? base.normalize : (NORMALIZE[k] ?? base.normalize) }]),
     );
     const kinds = r.child('kinds');
     if (kinds) {
-      kinds.rejectUnknown([...TEXT_KINDS]);
+      kinds.rejectUnknown(every);
       for (const kind of kinds.keys()) {
-        if (!(TEXT_KINDS as readonly string[]).includes(kind)) continue;
+        if (!every.includes(kind)) continue;
         const node = kinds.node(kind);
         const inner = node && typeof (node as { items?: unknown }).items !== 'undefined' ? kinds.child(kind) : undefined;
         const op = inner ? operator(inner, base, kind as TextKind) : operatorName(kinds, kind, base, kind as TextKind);
@@ -88,6 +91,7 @@ export const scrub = defineTransform<ScrubOptions>({
     }
     return {
       operators,
+      registry,
       own: r.stringList('own') ?? [],
       threshold: r.number('threshold', { min: 0, max: 1 }) ?? 0.5,
       allDates: (r.string('dates', { oneOf: ['birth', 'all'] }) ?? 'birth') === 'all',
@@ -103,7 +107,7 @@ export const scrub = defineTransform<ScrubOptions>({
     const wanted = new Set([...o.operators].filter(([, op]) => op.with !== 'keep').map(([k]) => k));
     const needsWords = ['person', 'address'].some((k) => o.operators.get(k as TextKind)!.with !== 'keep') || [...o.operators.values()].some((op) => op.with === 'fake');
     const words = needsWords ? await dictionaries() : undefined;
-    const recognizers = new Recognizers({ dictionaries: words, allDates: o.allDates });
+    const found = { dictionaries: words, allDates: o.allDates };
     const ownAt = o.own.map((c) => ctx.columnIndex(c));
     const replacers = new Map<TextKind, Replacer>();
     for (const [kind, op] of o.operators) replacers.set(kind, replacer(kind, op, ctx.column, ctx.key, words));
@@ -112,7 +116,7 @@ export const scrub = defineTransform<ScrubOptions>({
       if (counts) counts[what][kind] = (counts[what][kind] ?? 0) + 1;
     };
     // The residual check's kinds among those replaced: the output must hold none of them.
-    const checked = new Set(PII_KINDS.filter((k) => wanted.has(k)));
+    const checked = new Set([...PII_KINDS, ...o.registry.custom].filter((k) => wanted.has(k)));
     return (value, row) => {
       const own: OwnValue[] = [];
       for (const at of ownAt) {
@@ -121,7 +125,7 @@ export const scrub = defineTransform<ScrubOptions>({
         const v = ownValue(cellText(raw));
         if (v) own.push(v);
       }
-      const spans = resolve(recognizers.find(value, own), o.threshold);
+      const spans = resolve(o.registry.spans(value, { ...found, own }), o.threshold);
       const chosen: Span[] = [];
       for (const s of spans) {
         count('found', s.kind);
@@ -132,7 +136,7 @@ export const scrub = defineTransform<ScrubOptions>({
       }
       const out = chosen.length === 0 ? value : replaceSpans(value, chosen, (s, text) => replacers.get(s.kind)!(text, value.slice(Math.max(0, s.start - 12), s.start)));
       // Fail closed: what the residual check would still find of a kind to remove (a pseudonym that reads as a card number) is not published.
-      if (checked.size > 0 && piiKinds(out).some((k) => checked.has(k))) {
+      if (checked.size > 0 && o.registry.kindsIn(out).some((k) => checked.has(k))) {
         count('replaced', 'whole_cell');
         return '<REDACTED>';
       }
@@ -156,7 +160,7 @@ function operator(r: OptionReader, base: Operator | undefined, kind: TextKind | 
   return {
     with: (w as OperatorName | undefined) ?? base?.with ?? 'tag',
     domain: r.string('domain', { nonEmpty: true }) ?? base?.domain,
-    normalize: normalize ?? (kind && NORMALIZE[kind]) ?? base?.normalize ?? 'trim',
+    normalize: normalize ?? (kind !== undefined ? NORMALIZE[kind] : undefined) ?? base?.normalize ?? 'trim',
     length: length ?? base?.length ?? 32,
   };
 }
@@ -165,7 +169,7 @@ function operator(r: OptionReader, base: Operator | undefined, kind: TextKind | 
 type Replacer = (value: string, before: string) => string;
 const TITLE = /\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame)\.? $/;
 
-const TAG: Record<TextKind, string> = Object.fromEntries(TEXT_KINDS.map((k) => [k, `<${k.toUpperCase()}>`])) as Record<TextKind, string>;
+const tag = (kind: TextKind): string => `<${kind.toUpperCase()}>`;
 const FAKE_SUFFIXES = ['Street', 'Road', 'Lane', 'Avenue', 'Drive', 'Close', 'Way', 'Court'];
 
 function replacer(kind: TextKind, op: Operator, column: string, key: { derive(purpose: string, domain: string): Buffer } | undefined, words: Dictionaries | undefined): Replacer {
@@ -173,7 +177,7 @@ function replacer(kind: TextKind, op: Operator, column: string, key: { derive(pu
     case 'keep':
       return (v) => v;
     case 'tag':
-      return () => TAG[kind];
+      return () => tag(kind);
     case 'mask':
       return (v) => v.replace(/[\p{L}\p{N}]/gu, '*');
     case 'hash': {

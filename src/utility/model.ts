@@ -20,7 +20,7 @@
 // gradient descent needed 20 s on 7,000 rows and still underfit.
 
 import { MultinomialNB } from 'ml-naivebayes';
-import { VeilError } from '../core/errors.js';
+import { VeilError } from '../lib/errors.js';
 import { binEdges, binOf, frequencies, numberOf } from './measures.js';
 import type { SampledRow } from './sample.js';
 

@@ -18,7 +18,7 @@
 // quantiles with open ends (no edge has fewer than `minCount` rows on either
 // side), and the noised columns' input is summarized by its spread alone.
 
-import { VeilError } from '../core/errors.js';
+import { VeilError } from '../lib/errors.js';
 import type { ColumnReport } from '../core/pipeline.js';
 import { binEdges, binOf, codesOf, cramersVCodes, frequencies, isNumberText, kolmogorovSmirnov, moments, numberOf, pearson, totalVariation } from './measures.js';
 import { modelUtility, type ModelResult } from './model.js';

@@ -13,8 +13,8 @@
 // struct whole; lists and maps are one value each. A value of a nested type
 // is read as its JSON text, as the streaming engine reads a JSON value.
 
-import { VeilError } from '../../core/errors.js';
-import type { JsonPath } from '../../core/json-paths.js';
+import { VeilError } from '../../lib/errors.js';
+import type { JsonPath } from '../../lib/json-paths.js';
 import { openInput } from '../../io/files.js';
 import { kindOfPath } from '../../io/formats.js';
 import { pieces } from '../../io/pieces.js';

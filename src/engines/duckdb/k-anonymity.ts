@@ -13,8 +13,8 @@
 import type * as Api from '@duckdb/node-api';
 import { SUPPRESSED } from '../../lib/numeric.js';
 import type { KAnonymity } from '../../privacy/k-anonymity.js';
-import { classesOfGroups, type Group } from '../../privacy/groups.js';
-import type { KStage } from '../../privacy/stage.js';
+import { classesOfGroups, type Group } from '../../core/stage-groups.js';
+import type { KStage } from '../../core/stage.js';
 import { fromSql, toFunction, unsupported, type CompiledSelect } from '../sql/compile.js';
 import { duckdb as dialect } from '../sql/dialect.js';
 

@@ -36,7 +36,6 @@ const ascii = (v: string) => `(strlen(${v}) = length(${v}))`;
 const SSN_SHAPE = '[0-9]{3}-[0-9]{2}-[0-9]{4}|[0-9]{3} [0-9]{2} [0-9]{4}';
 const SSN_VALID = (c: string) => `substr(${c}, 1, 3) NOT IN ('000', '666') AND substr(${c}, 1, 1) <> '9' AND substr(${c}, 5, 2) <> '00' AND substr(${c}, 8, 4) <> '0000'`;
 const PHONE_SHAPE = '[0-9]{3}-[0-9]{3}-[0-9]{4}|[0-9]{3}[.][0-9]{3}[.][0-9]{4}|[0-9]{3} [0-9]{3} [0-9]{4}';
-const PATTERNS = '@|%40|[A-Za-z]{2}[0-9]{2}[A-Za-z0-9 ]{6}|[0-9](?:[^0-9]*[0-9]){8}|[0-9]\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]|:[^:]*:';
 
 /** The input columns the scan reads (kept, then protected), by header position; none when nothing is kept. */
 function columnsRead(scan: ResidualScan, header: readonly string[]): { kept: number[]; protect: { index: number; byWord: boolean }[] } {
@@ -134,6 +133,11 @@ export async function residualAggregate(
   const protectedArgs = protect.map((p) => toFunction(col(p.index), d));
   const viaScan: string[] = [];
   const native: { column: string; kind: ResidualKind; sql: string }[] = [];
+  // The registry's screen (src/detect/index.ts): what any strict kind needs, and what normalizing would change.
+  const screen = scan.registry.sqlScreen();
+  const patterns = (c: string): string => (screen === undefined ? 'TRUE' : `regexp_matches(${c}, ${d.string(screen)})`);
+  // A declared kind may match a cell of the shapes decided here: then every candidate goes to the scan.
+  const decided = scan.registry.custom.length === 0;
   kept.forEach((k, j) => {
     const c = col(k);
     // The row's own values inside the cell: the whole value (5 characters or more), or a word of 4 or more of a
@@ -145,10 +149,13 @@ export async function residualAggregate(
     // A cell that is, whole, one of the shapes below and can hold no protected value: its findings are decided here.
     const plain = `NOT coalesce(i.veil_kr${j}${own.map((o) => ` OR ${o}`).join('')}, true)`;
     const shaped = (shape: string) => `regexp_full_match(${c}, '${shape}') AND ${plain}`;
-    native.push({ column: header[k]!, kind: 'ssn', sql: `count(*) FILTER (WHERE ${shaped(SSN_SHAPE)} AND ${SSN_VALID(c)})` });
-    native.push({ column: header[k]!, kind: 'phone', sql: `count(*) FILTER (WHERE ${shaped(PHONE_SHAPE)})` });
-    const candidate = `${c} IS NOT NULL AND length(${c}) >= 2 AND (regexp_matches(${c}, '${PATTERNS}') OR NOT ${ascii(c)} OR i.veil_kr${j}${own.map((o) => ` OR ${o}`).join('')})`;
-    viaScan.push(`sum(CASE WHEN ${candidate} AND NOT coalesce(regexp_full_match(${c}, '${SSN_SHAPE}|${PHONE_SHAPE}') AND ${plain}, false) THEN veil_residual(${j}, ${toFunction(c, d)}, ${[...protectedArgs, `i.veil_kr${j}`].join(', ')}) ELSE 0 END)`);
+    if (decided) {
+      native.push({ column: header[k]!, kind: 'ssn', sql: `count(*) FILTER (WHERE ${shaped(SSN_SHAPE)} AND ${SSN_VALID(c)})` });
+      native.push({ column: header[k]!, kind: 'phone', sql: `count(*) FILTER (WHERE ${shaped(PHONE_SHAPE)})` });
+    }
+    const candidate = `${c} IS NOT NULL AND length(${c}) >= 2 AND (${patterns(c)} OR NOT ${ascii(c)} OR i.veil_kr${j}${own.map((o) => ` OR ${o}`).join('')})`;
+    const notDecided = decided ? ` AND NOT coalesce(regexp_full_match(${c}, '${SSN_SHAPE}|${PHONE_SHAPE}') AND ${plain}, false)` : '';
+    viaScan.push(`sum(CASE WHEN ${candidate}${notDecided} THEN veil_residual(${j}, ${toFunction(c, d)}, ${[...protectedArgs, `i.veil_kr${j}`].join(', ')}) ELSE 0 END)`);
   });
   return {
     input: `(SELECT i.*, ${derived.join(', ')} FROM ${input} AS i)`,

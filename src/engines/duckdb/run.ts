@@ -25,7 +25,7 @@ import { createReadStream, promises as fsp } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import type * as Api from '@duckdb/node-api';
-import { ValueError, VeilError } from '../../core/errors.js';
+import { ValueError, VeilError } from '../../lib/errors.js';
 import type { ColumnReport } from '../../core/pipeline.js';
 import { ResidualScan } from '../../governance/residual.js';
 import type { SecretKey } from '../../lib/key.js';
@@ -33,10 +33,10 @@ import type { Policy } from '../../policy/load.js';
 import type { ColumnFn } from '../../transforms/define.js';
 import { noiseFigures, type NoiseFigures } from '../../utility/section.js';
 import { compileSelect, fromSql, inputColumn, outputColumn, outputSelect, toFunction, type CompiledSelect } from '../sql/compile.js';
-import { outputTree, type OutputNode } from '../../core/json-paths.js';
+import { outputTree, type OutputNode } from '../../lib/json-paths.js';
 import { onInterrupt, privateFolder } from '../../io/files.js';
 import { csvColumns, inputRelation, MAX_LINE_BYTES, parquetColumns, typedColumn, type EngineInput, type SchemaRow } from './input.js';
-import type { KStage } from '../../privacy/stage.js';
+import type { KStage } from '../../core/stage.js';
 import { kPhase, ROW_NUMBER } from './k-anonymity.js';
 import { registerResidual, residualAggregate, type ResidualPass } from './residual.js';
 import { duckdb as dialect } from '../sql/dialect.js';
@@ -141,7 +141,7 @@ export async function runOnDuckdb(r: DuckdbRun): Promise<DuckdbResult> {
     });
     await loadKeys(c, compiled, r.key);
     await registerFunctions(duck, c, compiled, r);
-    const residual = new ResidualScan(r.columns, new Set(model?.quasiIdentifiers ?? []));
+    const residual = new ResidualScan(r.columns, new Set(model?.quasiIdentifiers ?? []), r.policy.recognizers);
     registerResidual(duck, c, residual, header);
     const plain = inputRelation(r.input, shape.typed);
     const keys = compiled.keys.length > 0 ? ' CROSS JOIN veil_keys AS k' : '';
@@ -218,7 +218,9 @@ function outputShape(r: DuckdbRun, compiled: CompiledSelect): OutputShape {
   const cell = (j: number): string => {
     const o = `o.${outputColumn(j)}`;
     // JSON text kept whole: a JSON value in JSON Lines (as the streaming engine writes it).
-    return typedAt[j] === undefined && r.outputFormat === 'jsonl' && compiled.columns[j]!.kept && nestedSource(j) ? `CAST(${o} AS JSON)` : o;
+    if (typedAt[j] === undefined && r.outputFormat === 'jsonl' && compiled.columns[j]!.kept && nestedSource(j)) return `CAST(${o} AS JSON)`;
+    // An empty CSV field is an empty text (DuckDB reads it as NULL): JSON Lines writes "", as the streaming engine does.
+    return input.format === 'csv' && r.outputFormat === 'jsonl' ? `coalesce(${o}, '')` : o;
   };
   const nested = r.outputFormat === 'csv' ? [] : input.nested;
   const sameCase = (level: readonly OutputNode[], prefix: string): void => {
@@ -452,6 +454,9 @@ async function countPass(
   return { rows, noise };
 }
 
+/** The version of the DuckDB veil embeds. */
+export const duckdbVersion = (): string => api().version();
+
 /** Bytes and SHA-256 of files read one after the other (the report ties itself to them). */
 export async function digestFiles(paths: readonly string[]): Promise<{ bytes: number; sha256: string }> {
   const hash = createHash('sha256');
@@ -465,18 +470,31 @@ export async function digestFiles(paths: readonly string[]): Promise<{ bytes: nu
   return { bytes, sha256: hash.digest('hex') };
 }
 
-/** A short-lived DuckDB for a question about files (their names, their columns). */
-async function ask<T>(question: (c: Api.DuckDBConnection) => Promise<T>): Promise<T> {
+/**
+ * A short-lived DuckDB for a question about files (their names, their
+ * columns), or, with `work`, for reading and writing them whole (every core;
+ * its spill files in a private folder, removed after).
+ */
+export async function ask<T>(question: (c: Api.DuckDBConnection) => Promise<T>, work?: { readonly writing?: string }): Promise<T> {
   const duck = api();
-  const instance = await duck.DuckDBInstance.create(':memory:', { threads: '1', autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+  const spill = work ? privateFolder('duckdb') : undefined;
+  const instance = await duck.DuckDBInstance.create(':memory:', {
+    threads: work ? String(availableParallelism()) : '1',
+    ...(spill && { temp_directory: spill.path, memory_limit: MEMORY_LIMIT, preserve_insertion_order: 'true' }),
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+  });
   const connection = await instance.connect();
+  const stopInterrupt = spill ? onInterrupt(() => connection.interrupt()) : () => undefined;
   try {
     return await question(connection);
   } catch (e) {
-    throw engineError(e);
+    throw engineError(e, { ...(spill && { spill: spill.path }), ...(work?.writing !== undefined && { writing: work.writing }) });
   } finally {
+    stopInterrupt();
     connection.closeSync();
     instance.closeSync();
+    spill?.remove();
   }
 }
 

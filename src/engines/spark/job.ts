@@ -15,9 +15,9 @@
 // kept columns unless the residual-PII check is waived by name (Spark does
 // not run veil's detectors).
 
-import { VeilError } from '../../core/errors.js';
+import { VeilError } from '../../lib/errors.js';
 import type { Policy } from '../../policy/load.js';
-import type { JsonPath } from '../../core/json-paths.js';
+import type { JsonPath } from '../../lib/json-paths.js';
 import { compileSelect, outputColumn, outputSelect } from '../sql/compile.js';
 import { spark } from '../sql/dialect.js';
 

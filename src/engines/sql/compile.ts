@@ -15,11 +15,11 @@
 // error before any row is read: k-anonymity, row rules (consent, forget
 // lists), declared types, the Safe Harbor preset.
 
-import { VeilError } from '../../core/errors.js';
+import { VeilError } from '../../lib/errors.js';
 import type { Policy, PolicyColumn } from '../../policy/load.js';
 import { bottomCode, formatNumber, realRange, topCode } from '../../lib/numeric.js';
 import type { DateDialect, Dialect } from './dialect.js';
-import { outputTree, type JsonPath, type OutputNode } from '../../core/json-paths.js';
+import { outputTree, type JsonPath, type OutputNode } from '../../lib/json-paths.js';
 
 /** A subkey slot: HMAC-SHA256 under the key derived for (purpose, domain), its padded halves in the key table. */
 export interface KeySlot {
@@ -82,20 +82,33 @@ export function unsupported(feature: string, dialect: Dialect): VeilError {
   return new VeilError({ kind: 'usage', code: 'USAGE_ENGINE', detail: `the ${dialect.name} engine does not run ${feature} yet: run it with --engine stream` });
 }
 
-/** The policy features an engine does not compile yet, refused before any row is read. */
-function refuseUncompiled(policy: Policy, dialect: Dialect, kAnonymity: boolean): void {
-  if (policy.kAnonymity && !kAnonymity) throw unsupported('k_anonymity', dialect);
-  if (policy.rows) throw unsupported('row rules (rows: consent, forget lists)', dialect);
-  if (policy.preset) throw unsupported('extends: hipaa-safe-harbor', dialect);
+/** The first policy feature an engine does not compile yet (undefined: none), named with its column. */
+export function uncompiled(policy: Policy, kAnonymity: boolean): string | undefined {
+  if (policy.kAnonymity && !kAnonymity) return 'k_anonymity';
+  const model = policy.kAnonymity;
+  for (const name of model ? [...model.quasiIdentifiers, ...(model.lDiversity ? [model.lDiversity.sensitive] : [])] : []) {
+    const column = policy.columns.find((c) => c.name === name);
+    if (column?.configured.drops) return `k_anonymity over a dropped column (${name})`;
+    if (column?.configured.epsilon !== undefined) return `k_anonymity over ${column.transform} (${name}): each phase would draw it anew`;
+  }
+  if (policy.rows) return 'row rules (rows: consent, forget lists)';
+  if (policy.preset) return 'extends: hipaa-safe-harbor';
   // Its counts of spans and the residual check of its output are the streaming engine's.
   const scrubbed = policy.columns.find((c) => c.transform === 'scrub');
-  if (scrubbed) throw unsupported(`scrub (columns.${scrubbed.name})`, dialect);
+  if (scrubbed) return `scrub (columns.${scrubbed.name})`;
   const marked = policy.columns.find((c) => c.na);
-  if (marked) throw unsupported(`missing-value markers (columns.${marked.name}.na)`, dialect);
+  if (marked) return `missing-value markers (columns.${marked.name}.na)`;
   const dated = policy.columns.find((c) => c.dateFormats || c.decimalComma);
-  if (dated) throw unsupported(`date and number formats (columns.${dated.name})`, dialect);
+  if (dated) return `date and number formats (columns.${dated.name})`;
   const typed = policy.columns.find((c) => c.schema);
-  if (typed) throw unsupported(`declared types (columns.${typed.name}.type)`, dialect);
+  if (typed) return `declared types (columns.${typed.name}.type)`;
+  return undefined;
+}
+
+/** Refused before any row is read: what the engine does not compile. */
+function refuseUncompiled(policy: Policy, dialect: Dialect, kAnonymity: boolean): void {
+  const feature = uncompiled(policy, kAnonymity);
+  if (feature !== undefined) throw unsupported(feature, dialect);
 }
 
 /**

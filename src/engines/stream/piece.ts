@@ -6,9 +6,9 @@
 // the main thread to write and add up in input order, so the output and
 // the report are the same bytes whatever thread read which piece.
 
-import { VeilError, type InputProblem } from '../../core/errors.js';
+import { VeilError, type InputProblem } from '../../lib/errors.js';
 import { compilePipeline, jsonRow, type Pipeline, type PipelineTally } from '../../core/pipeline.js';
-import { rowGate, type Gate } from '../../governance/gate.js';
+import { rowGate, type Gate } from '../../core/gate.js';
 import { ResidualScan, type ResidualKind } from '../../governance/residual.js';
 import { cellText } from '../../lib/cell.js';
 import type { SecretKey } from '../../lib/key.js';
@@ -19,9 +19,9 @@ import type { Piece } from '../../io/pieces.js';
 import { eachJsonLine, recordCheck } from '../../io/read.js';
 import { utf8 } from '../../io/utf8.js';
 import { csvSerializer, jsonlSerializer, type RowSerializer } from '../../io/write.js';
-import type { JsonPath } from '../../core/json-paths.js';
+import type { JsonPath } from '../../lib/json-paths.js';
 import type { Policy } from '../../policy/load.js';
-import type { KStage } from '../../privacy/stage.js';
+import type { KStage } from '../../core/stage.js';
 import { priorityOf, UtilitySample, type SampledRow } from '../../utility/sample.js';
 
 export interface PieceSettings {
@@ -105,7 +105,7 @@ export class PieceWriter {
   static async create(policy: Policy, header: readonly string[], settings: PieceSettings, key: SecretKey | undefined, stage?: KStage): Promise<PieceWriter> {
     const pipeline = await compilePipeline(policy, header, { key, seed: settings.seed, rowRandomness: stage?.rowRandomness, sparse: settings.inputFormat === 'jsonl' });
     const serializer = settings.outputFormat === 'csv' ? csvSerializer(settings.outputDelimiter, { escapeFormulas: settings.escapeFormulas }) : jsonlSerializer(settings.nested);
-    const residual = new ResidualScan(pipeline.columns(), new Set(stage?.model.quasiIdentifiers ?? []));
+    const residual = new ResidualScan(pipeline.columns(), new Set(stage?.model.quasiIdentifiers ?? []), policy.recognizers);
     const writer = new PieceWriter(pipeline, residual, serializer, header, settings, stage, policy);
     writer.gate = await rowGate(policy, header, key, (row, line, v) => writer.quarantine(row, line, v.columns));
     return writer;

@@ -6,7 +6,7 @@
 // piece's turn comes, after everything before it was written.
 
 import { Worker } from 'node:worker_threads';
-import { VeilError, type Problem } from '../../core/errors.js';
+import { VeilError, type Problem } from '../../lib/errors.js';
 import type { Piece } from '../../io/pieces.js';
 import type { PieceResult, PieceSettings } from './piece.js';
 

@@ -3,7 +3,7 @@
 // it is sent and posts back what the piece produced, or its problems.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { VeilError } from '../../core/errors.js';
+import { VeilError } from '../../lib/errors.js';
 import { SecretKey } from '../../lib/key.js';
 import type { Piece } from '../../io/pieces.js';
 import { policyFromText } from '../../policy/file.js';

@@ -4,11 +4,11 @@
 // recoding as the streaming engine's first pass out, with the published
 // classes measured from the groups. Memory follows the groups, not the rows.
 
-import { ValueError, VeilError } from '../core/errors.js';
+import { ValueError, VeilError } from '../lib/errors.js';
 import { SUPPRESSED } from '../lib/numeric.js';
 import { tupleKey } from '../lib/tuple-key.js';
-import type { KAnonymity } from './k-anonymity.js';
-import { QiCollector } from './qi-table.js';
+import type { KAnonymity } from '../privacy/k-anonymity.js';
+import { QiCollector } from '../privacy/qi-table.js';
 import { recodeTable, type KStage } from './stage.js';
 
 export interface Group {

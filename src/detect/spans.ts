@@ -4,7 +4,8 @@
 
 /** The kinds `scrub` finds. `id`: a row's own protected value that is none of the others (a patient number). */
 export const TEXT_KINDS = ['email', 'phone', 'ssn', 'credit_card', 'iban', 'ip', 'url', 'date', 'address', 'person', 'id'] as const;
-export type TextKind = (typeof TEXT_KINDS)[number];
+/** A built-in kind, or one a policy declares (`recognizers:`). */
+export type TextKind = string;
 
 export interface Span {
   readonly kind: TextKind;
@@ -18,7 +19,10 @@ export interface Span {
 }
 
 /** When two spans overlap and are as long, the earlier kind in this order wins (a checked number over a phone's shape). */
-const PRIORITY: Record<TextKind, number> = { iban: 0, credit_card: 1, email: 2, url: 3, ssn: 4, phone: 5, ip: 6, id: 7, address: 8, date: 9, person: 10 };
+const PRIORITY: Record<string, number> = { iban: 0, credit_card: 1, email: 2, url: 3, ssn: 4, phone: 5, ip: 6, id: 7, address: 8.5, date: 9, person: 10 };
+/** A declared kind: after the checked numbers and the row's own ids, before the kinds found by evidence. */
+const DECLARED = 8;
+const priority = (kind: string): number => PRIORITY[kind] ?? DECLARED;
 
 /**
  * The spans to replace: at or above `threshold`, the longest first where
@@ -27,7 +31,7 @@ const PRIORITY: Record<TextKind, number> = { iban: 0, credit_card: 1, email: 2, 
  */
 export function resolve(spans: readonly Span[], threshold: number): Span[] {
   const candidates = spans.filter((s) => s.score >= threshold && s.end > s.start);
-  candidates.sort((a, b) => b.end - b.start - (a.end - a.start) || Number(b.own ?? false) - Number(a.own ?? false) || PRIORITY[a.kind] - PRIORITY[b.kind] || a.start - b.start);
+  candidates.sort((a, b) => b.end - b.start - (a.end - a.start) || Number(b.own ?? false) - Number(a.own ?? false) || priority(a.kind) - priority(b.kind) || a.start - b.start);
   // The places already taken, one flag per UTF-16 unit: a span is looked at over its own length only, so that the
   // whole is linear in the text (each recognizer's matches do not overlap one another), never spans times spans.
   const end = candidates.reduce((m, s) => Math.max(m, s.end), 0);

@@ -7,7 +7,7 @@
 // stays one value.
 
 import { VeilError } from './errors.js';
-import { JsonNumber } from '../lib/json.js';
+import { JsonNumber } from './json.js';
 
 /** A nested column: the keys from the record down to the field. */
 export type JsonPath = readonly string[];

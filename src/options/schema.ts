@@ -13,7 +13,7 @@
 
 import { parseDate } from '../lib/dates.js';
 import { parseNumber } from '../lib/numeric.js';
-import type { OptionReader } from '../policy/reader.js';
+import type { OptionReader } from './reader.js';
 
 export const SCHEMA_OPTIONS = ['type', 'values', 'pattern', 'min', 'max', 'required'] as const;
 export const TYPES = ['string', 'integer', 'number', 'boolean', 'date', 'datetime', 'email', 'enum'] as const;

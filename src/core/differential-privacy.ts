@@ -6,7 +6,7 @@
 // subtracts it): its section says the guarantee does not hold, and the seed
 // itself is written nowhere.
 
-import type { ColumnReport } from '../core/pipeline.js';
+import type { ColumnReport } from './pipeline.js';
 import type { Policy } from '../policy/load.js';
 
 /** The columns a seeded run makes reproducible, for the warning on stderr; empty when the run is not seeded or has none. */

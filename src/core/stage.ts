@@ -5,20 +5,20 @@
 // quasi-identifiers or its removal from here, and the section of the report
 // is measured on what it published.
 
-import { missingColumns, VeilError, ValueError, type Problem } from '../core/errors.js';
-import { compilePipeline } from '../core/pipeline.js';
+import { missingColumns, VeilError, ValueError, type Problem } from '../lib/errors.js';
+import { compilePipeline } from './pipeline.js';
 import { cellText } from '../lib/cell.js';
 import type { SecretKey } from '../lib/key.js';
 import { RowRandomness } from '../lib/random.js';
 import { SUPPRESSED } from '../lib/numeric.js';
 import { tupleKey } from '../lib/tuple-key.js';
 import type { Policy } from '../policy/load.js';
-import { describeKAnonymity, GENERALIZED, type KAnonymity, type LDiversity, type LVariant } from './k-anonymity.js';
-import { ClassCounter, diversityOf, measure, type RiskOptions } from './measures.js';
-import { partition } from './mondrian.js';
-import { buildPlan, planMatcher, planNearest, type Plan } from './plan.js';
-import { inputRows, QiCollector, type QiTable } from './qi-table.js';
-import { ownTupleRows, recode, type PlanClass } from './recode.js';
+import { describeKAnonymity, GENERALIZED, type KAnonymity, type LDiversity, type LVariant } from '../privacy/k-anonymity.js';
+import { ClassCounter, diversityOf, measure, type RiskOptions } from '../privacy/measures.js';
+import { partition } from '../privacy/mondrian.js';
+import { buildPlan, planMatcher, planNearest, type Plan } from '../privacy/plan.js';
+import { inputRows, QiCollector, type QiTable } from '../privacy/qi-table.js';
+import { ownTupleRows, recode, type PlanClass } from '../privacy/recode.js';
 import type { InputEvent } from '../io/read.js';
 
 export interface KStage {
@@ -280,17 +280,24 @@ function matchPlan(table: QiTable, model: KAnonymity, plan: Plan): Omit<KStage, 
     outputs,
     suppressed,
     ...masking(table, model, classOf, outputs),
+    ...fromPlan(table, model, plan, classOf, outputs, suppressed, true),
+  };
+  checkBudget(stage, table.rows);
+  return stage;
+}
+
+/** What a stage made from a saved plan reports: its loss, its own tuples, its published classes. */
+function fromPlan(table: QiTable, model: KAnonymity, plan: Plan, classOf: Int32Array, outputs: string[][], suppressed: number, enforced: boolean) {
+  return {
     plan: () => plan,
     fromPlan: true,
-    enforced: true,
+    enforced,
     ...planLoss(table, plan, classOf, suppressed),
     uniquesBefore: 0,
     ownTuples: ownTupleRows(table, classOf, outputs),
     generalizedForShare: 0,
     published: new Published(plan.classes.length, model.lDiversity !== undefined),
   };
-  checkBudget(stage, table.rows);
-  return stage;
 }
 
 /**
@@ -317,14 +324,7 @@ function featurizePlan(table: QiTable, model: KAnonymity, plan: Plan): Omit<KSta
     suppressed,
     masked: false,
     maskRefused: undefined,
-    plan: () => plan,
-    fromPlan: true,
-    enforced: false,
-    ...planLoss(table, plan, classOf, suppressed),
-    uniquesBefore: 0,
-    ownTuples: ownTupleRows(table, classOf, outputs),
-    generalizedForShare: 0,
-    published: new Published(plan.classes.length, model.lDiversity !== undefined),
+    ...fromPlan(table, model, plan, classOf, outputs, suppressed, false),
   };
 }
 

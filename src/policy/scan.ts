@@ -8,64 +8,65 @@
 // short masked example per column, never a value as it was.
 
 import { parseDate } from '../lib/dates.js';
-import { iban, luhn, piiKinds } from './detect.js';
-import { schemaLine } from '../policy/json-schema.js';
+import { BUILT_IN_REGISTRY, type Registry } from '../detect/index.js';
+import { schemaLine } from './json-schema.js';
 import { looksLikeFormula } from '../lib/formula.js';
-import { hipaaRule } from './hipaa.js';
+import { hipaaRule } from '../governance/hipaa.js';
 import { fromDecimalComma, parseNumber } from '../lib/numeric.js';
 import { STREET_ABBREVIATIONS, STREET_NAMES } from '../lib/streets.js';
 
 export const KINDS = ['email', 'phone', 'ssn', 'credit_card', 'iban', 'ip', 'birth_date', 'date', 'zip', 'person_name', 'street_address', 'free_text'] as const;
-export type Kind = (typeof KINDS)[number];
+/** One of KINDS, or a kind a recognizers file declares (`veil scan --recognizers`). */
+export type Kind = string;
 export type Role = 'direct_identifier' | 'quasi_identifier' | 'other';
 
-const EMAIL = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/u;
-const EMAIL_IN = /[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+/u;
-const SSN = /^(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}$/;
-const SSN_IN = /\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/;
-const PHONE = /^\+?[\d\s().-]{7,20}$/;
-const PHONE_IN = /(?:\+?\d[\d\s().-]{8,18}\d)/;
-const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)$/;
-const IPV6 = /^(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{0,4}$/i;
 const ZIP = /^\d{5}(?:-\d{4})?$/;
 const NAME = /^\p{Lu}[\p{L}'-]+(?: \p{Lu}[\p{L}'.-]*){1,3}$/u;
 /** A street address written whole: a house number, one to four words and a street suffix (also plural), then a unit or the rest of the address. */
 const STREET = new RegExp(String.raw`^\d{1,6}[A-Za-z]?(?:-\d{1,4})? (?:[NSEW]\.? )?(?:[\p{L}\p{N}'.-]+ ){1,4}(?:${[...STREET_NAMES, ...STREET_ABBREVIATIONS].join('|')})s?\.?(?: (?:[NSEW]|NE|NW|SE|SW))?(?:,? ?(?:Apt|Suite|Unit|Ste|Flat|#)\.? ?[\w-]+)?(?:,.*)?$`, 'iu');
 
-function digits(s: string): string {
-  return s.replace(/\D/g, '');
-}
-
-function creditCard(v: string): boolean {
-  if (!/^[\d -]{13,23}$/.test(v)) return false;
-  const d = digits(v);
-  return d.length >= 13 && d.length <= 19 && luhn(d);
-}
-
 /** An extension after a number: x23, ext. 5, extension 120. */
 const EXTENSION = /\s*(?:x|ext\.?|extension)\s*\d{1,6}$/i;
 
-function phone(v: string): boolean {
-  const number = v.replace(EXTENSION, '');
-  const d = digits(number);
-  // Plain digit runs are numbers, not phones: a phone has separators or a leading +; or the residual check's phone rules say so.
-  return (PHONE.test(number) && d.length >= 10 && d.length <= 15 && !/^\d+$/.test(number.trim())) || piiKinds(number).includes('phone');
+/**
+ * The strict kind (the registry's: built-in or declared) whose span covers
+ * the whole value, declared kinds first; a phone may carry an extension.
+ */
+function wholeKind(v: string, registry: Registry): string | undefined {
+  const t = v.trim();
+  const covers = (text: string) => (f: { start: number; end: number; score: number }) => f.start === 0 && f.end === text.length && f.score >= 0.5;
+  const strict = [...registry.strict.filter((r) => registry.custom.includes(r.kind)), ...registry.strict.filter((r) => !registry.custom.includes(r.kind))];
+  for (const r of strict) {
+    const text = r.kind === 'phone' ? t.replace(EXTENSION, '') : t;
+    if (registry.spans(text, { kinds: new Set([r.kind]) }).some(covers(text))) return r.kind;
+  }
+  return undefined;
 }
 
+/**
+ * A whole value of digits in groups (10 to 15, with spaces, dashes, dots or
+ * parentheses, or a leading +): in a column, a phone number of a plan the
+ * registry's phone rules do not know (120 7946 0958); in free text such a run
+ * is not enough to call it one.
+ */
+const PHONE_CELL = /^\+?[\d\s().-]{7,20}$/;
+const phoneCell = (v: string): boolean => {
+  const number = v.replace(EXTENSION, '');
+  const d = number.replace(/\D/g, '').length;
+  return PHONE_CELL.test(number) && d >= 10 && d <= 15 && !/^\d+$/.test(number.trim());
+};
+
 /** Kinds a single value shows (its own shape, not the header). */
-export function valueKinds(v: string): Kind[] {
+export function valueKinds(v: string, registry: Registry = BUILT_IN_REGISTRY): Kind[] {
   const kinds: Kind[] = [];
-  if (EMAIL.test(v)) kinds.push('email');
-  else if (SSN.test(v)) kinds.push('ssn');
-  else if (creditCard(v)) kinds.push('credit_card');
-  else if (iban(v)) kinds.push('iban');
-  else if (IPV4.test(v) || (v.includes(':') && IPV6.test(v))) kinds.push('ip');
-  else if (phone(v)) kinds.push('phone');
+  const whole = registry.screen(v) ? wholeKind(v, registry) : undefined;
+  if (whole !== undefined) kinds.push(whole);
+  else if (phoneCell(v)) kinds.push('phone');
   else if (ZIP.test(v)) kinds.push('zip');
   else if (parseDate(v)?.day) kinds.push('date');
   else if (STREET.test(v)) kinds.push('street_address');
   else if (NAME.test(v)) kinds.push('person_name');
-  else if (v.length >= 25 && v.includes(' ') && (EMAIL_IN.test(v) || SSN_IN.test(v) || PHONE_IN.test(v))) kinds.push('free_text');
+  else if (v.length >= 25 && v.includes(' ') && registry.kindsIn(v).length > 0) kinds.push('free_text');
   return kinds;
 }
 
@@ -155,7 +156,10 @@ export class ColumnScan {
   /** Values of 7 to 15 digits and nothing else, or phones: all of them, under a phone-like header, make a phone column. */
   private phoneDigits = 0;
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    private readonly registry: Registry = BUILT_IN_REGISTRY,
+  ) {}
 
   add(v: string): void {
     this.values++;
@@ -177,7 +181,7 @@ export class ColumnScan {
       if (Number(slashed[1]) > 12) this.dayFirst = true;
     } else if (DOTTED_DATE.test(v)) this.dotted++;
     if (looksLikeFormula(v)) this.formulas++;
-    const kinds = valueKinds(v);
+    const kinds = valueKinds(v, this.registry);
     for (const k of kinds) this.kindCounts.set(k, (this.kindCounts.get(k) ?? 0) + 1);
     if (kinds.includes('phone') || /^\+?\d{7,15}$/.test(v)) this.phoneDigits++;
     if (/^[+-]?\d+$/.test(v) && !/^[+-]?0\d/.test(v)) this.ints++;
@@ -232,7 +236,7 @@ export class ColumnScan {
   }
 }
 
-const TRANSFORM_OF: Record<Kind, string> = {
+const TRANSFORM_OF: Record<string, string> = {
   email: '{ transform: hash, normalize: email }',
   phone: '{ transform: hash, normalize: digits }',
   ssn: '{ transform: hash }',
@@ -249,6 +253,8 @@ const TRANSFORM_OF: Record<Kind, string> = {
 
 /** The kinds whose columns a draft protects: their values are looked for in the row's free text (scrub's `own`). */
 const OWN_KINDS: ReadonlySet<Kind> = new Set(['email', 'phone', 'ssn', 'credit_card', 'iban', 'person_name', 'street_address']);
+/** A declared kind (`--recognizers`): an identifier, hashed, and looked for in the row's free text. */
+const DECLARED_TRANSFORM = '{ transform: hash }';
 
 /**
  * A commented draft policy: identifiers hashed, names faked, free text
@@ -314,7 +320,7 @@ export function draftPolicy(findings: readonly ColumnFinding[], source: string, 
   let typed = false;
   // The columns the draft protects, whose values free text is searched for.
   const own = findings
-    .filter((f) => !presetCovers(f.name) && ((f.kinds[0] && OWN_KINDS.has(f.kinds[0].kind)) || (!f.kinds[0] && f.role === 'direct_identifier' && ID_HINT.test(f.name))))
+    .filter((f) => !presetCovers(f.name) && ((f.kinds[0] && (OWN_KINDS.has(f.kinds[0].kind) || !(KINDS as readonly string[]).includes(f.kinds[0].kind))) || (!f.kinds[0] && f.role === 'direct_identifier' && ID_HINT.test(f.name))))
     .map((f) => f.name);
   for (const f of findings) {
     if (presetCovers(f.name)) {
@@ -326,10 +332,10 @@ export function draftPolicy(findings: readonly ColumnFinding[], source: string, 
     let spec: string;
     let why: string;
     if (kind === 'free_text' && !preset) {
-      spec = own.length > 0 ? `{ transform: scrub, own: [${own.map(yamlName).join(', ')}] }` : TRANSFORM_OF.free_text;
+      spec = own.length > 0 ? `{ transform: scrub, own: [${own.map(yamlName).join(', ')}] }` : TRANSFORM_OF.free_text!;
       why = `free text with personal data (${Math.round(f.kinds[0]!.share * 100)}% of values): scrub replaces what it finds`;
     } else if (kind) {
-      spec = preset ? safeHarborTransform(kind) : TRANSFORM_OF[kind];
+      spec = preset ? safeHarborTransform(kind) : (TRANSFORM_OF[kind] ?? DECLARED_TRANSFORM);
       why = `${kind} (${Math.round(f.kinds[0]!.share * 100)}% of values)`;
     } else if (f.role === 'direct_identifier') {
       // Under the preset a pseudonym derived from an identifier is not Safe Harbor (164.514(c)).
@@ -391,7 +397,7 @@ export function starterPolicy(header: readonly string[], source: string, transfo
       spec = `{ transform: scrub, own: [${own.map(keyOf).join(', ')}] }`;
       why = 'named like free text: personal data in it replaced';
     } else if (hint) {
-      spec = TRANSFORM_OF[hint];
+      spec = TRANSFORM_OF[hint] ?? DECLARED_TRANSFORM;
       why = `named like ${hint.replace('_', ' ')}`;
     } else if (ID_HINT.test(name)) {
       spec = '{ transform: hash }';

@@ -58,6 +58,8 @@ const PLACE_BEFORE = /\b(?:in|near|around|outside|across|visiting)\s*$/iu;
 const NOT_INTRO = new Set(['a', 'an', 'the', 'about', 'regarding', 'not', 'my', 'your', 'our', 'his', 'her', 'their', 'urgent', 'just', 'still', 'also', 'so', 'very', 'really', 'from', 'for', 'to', 'in', 'on', 'at', 'with', 'and', 'or', 'but', 'because', 'what', 'how', 'why', 'when', 'where', 'who', 'which', 'that', 'this', 'it', 'is', 'was', 'be', 'been', 'being', 'sorry', 'ok', 'okay', 'fine', 'good', 'great']);
 /** After an introduction, one or two words in lower case. */
 const LOWER_INTRO = /(?:\bmy name is|\bthis is|\bi am|\bi'm|\bname's|\bname is) ([\p{Ll}'’-]{2,})(?: ([\p{Ll}'’-]{2,}))?/gu;
+/** A label and a name in lower case ("Name: john smith", "patient name - ada obi"): the label says what the words are. */
+const LABELLED = /\b(?:[Ff]ull |[Pp]atient |[Cc]ustomer |[Cc]lient |[Cc]ontact )?[Nn]ame(?:\s*[:=]|\s+-)\s*(\p{Ll}[\p{Ll}'’-]+)(?: (\p{Ll}[\p{Ll}'’-]+))?/gu;
 const SENTENCE_START = /(?:^|[.!?:;]\s+|\n\s*|["“(]\s*)$/u;
 
 /** Capitalized words of notes and tickets that are no names: a run stops at them. */
@@ -121,6 +123,12 @@ export function personSpans(text: string, { dictionaries: d }: NameOptions): Spa
     if (name.length === 0) continue;
     const start = m.index + m[0].length - words.join(' ').length;
     spans.push({ kind: 'person', start, end: start + name.join(' ').length, score: 0.7 });
+  }
+  for (const m of text.matchAll(LABELLED)) {
+    const words = [m[1]!, m[2]].filter((w): w is string => w !== undefined && !NOT_INTRO.has(w));
+    if (words.length === 0 || NOT_INTRO.has(m[1]!)) continue;
+    const start = m.index + m[0].length - [m[1]!, m[2]].filter((w) => w !== undefined).join(' ').length;
+    spans.push({ kind: 'person', start, end: start + words.join(' ').length, score: 0.9 });
   }
   return spans;
 }

@@ -3,8 +3,13 @@
 // column says "Margarethe Oyelaran-Whitby"); an email in any case; a phone
 // by its digits, however they are grouped ("(617) 555 0134" for
 // "617-555-0134"); any other value (an id) as a whole word. What a value is
-// follows its shape, not the column's name.
+// follows its shape, not the column's name. A value is normalized as the
+// text is (./normalize.ts), and a name is also looked for in the other ways
+// people write one: its parts joined by '_', '.', '-' or nothing
+// (john_smith, johnsmith), surname first (SMITH, JOHN), letter by letter
+// (J O H N).
 
+import { normalize } from './normalize.js';
 import type { Span, TextKind } from './spans.js';
 
 export interface OwnValue {
@@ -20,7 +25,7 @@ const DIGITS_LIKE = /^[\d\s().+/-]+$/;
 
 /** What to search for a protected value of the row; undefined for one too short to be told from other text. */
 export function ownValue(raw: string): OwnValue | undefined {
-  const v = raw.trim();
+  const v = normalize(raw.trim()).text;
   if (v.length < 3) return undefined;
   if (v.includes('@')) return { kind: 'email', needles: [v.toLowerCase()] };
   const digits = v.replace(/\D/g, '');
@@ -30,7 +35,7 @@ export function ownValue(raw: string): OwnValue | undefined {
     // The whole name, each word of it (a double-barrelled name too), and each part of a hyphenated word.
     const words = lower.split(/\s+/).filter((w) => w.replace(/[.'’]/g, '').length >= 2 && !NOT_ALONE.has(w.replace(/\.$/, '')));
     const parts = words.flatMap((w) => (w.includes('-') ? w.split('-') : [])).filter((w) => w.length >= 3 && !NOT_ALONE.has(w));
-    return { kind: 'person', needles: [...new Set([lower, ...words, ...parts])] };
+    return { kind: 'person', needles: [...new Set([lower, ...words, ...parts, ...ownNeedles(v).spellings])] };
   }
   return { kind: 'id', needles: [v.toLowerCase()] };
 }
@@ -81,3 +86,28 @@ export function ownSpans(text: string, own: readonly OwnValue[]): Span[] {
   }
   return spans;
 }
+
+/** A text in lower case without the characters that join a name's parts: what squeezed needles are looked for in. */
+export const squeezed = (text: string): string => text.toLowerCase().replace(/[\s_.,'’-]+/g, '');
+
+/**
+ * The other spellings of a name (two to four words): joined by '_', '.',
+ * '-' or nothing, surname first with or without a comma, each word of three
+ * letters or more letter by letter; and the name squeezed of its
+ * separators, in both orders.
+ */
+export function ownNeedles(name: string): { spellings: string[]; squeezed: string[] } {
+  const words = name.toLowerCase().split(/\s+/).filter((w) => w !== '' && !NOT_ALONE.has(w.replace(/\.$/, '')));
+  if (words.length < 2 || words.length > 4) return { spellings: words.filter((w) => w.length >= 3).map(spaced), squeezed: [] };
+  const reversed = [words[words.length - 1]!, ...words.slice(0, -1)];
+  const spellings = [
+    ...['_', '.', '-', ''].map((j) => words.join(j)),
+    `${reversed[0]}, ${reversed.slice(1).join(' ')}`,
+    reversed.join(' '),
+    ...words.filter((w) => w.length >= 3).map(spaced),
+  ];
+  return { spellings, squeezed: [squeezed(words.join('')), squeezed(reversed.join(''))] };
+}
+
+/** A word letter by letter: j o h n. */
+const spaced = (word: string): string => [...word].join(' ');

@@ -3,12 +3,12 @@
 // with the reason a row is removed, if any; with `on_invalid: error` a
 // violation stops the run instead (file, line and column, never the value).
 
-import { VeilError } from '../core/errors.js';
+import { VeilError } from '../lib/errors.js';
 import { cellText } from '../lib/cell.js';
 import type { SecretKey } from '../lib/key.js';
 import type { Policy } from '../policy/load.js';
-import { compileRowRules } from './row-rules.js';
-import { compileValidator, describeSchema, type RowViolations, type Violation } from './schema.js';
+import { compileRowRules } from '../governance/row-rules.js';
+import { compileValidator, describeSchema, type RowViolations, type Violation } from '../options/schema.js';
 
 export type Gate = (row: readonly unknown[], line: number) => 'no_consent' | 'forgotten' | 'invalid' | undefined;
 

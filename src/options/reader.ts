@@ -2,8 +2,9 @@
 // form. Every problem is collected (never thrown) with its policy path and its
 // line and column, so a user sees all of them in one run.
 
+import type { Registry } from '../detect/index.js';
 import { isMap, isScalar, isSeq, type Node, type YAMLMap, type LineCounter } from 'yaml';
-import type { PolicyCode, PolicyProblem } from '../core/errors.js';
+import type { PolicyCode, PolicyProblem } from '../lib/errors.js';
 import { nearest } from '../lib/suggest.js';
 
 /** Reads a file named in the policy, relative to the policy file. The core never touches the disk itself. */
@@ -11,6 +12,8 @@ export type PolicyFileReader = (relativePath: string) => { text: string } | { er
 
 export interface PolicyContext {
   readonly problems: PolicyProblem[];
+  /** The recognizers of the policy (built-in and declared under `recognizers:`), once they are read. */
+  registry?: Registry;
   readonly lineCounter: LineCounter;
   readonly readFile: PolicyFileReader;
 }

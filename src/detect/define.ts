@@ -1,0 +1,92 @@
+// A recognizer: how one kind of personal data is found in a text. Every
+// consumer (scan, scrub, the residual-PII check on every engine) reads the
+// same list (./index.ts), so a kind is defined once: its patterns, the check
+// that keeps look-alikes out, its context words and score, and the SQL
+// screen that an engine pre-filters cells with before any JavaScript runs.
+// Recognizers run on normalized text (./normalize.ts); the registry maps
+// their spans back to the original.
+
+/** Counts of a text's characters, for the cheap screens that spare most cells every pattern. */
+export interface Counts {
+  readonly length: number;
+  readonly digits: number;
+  readonly letters: number;
+  readonly at: boolean;
+  readonly dots: number;
+  readonly colons: number;
+}
+
+/** What a recognizer may need besides the text (the name and street lists are loaded only when asked). */
+export interface FindOptions {
+  readonly dictionaries?: import('./dictionaries.js').Dictionaries;
+  /** scrub's `dates: all`: every date scores as a date of birth does. */
+  readonly allDates?: boolean;
+}
+
+export interface Found {
+  readonly start: number;
+  readonly end: number;
+  readonly score: number;
+}
+
+export interface Recognizer {
+  readonly kind: string;
+  /**
+   * Found by a pattern and its check, or declared by the user: counted by
+   * the residual-PII check and by scan, and searched again in scrub's output.
+   * The others (url, date, address, person) are found by evidence, for scrub.
+   */
+  readonly strict: boolean;
+  /** A test of the counts that every text holding this kind passes; absent: always looked at. */
+  readonly screen?: (c: Counts) => boolean;
+  /** The spans of this kind (they may overlap: the registry resolves them). */
+  spans(text: string, o: FindOptions): Found[];
+  /** Whether a text holds this kind (the residual check's question): by default, whether it has a span of score 0.5 or more. */
+  holds?(text: string): boolean;
+  /** Its spans are taken out before the kinds after it are looked for (an IBAN's digit groups look like a phone). */
+  readonly claims?: boolean;
+  /** How many characters of a claimed match are the kind's (an IBAN's match may run into the next word). */
+  readonly claimLength?: (match: string) => number;
+  /**
+   * RE2 text (DuckDB's regexp_matches, Spark's rlike) that every raw text
+   * holding this kind matches, unless normalizing changes it (the registry's
+   * screen sends those on too); '' when no such text can be said (every cell
+   * is looked at).
+   */
+  readonly sql: string;
+  /** Words near a match that raise its score, and the score without them. */
+  readonly context?: readonly string[];
+  readonly score: number;
+}
+
+export function defineRecognizer(r: Recognizer): Recognizer {
+  return r;
+}
+
+/** The counts of a text. */
+export function countsOf(v: string): Counts {
+  let digits = 0;
+  let letters = 0;
+  let at = false;
+  let dots = 0;
+  let colons = 0;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) letters++;
+    else if (c === 46) dots++;
+    else if (c === 58) colons++;
+    else if (c === 64) at = true;
+  }
+  return { length: v.length, digits, letters, at, dots, colons };
+}
+
+/** Digits of a text. */
+export const digitsOf = (s: string): string => s.replace(/\D/g, '');
+
+/** Every match of a global pattern as a span of one score. */
+export function matches(text: string, re: RegExp, score: number, valid: (m: string, at: number) => boolean = () => true): Found[] {
+  const out: Found[] = [];
+  for (const m of text.matchAll(re)) if (valid(m[0], m.index)) out.push({ start: m.index, end: m.index + m[0].length, score });
+  return out;
+}
