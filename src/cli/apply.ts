@@ -92,9 +92,17 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
   const resolved = resolveSettings(input, flags, await stdinKind(input), policy.input);
   const engine = engineOf(resolved.input, resolved.output, flags);
   // What the duckdb engine does not compile runs through the streaming engine's transforms, DuckDB reading and writing the files.
-  const rowsBecause = engine === 'duckdb' ? rowPipelineReason(policy, flags, resolved) : undefined;
-  if (engine === 'duckdb' && rowsBecause === undefined) return applyOnDuckdb(resolved, { policy, sha256: policySha }, flags, io, started, t0);
-  if (rowsBecause !== undefined && flags.engine === 'duckdb' && !flags.quiet) {
+  let rowsBecause = engine === 'duckdb' ? rowPipelineReason(policy, flags, resolved) : undefined;
+  if (engine === 'duckdb' && rowsBecause === undefined) {
+    try {
+      return await applyOnDuckdb(resolved, { policy, sha256: policySha }, flags, io, started, t0);
+    } catch (e) {
+      // DuckDB cannot say on which line of a CSV file a value or a record is wrong: the streaming engine reads the
+      // file again (nothing was written) and stops where it does, naming the line.
+      if (!lineToName(e, resolved)) throw e;
+      rowsBecause = 'an input error, whose line the streaming reader names';
+    }
+  } else if (rowsBecause !== undefined && flags.engine === 'duckdb' && !flags.quiet) {
     io.stderr.write(`veil: the duckdb engine reads and writes the files; the rows go through the streaming engine's transforms, as ${rowsBecause} is not compiled to SQL\n`);
   }
   const asked = resolved;
@@ -191,6 +199,16 @@ async function rowsFromDuckdb(s: Settings & Asked, policy: Policy, key: SecretKe
     if (stdinSpool) await removeSpool(stdinSpool);
     throw e;
   }
+}
+
+/**
+ * An input error of the duckdb engine that names no line, of one CSV file
+ * that can be read again: DuckDB's read error, or a value a transform
+ * refused (its functions get values without their line).
+ */
+function lineToName(e: unknown, s: Settings & Asked): boolean {
+  if (!(e instanceof VeilError) || s.input.path === undefined || s.input.glob || s.input.format !== 'csv') return false;
+  return e.problems.some((p) => p.kind === 'input' && p.line === undefined && (p.code === 'ENGINE_READ_FAILED' || p.columnName !== undefined));
 }
 
 /**
