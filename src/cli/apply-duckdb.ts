@@ -7,7 +7,7 @@ import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline as pipe } from 'node:stream/promises';
-import { missingColumns, VeilError } from '../lib/errors.js';
+import { VeilError } from '../lib/errors.js';
 import { compilePipeline } from '../core/pipeline.js';
 import { buildReport } from '../core/report.js';
 import { describeInput, digestFiles, engineInputs, runOnDuckdb } from '../engines/duckdb/run.js';
@@ -20,7 +20,7 @@ import { loadKey } from './key.js';
 import { VERSION } from './version.js';
 import { findingsText, runWarnings } from './warnings.js';
 import { dpSection } from '../core/differential-privacy.js';
-import { kSection, type KStage } from '../core/stage.js';
+import { checkModelColumns, kSection, type KStage } from '../core/stage.js';
 import { noiseWarning } from '../utility/section.js';
 
 /**
@@ -58,10 +58,7 @@ export async function applyOnDuckdb(s: Settings & Asked, read: { policy: Policy;
     });
     const header = described.header;
     // A quasi-identifier the input lacks, as the streaming engine's first pass says it.
-    const model = policy.kAnonymity;
-    const wanted = model ? [...model.quasiIdentifiers, ...(model.lDiversity ? [model.lDiversity.sensitive] : [])] : [];
-    const lacking = wanted.filter((n) => !header.includes(n));
-    if (lacking.length > 0) throw new VeilError(missingColumns(header, lacking));
+    if (policy.kAnonymity) checkModelColumns(policy.kAnonymity, header);
     // The checks the streaming engine makes of the header (missing, unlisted columns), and its column reports.
     const pipeline = await compilePipeline(policy, header, { key: key?.key, seed, sparse: false });
     const columns = pipeline.columns();

@@ -6,7 +6,7 @@
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { VeilError, type UsageProblem } from '../lib/errors.js';
-import { compilePipeline, jsonRow, sparseHeader, type ColumnReport, type Pipeline } from '../core/pipeline.js';
+import { checkHeader, jsonRow, sparseHeader, type ColumnReport, type Pipeline } from '../core/pipeline.js';
 import { buildReport } from '../core/report.js';
 import { rowGate } from '../core/gate.js';
 import { dpSection, seededColumns } from '../core/differential-privacy.js';
@@ -89,23 +89,22 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
   const started = new Date();
   const t0 = performance.now();
   const { policy, sha256: policySha, text: policyText } = await readPolicy(flags.policy);
-  const resolved = resolveSettings(input, flags, await stdinKind(input), policy.input);
-  const engine = engineOf(resolved.input, resolved.output, flags);
+  const asked = resolveSettings(input, flags, await stdinKind(input), policy.input);
+  const engine = engineOf(asked.input, asked.output, flags);
   // What the duckdb engine does not compile runs through the streaming engine's transforms, DuckDB reading and writing the files.
-  let rowsBecause = engine === 'duckdb' ? rowPipelineReason(policy, flags, resolved) : undefined;
+  let rowsBecause = engine === 'duckdb' ? rowPipelineReason(policy, flags, asked) : undefined;
   if (engine === 'duckdb' && rowsBecause === undefined) {
     try {
-      return await applyOnDuckdb(resolved, { policy, sha256: policySha }, flags, io, started, t0);
+      return await applyOnDuckdb(asked, { policy, sha256: policySha }, flags, io, started, t0);
     } catch (e) {
       // DuckDB cannot say on which line of a CSV file a value or a record is wrong: the streaming engine reads the
       // file again (nothing was written) and stops where it does, naming the line.
-      if (!lineToName(e, resolved)) throw e;
+      if (!lineToName(e, asked)) throw e;
       rowsBecause = 'an input error, whose line the streaming reader names';
     }
   } else if (rowsBecause !== undefined && flags.engine === 'duckdb' && !flags.quiet) {
     io.stderr.write(`veil: the duckdb engine reads and writes the files; the rows go through the streaming engine's transforms, as ${rowsBecause} is not compiled to SQL\n`);
   }
-  const asked = resolved;
   await distinctPaths(asked, flags);
   await sweepBefore(asked, flags, io);
   // A noised column is always measured against its spread: noise that dwarfs it is never silent.
@@ -180,7 +179,7 @@ async function rowsFromDuckdb(s: Settings & Asked, policy: Policy, key: SecretKe
     const files = stdinSpool ? [stdinSpool] : await engineInputs(s.inputPath!);
     const named = new Set(policy.columns.map((c) => c.name));
     const described = await describeInput(files, s.input.format === 'parquet' ? 'parquet' : 'csv', s.input.delimiter, (name) => named.has(name));
-    await compilePipeline(policy, described.header, { key, seed: s.seed, sparse: false });
+    await checkHeader(policy, described.header, { key, sparse: false });
     const spool = join(folder.path, 'input.jsonl');
     await parquetToJsonl(described, spool);
     const digest = await digestFiles(files);

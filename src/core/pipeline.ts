@@ -6,7 +6,7 @@
 import type { SecretKey } from '../lib/key.js';
 import type { RowRandomness } from '../lib/random.js';
 import { nearest } from '../lib/suggest.js';
-import { presetColumns, type Policy } from '../policy/load.js';
+import { presetColumns, type Policy, type PolicyColumn } from '../policy/load.js';
 import { cellText } from '../lib/cell.js';
 import { JsonNumber } from '../lib/json.js';
 import { fromDecimalComma } from '../lib/numeric.js';
@@ -104,10 +104,12 @@ interface OutputSpec {
 }
 
 /**
- * Compiles the policy against the input header. Throws VeilError listing every
- * column problem at once (missing, unlisted) before any row is read.
+ * The policy's columns against an input header, before any transform is made
+ * or row read: a keyed policy without a key, and every column problem at once
+ * (missing, unlisted). Returns the column of each name the policy (or its
+ * preset) handles.
  */
-export async function compilePipeline(policy: Policy, header: readonly string[], options: PipelineOptions): Promise<Pipeline> {
+export async function checkHeader(policy: Policy, header: readonly string[], options: Pick<PipelineOptions, 'key' | 'sparse'>): Promise<Map<string, PolicyColumn>> {
   // Fail closed: a keyed transform never runs without a key.
   if (policy.needsKey && !options.key) throw new VeilError({ kind: 'key', code: 'KEY_MISSING' });
   const index = new Map(header.map((name, i) => [name, i]));
@@ -128,6 +130,16 @@ export async function compilePipeline(policy: Policy, header: readonly string[],
     problems.push({ kind: 'input', code: 'COLUMN_UNLISTED', names: unlistedNames });
   }
   if (problems.length > 0) throw new VeilError(problems);
+  return named;
+}
+
+/**
+ * Compiles the policy against the input header. Throws VeilError listing every
+ * column problem at once (missing, unlisted) before any row is read.
+ */
+export async function compilePipeline(policy: Policy, header: readonly string[], options: PipelineOptions): Promise<Pipeline> {
+  const named = await checkHeader(policy, header, options);
+  const index = new Map(header.map((name, i) => [name, i]));
 
   const reports: ColumnReport[] = [];
   const specs: OutputSpec[] = [];

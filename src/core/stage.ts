@@ -168,6 +168,13 @@ export interface FirstPassInput {
   readonly rowRules: (header: readonly string[]) => Promise<(row: readonly unknown[], line: number) => string | undefined>;
 }
 
+/** The quasi-identifiers and the sensitive column the input must have, on every engine: COLUMN_MISSING (with the delimiter to try) otherwise. */
+export function checkModelColumns(model: KAnonymity, header: readonly string[]): void {
+  const wanted = [...model.quasiIdentifiers, ...(model.lDiversity ? [model.lDiversity.sensitive] : [])];
+  const missing = [...new Set(wanted)].filter((n) => !header.includes(n));
+  if (missing.length > 0) throw new VeilError(missingColumns(header, missing));
+}
+
 export async function firstPass(i: FirstPassInput): Promise<KStage> {
   const { model } = i;
   const sensitive = model.lDiversity?.sensitive;
@@ -185,8 +192,7 @@ export async function firstPass(i: FirstPassInput): Promise<KStage> {
   for await (const batch of i.events) for (const event of batch) {
     if ('header' in event) {
       header = event.header;
-      const missing = [...needed].filter((n) => !event.header.includes(n));
-      if (missing.length > 0) throw new VeilError(missingColumns(event.header, missing));
+      checkModelColumns(model, event.header);
       pipeline = await compilePipeline(i.policy, event.header, { key: i.key, seed: i.seed, rowRandomness, sparse: i.sparse, only: needed });
       positions = model.quasiIdentifiers.map((n) => pipeline!.outputColumns.indexOf(n));
       sensitivePos = sensitive ? pipeline.outputColumns.indexOf(sensitive) : -1;

@@ -51,7 +51,7 @@ export function customRecognizer(kind: string, spec: CustomSpec): Recognizer {
   const words = spec.words.length > 0 ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${[...spec.words].sort((a, b) => b.length - a.length).map(escape).join('|')})(?![\\p{L}\\p{N}])`, 'giu') : undefined;
   const context = spec.context.length > 0 ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${spec.context.map(escape).join('|')})(?![\\p{L}\\p{N}])`, 'iu') : undefined;
   const near = (text: string, start: number, end: number): boolean => !context || context.test(text.slice(Math.max(0, start - 40), end + 40));
-  const sqlParts = [...spec.patterns.map((p) => (NOT_RE2.test(p) ? '' : p)), ...(spec.words.length > 0 ? [`(?i)${spec.words.map(escape).join('|')}`] : [])];
+  const sqlParts = [...spec.patterns.map((p) => (NOT_RE2.test(p) ? '' : p)), ...(spec.words.length > 0 ? [`(?i:${spec.words.map(escape).join('|')})`] : [])];
   return defineRecognizer({
     kind,
     strict: true,

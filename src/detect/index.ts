@@ -44,7 +44,11 @@ export class Registry {
     this.recognizers = [...BUILT_IN, ...custom];
     this.strict = this.recognizers.filter((r) => r.strict);
     this.custom = custom.map((r) => r.kind);
+    this.byDeclaredFirst = [...custom, ...this.strict.filter((r) => !custom.includes(r))];
   }
+
+  /** The strict recognizers, those the policy declares first. */
+  private readonly byDeclaredFirst: readonly Recognizer[];
 
   /** Every kind, built-in and declared. */
   get kinds(): string[] {
@@ -82,10 +86,27 @@ export class Registry {
   screen(v: string): boolean {
     if (this.strict.length > PII_KINDS.length) return true;
     const c = countsOf(v);
-    if (c.at || (c.length >= 3 && /%40|\[at\]|\(at\)|\{at\}/i.test(v))) return true;
+    if (c.at || v.includes('%')) return true;
     for (const r of this.strict) if (!r.screen || r.screen(c)) return true;
     // A text that normalizing changes may hold what its raw form does not show.
     return /[^\x20-\x7e]/.test(v) || (v.includes('_') && c.digits >= 2) || v.includes('[') || v.includes('(') || v.includes('{');
+  }
+
+  /**
+   * The strict kinds of which one span covers the whole text (trimmed), the
+   * declared kinds first: what a column's value is (scan), the text
+   * normalized once.
+   */
+  covering(original: string): string[] {
+    const n = normalize(original.trim());
+    const text = n.text;
+    const counts = countsOf(text);
+    const kinds: string[] = [];
+    for (const r of this.byDeclaredFirst) {
+      if (r.screen && !r.screen(counts)) continue;
+      if (r.spans(text, {}).some((f) => f.start === 0 && f.end === text.length && f.score >= 0.5)) kinds.push(r.kind);
+    }
+    return kinds;
   }
 
   /** The strict kinds a text holds (each once), as the residual check counts them; `unscreened`: every check runs (for the test that the screens hide nothing). */

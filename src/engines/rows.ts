@@ -1,5 +1,5 @@
 // The rows of an input as the commands that read rows without a policy see
-// them (scan, init, check): CSV and JSON Lines by the streaming readers,
+// them (scan, init): CSV and JSON Lines by the streaming readers,
 // Parquet and globs of files by DuckDB (./duckdb/rows.ts), from the one
 // resolved set of input settings (src/io/settings.ts).
 

@@ -94,7 +94,8 @@ function agreed<T>(flag: T | undefined, policy: T | undefined, flagName: string,
  */
 export function resolveInput(input: string | undefined, flags: InputFlags, policy: PolicyInput = {}, stdin?: { gzip: boolean; jsonl: boolean; parquet?: boolean }): InputSettings {
   const path = input === undefined || input === '-' ? undefined : input;
-  const flagFormat = agreed(formatFlag(flags.inputFormat, '--input-format'), policy.format, '--input-format', 'format') && formatFlag(flags.inputFormat, '--input-format');
+  const flagFormat = formatFlag(flags.inputFormat, '--input-format');
+  agreed(flagFormat, policy.format, '--input-format', 'format');
   const problem = inputNameProblem(path, flags.inputFormat !== undefined);
   if (problem) throw usage('USAGE_FORMAT_NAME', problem);
   const kind = kindOfPath(path);

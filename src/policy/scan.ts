@@ -28,19 +28,12 @@ const STREET = new RegExp(String.raw`^\d{1,6}[A-Za-z]?(?:-\d{1,4})? (?:[NSEW]\.?
 /** An extension after a number: x23, ext. 5, extension 120. */
 const EXTENSION = /\s*(?:x|ext\.?|extension)\s*\d{1,6}$/i;
 
-/**
- * The strict kind (the registry's: built-in or declared) whose span covers
- * the whole value, declared kinds first; a phone may carry an extension.
- */
+/** The strict kind (the registry's: built-in or declared) of the whole value, declared kinds first; a phone may carry an extension. */
 function wholeKind(v: string, registry: Registry): string | undefined {
-  const t = v.trim();
-  const covers = (text: string) => (f: { start: number; end: number; score: number }) => f.start === 0 && f.end === text.length && f.score >= 0.5;
-  const strict = [...registry.strict.filter((r) => registry.custom.includes(r.kind)), ...registry.strict.filter((r) => !registry.custom.includes(r.kind))];
-  for (const r of strict) {
-    const text = r.kind === 'phone' ? t.replace(EXTENSION, '') : t;
-    if (registry.spans(text, { kinds: new Set([r.kind]) }).some(covers(text))) return r.kind;
-  }
-  return undefined;
+  const kind = registry.covering(v)[0];
+  if (kind !== undefined) return kind;
+  const number = v.trim().replace(EXTENSION, '');
+  return number !== v.trim() && registry.covering(number).includes('phone') ? 'phone' : undefined;
 }
 
 /**

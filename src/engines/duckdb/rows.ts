@@ -17,50 +17,25 @@ import type { InputEvent } from '../../io/read.js';
 import { inputColumn, outputSelect } from '../sql/compile.js';
 import { duckdb as dialect } from '../sql/dialect.js';
 import { inputRelation, MAX_LINE_BYTES, typedColumn, type EngineInput } from './input.js';
-import { ask } from './run.js';
+import { ask, session } from './run.js';
 
-/** The input's rows as the row readers give them: the header, then each row's values (text, or null) with its row number as its line. */
+/** The input's rows as the row readers give them: the header, then each row's values (text, or null) with its row number as its line; a consumer that stops early (scan's sample) ends the query. */
 export async function* parquetRows(input: EngineInput, limit?: number): AsyncGenerator<InputEvent[]> {
   yield [{ header: [...input.header] }];
-  const batches: InputEvent[][] = [];
-  let wake: (() => void) | undefined;
-  let done = false;
-  let failure: unknown;
-  // The query runs in its own DuckDB, read chunk by chunk; a consumer that stops early (scan's sample) ends it.
-  let stop = false;
-  const reading = ask(async (c) => {
+  const duck = await session();
+  try {
     const cols = input.header.map((_, j) => `i.${inputColumn(j)}`).join(', ');
-    const result = await c.stream(`SELECT ${cols} FROM ${inputRelation(input)} AS i${limit !== undefined && Number.isFinite(limit) ? ` LIMIT ${Math.floor(limit)}` : ''}`);
+    const result = await duck.connection.stream(`SELECT ${cols} FROM ${inputRelation(input)} AS i${limit !== undefined && Number.isFinite(limit) ? ` LIMIT ${Math.floor(limit)}` : ''}`);
     let line = 1;
     for (;;) {
-      if (stop) return;
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) return;
-      batches.push(chunk.getRows().map((row) => ({ row: row.map((v) => (v === null ? null : String(v))), line: ++line })));
-      wake?.();
-      // Bounded: at most a few chunks wait for the consumer.
-      while (batches.length > 4 && !stop) await new Promise<void>((go) => (wake = go));
+      yield chunk.getRows().map((row) => ({ row: row.map((v) => (v === null ? null : String(v))), line: ++line }));
     }
-  }).then(
-    () => void (done = true),
-    (e: unknown) => void ((failure = e), (done = true)),
-  ).finally(() => wake?.());
-  try {
-    for (;;) {
-      if (batches.length > 0) {
-        const next = batches.shift()!;
-        wake?.();
-        yield next;
-        continue;
-      }
-      if (done) break;
-      await new Promise<void>((go) => (wake = go));
-    }
-    if (failure) throw failure;
+  } catch (e) {
+    throw duck.error(e);
   } finally {
-    stop = true;
-    wake?.();
-    await reading;
+    duck.close();
   }
 }
 

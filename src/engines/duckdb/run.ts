@@ -476,6 +476,18 @@ export async function digestFiles(paths: readonly string[]): Promise<{ bytes: nu
  * its spill files in a private folder, removed after).
  */
 export async function ask<T>(question: (c: Api.DuckDBConnection) => Promise<T>, work?: { readonly writing?: string }): Promise<T> {
+  const duck = await session(work);
+  try {
+    return await question(duck.connection);
+  } catch (e) {
+    throw duck.error(e);
+  } finally {
+    duck.close();
+  }
+}
+
+/** A short-lived DuckDB held open by its caller (ask, or a reader of rows that yields as it fetches): close() ends it. */
+export async function session(work?: { readonly writing?: string }): Promise<{ connection: Api.DuckDBConnection; error(e: unknown): Error; close(): void }> {
   const duck = api();
   const spill = work ? privateFolder('duckdb') : undefined;
   const instance = await duck.DuckDBInstance.create(':memory:', {
@@ -486,16 +498,16 @@ export async function ask<T>(question: (c: Api.DuckDBConnection) => Promise<T>, 
   });
   const connection = await instance.connect();
   const stopInterrupt = spill ? onInterrupt(() => connection.interrupt()) : () => undefined;
-  try {
-    return await question(connection);
-  } catch (e) {
-    throw engineError(e, { ...(spill && { spill: spill.path }), ...(work?.writing !== undefined && { writing: work.writing }) });
-  } finally {
-    stopInterrupt();
-    connection.closeSync();
-    instance.closeSync();
-    spill?.remove();
-  }
+  return {
+    connection,
+    error: (e) => engineError(e, { ...(spill && { spill: spill.path }), ...(work?.writing !== undefined && { writing: work.writing }) }),
+    close: () => {
+      stopInterrupt();
+      connection.closeSync();
+      instance.closeSync();
+      spill?.remove();
+    },
+  };
 }
 
 /**
