@@ -80,7 +80,7 @@ describe('the duckdb engine against the streaming engine', () => {
     expect(d.output_sha256).toBe(s.output_sha256);
     expect(d.input_sha256).toBe(s.input_sha256);
     expect(d.engine).toMatchObject({ name: 'duckdb', threads: expect.any(Number) });
-    expect(s.engine).toBeUndefined();
+    expect(s.engine).toEqual({ name: 'stream' });
   });
 
   it('finds the SSNs and phones of whole kept cells as the scan does (decided in SQL), and the protected values among them', () => {

@@ -27,6 +27,10 @@ describe('the layers of src/', () => {
     file('src/misc/c.ts', "import { a } from '../lib/a.js';\nexport const c = a;\n");
     file('src/io/d.ts', "import { e } from './e.js';\nexport const d = 1;\nexport const f = e;\n");
     file('src/io/e.ts', "import { d } from './d.js';\nexport const e = d;\n");
+    // Inside the engines: an engine that imports the one above it, the SQL compiler that imports an engine.
+    file('src/engines/duckdb/run.ts', "import { s } from '../stream/run.js';\nexport const r = s;\n");
+    file('src/engines/stream/run.ts', 'export const s = 1;\n');
+    file('src/engines/sql/compile.ts', "import { r } from '../duckdb/run.js';\nexport const c = r;\n");
     file('tsconfig.json', '{ "compilerOptions": { "module": "nodenext", "moduleResolution": "nodenext" } }\n');
     copyFileSync(join(REPO, '.dependency-cruiser.cjs'), join(dir, '.dependency-cruiser.cjs'));
     const run = spawnSync(process.execPath, [join(REPO, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), 'src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'], { cwd: dir, encoding: 'utf8' });
@@ -34,5 +38,7 @@ describe('the layers of src/', () => {
     expect(run.stdout).toMatch(/layer-lib: src\/lib\/a\.ts → src\/cli\/b\.ts/);
     expect(run.stdout).toMatch(/no-unknown-folder: src\/misc\/c\.ts/);
     expect(run.stdout).toMatch(/no-circular: src\/io\/d\.ts/);
+    expect(run.stdout).toMatch(/engines-duckdb: src\/engines\/duckdb\/run\.ts → src\/engines\/stream\/run\.ts/);
+    expect(run.stdout).toMatch(/engines-sql: src\/engines\/sql\/compile\.ts → src\/engines\/duckdb\/run\.ts/);
   });
 });

@@ -115,3 +115,52 @@ describe("the README's example policy on Parquet", () => {
     expect(sql.stdout.split('\n')[1]!.split(',').slice(0, 3).join(',')).toBe('1,"[""a"",""b""]"');
   });
 });
+
+describe('one engine seam', () => {
+  // Every engine returns the same result type, and src/engines/finish.ts makes the report of it:
+  // the reports of one compiled run differ only in what names the engine and the time.
+  it('the report of a run the duckdb engine compiles is the streaming engine\'s, but for its engine section', () => {
+    const policy = join(dir, 'seam.yaml');
+    writeFileSync(
+      policy,
+      [
+        'version: 1',
+        'unlisted: drop',
+        'columns:',
+        '  patient_id: { transform: hash }',
+        '  email: { transform: hash, normalize: email }',
+        '  zip: { transform: generalize, prefix: 3 }',
+        '  age: { transform: generalize, width: 10 }',
+        '  income: keep',
+        'k_anonymity: { k: 3, quasi_identifiers: [zip, age] }',
+        '',
+      ].join('\n'),
+    );
+    const reports = ['stream', 'duckdb'].map((engine) => {
+      const r = veil(['apply', PATIENTS, '--policy', policy, '--engine', engine, '-o', join(dir, `seam-${engine}.csv`), '--report', join(dir, `seam-${engine}.json`), '--plan-out', join(dir, `seam-${engine}.plan.json`)]);
+      expect([engine, r.status]).toEqual([engine, 0]);
+      expect(r.stderr).not.toMatch(/streaming engine's transforms/);
+      return report(`seam-${engine}.json`);
+    });
+    const [stream, duck] = reports as [Record<string, any>, Record<string, any>];
+    expect(stream.engine).toEqual({ name: 'stream' });
+    expect(duck.engine).toMatchObject({ name: 'duckdb', threads: expect.any(Number) });
+    const same = (r: Record<string, any>) => ({ ...r, started_at: 0, duration_seconds: 0, engine: 0, output: { ...r.output, path: 0 } });
+    expect(same(duck)).toEqual(same(stream));
+    expect(stream.privacy.k_anonymity.k).toBe(3);
+    expect(stream.rows.in).toBe(40);
+    expect(read('seam-duckdb.csv')).toBe(read('seam-stream.csv'));
+    expect(read('seam-duckdb.plan.json')).toBe(read('seam-stream.plan.json'));
+  });
+
+  it('refuses on every engine an output that is also the report, before anything is read', () => {
+    writeFileSync(join(dir, 'keep.yaml'), 'version: 1\nunlisted: keep\ncolumns:\n  email: hash\n');
+    for (const engine of ['stream', 'duckdb']) {
+      const out = join(dir, `same-${engine}.csv`);
+      writeFileSync(out, 'left alone\n');
+      const r = veil(['apply', PATIENTS, '--policy', join(dir, 'keep.yaml'), '--engine', engine, '-o', out, '--report', out]);
+      expect([engine, r.status, r.stderr]).toEqual([engine, 2, `veil: --report ${out} is the same file as --output ${out}: each must be a file of its own [USAGE_PATHS]\n`]);
+      expect(readFileSync(out, 'utf8')).toBe('left alone\n');
+    }
+  });
+});

@@ -6,7 +6,7 @@
 import { createInterface } from 'node:readline';
 import { VeilError } from '../lib/errors.js';
 import { loadPolicy, type Policy } from '../policy/load.js';
-import type { Streams } from './apply.js';
+import type { Streams } from '../engines/request.js';
 import { readPolicy } from '../policy/file.js';
 import { loadKey } from './key.js';
 

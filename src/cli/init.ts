@@ -8,7 +8,7 @@ import { starterPolicy } from '../policy/scan.js';
 import { stageFile } from '../io/files.js';
 import { openRows } from '../engines/rows.js';
 import { TRANSFORMS } from '../transforms/index.js';
-import type { Streams } from './apply.js';
+import type { Streams } from '../engines/request.js';
 import { draftSettings } from './scan.js';
 import { EXIT } from './exit-codes.js';
 

@@ -18,7 +18,7 @@ import { csvSerializer } from '../io/write.js';
 import { readPolicy } from '../policy/file.js';
 import { classesOfGroups, type Group } from '../core/stage-groups.js';
 import { kSection, type KStage } from '../core/stage.js';
-import type { Streams } from './apply-options.js';
+import type { Streams } from '../engines/request.js';
 
 export interface KClassesFlags {
   readonly policy: string;

@@ -7,13 +7,9 @@
 import { READ_LIMITS, readBoundedSync } from '../io/files.js';
 import { readFailure } from '../policy/file.js';
 import { VeilError } from '../lib/errors.js';
-import { DEMO_KEY, keyBits, MIN_KEY_BITS, MIN_KEY_BYTES, SecretKey } from '../lib/key.js';
+import { DEMO_KEY, keyBits, MIN_KEY_BITS, MIN_KEY_BYTES, SecretKey, type LoadedKey } from '../lib/key.js';
 
-export interface LoadedKey {
-  readonly key: SecretKey;
-  /** Where it came from, for the report: "VEIL_KEY" or "--key-file PATH". */
-  readonly source: string;
-}
+export type { LoadedKey } from '../lib/key.js';
 
 export async function loadKey(keyFile: string | undefined, env: NodeJS.ProcessEnv, allowDemo = false): Promise<LoadedKey | undefined> {
   let bytes: Buffer;

@@ -4,7 +4,7 @@
 import { VeilError } from '../lib/errors.js';
 import { htmlRenderer } from '../report/renderer.js';
 import { BoundedReadError, READ_LIMITS, readBoundedSync, stageFile } from '../io/files.js';
-import type { Streams } from './apply.js';
+import type { Streams } from '../engines/request.js';
 import { EXIT } from './exit-codes.js';
 
 export interface ReportFlags {

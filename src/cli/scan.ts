@@ -13,7 +13,7 @@ import { recognizersFile } from '../policy/recognizers.js';
 import { kindOfPath, sniffDelimiter } from '../io/formats.js';
 import { resolveInput, type InputFlags, type InputSettings } from '../io/settings.js';
 import { openRows } from '../engines/rows.js';
-import { stdinKind, type Streams } from './apply-options.js';
+import { stdinKind, type Streams } from '../engines/request.js';
 
 export interface ScanFlags {
   readonly sample?: string;

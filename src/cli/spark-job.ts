@@ -3,14 +3,14 @@
 
 import { VeilError } from '../lib/errors.js';
 import { compilePipeline } from '../core/pipeline.js';
-import { describeInput } from '../engines/duckdb/run.js';
+import { describeInput } from '../engines/duckdb/execute.js';
 import { sparkJob } from '../engines/spark/job.js';
 import { stageFile } from '../io/files.js';
 import { kindOfPath } from '../io/formats.js';
 import { randomBytes } from 'node:crypto';
 import { SecretKey } from '../lib/key.js';
 import { readPolicy } from '../policy/file.js';
-import type { Streams } from './apply-options.js';
+import type { Streams } from '../engines/request.js';
 import { delimiterFlag, formatOfPath } from '../io/settings.js';
 import { VERSION } from './version.js';
 

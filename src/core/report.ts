@@ -29,7 +29,7 @@ export interface ReportParts {
   readonly seeded: boolean;
   readonly rows: { readonly in: number; readonly out: number; readonly removed: Readonly<Record<string, number>> };
   readonly columns: readonly ColumnReport[];
-  /** The engine that ran the policy, when not the streaming one (name, version, threads). */
+  /** The engine that ran the policy: its name; DuckDB's version, threads and memory limit; what read and wrote the files. */
   readonly engine?: Record<string, unknown>;
   /** Sections of the dataset-level privacy models that ran (k-anonymity), each rendered by its model. */
   readonly privacy?: Record<string, unknown>;

@@ -8,7 +8,7 @@ import { readRows, type InputEvent } from '../io/read.js';
 import type { InputSettings } from '../io/settings.js';
 import { VeilError } from '../lib/errors.js';
 import { parquetRows } from './duckdb/rows.js';
-import { describeInput, engineInputs } from './duckdb/run.js';
+import { describeInput, engineInputs } from './duckdb/execute.js';
 
 export interface OpenRows {
   readonly events: AsyncGenerator<InputEvent[]>;

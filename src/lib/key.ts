@@ -114,3 +114,10 @@ export function uniformInt(bytes: Buffer, n: number, more: (round: number) => Bu
     block = more(round);
   }
 }
+
+/** A key as a run holds it: the key, and where it came from. */
+export interface LoadedKey {
+  readonly key: SecretKey;
+  /** Where it came from, for the report: "VEIL_KEY" or "--key-file PATH". */
+  readonly source: string;
+}

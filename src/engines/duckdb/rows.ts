@@ -17,7 +17,7 @@ import type { InputEvent } from '../../io/read.js';
 import { inputColumn, outputSelect } from '../sql/compile.js';
 import { duckdb as dialect } from '../sql/dialect.js';
 import { inputRelation, MAX_LINE_BYTES, typedColumn, type EngineInput } from './input.js';
-import { ask, session } from './run.js';
+import { ask, session } from './execute.js';
 
 /** The input's rows as the row readers give them: the header, then each row's values (text, or null) with its row number as its line; a consumer that stops early (scan's sample) ends the query. */
 export async function* parquetRows(input: EngineInput, limit?: number): AsyncGenerator<InputEvent[]> {

@@ -1,574 +1,142 @@
-// `veil apply --engine duckdb`: the policy compiled to SQL (../sql/) and run
-// by DuckDB, embedded through @duckdb/node-api: Parquet, CSV (gzipped too)
-// and globs of files in; Parquet, CSV or JSON Lines out; every core, with
-// DuckDB's own memory limit and spilling.
-//
-// Every input column is read as text (DuckDB's CSV sniffer would retype
-// dates and numbers; Parquet's typed columns are cast to text), by its
-// position (./input.ts), so the transforms see what the streaming engine
-// sees. The subkeys are appended to a temporary table as bytes, never
-// written into SQL text. The published rows are computed once, into a
-// temporary table, which is written to a temporary file beside its target
-// (renamed into place on success) and compared with the input: a second pass
-// counts what the report needs (empty and changed values per column) and
-// runs the residual-PII check (the streaming engine's own ResidualScan,
-// registered as a function) before the output is renamed, so --fail-on-pii
-// still writes nothing.
-//
-// What DuckDB spills under memory pressure (raw values among it) goes to a
-// private folder (0700, files 0600: the umask is 077 while the engine runs),
-// removed on every way out, and by `veil clean` after a SIGKILL. A signal
-// interrupts the query before the temporary files are removed.
+// The duckdb engine: the policy compiled to SQL (../sql/) and run by DuckDB
+// (./execute.ts), from the request every engine is given to the result every
+// engine returns. What it does not compile, `rowsElsewhere` names: the rows
+// then go through the streaming engine's transforms, DuckDB reading and
+// writing the files (../index.ts decides, not the CLI).
 
-import { createHash } from 'node:crypto';
-import { createReadStream, promises as fsp } from 'node:fs';
-import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
-import type * as Api from '@duckdb/node-api';
-import { ValueError, VeilError } from '../../lib/errors.js';
-import type { ColumnReport } from '../../core/pipeline.js';
-import { ResidualScan } from '../../governance/residual.js';
-import type { SecretKey } from '../../lib/key.js';
-import type { Policy } from '../../policy/load.js';
-import type { ColumnFn } from '../../transforms/define.js';
-import { noiseFigures, type NoiseFigures } from '../../utility/section.js';
-import { compileSelect, fromSql, inputColumn, outputColumn, outputSelect, toFunction, type CompiledSelect } from '../sql/compile.js';
-import { outputTree, type OutputNode } from '../../lib/json-paths.js';
-import { onInterrupt, privateFolder } from '../../io/files.js';
-import { csvColumns, inputRelation, MAX_LINE_BYTES, parquetColumns, typedColumn, type EngineInput, type SchemaRow } from './input.js';
-import type { KStage } from '../../core/stage.js';
-import { kPhase, ROW_NUMBER } from './k-anonymity.js';
-import { registerResidual, residualAggregate, type ResidualPass } from './residual.js';
-import { duckdb as dialect } from '../sql/dialect.js';
-import { isGlob } from '../../io/formats.js';
-import { errnoText } from '../../lib/errno.js';
+import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline as pipe } from 'node:stream/promises';
+import { VeilError } from '../../lib/errors.js';
+import { compilePipeline } from '../../core/pipeline.js';
+import { checkModelColumns } from '../../core/stage.js';
+import { removeSpool, spoolInput, temporaryFor } from '../../io/files.js';
+import { noiseWarning } from '../../utility/section.js';
+import { uncompiled } from '../sql/compile.js';
+import type { Engine, RunRequest, RunResult } from '../request.js';
+import { describeInput, digestFiles, engineInputs, runOnDuckdb } from './execute.js';
 
-export type EngineFormat = 'csv' | 'jsonl' | 'parquet';
+export const duckdbEngine: Engine = { name: 'duckdb', run: runDuckdb, rowsElsewhere, readAgain };
 
-export interface DuckdbRun {
-  readonly input: EngineInput;
-  /** The output file (never stdout: the caller copies a temporary file there). */
-  readonly outputPath: string;
-  /** The output as the user named it, for messages (`<stdout>`). */
-  readonly outputName: string;
-  readonly outputFormat: EngineFormat;
-  readonly outputDelimiter: string;
-  readonly outputGzip: boolean;
-  readonly policy: Policy;
-  /** The streaming engine's column reports (same names, transforms and params); their counts are filled here. */
-  readonly columns: readonly ColumnReport[];
-  readonly key: SecretKey | undefined;
-  readonly seed: number | undefined;
-  readonly threads: number | undefined;
+/**
+ * Why the duckdb engine hands the rows to the streaming engine's transforms
+ * (undefined: it compiles the whole run to SQL): a policy feature or a flag
+ * it does not compile, a JSON Lines input, an encoding, seeded randomness.
+ */
+function rowsElsewhere(req: Pick<RunRequest, 'policy' | 'flags' | 'settings'>): string | undefined {
+  const { policy, flags, settings: s } = req;
+  const feature = uncompiled(policy, true);
+  if (feature !== undefined) return feature;
+  const taken: [keyof RunRequest['flags'], string][] = [
+    ['plan', '--plan'],
+    ['rejects', '--rejects'],
+    ['reportHtml', '--report-html'],
+    ['utility', '--utility'],
+    ['utilityTarget', '--utility-target'],
+    ['utilityPairs', '--utility-pairs'],
+    ['escapeFormulas', '--escape-formulas'],
+  ];
+  for (const [flag, name] of taken) if (flags[flag] !== undefined) return name;
+  if (s.input.format === 'jsonl') return 'a JSON Lines input';
+  if (s.input.encoding !== 'utf-8') return `--encoding ${s.input.encoding}`;
+  const randomized = policy.columns.filter((c) => c.configured.epsilon !== undefined).map((c) => c.name);
+  // DuckDB calls functions in the order its threads finish their chunks: a seeded stream per column would not give the same bytes twice.
+  if (s.seed !== undefined && randomized.length > 0) return `--seed with noise or randomized response (${randomized.join(', ')})`;
+  return undefined;
 }
 
-export interface DuckdbResult {
-  /** Rows read. */
-  readonly rows: number;
-  readonly written: number;
-  /** Rows the k-anonymity stage removed. */
-  readonly removed: number;
-  readonly stage: Omit<KStage, 'rowRandomness'> | undefined;
-  /** Per noised column, its noise against its spread, measured on every row. */
-  readonly noise: Record<string, NoiseFigures>;
-  readonly residual: ResidualScan;
-  readonly engine: Record<string, unknown>;
+/**
+ * An input error that names no line, of one CSV file that can be read again:
+ * DuckDB's read error, or a value a transform refused (its functions get
+ * values without their line). DuckDB cannot say on which line of a CSV file
+ * a value or a record is wrong: the streaming engine reads the file again
+ * (nothing was written) and stops where it does, naming the line.
+ */
+function readAgain(e: unknown, req: RunRequest): string | undefined {
+  const s = req.settings.input;
+  if (!(e instanceof VeilError) || s.path === undefined || s.glob || s.format !== 'csv') return undefined;
+  const unplaced = e.problems.some((p) => p.kind === 'input' && p.line === undefined && (p.code === 'ENGINE_READ_FAILED' || p.columnName !== undefined));
+  return unplaced ? 'an input error, whose line the streaming reader names' : undefined;
 }
 
-/** @duckdb/node-api, loaded only by the runs that use it (a native module of about 60 MB). */
-function api(): typeof Api {
-  const require = createRequire(import.meta.url);
+/** The run compiled to SQL (the caller has checked that it compiles: rowsElsewhere). */
+async function runDuckdb(req: RunRequest): Promise<RunResult> {
+  const { policy, settings: s, key, io } = req;
+  const inputPath = s.input.path;
+  const inputFormat = s.input.format as 'csv' | 'parquet';
+  const outputPath = s.output.path;
+  // Standard input is spooled to a file: DuckDB reads files.
+  const spool = inputPath === undefined ? await spoolInput(undefined) : undefined;
+  // A device or a pipe (-o /dev/null, a FIFO) is written in place, never renamed over: DuckDB writes a temporary file, copied into it.
+  const special = outputPath !== undefined && (await fsp.stat(outputPath).then((st) => !st.isFile(), () => false));
+  const target = temporaryFor(outputPath === undefined || special ? join(tmpdir(), 'stdout') : outputPath);
+  const temp = target.path;
+  const cleanUp = async () => {
+    await fsp.rm(temp, { force: true });
+    target.release();
+    if (spool) await removeSpool(spool);
+  };
   try {
-    return require('@duckdb/node-api') as typeof Api;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
-    throw new VeilError({ kind: 'usage', code: 'USAGE_ENGINE', detail: 'the duckdb engine needs @duckdb/node-api, which is not installed (npm install @duckdb/node-api)' });
-  }
-}
-
-function copyOptions(r: DuckdbRun): string {
-  switch (r.outputFormat) {
-    case 'parquet':
-      return "FORMAT parquet, COMPRESSION zstd";
-    case 'jsonl':
-      return `FORMAT json${r.outputGzip ? ", COMPRESSION gzip" : ''}`;
-    case 'csv':
-      return `FORMAT csv, HEADER true, DELIMITER ${dialect.string(r.outputDelimiter)}, QUOTE '"', ESCAPE '"'${r.outputGzip ? ", COMPRESSION gzip" : ''}`;
-  }
-}
-
-/** HMAC-SHA256's two padded keys (RFC 2104) of a subkey. */
-function padded(subkey: Buffer): { inner: Uint8Array; outer: Uint8Array } {
-  const block = Buffer.alloc(64);
-  subkey.copy(block);
-  return { inner: Uint8Array.from(block, (b) => b ^ 0x36), outer: Uint8Array.from(block, (b) => b ^ 0x5c) };
-}
-
-/** DuckDB's memory limit: VEIL_DUCKDB_MEMORY, else 2 GB; past it, DuckDB spills to the temporary folder. */
-const MEMORY_LIMIT = process.env.VEIL_DUCKDB_MEMORY ?? '2GB';
-
-export async function runOnDuckdb(r: DuckdbRun): Promise<DuckdbResult> {
-  const duck = api();
-  const model = r.policy.kAnonymity;
-  const header = r.input.header;
-  const compiled = compileSelect(r.policy, header, dialect, { functions: true, kAnonymity: true });
-  const shape = outputShape(r, compiled);
-  const threads = r.threads ?? availableParallelism();
-  // Spill files are made 0600 in a 0700 folder; the output's mode is set back to what the user's umask gives.
-  const umask = process.umask(0o077);
-  const spill = privateFolder('duckdb');
-  let instance: Api.DuckDBInstance | undefined;
-  let connection: Api.DuckDBConnection | undefined;
-  let stopInterrupt = (): void => {};
-  // Settles once the engine is closed: what a signal waits for after it interrupts the query.
-  let closed!: () => void;
-  const finished = new Promise<void>((done) => (closed = done));
-  const context: ErrorContext = { spill: spill.path, oneCsv: r.input.format === 'csv' && r.input.files.length === 1 };
-  try {
-    instance = await duck.DuckDBInstance.create(':memory:', {
-      threads: String(threads),
-      memory_limit: MEMORY_LIMIT,
-      temp_directory: spill.path,
-      preserve_insertion_order: 'true',
-      // No extension is installed or loaded from the network: veil downloads nothing at run time.
-      autoinstall_known_extensions: 'false',
-      autoload_known_extensions: 'false',
+    const inputs = spool ? [spool] : await engineInputs(inputPath!);
+    // A struct the policy names is one column (kept whole, hashed whole); otherwise its fields are columns by path.
+    const named = new Set(policy.columns.map((c) => c.name));
+    // Standard input's problems are said of <stdin>, not of its spool.
+    const described = await describeInput(inputs, inputFormat, s.input.delimiter, (name) => named.has(name)).catch((e: unknown) => {
+      throw e instanceof VeilError && spool ? new VeilError(e.problems.map((p) => (p.kind === 'input' && p.file === spool ? { ...p, file: undefined } : p))) : e;
     });
-    const c = (connection = await instance.connect());
-    stopInterrupt = onInterrupt(() => {
-      c.interrupt();
-      return finished;
+    const header = described.header;
+    // A quasi-identifier the input lacks, as the streaming engine's first pass says it.
+    if (policy.kAnonymity) checkModelColumns(policy.kAnonymity, header);
+    // The checks the streaming engine makes of the header (missing, unlisted columns), and its column reports.
+    const pipeline = await compilePipeline(policy, header, { key: key?.key, seed: s.seed, sparse: false });
+    const columns = pipeline.columns();
+    const result = await runOnDuckdb({
+      input: described,
+      outputPath: temp,
+      outputName: outputPath ?? '<stdout>',
+      outputFormat: s.output.format,
+      outputDelimiter: s.output.delimiter,
+      outputGzip: s.output.gzip,
+      policy,
+      columns,
+      key: key?.key,
+      seed: s.seed,
+      threads: s.threads,
     });
-    await loadKeys(c, compiled, r.key);
-    await registerFunctions(duck, c, compiled, r);
-    const residual = new ResidualScan(r.columns, new Set(model?.quasiIdentifiers ?? []), r.policy.recognizers);
-    registerResidual(duck, c, residual, header);
-    const plain = inputRelation(r.input, shape.typed);
-    const keys = compiled.keys.length > 0 ? ' CROSS JOIN veil_keys AS k' : '';
-    /** The FROM of the column expressions over an input relation: the keys, and the values computed once per row. */
-    const fromOf = (input: string): string => {
-      let from = `FROM ${input} AS i${keys}`;
-      for (const level of compiled.derived) from = `FROM (SELECT i.*, ${level.map((x) => `${x.sql} AS ${x.name}`).join(', ')} ${from}) AS i${keys}`;
-      return from;
+    const noise = Object.entries(result.noise);
+    const [inDigest, outDigest] = await Promise.all([digestFiles(inputs), digestFiles([temp])]);
+    const failed = (e: NodeJS.ErrnoException): never => {
+      throw new VeilError({ kind: 'io', code: 'OUTPUT_WRITE_FAILED', path: outputPath ?? '<stdout>', errno: e.code ?? 'error' });
     };
-    const numbered = `(SELECT *, row_number() OVER () AS ${ROW_NUMBER} FROM ${plain})`;
-    const k = model ? await kPhase(duck, c, model, compiled, fromOf(numbered), plain, (sql) => stream(c, sql), (sql) => run(c, sql)) : undefined;
-    const rowsFrom = `${fromOf(k ? k.input : plain)} ${k?.where ?? ''}`;
-    // A kept column of Parquet to Parquet keeps its type (an integer stays an integer for the model that trains on it).
-    const value = (c: CompiledSelect['columns'][number], j: number) => k?.published.get(c.name) ?? (shape.typedAt[j] !== undefined ? `i.${typedColumn(shape.typedAt[j])}` : c.sql);
-    // The published rows, computed once (noise is drawn once): written, then compared with the input.
-    await run(c, `CREATE TEMP TABLE veil_out AS SELECT ${compiled.columns.map((col, j) => `${value(col, j)} AS ${outputColumn(j)}`).join(', ')} ${rowsFrom}`);
-    const written = await run(c, `COPY (SELECT ${shape.select} FROM veil_out AS o) TO ${dialect.string(r.outputPath)} (${copyOptions(r)})`).catch((e: unknown) => {
-      throw engineError(e, { ...context, writing: r.outputName });
-    });
-    await fsp.chmod(r.outputPath, 0o666 & ~umask);
-    // The input rows that were published, beside the output rows, in the same order.
-    const before = k ? [...k.before.entries()] : [];
-    const published = k ? `(SELECT i.*${before.map(([, e], j) => `, ${e} AS veil_before_${j}`).join('')} ${rowsFrom})` : plain;
-    const scan = await residualAggregate(residual, header, published, (sql) => run(c, sql));
-    const { rows, noise } = await countPass(c, r, scan?.input ?? published, shape.text, before.map(([name], j) => [name, `i.veil_before_${j}`] as const), scan);
-    if (rows !== written) throw new Error(`the duckdb engine read ${rows} rows in its second pass and wrote ${written}`);
-    if (k && k.rows !== written + k.removed) throw new Error(`the duckdb engine counted ${k.rows} rows and wrote ${written}, removing ${k.removed}`);
     return {
-      rows: k ? k.rows : rows,
-      written,
-      removed: k?.removed ?? 0,
-      stage: k?.stage,
-      residual,
-      noise,
-      engine: { name: 'duckdb', version: duck.version(), threads, memory_limit: MEMORY_LIMIT },
-    };
-  } catch (e) {
-    throw engineError(e, context);
-  } finally {
-    stopInterrupt();
-    connection?.closeSync();
-    instance?.closeSync();
-    spill.remove();
-    process.umask(umask);
-    closed();
-  }
-}
-
-interface OutputShape {
-  /** Parquet to Parquet: kept columns keep their types. */
-  readonly typed: boolean;
-  /** Per published column, the input column whose typed value it keeps as it is. */
-  readonly typedAt: readonly (number | undefined)[];
-  /** The COPY's columns over veil_out (as o): nested again under their structs, for Parquet and JSON Lines. */
-  readonly select: string;
-  /** Per published column, its value as text (as the input's text is), for the counts. */
-  readonly text: ReadonlyMap<string, string>;
-}
-
-/**
- * How the published columns are written: their names as written (DuckDB's
- * identifiers ignore case, so names that differ only in case are refused
- * rather than renamed), the fields of a struct nested again under it (Parquet
- * and JSON Lines; CSV has them by path, `contact.email`), and a nested value
- * kept whole as JSON in JSON Lines.
- */
-function outputShape(r: DuckdbRun, compiled: CompiledSelect): OutputShape {
-  const { input } = r;
-  const typed = input.format === 'parquet' && r.outputFormat === 'parquet';
-  const index = new Map(input.header.map((h, j) => [h, j]));
-  const names = compiled.columns.map((c) => c.name);
-  const typedAt = compiled.columns.map((c) => (typed && c.kept ? index.get(c.name) : undefined));
-  const nestedSource = (j: number) => input.sources[index.get(names[j]!)!]?.nested === true;
-  const cell = (j: number): string => {
-    const o = `o.${outputColumn(j)}`;
-    // JSON text kept whole: a JSON value in JSON Lines (as the streaming engine writes it).
-    if (typedAt[j] === undefined && r.outputFormat === 'jsonl' && compiled.columns[j]!.kept && nestedSource(j)) return `CAST(${o} AS JSON)`;
-    // An empty CSV field is an empty text (DuckDB reads it as NULL): JSON Lines writes "", as the streaming engine does.
-    return input.format === 'csv' && r.outputFormat === 'jsonl' ? `coalesce(${o}, '')` : o;
-  };
-  const nested = r.outputFormat === 'csv' ? [] : input.nested;
-  const sameCase = (level: readonly OutputNode[], prefix: string): void => {
-    const seen = new Map<string, string>();
-    for (const n of level) {
-      const folded = n.key.toLowerCase();
-      const other = seen.get(folded);
-      if (other !== undefined) {
-        throw new VeilError({ kind: 'usage', code: 'USAGE_ENGINE', detail: `the duckdb engine cannot write two columns whose names differ only in case (${prefix}${other}, ${prefix}${n.key}): its names ignore case; rename one, or run it with --engine stream` });
-      }
-      seen.set(folded, n.key);
-      if ('children' in n) sameCase(n.children, `${prefix}${n.key}.`);
-    }
-  };
-  sameCase(outputTree(names, nested), '');
-  const select = outputSelect(names, nested, dialect, cell);
-  const text = new Map(
-    compiled.columns.map((c, j) => {
-      const o = `o.${outputColumn(j)}`;
-      if (typedAt[j] === undefined) return [c.name, o];
-      return [c.name, nestedSource(j) ? `CAST(to_json(${o}) AS VARCHAR)` : `CAST(${o} AS VARCHAR)`];
-    }),
-  );
-  return { typed, typedAt, select, text };
-}
-
-/** VEIL_TRACE=1: each statement's seconds on stderr (its first words: SQL text, never data or keys); VEIL_TRACE=sql: and its whole text. */
-const TRACE = process.env.VEIL_TRACE === '1' || process.env.VEIL_TRACE === 'sql';
-const TRACE_LENGTH = process.env.VEIL_TRACE === 'sql' ? Infinity : 40;
-
-/** Runs one statement through `how`, timed under VEIL_TRACE (its errors are made coded problems by engineError). */
-async function traced<T>(sql: string, how: (sql: string) => Promise<T>): Promise<T> {
-  const t0 = performance.now();
-  try {
-    return await how(sql);
-  } finally {
-    if (TRACE) process.stderr.write(`veil: trace: ${((performance.now() - t0) / 1000).toFixed(2)} s ${sql.slice(0, TRACE_LENGTH)}\n`);
-  }
-}
-
-/** Runs a statement; returns the rows it changed (COPY: wrote). */
-const run = (connection: Api.DuckDBConnection, sql: string): Promise<number> => traced(sql, async (q) => (await connection.run(q)).rowsChanged);
-
-/** Runs a query and reads its result whole (small: one row of counts). */
-const readAll = (connection: Api.DuckDBConnection, sql: string): Promise<unknown[][]> => traced(sql, async (q) => (await connection.runAndReadAll(q)).getRows());
-
-/** Runs a query whose result is read chunk by chunk. */
-const stream = (connection: Api.DuckDBConnection, sql: string): Promise<Api.DuckDBResult> => traced(sql, (q) => connection.stream(q));
-
-const FUNCTION_ERROR = /veil-problem:(\{.*?\}):end/;
-
-/** The system's error in a DuckDB message (its text, as strerror gives it), as an errno code. */
-const SYSTEM_ERRORS: readonly (readonly [RegExp, string])[] = [
-  [/No space left on device/i, 'ENOSPC'],
-  [/Read-only file system/i, 'EROFS'],
-  [/Permission denied/i, 'EACCES'],
-  [/Disk quota exceeded/i, 'EDQUOT'],
-  [/File too large/i, 'EFBIG'],
-  [/Input\/output error/i, 'EIO'],
-  [/No such file or directory/i, 'ENOENT'],
-  [/Not a directory/i, 'ENOTDIR'],
-  [/Is a directory/i, 'EISDIR'],
-];
-
-/** Where an engine error happened, for what it is said to be. */
-export interface ErrorContext {
-  /** The output is being written (COPY): a system error is the output's. */
-  readonly writing?: string;
-  /** The private folder of DuckDB's spill files: a system error naming it is theirs. */
-  readonly spill?: string;
-  /** The input is one CSV file, which the streaming engine can read to find the line. */
-  readonly oneCsv?: boolean;
-}
-
-/**
- * An engine error as a coded problem that names no data: an error raised by
- * one of veil's functions is its own problem; a system error while writing
- * the output or the spill files is said as the streaming engine says a
- * failed write; anything else is a read error, of which only DuckDB's kind of
- * error is passed on (its messages can quote a line of the input).
- */
-export function engineError(e: unknown, at: ErrorContext = {}): Error {
-  if (e instanceof VeilError) return e;
-  const message = e instanceof Error ? e.message : String(e);
-  const ours = FUNCTION_ERROR.exec(message);
-  if (ours) return new VeilError(JSON.parse(ours[1]!) as never);
-  const kind = /^([A-Za-z ]+ Error)/.exec(message)?.[1] ?? 'Error';
-  if (/Maximum line size of \d+ bytes exceeded/.test(message)) {
-    const line = /CSV Error on Line: (\d+)/.exec(message)?.[1];
-    return new VeilError({ kind: 'input', code: 'CSV_RECORD_TOO_LONG', ...(line !== undefined && { line: Number(line) }), expected: `at most ${MAX_LINE_BYTES >> 20} MiB` });
-  }
-  const errno = SYSTEM_ERRORS.find(([pattern]) => pattern.test(message))?.[1];
-  if (errno !== undefined && at.spill !== undefined && message.includes(at.spill)) return new VeilError({ kind: 'io', code: 'TEMP_WRITE_FAILED', path: at.spill, errno });
-  if (errno !== undefined && at.writing !== undefined) return new VeilError({ kind: 'io', code: 'OUTPUT_WRITE_FAILED', path: at.writing, errno });
-  return new VeilError({ kind: 'input', code: 'ENGINE_READ_FAILED', expected: errno === undefined ? kind : `${kind}: ${errno}`, ...(at.oneCsv && { suggestion: 'run it with --engine stream to find the line' }) });
-}
-
-/** The subkeys' padded halves, appended as bytes to a one-row temporary table: never in SQL text, logs or a plan's literals. */
-async function loadKeys(connection: Api.DuckDBConnection, compiled: CompiledSelect, key: SecretKey | undefined): Promise<void> {
-  if (compiled.keys.length === 0) return;
-  if (!key) throw new VeilError({ kind: 'key', code: 'KEY_MISSING' });
-  const cols = compiled.keys.flatMap((_, i) => [`k${i}_i BLOB`, `k${i}_o BLOB`]).join(', ');
-  await connection.run(`CREATE TEMP TABLE veil_keys (${cols})`);
-  const appender = await connection.createAppender('veil_keys', 'main', 'temp');
-  for (const slot of compiled.keys) {
-    const { inner, outer } = padded(key.derive(slot.purpose, slot.domain));
-    appender.appendBlob(inner);
-    appender.appendBlob(outer);
-  }
-  appender.endRow();
-  appender.closeSync();
-}
-
-function problemOf(e: unknown, column: string, position: number): string {
-  if (e instanceof ValueError) {
-    return `veil-problem:${JSON.stringify({ kind: 'input', code: e.code, columnName: column, columnNumber: position, expected: e.expected })}:end`;
-  }
-  return `veil-problem:${JSON.stringify({ kind: 'io', code: 'INTERNAL' })}:end`;
-}
-
-/** The streaming engine's own functions for the columns SQL does not compute, and `veil_lower`. */
-async function registerFunctions(duck: typeof Api, connection: Api.DuckDBConnection, compiled: CompiledSelect, r: DuckdbRun): Promise<void> {
-  connection.registerScalarFunction(
-    duck.DuckDBScalarFunction.create({
-      name: 'veil_lower',
-      returnType: duck.VARCHAR,
-      parameterTypes: [duck.VARCHAR],
-      mainFunction: (_info, input, output) => {
-        const v = input.getColumnVector(0);
-        for (let i = 0; i < input.rowCount; i++) {
-          const x = v.getItem(i) as string | null;
-          output.setItem(i, x === null ? null : fromSql(x).toLowerCase());
-        }
-        output.flush();
-      },
-    }),
-  );
-  for (const f of compiled.functions) {
-    const position = r.input.header.indexOf(f.column.name) + 1;
-    const fn: ColumnFn = await f.column.configured.create({
-      column: f.column.name,
-      key: r.key,
-      seed: r.seed,
-      columnIndex: (name) => f.args.indexOf(name),
-    });
-    const row: string[] = new Array<string>(f.args.length).fill('');
-    connection.registerScalarFunction(
-      duck.DuckDBScalarFunction.create({
-        name: f.name,
-        returnType: duck.VARCHAR,
-        parameterTypes: f.args.map(() => duck.VARCHAR),
-        // Deterministic ones may be called once per value of a dictionary (Parquet) rather than once per row; randomized
-        // ones must draw for every row. NULL (an empty cell) gives NULL.
-        volatile: f.volatile,
-        mainFunction: (info, input, output) => {
-          const vectors = f.args.map((_, a) => input.getColumnVector(a));
-          for (let i = 0; i < input.rowCount; i++) {
-            for (let a = 0; a < vectors.length; a++) row[a] = fromSql((vectors[a]!.getItem(i) as string | null) ?? '');
-            const value = row[0]!;
-            if (value === '') {
-              output.setItem(i, null);
-              continue;
-            }
-            let out: string;
-            try {
-              out = fn(value, row);
-            } catch (e) {
-              info.setError(problemOf(e, f.column.name, position));
-              return;
-            }
-            output.setItem(i, out);
-          }
-          output.flush();
+      rows: { in: result.rows, out: result.written, removed: result.removed > 0 ? { k_anonymity: result.removed } : {} },
+      columns,
+      input: { ...inDigest, ...(inputs.length > 1 && { files: inputs.length }) },
+      output: outDigest,
+      engine: result.engine,
+      stage: result.stage,
+      residual: result.residual,
+      ...(noise.length > 0 && {
+        utility: {
+          section: { measured_on: 'every row (the duckdb engine measures the noised columns only)', noise: result.noise },
+          warnings: noise.filter(([, n]) => n.dwarfs).map(([name, n]) => noiseWarning(name, n)),
         },
       }),
-    );
-  }
-}
-
-/**
- * The second pass: the input beside the output, row by row (a positional
- * join: both are read in order), for the rows, and per column the empty and
- * changed values; and the residual-PII check. Nothing is computed again.
- * Returns the row count.
- */
-async function countPass(
-  connection: Api.DuckDBConnection,
-  r: DuckdbRun,
-  input: string,
-  output: ReadonlyMap<string, string>,
-  generalized: readonly (readonly [string, string])[],
-  scan: ResidualPass | undefined,
-): Promise<{ rows: number; noise: Record<string, NoiseFigures> }> {
-  const at = new Map(r.input.header.map((h, j) => [h, j]));
-  const source = (name: string) => `i.${inputColumn(at.get(name)!)}`;
-  const out = (name: string) => output.get(name)!;
-  const empty = (name: string) => `(${source(name)} IS NULL OR ${source(name)} = '')`;
-  const published = r.columns.filter((c) => c.transform !== 'drop');
-  const aggregates = ['count(*)'];
-  for (const c of published) {
-    aggregates.push(`count(*) FILTER (WHERE ${empty(c.name)})`);
-    aggregates.push(`count(*) FILTER (WHERE NOT ${empty(c.name)} AND ${out(c.name)} IS DISTINCT FROM ${source(c.name)})`);
-  }
-  // Published coarser by k-anonymity than the column transform left them.
-  for (const [name, before] of generalized) aggregates.push(`count(*) FILTER (WHERE coalesce(${before}, '') <> coalesce(${out(name)}, ''))`);
-  const noised = published.filter((c) => c.transform === 'noise');
-  for (const c of noised) {
-    const x = `TRY_CAST(${source(c.name)} AS DOUBLE)`;
-    const y = `TRY_CAST(${out(c.name)} AS DOUBLE)`;
-    aggregates.push(`stddev_pop(${x}) FILTER (WHERE ${y} IS NOT NULL)`, `corr(${x}, ${y})`);
-  }
-  const scanFrom = aggregates.length;
-  if (scan) aggregates.push(...scan.aggregates);
-  const values = (await readAll(connection, `SELECT ${aggregates.join(', ')} FROM ${input} AS i POSITIONAL JOIN veil_out AS o`))[0]!;
-  const n = (x: unknown) => Number(x ?? 0);
-  const rows = n(values[0]);
-  let k = 1;
-  for (const c of published) {
-    c.stats.empty = n(values[k++]);
-    c.stats.changed = n(values[k++]);
-    c.stats.unchanged = rows - c.stats.empty - c.stats.changed;
-  }
-  for (const [name] of generalized) r.columns.find((c) => c.name === name)!.stats.generalized = n(values[k++]);
-  const noise: Record<string, NoiseFigures> = {};
-  for (const c of noised) {
-    const std = values[k++];
-    const correlation = values[k++];
-    noise[c.name] = noiseFigures(c, std === null ? NaN : Number(std), correlation === null ? NaN : Number(correlation));
-  }
-  scan?.take(values.slice(scanFrom));
-  return { rows, noise };
-}
-
-/** The version of the DuckDB veil embeds. */
-export const duckdbVersion = (): string => api().version();
-
-/** Bytes and SHA-256 of files read one after the other (the report ties itself to them). */
-export async function digestFiles(paths: readonly string[]): Promise<{ bytes: number; sha256: string }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for (const path of paths) {
-    for await (const chunk of createReadStream(path)) {
-      hash.update(chunk as Buffer);
-      bytes += (chunk as Buffer).length;
-    }
-  }
-  return { bytes, sha256: hash.digest('hex') };
-}
-
-/**
- * A short-lived DuckDB for a question about files (their names, their
- * columns), or, with `work`, for reading and writing them whole (every core;
- * its spill files in a private folder, removed after).
- */
-export async function ask<T>(question: (c: Api.DuckDBConnection) => Promise<T>, work?: { readonly writing?: string }): Promise<T> {
-  const duck = await session(work);
-  try {
-    return await question(duck.connection);
+      how: `, duckdb ${String(result.engine.threads)} threads`,
+      commit: async () => {
+        try {
+          if (outputPath === undefined) await pipe(createReadStream(temp), io.stdout, { end: false });
+          else if (special) await pipe(createReadStream(temp), createWriteStream(outputPath, { flags: 'w' })).catch(failed);
+          else await fsp.rename(temp, outputPath).catch(failed);
+        } finally {
+          await cleanUp();
+        }
+      },
+      abort: cleanUp,
+    };
   } catch (e) {
-    throw duck.error(e);
-  } finally {
-    duck.close();
+    await cleanUp();
+    throw e;
   }
 }
-
-/** A short-lived DuckDB held open by its caller (ask, or a reader of rows that yields as it fetches): close() ends it. */
-export async function session(work?: { readonly writing?: string }): Promise<{ connection: Api.DuckDBConnection; error(e: unknown): Error; close(): void }> {
-  const duck = api();
-  const spill = work ? privateFolder('duckdb') : undefined;
-  const instance = await duck.DuckDBInstance.create(':memory:', {
-    threads: work ? String(availableParallelism()) : '1',
-    ...(spill && { temp_directory: spill.path, memory_limit: MEMORY_LIMIT, preserve_insertion_order: 'true' }),
-    autoinstall_known_extensions: 'false',
-    autoload_known_extensions: 'false',
-  });
-  const connection = await instance.connect();
-  const stopInterrupt = spill ? onInterrupt(() => connection.interrupt()) : () => undefined;
-  return {
-    connection,
-    error: (e) => engineError(e, { ...(spill && { spill: spill.path }), ...(work?.writing !== undefined && { writing: work.writing }) }),
-    close: () => {
-      stopInterrupt();
-      connection.closeSync();
-      instance.closeSync();
-      spill?.remove();
-    },
-  };
-}
-
-/**
- * What the engine reads (./input.ts): the files' columns, with a Parquet
- * struct's fields by path unless `whole` names the struct.
- */
-export async function describeInput(files: readonly string[], format: 'csv' | 'parquet', delimiter: string, whole: (name: string) => boolean = () => false): Promise<EngineInput> {
-  if (format === 'csv') return { files, format, delimiter, ...(await csvColumns(files, delimiter)) };
-  const list = `[${files.map((f) => dialect.string(f)).join(', ')}]`;
-  const rows = await ask(async (c) => (await c.runAndReadAll(`SELECT file_name, name, num_children, repetition_type, converted_type, logical_type FROM parquet_schema(${list})`)).getRows());
-  const schema: SchemaRow[] = rows.map((x) => ({
-    file: String(x[0]),
-    name: String(x[1]),
-    children: Number(x[2] ?? 0),
-    repetition: x[3] === null ? null : String(x[3]),
-    converted: x[4] === null ? null : String(x[4]),
-    logical: x[5] === null ? null : String(x[5]),
-  }));
-  return { files, format, delimiter, ...parquetColumns(files, schema, whole) };
-}
-
-/** The files a glob names, in name order (the order they are read and hashed in). */
-export async function expandInputs(pattern: string): Promise<string[]> {
-  return ask(async (c) => (await c.runAndReadAll(`SELECT file FROM glob(${dialect.string(pattern)}) ORDER BY file`)).getRows().map((r) => String(r[0])));
-}
-
-/**
- * The files DuckDB is to read: a glob's matches (at least one), or the one
- * file, which must be a readable file. Said as the streaming engine says it
- * (INPUT_UNREADABLE with the system's code), not as DuckDB's read error.
- */
-export async function engineInputs(input: string): Promise<string[]> {
-  if (isGlob(input)) {
-    const files = await expandInputs(input);
-    if (files.length === 0) throw new VeilError({ kind: 'input', code: 'INPUT_UNREADABLE', expected: `files matching ${input}` });
-    return files;
-  }
-  const code = await fsp.stat(input).then(
-    (st) => (st.isDirectory() ? 'EISDIR' : undefined),
-    (e: NodeJS.ErrnoException) => e.code ?? 'error',
-  );
-  if (code !== undefined) throw new VeilError({ kind: 'input', code: 'INPUT_UNREADABLE', expected: `a readable file (${errnoText(code)})` });
-  return [input];
-}
-
-/**
- * `veil check` of Parquet (or a glob of files): the classes as a GROUP BY in
- * DuckDB, each (quasi-identifiers, sensitive value) combination with its
- * rows, so that memory is bounded by the combinations, not the rows. Values
- * are compared as text, as the streaming check compares them (NULL as "").
- */
-export async function groupOnDuckdb(input: EngineInput, columns: readonly string[], each: (values: string[], rows: number) => void): Promise<void> {
-  const text = (name: string) => `coalesce(${toFunction(`i.${inputColumn(input.header.indexOf(name))}`, dialect)}, '')`;
-  const list = columns.map(text).join(', ');
-  await ask(async (c) => {
-    const result = await c.stream(`SELECT ${list}, count(*) FROM ${inputRelation(input)} AS i GROUP BY ALL`);
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
-      for (const row of chunk.getRows()) each(row.slice(0, columns.length).map((v) => fromSql(String(v))), Number(row[columns.length]));
-    }
-  });
-}
-

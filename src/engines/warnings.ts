@@ -1,5 +1,5 @@
 // The warnings of `veil apply`: what a person must know about a run, printed
-// on stderr even with -q and kept in the report. Both engines use them.
+// on stderr even with -q and kept in the report, whichever engine ran (./finish.ts).
 
 import type { ResidualScan } from '../governance/residual.js';
 import type { Policy } from '../policy/load.js';

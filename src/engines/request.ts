@@ -1,13 +1,21 @@
-// What `veil apply` is asked (its flags and streams), and which engine runs
-// it: the one place both engines' wiring (apply.ts, apply-duckdb.ts) and
-// `veil check` read.
+// The seam between `veil apply` and its engines: what a run is asked (its
+// flags, streams and resolved settings, the checked policy, the key, the
+// plan) and what every engine returns (one result type). The CLI builds the
+// request and chooses the engine (./index.ts); ./finish.ts turns any
+// engine's result into the report, the files renamed into place and the
+// summary, the same way for every engine.
 
 import type { Writable } from 'node:stream';
-import { VeilError } from '../lib/errors.js';
+import type { ColumnReport } from '../core/pipeline.js';
+import type { KStage } from '../core/stage.js';
+import type { ResidualScan } from '../governance/residual.js';
 import type { Encoding, Format } from '../io/formats.js';
 import { sniffStdin } from '../io/files.js';
 import { resolveInput, resolveOutput, type InputSettings, type OutputSettings, type PolicyInput } from '../io/settings.js';
-export { delimiterFlag } from '../io/settings.js';
+import { VeilError } from '../lib/errors.js';
+import type { LoadedKey } from '../lib/key.js';
+import type { Policy } from '../policy/load.js';
+import type { Plan } from '../privacy/plan.js';
 
 export interface ApplyFlags {
   readonly policy: string;
@@ -57,19 +65,6 @@ export function threadsFlag(text: string | undefined): number | undefined {
   const n = /^\d{1,2}$/.test(text) ? Number(text) : 0;
   if (n < 1 || n > 64) throw usage('USAGE_THREADS', text);
   return n;
-}
-
-/**
- * The engine: --engine, else DuckDB for Parquet (in or out) and globs of
- * files, and the streaming engine for the rest (CSV and JSON Lines, stdin:
- * see docs/engines.md for why).
- */
-export function engineOf(input: InputSettings, output: OutputSettings, flags: ApplyFlags): 'stream' | 'duckdb' {
-  if (flags.engine !== undefined) {
-    if (flags.engine !== 'stream' && flags.engine !== 'duckdb') throw new VeilError({ kind: 'usage', code: 'USAGE_ENGINE', detail: `--engine is stream or duckdb, not ${JSON.stringify(flags.engine)}` });
-    return flags.engine;
-  }
-  return input.format === 'parquet' || output.format === 'parquet' || input.glob ? 'duckdb' : 'stream';
 }
 
 export interface Settings {
@@ -136,3 +131,62 @@ export async function stdinKind(input: string | undefined): Promise<{ gzip: bool
   return input === undefined || input === '-' ? sniffStdin() : undefined;
 }
 
+/** A run of `veil apply` as every engine is given it: everything read and checked that does not depend on the engine. */
+export interface RunRequest {
+  readonly settings: Settings & Asked;
+  readonly flags: ApplyFlags;
+  readonly io: Streams;
+  readonly policy: Policy;
+  readonly policySha: string;
+  /** The policy's text, for worker threads (which load it again). */
+  readonly policyText: string;
+  readonly key: LoadedKey | undefined;
+  /** --plan, read and parsed; `featurize`: --plan-mode featurize. */
+  readonly plan: Plan | undefined;
+  readonly featurize: boolean;
+  readonly startedAt: Date;
+  /** performance.now() when the run started. */
+  readonly t0: number;
+  /** Set when the duckdb engine was asked for and hands the rows to the streaming engine's transforms: why. */
+  readonly rowsBecause?: string;
+}
+
+/** What an engine gives back: what it counted and found, and its output, written but not yet in place. */
+export interface RunResult {
+  readonly rows: { readonly in: number; readonly out: number; readonly removed: Readonly<Record<string, number>> };
+  readonly columns: readonly ColumnReport[];
+  /** The input's bytes and SHA-256 as read (its files', not a spool's), and how many files a glob named. */
+  readonly input: { readonly bytes: number; readonly sha256: string; readonly files?: number };
+  /** The output's bytes and SHA-256 as written. */
+  readonly output: { readonly bytes: number; readonly sha256: string };
+  /** The report's engine section: its name, and what it says of how it ran. */
+  readonly engine: { readonly name: string } & Record<string, unknown>;
+  readonly stage: Omit<KStage, 'rowRandomness'> | undefined;
+  /** The residual check of the published columns (undefined: there were no rows to check). */
+  readonly residual: ResidualScan | undefined;
+  /** Declared-type violations by column and code. */
+  readonly violations?: ReadonlyMap<string, Record<string, number>>;
+  /** The report's utility section, and what it warns of. */
+  readonly utility?: { readonly section: Record<string, unknown>; readonly warnings: readonly string[] };
+  /** The end of the summary line: how the engine ran (", 2 worker threads", ", duckdb 2 threads"). */
+  readonly how: string;
+  /** Puts the output (and the rejects) into place, after the report is staged. */
+  commit(): Promise<void>;
+  /** Removes what the run wrote. */
+  abort(): Promise<void>;
+}
+
+/** An engine: a folder of src/engines/ and its entry in ./index.ts. */
+export interface Engine {
+  readonly name: string;
+  /** Runs the request; what it cannot run, it refuses with a coded error naming the column or the flag. */
+  run(request: RunRequest): Promise<RunResult>;
+  /**
+   * Why this request's rows go through the streaming engine's transforms
+   * instead, this engine's reader and writer still reading and writing the
+   * files (undefined: the engine runs it all).
+   */
+  rowsElsewhere?(request: RunRequest): string | undefined;
+  /** After this error of run(), the streaming engine runs the request again, and why (nothing was written yet). */
+  readAgain?(error: unknown, request: RunRequest): string | undefined;
+}
