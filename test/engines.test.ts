@@ -11,7 +11,8 @@ import { parse } from 'csv-parse/sync';
 import seedrandom from 'seedrandom';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileSelect } from '../src/engines/sql/compile.js';
-import { duckdb } from '../src/engines/sql/dialect.js';
+import { duckdb, spark } from '../src/engines/sql/dialect.js';
+import { TRANSFORMS } from '../src/transforms/index.js';
 import { BIN, keyMaterial, policyFrom, REPO, TEST_KEY, tempDir, veil } from './helpers.js';
 import { COMPILED_COLUMNS, generate, HEADER } from './generated-rows.js';
 import { query } from './duckdb-query.js';
@@ -230,6 +231,49 @@ describe('the duckdb engine writes devices and pipes in place', () => {
     expect(r.status).toBe(0);
     expect(lstatSync(fifo).isFIFO()).toBe(true);
     expect(readFileSync(join(dir, 'from-fifo.csv'), 'utf8')).toBe(readFileSync(join(dir, 'stream.csv'), 'utf8'));
+  });
+});
+
+describe('each transform owns its SQL', () => {
+  // The compiler asks each transform for its expression (src/transforms/sql.ts); it never names one.
+  it('the compiler names no transform, and reads no report parameter', () => {
+    const text = readFileSync(join(REPO, 'src/engines/sql/compile.ts'), 'utf8').replace(/\/\/.*|\/\*[\s\S]*?\*\//g, '');
+    // 'keep' stays: it is also what `unlisted: keep` says of the columns the policy does not name.
+    for (const t of TRANSFORMS.filter((x) => x.name !== 'keep')) expect(text, t.name).not.toContain(`'${t.name}'`);
+    expect(text).not.toMatch(/\.params\b|\bswitch\b|\.transform\s*[!=]==/);
+  });
+
+  it('compiles a column by its transform\'s SQL part on each dialect; one without an SQL part is refused by name where functions cannot run', async () => {
+    const cases: [string, string, RegExp | 'refused'][] = [
+      ['keep', '{ transform: keep }', /^i\.veil_c0$/],
+      ['redact', '{ transform: redact, with: "X" }', /'X'/],
+      ['mask', '{ transform: mask, keep_last: 2 }', /repeat\(/],
+      ['hash', '{ transform: hash, normalize: email }', /sha2?\(/],
+      ['generalize', '{ transform: generalize, prefix: 2 }', /substring\(i\.veil_c0, 1, 2\)/],
+      ['fake', '{ transform: fake, as: person.fullName }', 'refused'],
+      ['noise', '{ transform: noise, epsilon: 1, bounds: [0, 100] }', 'refused'],
+    ];
+    for (const [name, spec, expected] of cases) {
+      const { policy, problems } = await policyFrom(`version: 1\ncolumns:\n  v: ${spec}\n`);
+      expect([name, problems]).toEqual([name, []]);
+      const compile = () => compileSelect(policy!, ['v'], spark, { functions: false });
+      if (expected === 'refused') {
+        const refusal = (() => {
+          try {
+            compile();
+          } catch (e) {
+            return JSON.stringify((e as { problems?: unknown }).problems);
+          }
+          return 'compiled';
+        })();
+        expect(refusal, name).toMatch(new RegExp(`"code":"USAGE_ENGINE".*the spark engine does not run ${name} \\(columns\\.v\\) without JavaScript functions: it has no SQL part`));
+        expect(compileSelect(policy!, ['v'], duckdb, { functions: true }).functions.map((f) => f.column.name), name).toEqual(['v']);
+        continue;
+      }
+      const [column] = compile().columns;
+      expect([name, column!.sql]).toEqual([name, expect.stringMatching(expected)]);
+      expect(column!.kept, name).toBe(name === 'keep');
+    }
   });
 });
 

@@ -16,6 +16,7 @@ import { hmacSha256 } from '../lib/hmac-sha256.js';
 import { uniformInt } from '../lib/key.js';
 import { cellText } from '../lib/cell.js';
 import { defineTransform } from './define.js';
+import { hmacHex, plainDate, type FastPath, type SqlContext } from './sql.js';
 
 interface DateShiftOptions {
   maxDays: number;
@@ -56,4 +57,27 @@ export const dateShift = defineTransform<DateShiftOptions>({
       return formatDate(shifted.year, shifted.month, shifted.day) + d.rest;
     };
   },
+  sql: (o, value, ctx) => (ctx.dialect.dates ? dateShiftSql(o, value, ctx) : undefined),
 });
+
+/**
+ * For plain dates: the offset from HMAC-SHA256 of the entity under the
+ * date-shift subkey, read as five 48-bit windows and kept by rejection as
+ * uniformInt does; the rare entity whose five windows are all rejected, an
+ * empty entity and every other shape of date go to the function.
+ */
+function dateShiftSql(o: DateShiftOptions, value: string, ctx: SqlContext): FastPath {
+  const d = ctx.dialect;
+  const dates = d.dates!;
+  const entity = ctx.ref(o.by);
+  const mac = ctx.derive(0, hmacHex(entity, ctx.slot('date-shift', o.domain ?? o.by), d));
+  const n = 2 * o.maxDays;
+  const limit = 2 ** 48 - (2 ** 48 % n);
+  const windows = [0, 1, 2, 3, 4].map((w) => dates.hexToInt(d.substring(mac, String(1 + 12 * w), '12')));
+  const u = ctx.derive(1, `CASE ${windows.map((x) => `WHEN ${x} < ${limit} THEN ${x} % ${n}`).join(' ')} END`);
+  const offset = `CASE WHEN ${u} < ${o.maxDays} THEN ${u} - ${o.maxDays} ELSE ${u} - ${o.maxDays - 1} END`;
+  return {
+    when: `(${plainDate(value, d, dates)} AND ${entity} IS NOT NULL AND ${entity} <> '' AND (${u}) IS NOT NULL)`,
+    then: dates.formatDate(dates.addDays(dates.toDate(value), offset)),
+  };
+}

@@ -6,6 +6,7 @@ import { SCHEMA_OPTIONS } from '../options/schema.js';
 import type { OptionReader } from '../options/reader.js';
 import type { SecretKey } from '../lib/key.js';
 import type { RowRandomness } from '../lib/random.js';
+import type { SqlContext, SqlExpression } from './sql.js';
 
 /** Options every column takes, whatever its transform: its declared type, and how its values are written (na, format, decimal). */
 export const COLUMN_OPTIONS: readonly string[] = [...SCHEMA_OPTIONS, 'na', 'format', 'decimal'];
@@ -52,6 +53,10 @@ export interface Configured {
   /** Its output is a number: a JSON number in stays a JSON number out. */
   readonly numericOutput: boolean;
   create(ctx: CreateContext): ColumnFn | Promise<ColumnFn>;
+  /** Its SQL (./sql.ts), when it has an SQL part: the column's value in, its expression out. */
+  readonly sql: ((value: string, ctx: SqlContext) => SqlExpression) | undefined;
+  /** Why only the streaming engine's rows can run it (undefined: every engine can). */
+  readonly streamOnly: string | undefined;
 }
 
 export interface TransformSpec<O> {
@@ -76,6 +81,16 @@ export interface TransformSpec<O> {
   /** The output is always a number (JSON numbers in stay numbers out). */
   numericOutput?: boolean;
   create(options: O, ctx: CreateContext): ColumnFn | Promise<ColumnFn>;
+  /**
+   * Its SQL part (./sql.ts): the expression for the column's value, a fast
+   * path for values of common shapes, or undefined (the engine calls the
+   * function `create` made). A transform without one runs on an SQL engine
+   * only through that function; an engine that cannot call JavaScript (Spark)
+   * refuses it with one coded error naming the transform and the column.
+   */
+  sql?(options: O, value: string, ctx: SqlContext): SqlExpression;
+  /** Why its rows must go through the streaming engine (scrub: its spans are counted per row there). */
+  streamOnly?: string;
 }
 
 export interface Transform {
@@ -107,6 +122,8 @@ export function defineTransform<O>(spec: TransformSpec<O>): Transform {
         epsilon: spec.epsilon?.(options),
         numericOutput: spec.numericOutput ?? false,
         create: (ctx) => spec.create(options, ctx),
+        sql: spec.sql && ((value, ctx) => spec.sql!(options, value, ctx)),
+        streamOnly: spec.streamOnly,
       };
     },
   };

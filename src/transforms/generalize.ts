@@ -20,6 +20,7 @@ import { bottomCode, formatNumber, integerRange, parseNumber, realRange, topCode
 import { readHierarchyOption } from '../options/hierarchy-file.js';
 import type { OptionReader } from '../options/reader.js';
 import { COLUMN_OPTIONS, defineTransform, type ColumnFn } from './define.js';
+import { emptyStays, numberLiteral, PLAIN_DECIMAL, PLAIN_INTEGER, plainDate, type Dialect, type SqlExpression } from './sql.js';
 
 type GeneralizeOptions =
   | { mode: 'width'; width: number; top?: number; bottom?: number; integer: boolean }
@@ -109,7 +110,66 @@ export const generalize = defineTransform<GeneralizeOptions>({
     }
   },
   create: (o) => generalizer(o),
+  sql: (o, value, { dialect }) => generalizeSql(o, value, dialect),
 });
+
+/**
+ * Prefixes in SQL; numbers and dates for plain values (the interval texts
+ * made by the same code as the function's), the function for the rest; ZIP
+ * prefixes and hierarchies by the function only.
+ */
+function generalizeSql(o: GeneralizeOptions, value: string, d: Dialect): SqlExpression {
+  if (o.mode === 'prefix') {
+    if (o.zip) return undefined;
+    const cut = d.substring(value, '1', String(o.prefix));
+    if (o.restricted.size === 0) return emptyStays(value, cut);
+    return emptyStays(value, `CASE WHEN ${cut} IN (${[...o.restricted].map((r) => d.string(r)).join(', ')}) THEN ${d.string('0'.repeat(o.prefix))} ELSE ${cut} END`);
+  }
+  const dates = d.dates;
+  if (!dates) return undefined;
+  const num = d.toDouble(value);
+  const plain = d.matches(value, PLAIN_DECIMAL);
+  switch (o.mode) {
+    case 'bins': {
+      const bins = o.bins;
+      const arms = [`WHEN ${num} < ${numberLiteral(bins[0]!)} THEN ${d.string(bottomCode(bins[0]!))}`, `WHEN ${num} >= ${numberLiteral(bins[bins.length - 1]!)} THEN ${d.string(topCode(bins[bins.length - 1]!))}`];
+      for (let i = 1; i < bins.length; i++) arms.push(`WHEN ${num} < ${numberLiteral(bins[i]!)} THEN ${d.string(realRange(bins[i - 1]!, bins[i]!))}`);
+      return { when: plain, then: `CASE ${arms.join(' ')} END` };
+    }
+    case 'width': {
+      // Integer widths on plain integers; real widths' bounds are written by formatNumber: the function does those.
+      if (!o.integer) return undefined;
+      const { width, top, bottom } = o;
+      const origin = bottom ?? 0;
+      const lo = `(${origin} + floor((${num} - ${origin}) / ${width}) * ${width})`;
+      const hi = top === undefined ? `(${lo} + ${width})` : `least(${lo} + ${width}, ${top})`;
+      const loText = d.integerText(lo);
+      const hiText = d.integerText(`(${hi} - 1)`);
+      const range = `CASE WHEN ${lo} >= 0 THEN ${d.concat(loText, "'-'", hiText)} ELSE ${d.concat("'['", loText, "', '", hiText, "']'")} END`;
+      const arms = [...(top !== undefined ? [`WHEN ${num} >= ${top} THEN ${d.string(topCode(top))}`] : []), ...(bottom !== undefined ? [`WHEN ${num} < ${bottom} THEN ${d.string(bottomCode(bottom))}`] : [])];
+      return { when: d.matches(value, PLAIN_INTEGER), then: arms.length > 0 ? `CASE ${arms.join(' ')} ELSE ${range} END` : range };
+    }
+    case 'cap':
+      return { when: plain, then: `CASE WHEN ${num} >= ${numberLiteral(o.top)} THEN ${d.string(topCode(o.top))} ELSE ${value} END` };
+    case 'over':
+      return { when: plain, then: `CASE WHEN ${num} > ${numberLiteral(o.over)} THEN ${d.string(`>${formatNumber(o.over)}`)} ELSE ${value} END` };
+    case 'to': {
+      const date = dates.toDate(value);
+      const year = d.substring(value, '1', '4');
+      const levels: Record<DateLevel, string> = {
+        year,
+        month: d.substring(value, '1', '7'),
+        day: value,
+        quarter: d.concat(year, "'-Q'", dates.quarter(date)),
+        week: d.concat(dates.isoYear(date), "'-W'", dates.isoWeek(date)),
+      };
+      const then = levels[o.to];
+      return { when: plainDate(value, d, dates), then: o.before === undefined ? then : `CASE WHEN ${year} < ${d.string(String(o.before).padStart(4, '0'))} THEN ${d.string(`<${o.before}`)} ELSE ${then} END` };
+    }
+    case 'hierarchy':
+      return undefined;
+  }
+}
 
 function parseWidth(r: OptionReader): GeneralizeOptions | undefined {
   const width = r.number('width', { required: true, above: 0 });

@@ -10,6 +10,7 @@ import { BoundedCache } from '../lib/bounded-cache.js';
 import { hmacSha256 } from '../lib/hmac-sha256.js';
 import { NORMALIZERS, type Normalizer } from '../lib/normalize.js';
 import { defineTransform } from './define.js';
+import { emptyStays, hmacHex, type Dialect } from './sql.js';
 
 interface HashOptions {
   length: number;
@@ -43,4 +44,26 @@ export const hash = defineTransform<HashOptions>({
     const pseudonym = (value: string) => mac(normalize(value)).toString('hex', 0, bytes).slice(0, o.length);
     return (value) => cache.get(value, pseudonym);
   },
+  sql(o, value, ctx) {
+    const d = ctx.dialect;
+    const normalized = normalizeSql(o.normalize, value, d);
+    const mac = hmacHex(normalized, ctx.slot('hash', o.domain ?? ctx.column), d);
+    return emptyStays(value, d.substring(mac, '1', String(o.length)));
+  },
 });
+
+/** The normalizers of src/lib/normalize.ts in SQL. */
+function normalizeSql(kind: Normalizer, value: string, d: Dialect): string {
+  switch (kind) {
+    case 'none':
+      return value;
+    case 'trim':
+      return d.trimJs(value);
+    case 'lowercase':
+      return d.lowerJs(value);
+    case 'email':
+      return d.lowerJs(d.trimJs(value));
+    case 'digits':
+      return d.replaceAll(value, '[^0-9]+', '');
+  }
+}

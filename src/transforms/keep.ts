@@ -12,4 +12,5 @@ export const keep = defineTransform<Record<string, never>>({
   parse: () => ({}),
   describe: () => ({}),
   create: () => (value) => value,
+  sql: (_o, value) => value,
 });

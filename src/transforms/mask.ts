@@ -5,6 +5,7 @@
 // 555-0142 -> ******42.
 
 import { defineTransform } from './define.js';
+import { emptyStays } from './sql.js';
 
 interface MaskOptions {
   keepFirst: number;
@@ -30,6 +31,12 @@ export const mask = defineTransform<MaskOptions>({
   },
   describe: (o) => ({ keep_first: o.keepFirst, keep_last: o.keepLast, char: o.char }),
   create: (o) => (value) => maskValue(value, o),
+  sql(o, value, { dialect: d }) {
+    const char = d.string(o.char);
+    const n = d.length(value);
+    const kept = d.concat(d.substring(value, '1', String(o.keepFirst)), d.repeat(char, `${n} - ${o.keepFirst + o.keepLast}`), d.substring(value, `${n} - ${o.keepLast - 1}`, String(o.keepLast)));
+    return emptyStays(value, `CASE WHEN ${n} <= ${o.keepFirst + o.keepLast} THEN ${d.repeat(char, n)} ELSE ${kept} END`);
+  },
 });
 
 export function maskValue(value: string, o: MaskOptions): string {

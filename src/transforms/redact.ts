@@ -2,6 +2,7 @@
 // Example: `ssn: { transform: redact }` -> [REDACTED]; `{ transform: redact, with: "***" }`.
 
 import { defineTransform } from './define.js';
+import { emptyStays } from './sql.js';
 
 export const redact = defineTransform<{ with: string }>({
   name: 'redact',
@@ -12,4 +13,5 @@ export const redact = defineTransform<{ with: string }>({
   parse: (r) => ({ with: r.string('with') ?? '[REDACTED]' }),
   describe: (o) => ({ with: o.with }),
   create: (o) => () => o.with,
+  sql: (o, value, { dialect }) => emptyStays(value, dialect.string(o.with)),
 });

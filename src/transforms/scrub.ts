@@ -61,6 +61,8 @@ export const scrub = defineTransform<ScrubOptions>({
   summary: 'find personal data inside free text and replace each span (tag, keyed hash, mask or consistent fake)',
   example: 'notes: { transform: scrub, own: [full_name, email], with: tag }',
   options: ['with', 'kinds', 'own', 'threshold', 'dates', 'domain', 'length', 'normalize'],
+  // Its counts of spans and the residual check of its output are the streaming engine's, row by row.
+  streamOnly: 'its spans are counted row by row by the streaming engine',
   keyed: (o) => [...o.operators.values()].some((op) => op.with === 'hash' || op.with === 'fake'),
   references: (o) => o.own,
   parse(r) {

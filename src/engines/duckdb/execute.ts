@@ -32,14 +32,14 @@ import type { SecretKey } from '../../lib/key.js';
 import type { Policy } from '../../policy/load.js';
 import type { ColumnFn } from '../../transforms/define.js';
 import { noiseFigures, type NoiseFigures } from '../../utility/section.js';
-import { compileSelect, fromSql, inputColumn, outputColumn, outputSelect, toFunction, type CompiledSelect } from '../sql/compile.js';
+import { compileSelect, fromSql, inputColumn, outputColumn, outputSelect, type CompiledSelect } from '../sql/compile.js';
 import { outputTree, type OutputNode } from '../../lib/json-paths.js';
 import { onInterrupt, privateFolder } from '../../io/files.js';
 import { csvColumns, inputRelation, MAX_LINE_BYTES, parquetColumns, typedColumn, type EngineInput, type SchemaRow } from './input.js';
 import type { KStage } from '../../core/stage.js';
 import { kPhase, ROW_NUMBER } from './k-anonymity.js';
 import { registerResidual, residualAggregate, type ResidualPass } from './residual.js';
-import { duckdb as dialect } from '../sql/dialect.js';
+import { duckdb as dialect, toFunction } from '../sql/dialect.js';
 import { isGlob } from '../../io/formats.js';
 import { errnoText } from '../../lib/errno.js';
 

@@ -15,8 +15,8 @@ import { SUPPRESSED } from '../../lib/numeric.js';
 import type { KAnonymity } from '../../privacy/k-anonymity.js';
 import { classesOfGroups, type Group } from '../../core/stage-groups.js';
 import type { KStage } from '../../core/stage.js';
-import { fromSql, toFunction, unsupported, type CompiledSelect } from '../sql/compile.js';
-import { duckdb as dialect } from '../sql/dialect.js';
+import { fromSql, unsupported, type CompiledSelect } from '../sql/compile.js';
+import { duckdb as dialect, toFunction } from '../sql/dialect.js';
 
 /** The rows' number before the join, by which the classes are put back in the input's order. */
 export const ROW_NUMBER = 'veil_row_number';

@@ -15,8 +15,8 @@
 
 import type * as Api from '@duckdb/node-api';
 import { RESIDUAL_MAX_LENGTH, type ResidualKind, type ResidualScan } from '../../governance/residual.js';
-import { fromSql, inputColumn, toFunction } from '../sql/compile.js';
-import { duckdb as d } from '../sql/dialect.js';
+import { fromSql, inputColumn } from '../sql/compile.js';
+import { duckdb as d, toFunction } from '../sql/dialect.js';
 
 const trim = (v: string) => d.trimJs(v);
 const fromNullable = (v: string | null): string | null => (v === null ? null : fromSql(v));

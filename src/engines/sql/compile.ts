@@ -3,22 +3,22 @@
 // input's header and returns text and descriptions; the engine's runner
 // (src/engines/duckdb/) executes them.
 //
-// Compiled to SQL, exactly (the differential test compares every cell with
-// the streaming engine's): keep, drop, redact, mask, hash (with every
-// normalizer), generalize by prefix. Run through the streaming engine's own
-// function, registered in the engine as a scalar function (DuckDB runs
-// JavaScript functions): fake, noise and randomized response (their
-// randomness from the CSPRNG, as in the streaming engine), and the values of
-// uncommon shapes of the generalizations and date-shift (their common shapes
-// are compiled). An engine that cannot run JavaScript (Spark) gets a coded
-// error naming the column instead. Not compiled yet, refused with a coded
-// error before any row is read: k-anonymity, row rules (consent, forget
-// lists), declared types, the Safe Harbor preset.
+// Each transform owns its SQL (its `sql` part, src/transforms/sql.ts): the
+// compiler asks it for the column's expression and never names a transform.
+// A transform without an SQL part (fake, noise, randomized response), and the
+// values of uncommon shapes a fast path leaves (generalizations, date-shift),
+// run through the streaming engine's own function, registered in the engine
+// as a scalar function (DuckDB runs JavaScript functions; their randomness
+// from the CSPRNG, as in the streaming engine). An engine that cannot run
+// JavaScript (Spark) gets one coded error naming the transform and the
+// column instead. What `uncompiled` names (row rules, declared types, the
+// Safe Harbor preset, a transform only the streaming engine runs) goes
+// through the streaming engine's rows (src/engines/index.ts).
 
 import { VeilError } from '../../lib/errors.js';
 import type { Policy, PolicyColumn } from '../../policy/load.js';
-import { bottomCode, formatNumber, realRange, topCode } from '../../lib/numeric.js';
-import type { DateDialect, Dialect } from './dialect.js';
+import { emptyStays, type SqlContext } from '../../transforms/sql.js';
+import { toFunction, type Dialect } from './dialect.js';
 import { outputTree, type JsonPath, type OutputNode } from '../../lib/json-paths.js';
 
 /** A subkey slot: HMAC-SHA256 under the key derived for (purpose, domain), its padded halves in the key table. */
@@ -75,9 +75,6 @@ export function outputSelect(names: readonly string[], nested: readonly JsonPath
   return tree.map((n) => `${expr(n)} AS ${dialect.ident(n.key)}`).join(', ');
 }
 
-/** Text whose lower case is the same in every engine (the full Unicode mapping differs: final sigma, dotted I). */
-const ASCII = '[\\x{00}-\\x{7F}]*';
-
 export function unsupported(feature: string, dialect: Dialect): VeilError {
   return new VeilError({ kind: 'usage', code: 'USAGE_ENGINE', detail: `the ${dialect.name} engine does not run ${feature} yet: run it with --engine stream` });
 }
@@ -93,9 +90,8 @@ export function uncompiled(policy: Policy, kAnonymity: boolean): string | undefi
   }
   if (policy.rows) return 'row rules (rows: consent, forget lists)';
   if (policy.preset) return 'extends: hipaa-safe-harbor';
-  // Its counts of spans and the residual check of its output are the streaming engine's.
-  const scrubbed = policy.columns.find((c) => c.transform === 'scrub');
-  if (scrubbed) return `scrub (columns.${scrubbed.name})`;
+  const streamed = policy.columns.find((c) => c.configured.streamOnly !== undefined);
+  if (streamed) return `${streamed.transform} (columns.${streamed.name})`;
   const marked = policy.columns.find((c) => c.na);
   if (marked) return `missing-value markers (columns.${marked.name}.na)`;
   const dated = policy.columns.find((c) => c.dateFormats || c.decimalComma);
@@ -142,7 +138,6 @@ export function compileSelect(policy: Policy, header: readonly string[], dialect
     if (found === undefined) throw new Error(`compileSelect: the header has no column ${JSON.stringify(name)} (compilePipeline checks it first)`);
     return found;
   };
-  const ctx: ExprContext = { dialect, slot, derive, ref };
   for (const name of header) {
     const column = named.get(name);
     const value = ref(name);
@@ -151,12 +146,13 @@ export function compileSelect(policy: Policy, header: readonly string[], dialect
       continue;
     }
     if (column.configured.drops) continue;
-    const native = nativeExpression(column, value, ctx);
+    // The transform's own SQL part (src/transforms/sql.ts), when it has one.
+    const native = column.configured.sql?.(value, { dialect, column: name, slot, derive, ref } satisfies SqlContext);
     if (typeof native === 'string') {
       columns.push({ name, sql: native, kept: native === value });
       continue;
     }
-    if (!options.functions) throw unsupported(`${column.transform} (columns.${name}) without JavaScript functions`, dialect);
+    if (!options.functions) throw unsupported(`${column.transform} (columns.${name}) without JavaScript functions${column.configured.sql ? ' (its SQL covers common values only)' : ': it has no SQL part'}`, dialect);
     const fn: FunctionColumn = { name: `veil_fn_${functions.length}`, column, args: [name, ...column.configured.references], volatile: column.configured.epsilon !== undefined };
     functions.push(fn);
     const call = `${fn.name}(${fn.args.map((a) => toFunction(ref(a), dialect)).join(', ')})`;
@@ -167,215 +163,5 @@ export function compileSelect(policy: Policy, header: readonly string[], dialect
   return { columns, keys, functions, derived };
 }
 
-/**
- * A text as a JavaScript function receives it. @duckdb/node-api 1.5.6
- * decodes strings with a TextDecoder that drops a leading byte order mark
- * (U+FEFF), so a value that starts with one (or with U+0001, the escape)
- * is handed over after a U+0001, which fromSql takes off; any other value
- * as it is (a prefix on every value made each short one, 12 bytes or less,
- * leave DuckDB's inline storage: one native call more per value). NULL
- * stays NULL.
- */
-export function toFunction(value: string, d: Dialect): string {
-  return `(CASE WHEN starts_with(${value}, chr(1)) OR starts_with(${value}, chr(65279)) THEN ${d.concat('chr(1)', value)} ELSE ${value} END)`;
-}
-
 /** A text a JavaScript function received through toFunction, as it was. */
 export const fromSql = (text: string): string => (text.charCodeAt(0) === 1 ? text.slice(1) : text);
-
-interface ExprContext {
-  readonly dialect: Dialect;
-  slot(purpose: string, domain: string): number;
-  /** A value computed once per row at a level (0 reads the input and the keys), returned as a column reference. */
-  derive(level: number, sql: string): string;
-  /** An input column by its name. */
-  ref(name: string): string;
-}
-
-/** Empty cells stay as they are, as in the streaming engine (an empty CSV field is NULL in the engines). */
-function emptyStays(value: string, expr: string): string {
-  return `CASE WHEN ${value} IS NULL OR ${value} = '' THEN ${value} ELSE ${expr} END`;
-}
-
-/** A fast path: values for which `when` holds are computed by `then`; the others by the streaming engine's function. */
-interface FastPath {
-  readonly when: string;
-  readonly then: string;
-}
-
-/**
- * The transform as SQL; or a fast path for the values of the common shapes
- * (plain integers and decimals, plain dates), the streaming engine's function
- * computing the rest; or undefined when only that function computes it.
- */
-function nativeExpression(column: PolicyColumn, value: string, ctx: ExprContext): string | FastPath | undefined {
-  const d = ctx.dialect;
-  const p = column.configured.params;
-  switch (column.transform) {
-    case 'keep':
-      return value;
-    case 'redact':
-      return emptyStays(value, d.string(String(p.with)));
-    case 'hash': {
-      const normalized = normalize(String(p.normalize), value, d);
-      if (normalized === undefined) return undefined;
-      const k = ctx.slot('hash', typeof p.domain === 'string' ? p.domain : column.name);
-      const inner = d.sha256Hex(d.concatBytes(`k.k${k}_i`, d.bytes(normalized)));
-      const mac = d.sha256Hex(d.concatBytes(`k.k${k}_o`, d.unhex(inner)));
-      return emptyStays(value, d.substring(mac, '1', String(p.length)));
-    }
-    case 'mask': {
-      const first = Number(p.keep_first);
-      const last = Number(p.keep_last);
-      const char = d.string(String(p.char));
-      const n = d.length(value);
-      const middle = `${n} - ${first + last}`;
-      const kept = d.concat(d.substring(value, '1', String(first)), d.repeat(char, middle), d.substring(value, `${n} - ${last - 1}`, String(last)));
-      return emptyStays(value, `CASE WHEN ${n} <= ${first + last} THEN ${d.repeat(char, n)} ELSE ${kept} END`);
-    }
-    case 'date-shift':
-      return ctx.dialect.dates ? dateShiftPath(p, column, value, ctx, ctx.dialect.dates) : undefined;
-    case 'generalize': {
-      if (typeof p.prefix !== 'number') return ctx.dialect.dates ? generalizePath(p, value, ctx.dialect, ctx.dialect.dates) : undefined;
-      if (p.zip === true) return undefined;
-      const cut = d.substring(value, '1', String(p.prefix));
-      const restricted = Array.isArray(p.restricted) ? (p.restricted as string[]) : [];
-      if (restricted.length === 0) return emptyStays(value, cut);
-      return emptyStays(value, `CASE WHEN ${cut} IN (${restricted.map((r) => d.string(r)).join(', ')}) THEN ${d.string('0'.repeat(p.prefix))} ELSE ${cut} END`);
-    }
-    default:
-      return undefined;
-  }
-}
-
-/**
- * The normalizers of src/lib/normalize.ts. Lower case is compiled for ASCII
- * text only (every engine agrees there); other text goes through the
- * function `veil_lower`, JavaScript's toLowerCase, registered by the runner.
- * Without JavaScript functions, such a column is not compiled.
- */
-function normalize(kind: string, value: string, d: Dialect): string | undefined {
-  const trim = (v: string) => d.trimJs(v);
-  // Spark lower-cases as Java does, with the Unicode special casings JavaScript has (final sigma, dotted I).
-  const lower = (v: string) => (d.name === 'duckdb' ? `CASE WHEN ${d.matches(v, ASCII)} THEN ${d.lower(v)} ELSE veil_lower(${toFunction(v, d)}) END` : d.lower(v));
-  switch (kind) {
-    case 'none':
-      return value;
-    case 'trim':
-      return trim(value);
-    case 'lowercase':
-      return lower(value);
-    case 'email': {
-      const t = trim(value);
-      return lower(t);
-    }
-    case 'digits':
-      return d.replaceAll(value, '[^0-9]+', '');
-    default:
-      return undefined;
-  }
-}
-
-/** Plain integers of up to 15 digits: exact as doubles, written by JavaScript as they are computed. */
-const PLAIN_INTEGER = '-?[0-9]{1,15}';
-/** Plain decimals: both engines read them as the nearest double. */
-const PLAIN_DECIMAL = '-?[0-9]{1,15}(\\.[0-9]{1,15})?';
-/** Plain dates of the years 1000 to 8999 (a shift of up to 100 years stays within 0000-9999). */
-const PLAIN_DATE = '[1-8][0-9]{3}-[0-9]{2}-[0-9]{2}';
-
-/** A number literal as JavaScript wrote it (the engines read it back as the same double). */
-const numberLiteral = (n: number): string => {
-  const text = String(n);
-  return /e/i.test(text) ? `CAST('${text}' AS DOUBLE)` : `CAST(${text} AS DOUBLE)`;
-};
-
-/** The generalizations of numbers and dates (generalize.ts), for plain values; the interval texts are made here, by the same code. */
-function generalizePath(p: Record<string, unknown>, value: string, d: Dialect, dates: DateDialect): FastPath | undefined {
-  const num = d.toDouble(value);
-  const plain = d.matches(value, PLAIN_DECIMAL);
-  if (Array.isArray(p.bins)) {
-    const bins = p.bins as number[];
-    const arms = [`WHEN ${num} < ${numberLiteral(bins[0]!)} THEN ${d.string(bottomCode(bins[0]!))}`, `WHEN ${num} >= ${numberLiteral(bins[bins.length - 1]!)} THEN ${d.string(topCode(bins[bins.length - 1]!))}`];
-    for (let i = 1; i < bins.length; i++) arms.push(`WHEN ${num} < ${numberLiteral(bins[i]!)} THEN ${d.string(realRange(bins[i - 1]!, bins[i]!))}`);
-    return { when: plain, then: `CASE ${arms.join(' ')} END` };
-  }
-  if (typeof p.width === 'number') {
-    // Integer widths on plain integers; real widths' bounds are written by formatNumber: the function does those.
-    if (p.integer !== true) return undefined;
-    const width = p.width;
-    const top = typeof p.top === 'number' ? p.top : undefined;
-    const bottom = typeof p.bottom === 'number' ? p.bottom : undefined;
-    const origin = bottom ?? 0;
-    const lo = `(${origin} + floor((${num} - ${origin}) / ${width}) * ${width})`;
-    const hi = top === undefined ? `(${lo} + ${width})` : `least(${lo} + ${width}, ${top})`;
-    const loText = d.integerText(lo);
-    const hiText = d.integerText(`(${hi} - 1)`);
-    const range = `CASE WHEN ${lo} >= 0 THEN ${d.concat(loText, "'-'", hiText)} ELSE ${d.concat("'['", loText, "', '", hiText, "']'")} END`;
-    const arms = [
-      ...(top !== undefined ? [`WHEN ${num} >= ${top} THEN ${d.string(topCode(top))}`] : []),
-      ...(bottom !== undefined ? [`WHEN ${num} < ${bottom} THEN ${d.string(bottomCode(bottom))}`] : []),
-    ];
-    return { when: d.matches(value, PLAIN_INTEGER), then: arms.length > 0 ? `CASE ${arms.join(' ')} ELSE ${range} END` : range };
-  }
-  if (typeof p.top === 'number') return { when: plain, then: `CASE WHEN ${num} >= ${numberLiteral(p.top)} THEN ${d.string(topCode(p.top))} ELSE ${value} END` };
-  if (typeof p.over === 'number') return { when: plain, then: `CASE WHEN ${num} > ${numberLiteral(p.over)} THEN ${d.string(`>${formatNumber(p.over)}`)} ELSE ${value} END` };
-  if (typeof p.to === 'string') {
-    const date = dates.toDate(value);
-    const when = plainDate(value, d, dates);
-    const year = d.substring(value, '1', '4');
-    let then: string;
-    switch (p.to) {
-      case 'year':
-        then = year;
-        break;
-      case 'month':
-        then = d.substring(value, '1', '7');
-        break;
-      case 'day':
-        then = value;
-        break;
-      case 'quarter':
-        then = d.concat(year, "'-Q'", dates.quarter(date));
-        break;
-      case 'week':
-        then = d.concat(dates.isoYear(date), "'-W'", dates.isoWeek(date));
-        break;
-      default:
-        return undefined;
-    }
-    if (typeof p.before === 'number') then = `CASE WHEN ${year} < ${d.string(String(p.before).padStart(4, '0'))} THEN ${d.string(`<${p.before}`)} ELSE ${then} END`;
-    return { when, then };
-  }
-  return undefined;
-}
-
-/** A valid calendar date written YYYY-MM-DD and nothing else, of the years 1000 to 8999. */
-function plainDate(value: string, d: Dialect, dates: DateDialect): string {
-  return `(${d.matches(value, PLAIN_DATE)} AND ${dates.formatDate(dates.toDate(value))} IS NOT DISTINCT FROM ${value})`;
-}
-
-/**
- * date-shift (date-shift.ts) for plain dates: the offset from HMAC-SHA256 of
- * the entity under the date-shift subkey, read as five 48-bit windows and
- * kept by rejection as uniformInt does; the rare entity whose five windows
- * are all rejected, an empty entity and every other shape of date go to the
- * function.
- */
-function dateShiftPath(p: Record<string, unknown>, column: PolicyColumn, value: string, ctx: ExprContext, dates: DateDialect): FastPath {
-  const d = ctx.dialect;
-  const maxDays = Number(p.max_days);
-  const by = String(p.by);
-  const entity = ctx.ref(by);
-  const k = ctx.slot('date-shift', typeof p.domain === 'string' ? p.domain : by);
-  const mac = ctx.derive(0, d.sha256Hex(d.concatBytes(`k.k${k}_o`, d.unhex(d.sha256Hex(d.concatBytes(`k.k${k}_i`, d.bytes(entity)))))));
-  const n = 2 * maxDays;
-  const limit = 2 ** 48 - (2 ** 48 % n);
-  const windows = [0, 1, 2, 3, 4].map((w) => dates.hexToInt(d.substring(mac, String(1 + 12 * w), '12')));
-  const u = ctx.derive(1, `CASE ${windows.map((x) => `WHEN ${x} < ${limit} THEN ${x} % ${n}`).join(' ')} END`);
-  const offset = `CASE WHEN ${u} < ${maxDays} THEN ${u} - ${maxDays} ELSE ${u} - ${maxDays - 1} END`;
-  void column;
-  return {
-    when: `(${plainDate(value, d, dates)} AND ${entity} IS NOT NULL AND ${entity} <> '' AND (${u}) IS NOT NULL)`,
-    then: dates.formatDate(dates.addDays(dates.toDate(value), offset)),
-  };
-}

@@ -1,67 +1,12 @@
 // What differs between the SQL engines veil compiles a policy for, in one
 // place (as SQLGlot's dialects: a base table of expressions, and a dialect
-// that overrides only the entries it spells differently). The compiler
-// (compile.ts) builds every expression through a dialect and never writes an
-// engine's function name itself.
-//
-// Every expression here is exact against the streaming engine for the same
-// text: strings are UTF-8, lengths and substrings count code points, and the
-// HMAC is composed from the engine's SHA-256 on bytes (RFC 2104:
-// H((K ^ opad) || H((K ^ ipad) || m)), with the padded subkeys held in a
-// table, never in the SQL text).
+// that overrides only the entries it spells differently). The transforms
+// (their `sql` part, src/transforms/sql.ts) build every expression through a
+// dialect and never write an engine's function name themselves.
 
-export interface Dialect {
-  readonly name: 'duckdb' | 'spark';
-  /** A column or table name. */
-  ident(name: string): string;
-  /** A string literal (policy text only, never data or key material). */
-  string(text: string): string;
-  /** The UTF-8 bytes of a text. */
-  bytes(text: string): string;
-  /** Lower-case hex SHA-256 of bytes. */
-  sha256Hex(bytes: string): string;
-  /** Bytes from hex. */
-  unhex(hex: string): string;
-  /** Two byte strings, one after the other. */
-  concatBytes(a: string, b: string): string;
-  /** Code points of a text. */
-  length(text: string): string;
-  /** Code points from a 1-based position. */
-  substring(text: string, from: string, count: string): string;
-  repeat(text: string, times: string): string;
-  /** Every match of an RE2/Java pattern replaced. */
-  replaceAll(text: string, pattern: string, by: string): string;
-  /** Does the whole text match an RE2/Java pattern? */
-  matches(text: string, pattern: string): string;
-  lower(text: string): string;
-  concat(...texts: string[]): string;
-  /** JavaScript's String.prototype.trim: WhiteSpace and LineTerminator at both ends. */
-  trimJs(text: string): string;
-  /** A plain decimal text as a double (the nearest, as JavaScript reads it). */
-  toDouble(text: string): string;
-  /** An integral double below 2^53, written in decimal digits. */
-  integerText(n: string): string;
-  /** A struct of named fields (a Parquet struct, a JSON object). */
-  struct(fields: readonly (readonly [string, string])[]): string;
-  /** Dates and integers from hex: compiled only where a dialect has them (and a differential test runs them). */
-  readonly dates?: DateDialect;
-}
+import type { Dialect } from '../../transforms/sql.js';
 
-export interface DateDialect {
-  /** A date from YYYY-MM-DD text, NULL when it is not a calendar date. */
-  toDate(text: string): string;
-  /** YYYY-MM-DD text of a date. */
-  formatDate(date: string): string;
-  addDays(date: string, days: string): string;
-  /** The quarter, 1-4, as text. */
-  quarter(date: string): string;
-  /** ISO 8601 week-numbering year, four digits. */
-  isoYear(date: string): string;
-  /** ISO 8601 week, two digits. */
-  isoWeek(date: string): string;
-  /** An unsigned integer from up to 12 hex digits. */
-  hexToInt(hex: string): string;
-}
+export type { DateDialect, Dialect } from '../../transforms/sql.js';
 
 const quote = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 
@@ -69,6 +14,22 @@ const quote = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 const JS_SPACE = [9, 10, 11, 12, 13, 32, 0xa0, 0x1680, ...Array.from({ length: 11 }, (_, i) => 0x2000 + i), 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff];
 /** The same as an RE2 or Java character class. */
 export const JS_SPACE_CLASS = `[${JS_SPACE.map((c) => `\\x{${c.toString(16).toUpperCase()}}`).join('')}]`;
+
+/** Text whose lower case is the same in every engine (the full Unicode mapping differs: final sigma, dotted I). */
+const ASCII = '[\\x{00}-\\x{7F}]*';
+
+/**
+ * A text as a JavaScript function registered in DuckDB receives it.
+ * @duckdb/node-api 1.5.6 decodes strings with a TextDecoder that drops a
+ * leading byte order mark (U+FEFF), so a value that starts with one (or with
+ * U+0001, the escape) is handed over after a U+0001, which fromSql takes off;
+ * any other value as it is (a prefix on every value made each short one, 12
+ * bytes or less, leave DuckDB's inline storage: one native call more per
+ * value). NULL stays NULL.
+ */
+export function toFunction(value: string, d: Dialect): string {
+  return `(CASE WHEN starts_with(${value}, chr(1)) OR starts_with(${value}, chr(65279)) THEN ${d.concat('chr(1)', value)} ELSE ${value} END)`;
+}
 
 /** DuckDB 1.5: the base. */
 export const duckdb: Dialect = {
@@ -85,6 +46,8 @@ export const duckdb: Dialect = {
   replaceAll: (text, pattern, by) => `regexp_replace(${text}, ${quote(pattern)}, ${quote(by)}, 'g')`,
   matches: (text, pattern) => `regexp_full_match(${text}, ${quote(pattern)})`,
   lower: (text) => `lower(${text})`,
+  // ASCII is lower-cased by DuckDB (every engine agrees there); other text by veil_lower, JavaScript's toLowerCase, registered by the runner.
+  lowerJs: (text) => `CASE WHEN ${duckdb.matches(text, ASCII)} THEN ${duckdb.lower(text)} ELSE veil_lower(${toFunction(text, duckdb)}) END`,
   concat: (...texts) => `(${texts.join(' || ')})`,
   struct: (fields) => `struct_pack(${fields.map(([k, v]) => `${duckdb.ident(k)} := ${v}`).join(', ')})`,
   // trim with a set of characters is slow (5 s for 11M cells): it runs only when an end holds one of them.
@@ -118,6 +81,8 @@ export const spark: Dialect = {
   replaceAll: (text, pattern, by) => `regexp_replace(${text}, ${spark.string(pattern)}, ${spark.string(by)})`,
   matches: (text, pattern) => `(${text} RLIKE ${spark.string(`^(?:${pattern})$`)})`,
   concat: (...texts) => `concat(${texts.join(', ')})`,
+  // Spark lower-cases as Java does, with the Unicode special casings JavaScript has (final sigma, dotted I).
+  lowerJs: (text) => `lower(${text})`,
   struct: (fields) => `named_struct(${fields.map(([k, v]) => `${spark.string(k)}, ${v}`).join(', ')})`,
   trimJs: (text) => `regexp_replace(${text}, ${spark.string(`^${JS_SPACE_CLASS}+|${JS_SPACE_CLASS}+$`)}, '')`,
   toDouble: (text) => `try_cast(${text} AS DOUBLE)`,
