@@ -224,6 +224,22 @@ describe('the duckdb engine fails closed', () => {
   });
 });
 
+describe("a value that holds '#'", () => {
+  it('is quoted by both engines alike, so a reader that takes # for a comment keeps every row', async () => {
+    writeFileSync(join(dir, 'hash-sign.csv'), 'tag,n\n#1 fan,1\nok,2\n#2,3\nC#,4\n');
+    writeFileSync(join(dir, 'keep.yaml'), 'version: 1\ncolumns:\n  tag: keep\n  n: keep\n');
+    for (const engine of ['stream', 'duckdb']) {
+      const r = veil(['apply', join(dir, 'hash-sign.csv'), '--policy', join(dir, 'keep.yaml'), '--engine', engine, '-q', '-o', join(dir, `hash-sign-${engine}.csv`)]);
+      expect([engine, r.status, r.stderr]).toEqual([engine, 0, '']);
+    }
+    const written = readFileSync(join(dir, 'hash-sign-stream.csv'), 'utf8');
+    expect(written).toBe('tag,n\n"#1 fan",1\nok,2\n"#2",3\n"C#",4\n');
+    expect(readFileSync(join(dir, 'hash-sign-duckdb.csv'), 'utf8')).toBe(written);
+    const rows = await query(`SELECT tag FROM read_csv('${join(dir, 'hash-sign-stream.csv')}', comment = '#', header = true, all_varchar = true)`);
+    expect(rows.map((r) => r[0])).toEqual(['#1 fan', 'ok', '#2', 'C#']);
+  });
+});
+
 describe('the duckdb engine writes devices and pipes in place', () => {
   it('writes into a FIFO without replacing it by a file', () => {
     const fifo = join(dir, 'out.fifo');

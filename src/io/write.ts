@@ -1,8 +1,11 @@
 // Output serializers: rows to text, batched into large chunks. CSV quotes a
-// field only when it must (delimiter, quote, CR or LF inside; RFC 4180) and
-// ends lines with LF. JSONL writes one object per line, leaving out keys that
-// were absent in the input, and nests again the fields read from nested
-// objects. Numbers kept as written (JsonNumber) are written as written.
+// field when it must (delimiter, quote, CR or LF inside; RFC 4180), and one
+// that holds '#', which a reader that takes an unquoted '#' for the start of
+// a comment (DuckDB's sniffer tries it) would cut short; DuckDB's writer
+// quotes it too (duckdb/duckdb#20095), so every engine writes the same
+// bytes. Lines end with LF. JSONL writes one object per line, leaving out
+// keys that were absent in the input, and nests again the fields read from
+// nested objects. Numbers kept as written (JsonNumber) are written as written.
 
 import { jsonText } from '../lib/json.js';
 import { looksLikeFormula } from '../lib/formula.js';
@@ -15,7 +18,7 @@ export interface RowSerializer {
 
 /** CSV rows. `escapeFormulas`: a cell that looks like a formula is written after a single quote ('=SUM(A1)), as OWASP advises. */
 export function csvSerializer(delimiter: string, options: { escapeFormulas?: boolean } = {}): RowSerializer {
-  const needsQuote = new RegExp(`["\\r\\n${delimiter.replace(/[\\\]^-]/g, '\\$&')}]`);
+  const needsQuote = new RegExp(`["#\\r\\n${delimiter.replace(/[\\\]^-]/g, '\\$&')}]`);
   const field = (v: unknown): string => {
     let text = typeof v === 'string' ? v : v === undefined || v === null ? '' : typeof v === 'object' ? jsonText(v) : String(v);
     if (options.escapeFormulas && looksLikeFormula(text)) text = `'${text}`;
