@@ -166,7 +166,7 @@ export async function runOnDuckdb(r: DuckdbRun): Promise<DuckdbResult> {
     const before = k ? [...k.before.entries()] : [];
     const published = k ? `(SELECT i.*${before.map(([, e], j) => `, ${e} AS veil_before_${j}`).join('')} ${rowsFrom})` : plain;
     const scan = await residualAggregate(residual, header, published, (sql) => run(c, sql));
-    const { rows, noise } = await countPass(c, r, scan?.input ?? published, shape.text, before.map(([name], j) => [name, `i.veil_before_${j}`] as const), scan);
+    const { rows, noise } = await countPass(c, r, published, shape.text, before.map(([name], j) => [name, `i.veil_before_${j}`] as const), scan);
     if (rows !== written) throw new Error(`the duckdb engine read ${rows} rows in its second pass and wrote ${written}`);
     if (k && k.rows !== written + k.removed) throw new Error(`the duckdb engine counted ${k.rows} rows and wrote ${written}, removing ${k.removed}`);
     return {
@@ -432,9 +432,10 @@ async function countPass(
     const y = `TRY_CAST(${out(c.name)} AS DOUBLE)`;
     aggregates.push(`stddev_pop(${x}) FILTER (WHERE ${y} IS NOT NULL)`, `corr(${x}, ${y})`);
   }
-  const scanFrom = aggregates.length;
-  if (scan) aggregates.push(...scan.aggregates);
   const values = (await readAll(connection, `SELECT ${aggregates.join(', ')} FROM ${input} AS i POSITIONAL JOIN veil_out AS o`))[0]!;
+  // The residual check reads the published input rows alone, on every core: beside the positional join, which runs
+  // on one, it took twice as long (5.7 s against 2.8 s for 11 kept columns of 1M rows).
+  if (scan) scan.take((await readAll(connection, `SELECT ${scan.aggregates.join(', ')} FROM ${scan.input} AS i`))[0]!);
   const n = (x: unknown) => Number(x ?? 0);
   const rows = n(values[0]);
   let k = 1;
@@ -450,7 +451,6 @@ async function countPass(
     const correlation = values[k++];
     noise[c.name] = noiseFigures(c, std === null ? NaN : Number(std), correlation === null ? NaN : Number(correlation));
   }
-  scan?.take(values.slice(scanFrom));
   return { rows, noise };
 }
 

@@ -129,7 +129,13 @@ export async function residualAggregate(
     // Words only of a value with a space (the scan looks for the words of names only): NULL otherwise.
     if (p.byWord) derived.push(`CASE WHEN contains(${needle}, ' ') THEN list_filter(string_split_regex(${needle}, '[ -]'), lambda w: length(w) >= 4) END AS veil_pw${a}`);
   });
-  kept.forEach((k, j) => derived.push(`lower(${col(k)}) AS veil_kl${j}`, `coalesce(${trim(col(k))} IN (SELECT t FROM veil_protected), false) AS veil_kr${j}`));
+  kept.forEach((k, j) => {
+    const c = col(k);
+    derived.push(`lower(${c}) AS veil_kl${j}`, `coalesce(${trim(c)} IN (SELECT t FROM veil_protected), false) AS veil_kr${j}`);
+    // The whole-cell shape, matched once per cell (1: an SSN, 2: a North American phone, 0: neither), on the cells of
+    // their lengths only: an SSN's 11 characters, a phone's 12.
+    derived.push(`CASE WHEN ${c} IS NULL OR length(${c}) NOT IN (11, 12) THEN 0 WHEN regexp_full_match(${c}, '${SSN_SHAPE}') THEN 1 WHEN regexp_full_match(${c}, '${PHONE_SHAPE}') THEN 2 ELSE 0 END AS veil_ks${j}`);
+  });
   const protectedArgs = protect.map((p) => toFunction(col(p.index), d));
   const viaScan: string[] = [];
   const native: { column: string; kind: ResidualKind; sql: string }[] = [];
@@ -138,27 +144,30 @@ export async function residualAggregate(
   const patterns = (c: string): string => (screen === undefined ? 'TRUE' : `regexp_matches(${c}, ${d.string(screen)})`);
   // A declared kind may match a cell of the shapes decided here: then every candidate goes to the scan.
   const decided = scan.registry.custom.length === 0;
-  kept.forEach((k, j) => {
-    const c = col(k);
-    // The row's own values inside the cell: the whole value (5 characters or more), or a word of 4 or more of a
-    // name-like value; other than ASCII, always (the engines' lower cases differ there).
+  // Per kept cell, once (a second level, over the first's lower cases and words): whether it is one of the input's
+  // protected values or holds the row's own (the whole value, of 5 characters or more, or a word of 4 or more of a
+  // name-like value; other than ASCII, always, as the engines' lower cases differ there). NULL: no protected value.
+  const owned = kept.map((_, j) => {
     const own = protect.map((p, a) => {
       const byWord = p.byWord ? ` OR (i.veil_pw${a} IS NOT NULL AND list_bool_or(list_transform(i.veil_pw${a}, lambda w: contains(i.veil_kl${j}, w))))` : '';
       return `(${col(p.index)} IS NOT NULL AND (NOT i.veil_pa${a} OR (length(i.veil_pn${a}) >= 5 AND contains(i.veil_kl${j}, i.veil_pn${a}))${byWord}))`;
     });
+    return `(i.veil_kr${j}${own.map((o) => ` OR ${o}`).join('')}) AS veil_ko${j}`;
+  });
+  kept.forEach((k, j) => {
+    const c = col(k);
     // A cell that is, whole, one of the shapes below and can hold no protected value: its findings are decided here.
-    const plain = `NOT coalesce(i.veil_kr${j}${own.map((o) => ` OR ${o}`).join('')}, true)`;
-    const shaped = (shape: string) => `regexp_full_match(${c}, '${shape}') AND ${plain}`;
+    const plain = `NOT coalesce(i.veil_ko${j}, true)`;
     if (decided) {
-      native.push({ column: header[k]!, kind: 'ssn', sql: `count(*) FILTER (WHERE ${shaped(SSN_SHAPE)} AND ${SSN_VALID(c)})` });
-      native.push({ column: header[k]!, kind: 'phone', sql: `count(*) FILTER (WHERE ${shaped(PHONE_SHAPE)})` });
+      native.push({ column: header[k]!, kind: 'ssn', sql: `count(*) FILTER (WHERE i.veil_ks${j} = 1 AND ${plain} AND ${SSN_VALID(c)})` });
+      native.push({ column: header[k]!, kind: 'phone', sql: `count(*) FILTER (WHERE i.veil_ks${j} = 2 AND ${plain})` });
     }
-    const candidate = `${c} IS NOT NULL AND length(${c}) >= 2 AND (${patterns(c)} OR NOT ${ascii(c)} OR i.veil_kr${j}${own.map((o) => ` OR ${o}`).join('')})`;
-    const notDecided = decided ? ` AND NOT coalesce(regexp_full_match(${c}, '${SSN_SHAPE}|${PHONE_SHAPE}') AND ${plain}, false)` : '';
+    const candidate = `${c} IS NOT NULL AND length(${c}) >= 2 AND (${patterns(c)} OR NOT ${ascii(c)} OR i.veil_ko${j})`;
+    const notDecided = decided ? ` AND NOT (i.veil_ks${j} <> 0 AND ${plain})` : '';
     viaScan.push(`sum(CASE WHEN ${candidate}${notDecided} THEN veil_residual(${j}, ${toFunction(c, d)}, ${[...protectedArgs, `i.veil_kr${j}`].join(', ')}) ELSE 0 END)`);
   });
   return {
-    input: `(SELECT i.*, ${derived.join(', ')} FROM ${input} AS i)`,
+    input: `(SELECT i.*, ${owned.join(', ')} FROM (SELECT i.*, ${derived.join(', ')} FROM ${input} AS i) AS i)`,
     aggregates: [viaScan.join(' + '), ...native.map((n) => n.sql)],
     take: (values) => {
       const found = native.map((n, a) => ({ ...n, count: Number(values[a + 1] ?? 0) })).filter((n) => n.count > 0);
