@@ -8,11 +8,12 @@
 // position (./input.ts), so the transforms see what the streaming engine
 // sees. The subkeys are appended to a temporary table as bytes, never
 // written into SQL text. The published rows are computed once, into a
-// temporary table, which is written to a temporary file beside its target
-// (renamed into place on success) and compared with the input: a second pass
-// counts what the report needs (empty and changed values per column) and
-// runs the residual-PII check (the streaming engine's own ResidualScan,
-// registered as a function) before the output is renamed, so --fail-on-pii
+// temporary table, each beside the flags the report counts (empty and
+// changed values per column), which is written to a temporary file beside
+// its target (renamed into place on success) and added up; a second read of
+// the published input rows runs the residual-PII check (decided in SQL where
+// it can be, the streaming engine's own ResidualScan, registered as a
+// function, for the rest) before the output is renamed, so --fail-on-pii
 // still writes nothing.
 //
 // What DuckDB spills under memory pressure (raw values among it) goes to a
@@ -156,18 +157,29 @@ export async function runOnDuckdb(r: DuckdbRun): Promise<DuckdbResult> {
     const rowsFrom = `${fromOf(k ? k.input : plain)} ${k?.where ?? ''}`;
     // A kept column of Parquet to Parquet keeps its type (an integer stays an integer for the model that trains on it).
     const value = (c: CompiledSelect['columns'][number], j: number) => k?.published.get(c.name) ?? (shape.typedAt[j] !== undefined ? `i.${typedColumn(shape.typedAt[j])}` : c.sql);
-    // The published rows, computed once (noise is drawn once): written, then compared with the input.
-    await run(c, `CREATE TEMP TABLE veil_out AS SELECT ${compiled.columns.map((col, j) => `${value(col, j)} AS ${outputColumn(j)}`).join(', ')} ${rowsFrom}`);
+    // The input rows that were published, beside the output rows, in the same order.
+    const before = k ? [...k.before.entries()] : [];
+    // The published rows, computed once (noise is drawn once), each beside what the report counts of it (empty and
+    // changed values, values k-anonymity generalized further): written, then counted, without reading the input again.
+    const counted = counts(r, compiled, shape.text, before, (j) => compiled.columns[j]!.kept && shape.typedAt[j] === undefined && !k?.published.has(compiled.columns[j]!.name));
+    const outputs = compiled.columns.map((col, j) => `${value(col, j)} AS ${outputColumn(j)}`);
+    const inner = `SELECT ${[...outputs, ...counted.inner].join(', ')} ${rowsFrom}`;
+    await run(c, `CREATE TEMP TABLE veil_out AS SELECT ${[...compiled.columns.map((_, j) => `o.${outputColumn(j)}`), ...counted.outer].join(', ')} FROM (${inner}) AS o`);
     const written = await run(c, `COPY (SELECT ${shape.select} FROM veil_out AS o) TO ${dialect.string(r.outputPath)} (${copyOptions(r)})`).catch((e: unknown) => {
       throw engineError(e, { ...context, writing: r.outputName });
     });
     await fsp.chmod(r.outputPath, 0o666 & ~umask);
-    // The input rows that were published, beside the output rows, in the same order.
-    const before = k ? [...k.before.entries()] : [];
-    const published = k ? `(SELECT i.*${before.map(([, e], j) => `, ${e} AS veil_before_${j}`).join('')} ${rowsFrom})` : plain;
+    const { rows, noise } = counted.take((await readAll(c, `SELECT ${counted.aggregates.join(', ')} FROM veil_out AS o`))[0]!);
+    if (rows !== written) throw new Error(`the duckdb engine counted ${rows} published rows and wrote ${written}`);
+    // The residual check reads the published input rows again, alone, on every core (beside the rows of veil_out, in
+    // a positional join that runs on one, it took twice as long: 5.7 s against 2.8 s for 11 kept columns of 1M rows).
+    const published = k ? `(SELECT i.* ${rowsFrom})` : plain;
     const scan = await residualAggregate(residual, header, published, (sql) => run(c, sql));
-    const { rows, noise } = await countPass(c, r, published, shape.text, before.map(([name], j) => [name, `i.veil_before_${j}`] as const), scan);
-    if (rows !== written) throw new Error(`the duckdb engine read ${rows} rows in its second pass and wrote ${written}`);
+    if (scan) {
+      const [read, ...found] = (await readAll(c, `SELECT count(*), ${scan.aggregates.join(', ')} FROM ${scan.input} AS i`))[0]!;
+      if (Number(read) !== written) throw new VeilError({ kind: 'input', code: 'INPUT_CHANGED' });
+      scan.take(found);
+    }
     if (k && k.rows !== written + k.removed) throw new Error(`the duckdb engine counted ${k.rows} rows and wrote ${written}, removing ${k.removed}`);
     return {
       rows: k ? k.rows : rows,
@@ -401,57 +413,64 @@ async function registerFunctions(duck: typeof Api, connection: Api.DuckDBConnect
 }
 
 /**
- * The second pass: the input beside the output, row by row (a positional
- * join: both are read in order), for the rows, and per column the empty and
- * changed values; and the residual-PII check. Nothing is computed again.
- * Returns the row count.
+ * What the report counts of the published rows, computed beside them as they
+ * are made (`inner`: the input values they need, over the rows' relation;
+ * `outer`: the flags, over the published values as o), then added up over
+ * them (`aggregates`), and what takes the sums: the rows, and per column its
+ * empty, changed and unchanged values, exactly, the values k-anonymity
+ * generalized further, and each noised column's noise against its spread,
+ * on every row (not a sample).
  */
-async function countPass(
-  connection: Api.DuckDBConnection,
-  r: DuckdbRun,
-  input: string,
-  output: ReadonlyMap<string, string>,
-  generalized: readonly (readonly [string, string])[],
-  scan: ResidualPass | undefined,
-): Promise<{ rows: number; noise: Record<string, NoiseFigures> }> {
+function counts(r: DuckdbRun, compiled: CompiledSelect, output: ReadonlyMap<string, string>, generalized: readonly (readonly [string, string])[], asIs: (j: number) => boolean) {
   const at = new Map(r.input.header.map((h, j) => [h, j]));
-  const source = (name: string) => `i.${inputColumn(at.get(name)!)}`;
+  const jOf = new Map(compiled.columns.map((col, j) => [col.name, j]));
+  const published = r.columns.filter((col) => col.transform !== 'drop');
   const out = (name: string) => output.get(name)!;
-  const empty = (name: string) => `(${source(name)} IS NULL OR ${source(name)} = '')`;
-  const published = r.columns.filter((c) => c.transform !== 'drop');
+  const inner: string[] = [];
+  const outer: string[] = [];
   const aggregates = ['count(*)'];
-  for (const c of published) {
-    aggregates.push(`count(*) FILTER (WHERE ${empty(c.name)})`);
-    aggregates.push(`count(*) FILTER (WHERE NOT ${empty(c.name)} AND ${out(c.name)} IS DISTINCT FROM ${source(c.name)})`);
+  for (const col of published) {
+    const j = jOf.get(col.name)!;
+    // A column published as it is, as text, is its input value: nothing to carry beside it, and nothing changed.
+    const same = asIs(j);
+    const source = same ? `o.${outputColumn(j)}` : `o.veil_s${j}`;
+    if (!same) inner.push(`i.${inputColumn(at.get(col.name)!)} AS veil_s${j}`);
+    const empty = `(${source} IS NULL OR ${source} = '')`;
+    outer.push(`${empty} AS veil_fe${j}`);
+    if (!same) outer.push(`(NOT ${empty} AND ${out(col.name)} IS DISTINCT FROM ${source}) AS veil_fc${j}`);
+    aggregates.push(`count(*) FILTER (WHERE veil_fe${j})`, same ? '0' : `count(*) FILTER (WHERE veil_fc${j})`);
   }
   // Published coarser by k-anonymity than the column transform left them.
-  for (const [name, before] of generalized) aggregates.push(`count(*) FILTER (WHERE coalesce(${before}, '') <> coalesce(${out(name)}, ''))`);
-  const noised = published.filter((c) => c.transform === 'noise');
-  for (const c of noised) {
-    const x = `TRY_CAST(${source(c.name)} AS DOUBLE)`;
-    const y = `TRY_CAST(${out(c.name)} AS DOUBLE)`;
-    aggregates.push(`stddev_pop(${x}) FILTER (WHERE ${y} IS NOT NULL)`, `corr(${x}, ${y})`);
+  generalized.forEach(([name, before], g) => {
+    inner.push(`${before} AS veil_b${g}`);
+    outer.push(`coalesce(o.veil_b${g}, '') <> coalesce(${out(name)}, '') AS veil_fg${g}`);
+    aggregates.push(`count(*) FILTER (WHERE veil_fg${g})`);
+  });
+  const noised = published.filter((col) => col.transform === 'noise');
+  for (const col of noised) {
+    const j = jOf.get(col.name)!;
+    outer.push(`TRY_CAST(o.veil_s${j} AS DOUBLE) AS veil_nx${j}`, `TRY_CAST(${out(col.name)} AS DOUBLE) AS veil_ny${j}`);
+    aggregates.push(`stddev_pop(veil_nx${j}) FILTER (WHERE veil_ny${j} IS NOT NULL)`, `corr(veil_nx${j}, veil_ny${j})`);
   }
-  const values = (await readAll(connection, `SELECT ${aggregates.join(', ')} FROM ${input} AS i POSITIONAL JOIN veil_out AS o`))[0]!;
-  // The residual check reads the published input rows alone, on every core: beside the positional join, which runs
-  // on one, it took twice as long (5.7 s against 2.8 s for 11 kept columns of 1M rows).
-  if (scan) scan.take((await readAll(connection, `SELECT ${scan.aggregates.join(', ')} FROM ${scan.input} AS i`))[0]!);
-  const n = (x: unknown) => Number(x ?? 0);
-  const rows = n(values[0]);
-  let k = 1;
-  for (const c of published) {
-    c.stats.empty = n(values[k++]);
-    c.stats.changed = n(values[k++]);
-    c.stats.unchanged = rows - c.stats.empty - c.stats.changed;
-  }
-  for (const [name] of generalized) r.columns.find((c) => c.name === name)!.stats.generalized = n(values[k++]);
-  const noise: Record<string, NoiseFigures> = {};
-  for (const c of noised) {
-    const std = values[k++];
-    const correlation = values[k++];
-    noise[c.name] = noiseFigures(c, std === null ? NaN : Number(std), correlation === null ? NaN : Number(correlation));
-  }
-  return { rows, noise };
+  const take = (values: readonly unknown[]): { rows: number; noise: Record<string, NoiseFigures> } => {
+    const n = (x: unknown) => Number(x ?? 0);
+    const rows = n(values[0]);
+    let k = 1;
+    for (const col of published) {
+      col.stats.empty = n(values[k++]);
+      col.stats.changed = n(values[k++]);
+      col.stats.unchanged = rows - col.stats.empty - col.stats.changed;
+    }
+    for (const [name] of generalized) r.columns.find((col) => col.name === name)!.stats.generalized = n(values[k++]);
+    const noise: Record<string, NoiseFigures> = {};
+    for (const col of noised) {
+      const std = values[k++];
+      const correlation = values[k++];
+      noise[col.name] = noiseFigures(col, std === null ? NaN : Number(std), correlation === null ? NaN : Number(correlation));
+    }
+    return { rows, noise };
+  };
+  return { inner, outer, aggregates, take };
 }
 
 /** The version of the DuckDB veil embeds. */
