@@ -66,7 +66,7 @@ describe('veil spark-job', () => {
     const stream = veil(['apply', join(dir, 'in.csv'), '--policy', join(dir, 'policy.yaml'), '-o', join(dir, 'stream.csv'), '-q']);
     expect(stream.status).toBe(0);
     writeFileSync(join(dir, 'key'), `${TEST_KEY}\n`);
-    const run = spawnSync(python!, [job, join(dir, 'in.csv'), join(dir, 'out')], {
+    const run = spawnSync(python!, [job, join(dir, 'in.csv'), join(dir, 'out'), '--report', join(dir, 'spark-report.json')], {
       env: { ...process.env, VEIL_KEY_FILE: join(dir, 'key'), VEIL_KEY: '', PYSPARK_PYTHON: python!, SPARK_LOCAL_IP: '127.0.0.1' },
       maxBuffer: 64 << 20,
       timeout: 240_000,
@@ -85,6 +85,11 @@ describe('veil spark-job', () => {
     const spark = parts.flatMap((f) => (parse(readFileSync(join(dir, 'out', f), 'utf8'), { relax_quotes: false }) as string[][]).slice(1));
     const expected = (parse(readFileSync(join(dir, 'stream.csv'), 'utf8')) as string[][]).slice(1);
     expect(spark).toHaveLength(2000);
+    // The rows the job counted in the pass that wrote them: read and written, none removed.
+    expect(run.stderr.toString()).toContain('{"veil_job": "done", "output": "' + join(dir, 'out') + '", "rows_in": 2000, "rows_out": 2000}');
+    const counted = JSON.parse(readFileSync(join(dir, 'spark-report.json'), 'utf8'));
+    expect(counted).toMatchObject({ command: 'spark-job', engine: { name: 'spark' }, rows: { in: 2000, out: 2000, removed: {} } });
+    expect(counted.policy_sha256).toMatch(/^[0-9a-f]{64}$/);
     const columns = ['id', 'email', 'email_b', 'spaced', 'name', 'phone', 'ssn', 'zip', 'city'];
     for (let i = 0; i < expected.length; i++) {
       for (let j = 0; j < columns.length; j++) {
@@ -109,13 +114,17 @@ describe('veil spark-job', () => {
     expect(classes.status).toBe(0);
     expect(classes.stderr).toMatch(/^veil k-classes: 30162 rows in \d+ combinations: \d+ classes, the smallest of \d+ rows; 0 rows suppressed\n$/);
     expect(statSync(join(dir, 'classes.csv')).mode & 0o077).toBe(0);
-    expect(spark(adult, join(dir, 'k-out'), '--classes', join(dir, 'classes.csv')).status).toBe(0);
+    const joined = spark(adult, join(dir, 'k-out'), '--classes', join(dir, 'classes.csv'), '--report', join(dir, 'k-spark.json'));
+    expect(joined.status).toBe(0);
     const stream = veil(['apply', adult, '--delimiter', ';', '--policy', policy, '-o', join(dir, 'k-stream.csv'), '--report', join(dir, 'k-stream.json'), '-q']);
     expect(stream.status).toBe(0);
     const parts = readdirSync(join(dir, 'k-out')).filter((f) => f.startsWith('part-') && f.endsWith('.csv')).sort();
     const rows = parts.flatMap((f) => (parse(readFileSync(join(dir, 'k-out', f), 'utf8'), { delimiter: ';' }) as string[][]).slice(1));
     expect(rows).toEqual((parse(readFileSync(join(dir, 'k-stream.csv'), 'utf8'), { delimiter: ';' }) as string[][]).slice(1));
     expect(JSON.parse(readFileSync(join(dir, 'k-classes.json'), 'utf8')).privacy.k_anonymity).toEqual(JSON.parse(readFileSync(join(dir, 'k-stream.json'), 'utf8')).privacy.k_anonymity);
+    // The job's rows as the streaming engine counts them (suppressed rows removed by k-anonymity), counted as written.
+    expect(JSON.parse(readFileSync(join(dir, 'k-spark.json'), 'utf8')).rows).toEqual(JSON.parse(readFileSync(join(dir, 'k-stream.json'), 'utf8')).rows);
+    expect(JSON.parse(readFileSync(join(dir, 'k-spark.json'), 'utf8')).rows.out).toBe(rows.length);
     // Regrouped here from Spark's output: every class holds 10 rows or more.
     const sizes = new Map<string, number>();
     for (const r of rows) sizes.set(JSON.stringify(r.slice(0, 8)), (sizes.get(JSON.stringify(r.slice(0, 8))) ?? 0) + 1);

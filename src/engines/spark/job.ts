@@ -86,6 +86,8 @@ export function sparkJob(i: SparkJobInput): string {
 # it is never written into this script or into SQL text.${kept.length > 0 ? `\n# Published as they are WITHOUT the residual-PII check (waived with --without-residual-check): ${kept.join(', ')}.` : ''}
 import argparse, hashlib, hmac, json, os, sys
 
+VERSION = ${py(i.version)}
+POLICY_SHA256 = ${py(i.policySha256)}
 COLUMNS = ${py(i.header)}
 # Where each column is read from in Parquet: its path, a struct's field by field.
 PATHS = ${py(i.header.map((h) => paths.get(h) ?? [h]))}
@@ -128,6 +130,7 @@ def main():
     ap.add_argument("--explain", action="store_true", help="print Spark's plans of the query instead of writing")
     ap.add_argument("--counts", action="store_true", help="k-anonymity, phase 1: write the quasi-identifier combinations with their rows to OUTPUT (for veil k-classes)")
     ap.add_argument("--classes", help="k-anonymity, phase 2: the classes file veil k-classes wrote")
+    ap.add_argument("--report", help="write the rows read, written and removed (JSON) to this file")
     args = ap.parse_args()
     if K_ANONYMITY and not (args.counts or args.classes):
         sys.exit("veil job: the policy asks for k-anonymity: run --counts, then veil k-classes, then --classes FILE (see the header)")
@@ -156,6 +159,10 @@ def main():
             # A struct, list or map kept whole is its JSON text, as veil reads it.
             cols.append((F.to_json(c) if isinstance(kind, (StructType, ArrayType, MapType)) else c.cast("string")).alias("veil_c%d" % j))
         df = df.select(cols)
+    # The rows read and written, counted in the same pass as the output (Spark's observed metrics), not by reading it back.
+    from pyspark.sql import Observation
+    seen_in, seen_out = Observation("veil_rows_in"), Observation("veil_rows_out")
+    df = df.observe(seen_in, F.count(F.lit(1)).alias("rows"))
     df.createOrReplaceTempView("veil_input")
     if KEY_SLOTS:
         key = secret()
@@ -176,7 +183,7 @@ def main():
         classes = spark.read.option("header", True).option("quote", '"').option("escape", '"').option("multiLine", True).schema(schema).csv(args.classes)
         from pyspark.sql.functions import broadcast
         broadcast(classes).createOrReplaceTempView("veil_classes")
-    out = spark.sql(SELECT_PARQUET if fmt == "parquet" else SELECT)
+    out = spark.sql(SELECT_PARQUET if fmt == "parquet" else SELECT).observe(seen_out, F.count(F.lit(1)).alias("rows"))
     if args.explain:
         out.explain(mode="extended")
         spark.stop()
@@ -187,8 +194,15 @@ def main():
          .option("ignoreLeadingWhiteSpace", False).option("ignoreTrailingWhiteSpace", False).csv(args.output))
     else:
         writer.parquet(args.output)
-    rows = spark.read.parquet(args.output).count() if fmt == "parquet" else None
-    print(json.dumps({"veil_job": "done", "output": args.output, "rows_out": rows}), file=sys.stderr)
+    rows_in, rows_out = seen_in.get["rows"], seen_out.get["rows"]
+    rows = {"in": rows_in, "out": rows_out, "removed": {"k_anonymity": rows_in - rows_out} if rows_in != rows_out else {}}
+    if args.report:
+        # What the job counted, and nothing it did not: the residual-PII check and the column counts are veil's (veil apply).
+        report = {"tool": {"name": "veil", "version": VERSION}, "command": "spark-job", "policy_sha256": POLICY_SHA256,
+                  "engine": {"name": "spark", "version": spark.version}, "output": {"path": args.output, "format": fmt}, "rows": rows}
+        with open(args.report, "w") as f:
+            f.write(json.dumps(report, indent=2) + "\\n")
+    print(json.dumps({"veil_job": "done", "output": args.output, "rows_in": rows_in, "rows_out": rows_out}), file=sys.stderr)
     spark.stop()
 
 
