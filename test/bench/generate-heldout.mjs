@@ -11,6 +11,7 @@
 
 import { base, en, en_GB, de, Faker, fr } from '@faker-js/faker';
 import { parseArgs } from 'node:util';
+import { csvField, stdoutLines } from './stdout-lines.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -61,21 +62,10 @@ function note() {
 }
 
 const columns = ['patient_id', 'email', 'full_name', 'phone', 'ssn', 'notes', 'birth_date', 'zip', 'age', 'income', 'visit_date', 'city'];
-const csvField = (v) => {
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-
-const out = process.stdout;
-let buffer = `${columns.join(',')}\n`;
+const lines = stdoutLines(1 << 20);
+await lines.add(columns.join(','));
 let written = 0;
 let patient = 0;
-const flush = () =>
-  new Promise((resolve) => {
-    if (out.write(buffer)) resolve();
-    else out.once('drain', resolve);
-    buffer = '';
-  });
 
 while (written < rows) {
   patient++;
@@ -100,9 +90,8 @@ while (written < rows) {
   for (let v = 0; v < visits && written < rows; v++) {
     day += faker.number.int({ min: 1, max: 20 });
     const row = { ...person, notes: note(), visit_date: new Date(Date.UTC(2024, 0, 1 + day)).toISOString().slice(0, 10) };
-    buffer += `${columns.map((c) => csvField(row[c])).join(',')}\n`;
+    await lines.add(columns.map((c) => csvField(row[c])).join(','));
     written++;
-    if (buffer.length > 1 << 20) await flush();
   }
 }
-await flush();
+await lines.end();

@@ -8,6 +8,7 @@
 
 import { Faker, en } from '@faker-js/faker';
 import { parseArgs } from 'node:util';
+import { csvField, stdoutLines } from './stdout-lines.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -39,21 +40,10 @@ const pad = (n, w) => String(n).padStart(w, '0');
 
 const columns = ['patient_id', 'email', 'full_name', 'phone', 'ssn', 'notes', 'birth_date', 'zip', 'age', 'income', 'visit_date', 'city'];
 
-function csvField(v) {
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-const out = process.stdout;
-let buffer = values.format === 'csv' ? `${columns.join(',')}\n` : '';
+const lines = stdoutLines();
+if (values.format === 'csv') await lines.add(columns.join(','));
 let written = 0;
 let patient = 0;
-const write = () =>
-  new Promise((resolve) => {
-    if (out.write(buffer)) resolve();
-    else out.once('drain', resolve);
-    buffer = '';
-  });
 
 while (written < rows) {
   patient++;
@@ -79,10 +69,8 @@ while (written < rows) {
     day += faker.number.int({ min: 1, max: 20 });
     const date = new Date(Date.UTC(2024, 0, 1 + day)).toISOString().slice(0, 10);
     const row = { ...person, notes: pick(notes), visit_date: date };
-    if (values.format === 'csv') buffer += `${columns.map((c) => csvField(row[c])).join(',')}\n`;
-    else buffer += `${JSON.stringify(Object.fromEntries(columns.map((c) => [c, String(row[c])])))}\n`;
+    await lines.add(values.format === 'csv' ? columns.map((c) => csvField(row[c])).join(',') : JSON.stringify(Object.fromEntries(columns.map((c) => [c, String(row[c])]))));
     written++;
-    if (buffer.length > 1 << 16) await write();
   }
 }
-await write();
+await lines.end();
