@@ -35,9 +35,10 @@ export function cardNumber(digits: string): boolean {
 export const creditCard = defineRecognizer({
   kind: 'credit_card',
   strict: true,
-  screen: (c) => c.digits >= 12,
+  // 13 digits at least, grouped by spaces, dots, slashes or dashes.
+  screen: (c) => c.run >= 13,
   spans: (text) => matches(text, CARD, 1, (m) => cardNumber(digitsOf(m))),
   claims: true,
-  sql: '[0-9](?:[^0-9]*[0-9]){8}',
+  sql: '[0-9](?:[\\t\\n\\v\\f\\r ()./-]*[0-9]){8}',
   score: 1,
 });

@@ -14,6 +14,16 @@ export interface Counts {
   readonly at: boolean;
   readonly dots: number;
   readonly colons: number;
+  /**
+   * The most digits in one stretch of digits and the characters that group a
+   * phone's, an SSN's or a card's (spaces, parentheses, '.', '/', '-'): a
+   * number of nine digits in a text of dates and doses is not one of them.
+   */
+  readonly run: number;
+  /** Two letters followed by two digits somewhere (an IBAN's start). */
+  readonly lettersDigits: boolean;
+  /** Dots between two digits (an IPv4 address has three). */
+  readonly digitDots: number;
 }
 
 /** What a recognizer may need besides the text (the name and street lists are loaded only when asked). */
@@ -63,23 +73,51 @@ export function defineRecognizer(r: Recognizer): Recognizer {
   return r;
 }
 
-/** The counts of a text. */
+/** The counts of a text, in one pass. */
 export function countsOf(v: string): Counts {
   let digits = 0;
   let letters = 0;
   let at = false;
   let dots = 0;
   let colons = 0;
+  // The digits of the current stretch, the most of any, the letters just before the current digits, and the digits after them.
+  let stretch = 0;
+  let run = 0;
+  let letterRun = 0;
+  let lettersBefore = 0;
+  let digitRun = 0;
+  let lettersDigits = false;
+  let digitDots = 0;
   for (let i = 0; i < v.length; i++) {
     const c = v.charCodeAt(i);
-    if (c >= 48 && c <= 57) digits++;
-    else if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) letters++;
-    else if (c === 46) dots++;
+    if (c >= 48 && c <= 57) {
+      digits++;
+      if (i >= 2 && v.charCodeAt(i - 1) === 46 && isDigit(v.charCodeAt(i - 2))) digitDots++;
+      if (++stretch > run) run = stretch;
+      if (digitRun === 0) lettersBefore = letterRun;
+      if (++digitRun === 2 && lettersBefore >= 2) lettersDigits = true;
+      letterRun = 0;
+      continue;
+    }
+    digitRun = 0;
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) {
+      letters++;
+      letterRun++;
+      stretch = 0;
+      continue;
+    }
+    letterRun = 0;
+    if (c === 46) dots++;
     else if (c === 58) colons++;
     else if (c === 64) at = true;
+    // What may group a number's digits: whitespace as a JavaScript pattern's \s reads it, parentheses, '.', '/', '-'.
+    if (!(c === 32 || c === 40 || c === 41 || c === 45 || c === 46 || c === 47 || (c >= 9 && c <= 13) || (c > 127 && SPACE.test(v[i]!)))) stretch = 0;
   }
-  return { length: v.length, digits, letters, at, dots, colons };
+  return { length: v.length, digits, letters, at, dots, colons, run, lettersDigits, digitDots };
 }
+
+const SPACE = /\s/;
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 
 /** Digits of a text. */
 export const digitsOf = (s: string): string => s.replace(/\D/g, '');

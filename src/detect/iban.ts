@@ -40,8 +40,8 @@ export function ibanPrefix(match: string): number {
 export const ibanRecognizer = defineRecognizer({
   kind: 'iban',
   strict: true,
-  // At least 15 characters, two of them letters (its country) and two digits.
-  screen: (c) => c.letters >= 2 && c.digits >= 2 && c.length >= 15,
+  // At least 15 characters, and two letters (its country) just before two digits (its check).
+  screen: (c) => c.lettersDigits && c.length >= 15,
   spans(text) {
     const out: Found[] = [];
     for (const m of text.matchAll(IBAN)) {

@@ -11,11 +11,11 @@
 import { address } from './address.js';
 import { creditCard } from './credit-card.js';
 import { date } from './date.js';
-import { countsOf, type FindOptions, type Recognizer } from './define.js';
+import { countsOf, type Counts, type FindOptions, type Recognizer } from './define.js';
 import { email } from './email.js';
 import { ibanRecognizer } from './iban.js';
 import { ip } from './ip.js';
-import { normalize, originalSpan } from './normalize.js';
+import { normalize, normalizedText, originalSpan } from './normalize.js';
 import { ownSpans, type OwnValue } from './own.js';
 import { person } from './person.js';
 import { phone } from './phone.js';
@@ -33,6 +33,9 @@ export type PiiKind = (typeof PII_KINDS)[number];
 /** What the SQL screens send on besides the recognizers' own: texts that normalizing changes (ASCII ones; other text always goes on). */
 export const NORMALIZED_SQL = '%[0-9A-Fa-f]{2}|[\\[({](?:\\.|@|[Dd][Oo][Tt]|[Aa][Tt])[\\])}]|[0-9]_[0-9]';
 
+/** From this length on, a text is screened by patterns before its characters are counted (Registry.screenText). */
+const LONG_TEXT = 32;
+
 export class Registry {
   readonly recognizers: readonly Recognizer[];
   /** The strict recognizers (built-in and declared), in the order the residual check asks them. */
@@ -45,7 +48,12 @@ export class Registry {
     this.strict = this.recognizers.filter((r) => r.strict);
     this.custom = custom.map((r) => r.kind);
     this.byDeclaredFirst = [...custom, ...this.strict.filter((r) => !custom.includes(r))];
+    // The built-in kinds' SQL screens are written in what RE2 and JavaScript's patterns share; a declared kind's may not be.
+    this.patterns = custom.length === 0 ? [...new Set(this.strict.map((r) => r.sql))].map((p) => new RegExp(p)) : undefined;
   }
+
+  /** The strict kinds' SQL screens as JavaScript patterns, one per distinct text; undefined with declared kinds. */
+  private readonly patterns: readonly RegExp[] | undefined;
 
   /** The strict recognizers, those the policy declares first. */
   private readonly byDeclaredFirst: readonly Recognizer[];
@@ -80,16 +88,31 @@ export class Registry {
   }
 
   /**
-   * Which checks a text needs at all, from cheap character counts: false for
-   * most cells (names, cities, dates, amounts), which then need no pattern.
+   * Whether a normalized text's counts could hold a strict kind: false for
+   * most cells (names, cities, dates, amounts, notes without a long number),
+   * which then need no pattern.
    */
-  screen(v: string): boolean {
+  screenCounts(c: Counts): boolean {
     if (this.strict.length > PII_KINDS.length) return true;
-    const c = countsOf(v);
-    if (c.at || v.includes('%')) return true;
     for (const r of this.strict) if (!r.screen || r.screen(c)) return true;
-    // A text that normalizing changes may hold what its raw form does not show.
-    return /[^\x20-\x7e]/.test(v) || (v.includes('_') && c.digits >= 2) || v.includes('[') || v.includes('(') || v.includes('{');
+    return false;
+  }
+
+  /**
+   * The counts of a normalized text (normalizedText) that could hold a strict
+   * kind; undefined for most texts. A long text is asked first by the SQL
+   * engines' screen (sqlScreen), natively, which costs less than counting its
+   * characters one by one; a short one by its counts alone.
+   */
+  screenText(text: string): Counts | undefined {
+    if (text.length >= LONG_TEXT && this.patterns !== undefined && !this.patterns.some((p) => p.test(text))) return undefined;
+    const counts = countsOf(text);
+    return this.screenCounts(counts) ? counts : undefined;
+  }
+
+  /** Whether a text could hold a strict kind (as it reads once normalized). */
+  screen(v: string): boolean {
+    return this.screenText(normalizedText(v)) !== undefined;
   }
 
   /**
@@ -111,9 +134,14 @@ export class Registry {
 
   /** The strict kinds a text holds (each once), as the residual check counts them; `unscreened`: every check runs (for the test that the screens hide nothing). */
   kindsIn(original: string, unscreened = false): string[] {
+    const text = normalizedText(original);
+    return this.kindsInNormalized(text, countsOf(text), unscreened);
+  }
+
+  /** The strict kinds of a text already normalized (normalizedText), with its counts. */
+  kindsInNormalized(text: string, counts: Counts, unscreened = false): string[] {
     const kinds: string[] = [];
-    let rest = normalize(original).text;
-    const counts = countsOf(rest);
+    let rest = text;
     for (const r of this.strict) {
       if (!unscreened && r.screen && !r.screen(counts)) continue;
       if (r.claims) {

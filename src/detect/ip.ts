@@ -31,8 +31,8 @@ function ipSpans(text: string, first: boolean): Found[] {
 export const ip = defineRecognizer({
   kind: 'ip',
   strict: true,
-  // IPv4: four numbers and three dots; IPv6: two groups at least, so two colons.
-  screen: (c) => (c.digits >= 4 && c.dots >= 3) || (c.colons >= 2 && c.digits + c.letters >= 2),
+  // IPv4: four numbers and three dots between them; IPv6: two groups at least, so two colons.
+  screen: (c) => c.digitDots >= 3 || (c.colons >= 2 && c.digits + c.letters >= 2),
   spans: (text) => ipSpans(text, false),
   holds: (text) => ipSpans(text, true).length > 0,
   sql: '[0-9]\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]|:[^:]*:',

@@ -48,10 +48,15 @@ function phoneAt(text: string, match: string, at: number): boolean {
   return true;
 }
 
-function phoneSpans(text: string, scrub: boolean): Found[] {
+/** `first`: the first span alone (whether the text holds one). */
+function phoneSpans(text: string, scrub: boolean, first = false): Found[] {
   const out: Found[] = [];
   const add = (m: RegExpMatchArray) => out.push({ start: m.index!, end: m.index! + m[0].length, score: 1 });
-  for (const m of text.matchAll(PHONE)) if (phoneAt(text, m[0], m.index)) add(m);
+  for (const m of text.matchAll(PHONE)) {
+    if (!phoneAt(text, m[0], m.index)) continue;
+    add(m);
+    if (first) return out;
+  }
   for (const m of text.matchAll(PHONE_BARE)) if (!codeBefore(text, m.index)) add(m);
   for (const m of text.matchAll(E164)) add(m);
   if (scrub) for (const m of text.matchAll(NATIONAL)) if (WORD_BEFORE.test(text.slice(Math.max(0, m.index - 25), m.index))) add(m);
@@ -61,11 +66,12 @@ function phoneSpans(text: string, scrub: boolean): Found[] {
 export const phone = defineRecognizer({
   kind: 'phone',
   strict: true,
-  screen: (c) => c.digits >= 10,
+  // Ten digits in one stretch of digits, spaces, parentheses, dots, slashes and dashes, as every pattern below needs.
+  screen: (c) => c.run >= 10,
   spans: (text) => phoneSpans(text, true),
   // The residual check counts the phones of their shape; a bare national number is one only after a word like "call".
-  holds: (text) => phoneSpans(text, false).length > 0,
-  sql: '[0-9](?:[^0-9]*[0-9]){8}',
+  holds: (text) => phoneSpans(text, false, true).length > 0,
+  sql: '[0-9](?:[\\t\\n\\v\\f\\r ()./-]*[0-9]){8}',
   context: ['call', 'phone', 'tel', 'mobile', 'cell'],
   score: 1,
 });

@@ -15,7 +15,7 @@ const withContext = (text: string, at: number): boolean => CONTEXT.test(text.sli
 export const ssn = defineRecognizer({
   kind: 'ssn',
   strict: true,
-  screen: (c) => c.digits >= 9,
+  screen: (c) => c.run >= 9,
   spans(text) {
     const out: Found[] = [];
     for (const m of text.matchAll(SEPARATED)) out.push({ start: m.index, end: m.index + m[0].length, score: 1 });
@@ -27,7 +27,7 @@ export const ssn = defineRecognizer({
     for (const m of text.matchAll(BARE)) if (withContext(text, m.index)) return true;
     return false;
   },
-  sql: '[0-9](?:[^0-9]*[0-9]){8}',
+  sql: '[0-9](?:[\\t\\n\\v\\f\\r ()./-]*[0-9]){8}',
   context: ['ssn', 'social security'],
   score: 1,
 });

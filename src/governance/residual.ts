@@ -15,7 +15,7 @@
 import { BoundedCache } from '../lib/bounded-cache.js';
 import { cellText } from '../lib/cell.js';
 import { BUILT_IN_REGISTRY, PII_KINDS, type Registry } from '../detect/index.js';
-import { normalize } from '../detect/normalize.js';
+import { normalizedText } from '../detect/normalize.js';
 import { ownNeedles, squeezed } from '../detect/own.js';
 
 /** A strict kind of the registry (built-in or declared by the policy), or a protected value of the input. */
@@ -37,6 +37,8 @@ const SHAPES = 1 << 16;
 /** A value's shape: its length and its first two and last characters, mixed into a slot of the filter. */
 const shapeOf = (t: string): number =>
   Math.imul(t.length ^ (t.charCodeAt(0) << 8) ^ (t.charCodeAt(1) << 16) ^ (t.charCodeAt(t.length - 1) << 24), 0x9e3779b1) >>> 16;
+/** Characters of ASCII that are not letters, which lower-casing leaves as they are, and no other character becomes. */
+const ANCHOR = /[\x00-\x40\x5b-\x60\x7b-\x7f]+/g;
 const isLetter = (c: string | undefined): boolean => c !== undefined && /\p{L}/u.test(c);
 const NONE: readonly string[] = [];
 const NO_KINDS: readonly string[] = [];
@@ -65,8 +67,12 @@ export class ResidualScan {
   private readonly lastValue: unknown[] = [];
   private readonly lastText: string[] = [];
   private readonly lastWords: (readonly string[])[] = [];
+  /** Per protected column, the longest run of its last value's characters that are ASCII and not letters ('' if none). */
+  private readonly lastAnchor: string[] = [];
   /** Per protected column, its last value's other spellings (john_smith, johnsmith, smith, john), squeezed of separators. */
   private readonly lastSqueezed: (readonly string[])[] = [];
+  /** The current kept cell, normalized (normalized()). */
+  private text: string | undefined;
 
   /**
    * `columns`: every input column with the transform that handles it (the
@@ -109,6 +115,7 @@ export class ResidualScan {
       const { index, name } = this.kept[i]!;
       const v = cellText(row[index]);
       if (v.length < 4) continue;
+      this.text = undefined;
       for (const kind of this.kindsOf(i, v)) this.count(name, kind);
       if (this.isRemembered(v) || this.holdsOwn(v)) this.count(name, 'protected_value');
     }
@@ -126,6 +133,7 @@ export class ResidualScan {
       const { index, name } = this.kept[i]!;
       const v = cellText(row[index]);
       if (v.length < 4) continue;
+      this.text = undefined;
       for (const kind of this.kindsOf(i, v)) this.count(name, kind);
       if (remembered[i] || this.holdsOwn(v)) this.count(name, 'protected_value');
     }
@@ -143,7 +151,7 @@ export class ResidualScan {
 
   /**
    * The kinds of personal data the i-th kept column's value holds. Most
-   * values need no pattern at all (piiScreen). The rest are remembered: the
+   * values need no pattern at all (Registry.screenText). The rest are remembered: the
    * column's last value (an entity's rows come together), and a memo of
    * values for columns whose values repeat (cities, codes); a column of
    * unique values (phones, identifiers) stops using the memo after its
@@ -153,8 +161,10 @@ export class ResidualScan {
     const memo = this.memos[i]!;
     if (v === memo.last) return memo.kinds;
     memo.last = v;
-    if (!this.registry.screen(v)) return (memo.kinds = NO_KINDS);
-    const piiKinds = (value: string) => this.registry.kindsIn(value);
+    const text = this.normalized(v);
+    const counts = this.registry.screenText(text);
+    if (counts === undefined) return (memo.kinds = NO_KINDS);
+    const piiKinds = (value: string) => (value === v ? this.registry.kindsInNormalized(text, counts) : this.registry.kindsIn(value));
     if (memo.lookups < MEMO_TRIAL || memo.hits * 4 >= memo.lookups) {
       if (memo.lookups < MEMO_TRIAL) memo.lookups++;
       let hit = true;
@@ -163,6 +173,11 @@ export class ResidualScan {
       return memo.kinds;
     }
     return (memo.kinds = piiKinds(v));
+  }
+
+  /** The current cell as the recognizers read it: normalized once, for its kinds and for the row's own values. */
+  private normalized(v: string): string {
+    return (this.text ??= normalizedText(v));
   }
 
   /** Is the cell, trimmed, one of the protected values remembered? */
@@ -184,9 +199,10 @@ export class ResidualScan {
       // A value longer than the text, with no space (to trim, or to make it a name), cannot be in it.
       if (value.length > MAX_LENGTH || (value.length > v.length && !value.includes(' '))) continue;
       if (this.lastValue[p] !== raw) {
-        const trimmed = normalize(value.trim()).text;
+        const trimmed = normalizedText(value.trim());
         this.lastValue[p] = raw;
         this.lastText[p] = trimmed.toLowerCase();
+        this.lastAnchor[p] = (this.lastText[p]!.match(ANCHOR) ?? []).reduce((a, b) => (b.length > a.length ? b : a), '');
         const nameLike = this.protectedAt[p]!.byWord && trimmed.includes(' ') && NAME_LIKE.test(trimmed);
         this.lastWords[p] = nameLike ? this.lastText[p]!.split(/[ -]/).filter((w) => w.length >= 4) : NONE;
         // A name written with its parts joined (john_smith, johnsmith, J O H N S M I T H): compared without separators, 8 letters at least.
@@ -194,8 +210,13 @@ export class ResidualScan {
       }
       const needle = this.lastText[p]!;
       const words = this.lastWords[p]!;
-      if (words.length === 0 && (needle.length < 5 || needle.length > v.length)) continue;
-      text ??= normalize(v).text.toLowerCase();
+      if (words.length === 0) {
+        if (needle.length < 5 || needle.length > v.length) continue;
+        // Lower-casing neither makes nor unmakes a character of ASCII that is not a letter: a text without the value's longest run of them cannot hold it.
+        const anchor = this.lastAnchor[p]!;
+        if (anchor !== '' && !this.normalized(v).includes(anchor)) continue;
+      }
+      text ??= this.normalized(v).toLowerCase();
       if (needle.length >= 5 && text.includes(needle)) return true;
       const joined = this.lastSqueezed[p]!;
       if (joined.length > 0) {

@@ -1,7 +1,8 @@
 // The residual-PII check on DuckDB: the streaming engine's own scan
 // (src/governance/residual.ts), called from SQL only for the rows that could
 // hold a finding, which DuckDB picks on every core:
-//   - a kept cell that could hold a pattern: an '@' (or %40), nine digits, an
+//   - a kept cell that could hold a pattern: an '@' (or %40), nine digits in
+//     one stretch of digits and the characters that group them, an
 //     IBAN's start, a dotted quad, two colons;
 //   - a kept cell that holds the row's own protected value, or a word of it,
 //     compared in lower case (text other than ASCII always goes to the scan,
