@@ -41,14 +41,22 @@ describe('veil spark-job', () => {
   writeFileSync(join(dir, 'in.csv'), generate(2000, 'spark'));
   const job = join(dir, 'job.py');
 
-  it('writes a job only when every column compiles, and the waiver of the residual check is named', () => {
-    const refused = veil(['spark-job', '--policy', join(dir, 'policy.yaml'), '--header-from', join(dir, 'in.csv')]);
-    expect(refused.status).toBe(2);
-    expect(refused.stderr).toContain('cannot run the residual-PII check of the columns it publishes as they are (city)');
+  it('writes Spark SQL when every column compiles and the residual check is waived by name, else a job that runs veil on the executors', () => {
+    // Kept columns need the residual check, which is veil's: the job runs veil's own engine on the executors.
+    const checked = veil(['spark-job', '--policy', join(dir, 'policy.yaml'), '--header-from', join(dir, 'in.csv')]);
+    expect(checked.status).toBe(0);
+    expect(checked.stdout).toContain("# This policy runs on veil's own streaming engine, on the executors, for the residual-PII check of the columns it publishes as they are (city):");
+    expect(checked.stdout).toMatch(/^ON_EXECUTORS = True$/m);
     writeFileSync(join(dir, 'fake.yaml'), 'version: 1\nunlisted: drop\ncolumns:\n  who: { transform: fake, as: person.fullName }\n');
     const fake = veil(['spark-job', '--policy', join(dir, 'fake.yaml'), '--columns', HEADER.join(',')]);
-    expect(fake.status).toBe(2);
-    expect(fake.stderr).toContain('the spark engine does not run fake (columns.who) without JavaScript functions');
+    expect(fake.status).toBe(0);
+    expect(fake.stdout).toContain("on the executors, for fake (columns.who) without JavaScript functions: it has no SQL part:");
+    // k-anonymity's three steps are Spark SQL's: over a column Spark SQL cannot spell, the job is refused, coded.
+    writeFileSync(join(dir, 'fake-k.yaml'), 'version: 1\nunlisted: drop\ncolumns:\n  who: { transform: fake, as: person.fullName }\n  zip: { transform: generalize, prefix: 3 }\nk_anonymity: { k: 2, quasi_identifiers: [zip] }\n');
+    const fakeK = veil(['spark-job', '--policy', join(dir, 'fake-k.yaml'), '--columns', HEADER.join(',')]);
+    expect(fakeK.status).toBe(2);
+    expect(fakeK.stderr).toContain('USAGE_ENGINE');
+    expect(fakeK.stderr).toContain('the spark job runs k-anonymity in Spark SQL alone');
     // The header is checked as every engine checks it, also for a policy that needs a key (the job's own comes later).
     const missing = veil(['spark-job', '--policy', join(dir, 'policy.yaml'), '--columns', 'id,email', '--without-residual-check']);
     expect(missing.status).toBe(3);
@@ -96,6 +104,47 @@ describe('veil spark-job', () => {
         if (spark[i]![j] !== expected[i]![j]) expect({ row: i, column: columns[j], value: spark[i]![j] }).toEqual({ row: i, column: columns[j], value: expected[i]![j] });
       }
     }
+  }, 300_000);
+
+  it.skipIf(!python)('runs the README\'s example policy with veil on the executors: the streaming engine\'s rows as a multiset, its counts and findings, the key read on the executors alone', () => {
+    const policy = join(REPO, 'examples/patients/policy.yaml');
+    const input = join(dir, 'visits.csv');
+    writeFileSync(input, spawnSync('node', [join(REPO, 'test/bench/generate-heldout.mjs'), '--rows', '3000', '--seed', '5'], { maxBuffer: 64 << 20 }).stdout);
+    const vjob = join(dir, 'veil-job.py');
+    expect(veil(['spark-job', '--policy', policy, '--header-from', input, '-o', vjob]).status).toBe(0);
+    const text = readFileSync(vjob, 'utf8');
+    for (const spelling of keyMaterial([])) expect(text).not.toContain(spelling);
+    writeFileSync(join(dir, 'executor.key'), `${TEST_KEY}\n`);
+    // The key reaches the executors as a file shipped with --files; the driver's environment has none.
+    const env = { ...process.env, VEIL_KEY_FILE: '', VEIL_KEY: '', PYSPARK_PYTHON: python!, SPARK_LOCAL_IP: '127.0.0.1', PYSPARK_SUBMIT_ARGS: `--files ${join(dir, 'executor.key')} pyspark-shell` };
+    delete (env as Record<string, string | undefined>).VEIL_KEY;
+    const command = `node ${join(REPO, 'bin/veil.js')}`;
+    const run = spawnSync(python!, [vjob, input, join(dir, 'veil-out'), '--veil', command, '--key-from-files', 'executor.key', '--partitions', '3', '--report', join(dir, 'veil-spark.json')], { env, maxBuffer: 64 << 20, timeout: 240_000 });
+    expect(run.status, run.stderr.toString().split('\n').filter((l) => /Error|error|Exception/.test(l)).slice(0, 5).join('\n')).toBe(0);
+    const stream = veil(['apply', input, '--policy', policy, '-o', join(dir, 'veil-stream.csv'), '--report', join(dir, 'veil-stream.json'), '-q']);
+    expect(stream.status).toBe(0);
+    const parts = readdirSync(join(dir, 'veil-out')).filter((f) => f.startsWith('part-') && f.endsWith('.csv'));
+    const rows = parts.flatMap((f) => (parse(readFileSync(join(dir, 'veil-out', f), 'utf8')) as string[][]).slice(1).map((r) => JSON.stringify(r)));
+    const expected = (parse(readFileSync(join(dir, 'veil-stream.csv'), 'utf8')) as string[][]).slice(1).map((r) => JSON.stringify(r));
+    expect(rows).toHaveLength(3000);
+    expect(rows.sort()).toEqual(expected.sort());
+    // The partitions' reports, merged: the streaming engine's counts and findings, over more than one partition.
+    const merged = JSON.parse(readFileSync(join(dir, 'veil-spark.json'), 'utf8'));
+    const single = JSON.parse(readFileSync(join(dir, 'veil-stream.json'), 'utf8'));
+    expect(merged.partitions).toBe(3);
+    expect(merged.engine).toMatchObject({ name: 'spark', rows_by: 'veil on the executors' });
+    expect(merged.rows).toEqual(single.rows);
+    expect(merged.privacy.residual_pii.findings).toEqual(single.privacy.residual_pii.findings);
+    expect(merged.privacy.residual_pii.checked_columns).toEqual(single.privacy.residual_pii.checked_columns);
+    // Spark's plans name veil's rows by their columns, never the key.
+    const explain = spawnSync(python!, [vjob, input, join(dir, 'unused'), '--veil', command, '--key-from-files', 'executor.key', '--explain'], { env, maxBuffer: 64 << 20, timeout: 240_000 });
+    expect(explain.status).toBe(0);
+    expect(explain.stdout.toString()).toContain('patient_id');
+    for (const spelling of keyMaterial([])) expect(explain.stdout.toString()).not.toContain(spelling);
+    // Without a key on the executors, the job fails, with veil's coded message and no cell in it.
+    const keyless = spawnSync(python!, [vjob, input, join(dir, 'keyless-out'), '--veil', command], { env: { ...env, PYSPARK_SUBMIT_ARGS: 'pyspark-shell' }, maxBuffer: 64 << 20, timeout: 240_000 });
+    expect(keyless.status).not.toBe(0);
+    expect(keyless.stderr.toString()).toMatch(/veil apply exited 2 on partition \d+: .*KEY_MISSING/);
   }, 300_000);
 
   it.skipIf(!python)('k-anonymity in three steps (Spark counts, veil makes the classes, Spark joins them): the streaming engine\'s rows and report section', () => {

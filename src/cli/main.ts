@@ -91,17 +91,19 @@ function program(onCode: (code: number) => void, where: Where): Command {
 
   veil
     .command('spark-job')
-    .description('write the policy as a PySpark job (Spark SQL) for spark-submit: the key is read when it runs, never written into it')
+    .description('write the policy as a PySpark job for spark-submit (Spark SQL, or veil on the executors for what Spark SQL cannot spell): the key is read when it runs, never written into it')
     .requiredOption('--policy <file>', 'YAML policy file')
     .option('--columns <names>', "the input's columns, comma-separated, in order")
     .option('--header-from <file>', "read the input's columns from this file (CSV header or Parquet schema)")
     .option('--delimiter <char>', 'the CSV delimiter of --header-from (default , or tab for .tsv)')
     .option('-o, --output <file>', 'write the job here (default stdout)')
-    .option('--without-residual-check', 'publish kept columns without the residual-PII check, which Spark cannot run (check them with veil first)')
+    .option('--without-residual-check', 'publish kept columns without the residual-PII check, in Spark SQL alone (else the job runs the check with veil on the executors)')
     .addHelpText('after', `
 Example:
   veil spark-job --policy policy.yaml --header-from sample.csv -o job.py
   VEIL_KEY_FILE=/secrets/veil.key spark-submit job.py s3://bucket/export.parquet s3://bucket/safe/ --format parquet
+  # a policy that needs veil (fake, scrub, noise...): veil runs on the executors, the key shipped with --files
+  spark-submit --archives veil.tar.gz#veil --files /secrets/veil.key job.py IN OUT --veil 'node veil/bin/veil.js' --key-from-files veil.key
 
 ${EXIT_HELP}`)
     .action(async (flags: SparkJobFlags) => {

@@ -24,7 +24,7 @@ export interface SparkJobFlags {
 }
 
 export async function runSparkJob(flags: SparkJobFlags, io: Streams): Promise<number> {
-  const { policy, sha256 } = await readPolicy(flags.policy);
+  const { policy, sha256, text: policyText, files } = await readPolicy(flags.policy);
   if ((flags.columns === undefined) === (flags.headerFrom === undefined)) {
     throw new VeilError({ kind: 'usage', code: 'USAGE', detail: 'give the input columns: --columns a,b,c or --header-from FILE' });
   }
@@ -41,8 +41,19 @@ export async function runSparkJob(flags: SparkJobFlags, io: Streams): Promise<nu
   }
   // The header checks every engine makes (missing, unlisted columns), before any text is written.
   // (with a throwaway key: the job derives its own when it runs, and nothing is computed here).
-  await compilePipeline(policy, header, { key: new SecretKey(randomBytes(32)), seed: undefined, sparse: false });
-  const text = sparkJob({ policy, header, nested, policyPath: flags.policy, policySha256: sha256, version: VERSION, withoutResidualCheck: flags.withoutResidualCheck === true });
+  const pipeline = await compilePipeline(policy, header, { key: new SecretKey(randomBytes(32)), seed: undefined, sparse: false });
+  const text = sparkJob({
+    policy,
+    header,
+    nested,
+    policyPath: flags.policy,
+    policySha256: sha256,
+    version: VERSION,
+    withoutResidualCheck: flags.withoutResidualCheck === true,
+    policyText,
+    policyFiles: files,
+    outputColumns: pipeline.outputColumns,
+  });
   if (flags.output === undefined || flags.output === '-') io.stdout.write(text);
   else await (await stageFile(flags.output, text)).commit();
   return 0;

@@ -12,7 +12,7 @@ import { BoundedReadError, READ_LIMITS, readBoundedSync } from '../io/files.js';
 import { errnoText } from '../lib/errno.js';
 
 /** Reads and checks the policy file; every problem is reported at once. */
-export async function readPolicy(path: string): Promise<{ policy: Policy; sha256: string; text: string }> {
+export async function readPolicy(path: string): Promise<{ policy: Policy; sha256: string; text: string; files: readonly string[] }> {
   let bytes: Buffer;
   try {
     bytes = readBoundedSync(path, READ_LIMITS.policy);
@@ -21,17 +21,19 @@ export async function readPolicy(path: string): Promise<{ policy: Policy; sha256
     throw new VeilError({ kind: 'policy', code: 'POLICY_UNREADABLE', path: '', found: readFailure(e) });
   }
   const text = bytes.toString('utf8');
-  return { policy: await policyFromText(text, path), sha256: createHash('sha256').update(bytes).digest('hex'), text };
+  const files: string[] = [];
+  return { policy: await policyFromText(text, path, files), sha256: createHash('sha256').update(bytes).digest('hex'), text, files };
 }
 
-/** A policy from its text; the files it names are read relative to `path`. */
-export async function policyFromText(text: string, path: string): Promise<Policy> {
+/** A policy from its text; the files it names are read relative to `path` (and their names, as written, pushed to `read`). */
+export async function policyFromText(text: string, path: string, read: string[] = []): Promise<Policy> {
   const base = dirname(resolve(path));
   // Hierarchies, forget lists, ZIP area lists: regular files or pipes, of at most 1 GiB, in UTF-8.
   const result = await loadPolicy(text, (relative) => {
     try {
       const bytes = readBoundedSync(resolve(base, relative), READ_LIMITS.data);
       if (!isUtf8(bytes)) throw new BoundedReadError('not UTF-8');
+      read.push(relative);
       return { text: bytes.toString('utf8') };
     } catch (e) {
       return { errno: readFailure(e) };
