@@ -102,8 +102,8 @@ function program(onCode: (code: number) => void, where: Where): Command {
 Example:
   veil spark-job --policy policy.yaml --header-from sample.csv -o job.py
   VEIL_KEY_FILE=/secrets/veil.key spark-submit job.py s3://bucket/export.parquet s3://bucket/safe/ --format parquet
-  # a policy that needs veil (fake, scrub, noise...): veil runs on the executors, the key shipped with --files
-  spark-submit --archives veil.tar.gz#veil --files /secrets/veil.key job.py IN OUT --veil 'node veil/bin/veil.js' --key-from-files veil.key
+  # a policy that needs JavaScript (fake, scrub, noise...): run on the executors, the key shipped with --files
+  spark-submit --archives veil.tar.gz#veil-dist --files /secrets/veil.key job.py IN OUT --veil 'node veil-dist/bin/veil.js' --key-from-files veil.key
 
 ${EXIT_HELP}`)
     .action(async (flags: SparkJobFlags) => {

@@ -117,8 +117,8 @@ export function sparkJob(i: SparkJobInput): string {
     ? `# This policy runs on veil's own streaming engine, on the executors, for ${veil.because}:
 # each partition's rows go through \`veil apply --engine stream\` where they are. Ship veil and name it:
 #
-#   spark-submit --archives veil.tar.gz#veil --files /secrets/veil.key${shipped.map((f) => `,${f}`).join('')} job.py INPUT OUTPUT \\
-#     --veil 'node veil/bin/veil.js' --key-from-files veil.key [--partitions N] [--report FILE] [--fail-on-pii]
+#   spark-submit --archives veil.tar.gz#veil-dist --files /secrets/veil.key${shipped.map((f) => `,${f}`).join('')} job.py INPUT OUTPUT \\
+#     --veil 'node veil-dist/bin/veil.js' --key-from-files veil.key [--partitions N] [--report FILE] [--fail-on-pii]
 #
 # or, where the executors' image holds veil and their environment the key (spark.executorEnv.VEIL_KEY_FILE):
 #
@@ -313,7 +313,7 @@ def main():
     ap.add_argument("--counts", action="store_true", help="k-anonymity, phase 1: write the quasi-identifier combinations with their rows to OUTPUT (for veil k-classes)")
     ap.add_argument("--classes", help="k-anonymity, phase 2: the classes file veil k-classes wrote")
     ap.add_argument("--report", help="write the rows read, written and removed (JSON) to this file")
-    ap.add_argument("--veil", default="veil", help="veil's command on the executors (veil's own engine): veil on their PATH, or 'node veil/bin/veil.js' shipped with --archives")
+    ap.add_argument("--veil", default="veil", help="veil's command on the executors (veil's own engine): veil on their PATH, or 'node veil-dist/bin/veil.js' shipped with --archives")
     ap.add_argument("--key-from-files", help="the name of the key file shipped with spark-submit --files (veil's own engine); else the executors' VEIL_KEY_FILE or VEIL_KEY")
     ap.add_argument("--fail-on-pii", action="store_true", help="fail the job when the residual-PII check finds personal data (veil's own engine)")
     ap.add_argument("--partitions", type=int, help="spread the rows over this many partitions first (veil's own engine; a CSV is read as one partition per file): a shuffle, whose files hold the input's values")
