@@ -147,6 +147,39 @@ describe('veil spark-job', () => {
     expect(keyless.stderr.toString()).toMatch(/veil apply exited 2 on partition \d+: .*KEY_MISSING/);
   }, 300_000);
 
+  it.skipIf(!python)('merges the partitions\' removals by reason, with the policy\'s forget list shipped by --files and not written into the job', () => {
+    const input = join(dir, 'visits-rules.csv');
+    writeFileSync(input, spawnSync('node', [join(REPO, 'test/bench/generate-heldout.mjs'), '--rows', '2000', '--seed', '6'], { maxBuffer: 64 << 20 }).stdout);
+    const emails = (parse(readFileSync(input, 'utf8'), { columns: true }) as Record<string, string>[]).map((r) => r.email!);
+    const forgotten = emails.filter((_, n) => n % 37 === 0);
+    writeFileSync(join(dir, 'forget.txt'), `${forgotten.join('\n')}\n`);
+    const example = readFileSync(join(REPO, 'examples/patients/policy.yaml'), 'utf8');
+    const policy = join(dir, 'rules.yaml');
+    writeFileSync(policy, `${example.replace('  age:        { transform: generalize, width: 10, top: 90 }', '  age:        { transform: generalize, width: 10, top: 90, type: integer, max: 70 }')}rows:\n  forget: { column: email, list: forget.txt, match: plain }\non_invalid: drop\n`);
+    const rjob = join(dir, 'rules-job.py');
+    expect(veil(['spark-job', '--policy', policy, '--header-from', input, '-o', rjob]).status).toBe(0);
+    const text = readFileSync(rjob, 'utf8');
+    expect(text).toMatch(/^POLICY_FILES = \["forget\.txt"\]$/m);
+    for (const email of forgotten) expect(text).not.toContain(email);
+    writeFileSync(join(dir, 'rules.key'), `${TEST_KEY}\n`);
+    const env = { ...process.env, VEIL_KEY_FILE: join(dir, 'rules.key'), PYSPARK_PYTHON: python!, SPARK_LOCAL_IP: '127.0.0.1', PYSPARK_SUBMIT_ARGS: `--files ${join(dir, 'forget.txt')} pyspark-shell` };
+    delete (env as Record<string, string | undefined>).VEIL_KEY;
+    const run = spawnSync(python!, [rjob, input, join(dir, 'rules-out'), '--veil', `node ${join(REPO, 'bin/veil.js')}`, '--partitions', '4', '--report', join(dir, 'rules-spark.json')], { env, maxBuffer: 64 << 20, timeout: 240_000 });
+    expect(run.status, run.stderr.toString().split('\n').filter((l) => /Error|error|Exception/.test(l)).slice(0, 5).join('\n')).toBe(0);
+    const stream = veil(['apply', input, '--policy', policy, '-o', join(dir, 'rules-stream.csv'), '--report', join(dir, 'rules-stream.json'), '-q']);
+    expect(stream.status).toBe(0);
+    const single = JSON.parse(readFileSync(join(dir, 'rules-stream.json'), 'utf8'));
+    const merged = JSON.parse(readFileSync(join(dir, 'rules-spark.json'), 'utf8'));
+    // Every visit of a forgotten person (the generator gives a person several).
+    expect(single.rows.removed.forgotten).toBe(emails.filter((e) => forgotten.includes(e)).length);
+    expect(single.rows.removed.invalid).toBeGreaterThan(0);
+    expect(merged.partitions).toBe(4);
+    expect(merged.rows).toEqual(single.rows);
+    const parts = readdirSync(join(dir, 'rules-out')).filter((f) => f.startsWith('part-') && f.endsWith('.csv'));
+    const rows = parts.flatMap((f) => (parse(readFileSync(join(dir, 'rules-out', f), 'utf8')) as string[][]).slice(1).map((r) => JSON.stringify(r)));
+    expect(rows.sort()).toEqual((parse(readFileSync(join(dir, 'rules-stream.csv'), 'utf8')) as string[][]).slice(1).map((r) => JSON.stringify(r)).sort());
+  }, 300_000);
+
   it.skipIf(!python)('k-anonymity in three steps (Spark counts, veil makes the classes, Spark joins them): the streaming engine\'s rows and report section', () => {
     const policy = join(REPO, 'fixtures/adult/training.yaml');
     const adult = join(REPO, 'fixtures/adult/adult.csv');
