@@ -20,6 +20,10 @@ export interface Counts {
    * number of nine digits in a text of dates and doses is not one of them.
    */
   readonly run: number;
+  /** The most digits in one such stretch with a grouping character between two of its digits (123-45-6789, not HX-000000001). */
+  readonly groupedRun: number;
+  /** An 's' in any case (every word that gives nine bare digits the context of an SSN has one). */
+  readonly s: boolean;
   /** Two letters followed by two digits somewhere (an IBAN's start). */
   readonly lettersDigits: boolean;
   /** Dots between two digits (an IPv4 address has three). */
@@ -88,12 +92,20 @@ export function countsOf(v: string): Counts {
   let digitRun = 0;
   let lettersDigits = false;
   let digitDots = 0;
+  // Whether the current stretch has a grouping character between two digits, and one after its last digit so far.
+  let grouped = false;
+  let groupAfterDigit = false;
+  let groupedRun = 0;
+  let esses = false;
   for (let i = 0; i < v.length; i++) {
     const c = v.charCodeAt(i);
     if (c >= 48 && c <= 57) {
       digits++;
       if (i >= 2 && v.charCodeAt(i - 1) === 46 && isDigit(v.charCodeAt(i - 2))) digitDots++;
       if (++stretch > run) run = stretch;
+      if (groupAfterDigit) grouped = true;
+      groupAfterDigit = false;
+      if (grouped && stretch > groupedRun) groupedRun = stretch;
       if (digitRun === 0) lettersBefore = letterRun;
       if (++digitRun === 2 && lettersBefore >= 2) lettersDigits = true;
       letterRun = 0;
@@ -103,7 +115,9 @@ export function countsOf(v: string): Counts {
     if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) {
       letters++;
       letterRun++;
+      if (c === 115 || c === 83) esses = true;
       stretch = 0;
+      grouped = groupAfterDigit = false;
       continue;
     }
     letterRun = 0;
@@ -111,9 +125,12 @@ export function countsOf(v: string): Counts {
     else if (c === 58) colons++;
     else if (c === 64) at = true;
     // What may group a number's digits: whitespace as a JavaScript pattern's \s reads it, parentheses, '.', '/', '-'.
-    if (!(c === 32 || c === 40 || c === 41 || c === 45 || c === 46 || c === 47 || (c >= 9 && c <= 13) || (c > 127 && SPACE.test(v[i]!)))) stretch = 0;
+    if (!(c === 32 || c === 40 || c === 41 || c === 45 || c === 46 || c === 47 || (c >= 9 && c <= 13) || (c > 127 && SPACE.test(v[i]!)))) {
+      stretch = 0;
+      grouped = groupAfterDigit = false;
+    } else if (stretch > 0) groupAfterDigit = true;
   }
-  return { length: v.length, digits, letters, at, dots, colons, run, lettersDigits, digitDots };
+  return { length: v.length, digits, letters, at, dots, colons, run, groupedRun, s: esses, lettersDigits, digitDots };
 }
 
 const SPACE = /\s/;

@@ -15,7 +15,8 @@ const withContext = (text: string, at: number): boolean => CONTEXT.test(text.sli
 export const ssn = defineRecognizer({
   kind: 'ssn',
   strict: true,
-  screen: (c) => c.run >= 9,
+  // Nine digits grouped by separators, or nine bare digits after a word with an 's' in it ("SSN", "social security").
+  screen: (c) => c.groupedRun >= 9 || (c.run >= 9 && c.s),
   spans(text) {
     const out: Found[] = [];
     for (const m of text.matchAll(SEPARATED)) out.push({ start: m.index, end: m.index + m[0].length, score: 1 });
