@@ -2,7 +2,7 @@
 // a card issuer's prefix and length and a valid Luhn digit; not glued to
 // letters (1Z6000889743591 is a parcel's tracking number).
 
-import { defineRecognizer, digitsOf, matches } from './define.js';
+import { defineRecognizer, digitsOf, GROUPED_DIGITS_SQL, matches } from './define.js';
 
 const CARD = /(?<![\dA-Za-z])(?:\d[ ./-]?){12,18}\d(?![\dA-Za-z])/g;
 
@@ -39,6 +39,6 @@ export const creditCard = defineRecognizer({
   screen: (c) => c.run >= 13,
   spans: (text) => matches(text, CARD, 1, (m) => cardNumber(digitsOf(m))),
   claims: true,
-  sql: '[0-9](?:[\\t\\n\\v\\f\\r ()./-]*[0-9]){8}',
+  sql: GROUPED_DIGITS_SQL,
   score: 1,
 });

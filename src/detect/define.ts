@@ -12,7 +12,6 @@ export interface Counts {
   readonly digits: number;
   readonly letters: number;
   readonly at: boolean;
-  readonly dots: number;
   readonly colons: number;
   /**
    * The most digits in one stretch of digits and the characters that group a
@@ -82,7 +81,6 @@ export function countsOf(v: string): Counts {
   let digits = 0;
   let letters = 0;
   let at = false;
-  let dots = 0;
   let colons = 0;
   // The digits of the current stretch, the most of any, the letters just before the current digits, and the digits after them.
   let stretch = 0;
@@ -121,8 +119,7 @@ export function countsOf(v: string): Counts {
       continue;
     }
     letterRun = 0;
-    if (c === 46) dots++;
-    else if (c === 58) colons++;
+    if (c === 58) colons++;
     else if (c === 64) at = true;
     // What may group a number's digits: whitespace as a JavaScript pattern's \s reads it, parentheses, '.', '/', '-'.
     if (!(c === 32 || c === 40 || c === 41 || c === 45 || c === 46 || c === 47 || (c >= 9 && c <= 13) || (c > 127 && SPACE.test(v[i]!)))) {
@@ -130,11 +127,18 @@ export function countsOf(v: string): Counts {
       grouped = groupAfterDigit = false;
     } else if (stretch > 0) groupAfterDigit = true;
   }
-  return { length: v.length, digits, letters, at, dots, colons, run, groupedRun, s: esses, lettersDigits, digitDots };
+  return { length: v.length, digits, letters, at, colons, run, groupedRun, s: esses, lettersDigits, digitDots };
 }
 
 const SPACE = /\s/;
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/**
+ * The SQL screen of the kinds that need nine digits or more in one stretch
+ * of digits and grouping characters (SSN, phone, card): the RE2 text of
+ * Counts.run >= 9, shared so that their screens are one pattern.
+ */
+export const GROUPED_DIGITS_SQL = '[0-9](?:[\\t\\n\\v\\f\\r ()./-]*[0-9]){8}';
 
 /** Digits of a text. */
 export const digitsOf = (s: string): string => s.replace(/\D/g, '');

@@ -4,7 +4,7 @@
 // card numbers, or a reference after "order", "invoice" or '#'.
 
 import { cardNumber } from './credit-card.js';
-import { defineRecognizer, digitsOf, type Found } from './define.js';
+import { defineRecognizer, digitsOf, type Found, GROUPED_DIGITS_SQL } from './define.js';
 
 const PHONE = /(?<![\d.\w])\+?\(?\d[\d\s()./-]{8,18}\d(?![\d.]?\d)/g;
 const PHONE_BARE = /(?<![\d.,\w-])(?:\+?1)?[2-9]\d{2}[2-9]\d{6}(?![\d\w]|[.,]\d)/g;
@@ -71,7 +71,7 @@ export const phone = defineRecognizer({
   spans: (text) => phoneSpans(text, true),
   // The residual check counts the phones of their shape; a bare national number is one only after a word like "call".
   holds: (text) => phoneSpans(text, false, true).length > 0,
-  sql: '[0-9](?:[\\t\\n\\v\\f\\r ()./-]*[0-9]){8}',
+  sql: GROUPED_DIGITS_SQL,
   context: ['call', 'phone', 'tel', 'mobile', 'cell'],
   score: 1,
 });

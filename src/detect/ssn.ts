@@ -3,7 +3,7 @@
 // as '-'); nine bare digits only after "SSN" or "social security". Never an
 // area of 000, 666 or 9xx, a group of 00 or a serial of 0000.
 
-import { defineRecognizer, type Found } from './define.js';
+import { defineRecognizer, type Found, GROUPED_DIGITS_SQL } from './define.js';
 
 const SEPARATED = /(?<![\d-])(?!000|666|9\d\d)\d{3}([- ./])(?!00)\d{2}\1(?!0000)\d{4}(?![\d-])/g;
 const ONE = new RegExp(SEPARATED.source);
@@ -28,7 +28,7 @@ export const ssn = defineRecognizer({
     for (const m of text.matchAll(BARE)) if (withContext(text, m.index)) return true;
     return false;
   },
-  sql: '[0-9](?:[\\t\\n\\v\\f\\r ()./-]*[0-9]){8}',
+  sql: GROUPED_DIGITS_SQL,
   context: ['ssn', 'social security'],
   score: 1,
 });
