@@ -86,7 +86,8 @@ describe('the duckdb engine against the streaming engine', () => {
 
   it('finds the SSNs and phones of whole kept cells as the scan does (decided in SQL), and the protected values among them', () => {
     // Kept columns of SSN and phone shapes: valid and invalid areas, groups and serials, every separator, mixed ones,
-    // spaces around; some cells are the row's own hashed value or another row's (then the scan in JavaScript decides).
+    // spaces around; some cells are the row's own hashed value or another row's, padded or not (then the scan in
+    // JavaScript decides).
     const rnd = seedrandom('shapes');
     const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
@@ -99,7 +100,10 @@ describe('the duckdb engine against the streaming engine', () => {
       const phone = `${pad(int(0, 999), 3)}${pick(['-', '.', ' ', '-'])}${pad(int(0, 999), 3)}${pick(['-', '.', ' '])}${pad(int(0, 9999), 4)}`;
       const id = rnd() < 0.5 ? phone : `P${i}`;
       ids.push(id);
-      const other = pick([phone, ssn, ids[int(0, ids.length - 1)]!, ` ${phone}`, `${ssn} `, '123-45-6789x']);
+      // Another row's id, padded by the spaces JavaScript trims (a tab, a no-break space, an ideographic space).
+      const padded = pick(['\t', '\u00a0', '\u3000', ' ']);
+      const another = ids[int(0, ids.length - 1)]!;
+      const other = pick([phone, ssn, another, ` ${phone}`, `${ssn} `, '123-45-6789x', `${padded}${another}`, `${another}${padded}`]);
       lines.push([id, pick([ssn, ssn, ` ${ssn}`]), rnd() < 0.1 ? id : phone, other].map((v) => (/^\s|\s$/.test(v) ? `"${v}"` : v)).join(','));
     }
     writeFileSync(join(dir, 'shapes.csv'), `${lines.join('\n')}\n`);

@@ -7,14 +7,15 @@
 // dates and numbers; Parquet's typed columns are cast to text), by its
 // position (./input.ts), so the transforms see what the streaming engine
 // sees. The subkeys are appended to a temporary table as bytes, never
-// written into SQL text. The published rows are computed once, into a
-// temporary table, each beside the flags the report counts (empty and
-// changed values per column), which is written to a temporary file beside
-// its target (renamed into place on success) and added up; a second read of
-// the published input rows runs the residual-PII check (decided in SQL where
-// it can be, the streaming engine's own ResidualScan, registered as a
-// function, for the rest) before the output is renamed, so --fail-on-pii
-// still writes nothing.
+// written into SQL text. The published rows are computed once, in one pass
+// that writes them to a temporary file beside the target (renamed into
+// place on success) and, beside each row, computes what the report counts
+// of it (empty and changed values per column, and the residual-PII check:
+// decided in SQL where it can be, the streaming engine's own ResidualScan,
+// registered as a function, for the rest), added up by a function the rows
+// pass through (veil_tally). The input is read once more only for the
+// residual check's table of protected values, and the output never; the
+// output is renamed after the check, so --fail-on-pii still writes nothing.
 //
 // What DuckDB spills under memory pressure (raw values among it) goes to a
 // private folder (0700, files 0600: the umask is 077 while the engine runs),
@@ -39,7 +40,7 @@ import { onInterrupt, privateFolder } from '../../io/files.js';
 import { csvColumns, inputRelation, MAX_LINE_BYTES, parquetColumns, typedColumn, type EngineInput, type SchemaRow } from './input.js';
 import type { KStage } from '../../core/stage.js';
 import { kPhase, ROW_NUMBER } from './k-anonymity.js';
-import { registerResidual, residualAggregate, type ResidualPass } from './residual.js';
+import { registerResidual, residualPass } from './residual.js';
 import { duckdb as dialect, toFunction } from '../sql/dialect.js';
 import { isGlob } from '../../io/formats.js';
 import { errnoText } from '../../lib/errno.js';
@@ -159,27 +160,28 @@ export async function runOnDuckdb(r: DuckdbRun): Promise<DuckdbResult> {
     const value = (c: CompiledSelect['columns'][number], j: number) => k?.published.get(c.name) ?? (shape.typedAt[j] !== undefined ? `i.${typedColumn(shape.typedAt[j])}` : c.sql);
     // The input rows that were published, beside the output rows, in the same order.
     const before = k ? [...k.before.entries()] : [];
-    // The published rows, computed once (noise is drawn once), each beside what the report counts of it (empty and
-    // changed values, values k-anonymity generalized further): written, then counted, without reading the input again.
-    const counted = counts(r, compiled, shape.text, before, (j) => compiled.columns[j]!.kept && shape.typedAt[j] === undefined && !k?.published.has(compiled.columns[j]!.name));
+    // The residual check's table of protected values, from the published input rows, before the one pass.
+    const published = k ? `(SELECT i.* ${rowsFrom})` : plain;
+    const scan = await residualPass(residual, header, published, (sql) => run(c, sql), (sql) => readAll(c, sql));
+    // One pass: the published rows, computed once (noise is drawn once), each beside what the report counts of it
+    // (empty and changed values, values k-anonymity generalized further, the residual check's findings), written and
+    // counted as they are written: the input is read once, and the output never.
+    // A kept column is published as it is (as text, or as its typed value, whose text is the input's).
+    const counted = counts(r, compiled, shape.text, before, (j) => compiled.columns[j]!.kept && !k?.published.has(compiled.columns[j]!.name));
+    const flags = [...counted.flags, ...(scan?.flags.map((_, n) => `o.veil_rf${n}`) ?? [])];
+    const tally = registerTally(duck, c, flags.length, counted.noise.length);
     const outputs = compiled.columns.map((col, j) => `${value(col, j)} AS ${outputColumn(j)}`);
-    const inner = `SELECT ${[...outputs, ...counted.inner].join(', ')} ${rowsFrom}`;
-    await run(c, `CREATE TEMP TABLE veil_out AS SELECT ${[...compiled.columns.map((_, j) => `o.${outputColumn(j)}`), ...counted.outer].join(', ')} FROM (${inner}) AS o`);
-    const written = await run(c, `COPY (SELECT ${shape.select} FROM veil_out AS o) TO ${dialect.string(r.outputPath)} (${copyOptions(r)})`).catch((e: unknown) => {
+    const residualColumns = scan ? [`${scan.calls} AS veil_rj`, ...scan.flags.map((f, n) => `${f} AS veil_rf${n}`)] : [];
+    const from = `${fromOf(scan ? scan.input : k ? k.input : plain)} ${k?.where ?? ''}`;
+    const inner = `SELECT ${[...outputs, ...counted.inner, ...residualColumns].join(', ')} ${from}`;
+    const counting = `veil_tally(${[...tally.words(flags), ...counted.noise.flat(), scan ? 'o.veil_rj' : '0'].join(', ')})`;
+    const written = await run(c, `COPY (SELECT ${shape.select} FROM (SELECT o.*, ${counting} AS veil_t FROM (${inner}) AS o) AS o WHERE o.veil_t = 0) TO ${dialect.string(r.outputPath)} (${copyOptions(r)})`).catch((e: unknown) => {
       throw engineError(e, { ...context, writing: r.outputName });
     });
     await fsp.chmod(r.outputPath, 0o666 & ~umask);
-    const { rows, noise } = counted.take((await readAll(c, `SELECT ${counted.aggregates.join(', ')} FROM veil_out AS o`))[0]!);
+    const { rows, noise } = counted.take(tally);
     if (rows !== written) throw new Error(`the duckdb engine counted ${rows} published rows and wrote ${written}`);
-    // The residual check reads the published input rows again, alone, on every core (beside the rows of veil_out, in
-    // a positional join that runs on one, it took twice as long: 5.7 s against 2.8 s for 11 kept columns of 1M rows).
-    const published = k ? `(SELECT i.* ${rowsFrom})` : plain;
-    const scan = await residualAggregate(residual, header, published, (sql) => run(c, sql));
-    if (scan) {
-      const [read, ...found] = (await readAll(c, `SELECT count(*), ${scan.aggregates.join(', ')} FROM ${scan.input} AS i`))[0]!;
-      if (Number(read) !== written) throw new VeilError({ kind: 'input', code: 'INPUT_CHANGED' });
-      scan.take(found);
-    }
+    scan?.take(tally.counts.slice(counted.flags.length));
     if (k && k.rows !== written + k.removed) throw new Error(`the duckdb engine counted ${k.rows} rows and wrote ${written}, removing ${k.removed}`);
     return {
       rows: k ? k.rows : rows,
@@ -415,8 +417,8 @@ async function registerFunctions(duck: typeof Api, connection: Api.DuckDBConnect
 /**
  * What the report counts of the published rows, computed beside them as they
  * are made (`inner`: the input values they need, over the rows' relation;
- * `outer`: the flags, over the published values as o), then added up over
- * them (`aggregates`), and what takes the sums: the rows, and per column its
+ * `flags` and `noise`: over the published values as o), for the tally to add
+ * up (registerTally), and what takes its sums: the rows, and per column its
  * empty, changed and unchanged values, exactly, the values k-anonymity
  * generalized further, and each noised column's noise against its spread,
  * on every row (not a sample).
@@ -427,50 +429,186 @@ function counts(r: DuckdbRun, compiled: CompiledSelect, output: ReadonlyMap<stri
   const published = r.columns.filter((col) => col.transform !== 'drop');
   const out = (name: string) => output.get(name)!;
   const inner: string[] = [];
-  const outer: string[] = [];
-  const aggregates = ['count(*)'];
+  const flags: string[] = [];
   for (const col of published) {
     const j = jOf.get(col.name)!;
-    // A column published as it is, as text, is its input value: nothing to carry beside it, and nothing changed.
+    // A column published as it is is its input value: nothing to carry beside it, and nothing changed.
     const same = asIs(j);
-    const source = same ? `o.${outputColumn(j)}` : `o.veil_s${j}`;
+    const source = same ? out(col.name) : `o.veil_s${j}`;
     if (!same) inner.push(`i.${inputColumn(at.get(col.name)!)} AS veil_s${j}`);
     const empty = `(${source} IS NULL OR ${source} = '')`;
-    outer.push(`${empty} AS veil_fe${j}`);
-    if (!same) outer.push(`(NOT ${empty} AND ${out(col.name)} IS DISTINCT FROM ${source}) AS veil_fc${j}`);
-    aggregates.push(`count(*) FILTER (WHERE veil_fe${j})`, same ? '0' : `count(*) FILTER (WHERE veil_fc${j})`);
+    flags.push(empty, same ? 'false' : `(NOT ${empty} AND ${out(col.name)} IS DISTINCT FROM ${source})`);
   }
   // Published coarser by k-anonymity than the column transform left them.
   generalized.forEach(([name, before], g) => {
     inner.push(`${before} AS veil_b${g}`);
-    outer.push(`coalesce(o.veil_b${g}, '') <> coalesce(${out(name)}, '') AS veil_fg${g}`);
-    aggregates.push(`count(*) FILTER (WHERE veil_fg${g})`);
+    flags.push(`coalesce(o.veil_b${g}, '') <> coalesce(${out(name)}, '')`);
   });
   const noised = published.filter((col) => col.transform === 'noise');
-  for (const col of noised) {
+  const noise = noised.map((col) => {
     const j = jOf.get(col.name)!;
-    outer.push(`TRY_CAST(o.veil_s${j} AS DOUBLE) AS veil_nx${j}`, `TRY_CAST(${out(col.name)} AS DOUBLE) AS veil_ny${j}`);
-    aggregates.push(`stddev_pop(veil_nx${j}) FILTER (WHERE veil_ny${j} IS NOT NULL)`, `corr(veil_nx${j}, veil_ny${j})`);
-  }
-  const take = (values: readonly unknown[]): { rows: number; noise: Record<string, NoiseFigures> } => {
-    const n = (x: unknown) => Number(x ?? 0);
-    const rows = n(values[0]);
-    let k = 1;
+    return [`TRY_CAST(o.veil_s${j} AS DOUBLE)`, `TRY_CAST(${out(col.name)} AS DOUBLE)`] as const;
+  });
+  const take = (tally: Tally): { rows: number; noise: Record<string, NoiseFigures> } => {
+    const rows = tally.rows;
+    let k = 0;
     for (const col of published) {
-      col.stats.empty = n(values[k++]);
-      col.stats.changed = n(values[k++]);
+      col.stats.empty = tally.counts[k++]!;
+      col.stats.changed = tally.counts[k++]!;
       col.stats.unchanged = rows - col.stats.empty - col.stats.changed;
     }
-    for (const [name] of generalized) r.columns.find((col) => col.name === name)!.stats.generalized = n(values[k++]);
-    const noise: Record<string, NoiseFigures> = {};
-    for (const col of noised) {
-      const std = values[k++];
-      const correlation = values[k++];
-      noise[col.name] = noiseFigures(col, std === null ? NaN : Number(std), correlation === null ? NaN : Number(correlation));
-    }
-    return { rows, noise };
+    for (const [name] of generalized) r.columns.find((col) => col.name === name)!.stats.generalized = tally.counts[k++]!;
+    const figures: Record<string, NoiseFigures> = {};
+    noised.forEach((col, n) => {
+      const m = tally.moments[n]!;
+      figures[col.name] = noiseFigures(col, m.std(), m.correlation());
+    });
+    return { rows, noise: figures };
   };
-  return { inner, outer, aggregates, take };
+  return { inner, flags, noise, take };
+}
+
+/** Bits of a flag word: an INTEGER's, less its sign. */
+const WORD_BITS = 31;
+
+/** The sums of a pair (x, y) of doubles, merged chunk by chunk (Chan, Golub and LeVeque): their spreads and correlation. */
+class Moments {
+  n = 0;
+  private mx = 0;
+  private my = 0;
+  private sxx = 0;
+  private syy = 0;
+  private sxy = 0;
+  private min = Infinity;
+  private max = -Infinity;
+  /** Adds a chunk's pairs (both numbers). */
+  add(xs: readonly number[], ys: readonly number[]): void {
+    const n = xs.length;
+    if (n === 0) return;
+    let mx = 0;
+    let my = 0;
+    for (let i = 0; i < n; i++) {
+      mx += xs[i]!;
+      my += ys[i]!;
+      if (xs[i]! < this.min) this.min = xs[i]!;
+      if (xs[i]! > this.max) this.max = xs[i]!;
+    }
+    mx /= n;
+    my /= n;
+    let sxx = 0;
+    let syy = 0;
+    let sxy = 0;
+    for (let i = 0; i < n; i++) {
+      const dx = xs[i]! - mx;
+      const dy = ys[i]! - my;
+      sxx += dx * dx;
+      syy += dy * dy;
+      sxy += dx * dy;
+    }
+    const total = this.n + n;
+    const dx = mx - this.mx;
+    const dy = my - this.my;
+    const w = (this.n * n) / total;
+    this.sxx += sxx + dx * dx * w;
+    this.syy += syy + dy * dy * w;
+    this.sxy += sxy + dx * dy * w;
+    this.mx += (dx * n) / total;
+    this.my += (dy * n) / total;
+    this.n = total;
+  }
+  /** The population standard deviation of x (0 exactly for a constant column; NaN with no pair). */
+  std(): number {
+    if (this.n === 0) return NaN;
+    return this.min === this.max ? 0 : Math.sqrt(Math.max(0, this.sxx / this.n));
+  }
+  /** Pearson's correlation of x and y (NaN when either is constant). */
+  correlation(): number {
+    const d = Math.sqrt(this.sxx * this.syy);
+    return this.n === 0 || this.min === this.max || !(d > 0) ? NaN : this.sxy / d;
+  }
+}
+
+export interface Tally {
+  /** Rows counted. */
+  rows: number;
+  /** Per flag, the rows it was true of. */
+  readonly counts: number[];
+  /** Per noised column, its pairs' moments. */
+  readonly moments: Moments[];
+  /** The flags packed as the tally's words (INTEGER expressions). */
+  words(flags: readonly string[]): string[];
+}
+
+/**
+ * `veil_tally(word..., x, y, ..., calls)`: the report's counts of the rows
+ * the output is written from, added up as they pass (volatile: once a row;
+ * returns 0, which the pass's WHERE asks of every row, so that none is left
+ * out). The flags come packed in INTEGER words of 31; then a double pair per
+ * noised column (input, output); last, the residual check's calls, which
+ * only have to be made. The counts are sums, so the order in which DuckDB's
+ * threads hand in their chunks changes nothing but the noise's spreads, in
+ * their last bits (as DuckDB's own aggregates would).
+ */
+function registerTally(duck: typeof Api, connection: Api.DuckDBConnection, flagCount: number, noised: number): Tally {
+  const wordCount = Math.ceil(flagCount / WORD_BITS);
+  const tally: Tally = {
+    rows: 0,
+    counts: new Array<number>(flagCount).fill(0),
+    moments: Array.from({ length: noised }, () => new Moments()),
+    words: (flags) => {
+      const words: string[] = [];
+      for (let w = 0; w < wordCount; w++) {
+        // A flag that is never true (a column published as it is never changes) takes no work.
+        const bits = flags.slice(w * WORD_BITS, (w + 1) * WORD_BITS).flatMap((f, b) => (f === 'false' ? [] : [`(CAST(coalesce(${f}, false) AS INTEGER) << ${b})`]));
+        words.push(bits.length === 0 ? '0' : `(${bits.join(' | ')})`);
+      }
+      return words;
+    },
+  };
+  const xs: number[] = [];
+  const ys: number[] = [];
+  connection.registerScalarFunction(
+    duck.DuckDBScalarFunction.create({
+      name: 'veil_tally',
+      returnType: duck.INTEGER,
+      parameterTypes: [...Array.from({ length: wordCount }, () => duck.INTEGER), ...Array.from({ length: 2 * noised }, () => duck.DOUBLE), duck.INTEGER],
+      volatile: true,
+      mainFunction: (_info, input, output) => {
+        const n = input.rowCount;
+        for (let w = 0; w < wordCount; w++) {
+          const vector = input.getColumnVector(w);
+          const base = w * WORD_BITS;
+          for (let i = 0; i < n; i++) {
+            let bits = vector.getItem(i) as number;
+            while (bits !== 0) {
+              const b = 31 - Math.clz32(bits);
+              tally.counts[base + b]!++;
+              bits ^= 1 << b;
+            }
+          }
+        }
+        for (let m = 0; m < noised; m++) {
+          const x = input.getColumnVector(wordCount + 2 * m);
+          const y = input.getColumnVector(wordCount + 2 * m + 1);
+          xs.length = 0;
+          ys.length = 0;
+          for (let i = 0; i < n; i++) {
+            const a = x.getItem(i) as number | null;
+            const b = y.getItem(i) as number | null;
+            if (a !== null && b !== null) {
+              xs.push(a);
+              ys.push(b);
+            }
+          }
+          tally.moments[m]!.add(xs, ys);
+        }
+        tally.rows += n;
+        for (let i = 0; i < n; i++) output.setItem(i, 0);
+        output.flush();
+      },
+    }),
+  );
+  return tally;
 }
 
 /** The version of the DuckDB veil embeds. */

@@ -10,9 +10,14 @@
 //   - a kept cell equal, trimmed, to a protected value (of hash, fake, mask
 //     or redact) of any published row of the input. The streaming engine
 //     remembers those of one piece of input (256 KB); this is the whole input,
-//     a stricter test, computed once as a table of the distinct values.
-// Every other row cannot hold a finding: the scan's own tests are narrower
+//     a stricter test, computed once, before the output is written, as a
+//     table of the values some kept cell equals (usually none: then no cell
+//     is probed).
+// Every other cell cannot hold a finding: the scan's own tests are narrower
 // than these (test/engines.test.ts compares the findings of both engines).
+// The tests run in the pass that writes the output (./execute.ts): the
+// input is read once for both, and the findings decided in SQL are flags
+// that pass counts.
 
 import type * as Api from '@duckdb/node-api';
 import { RESIDUAL_MAX_LENGTH, type ResidualKind, type ResidualScan } from '../../governance/residual.js';
@@ -84,29 +89,40 @@ export function registerResidual(duck: typeof Api, connection: Api.DuckDBConnect
 }
 
 /**
- * The scan's share of the counting pass: its input (the published rows with
- * what the tests need), its aggregates, and what takes their values (the
- * first is the cells scanned in JavaScript, the rest are findings counted by
- * DuckDB).
+ * The scan's share of the one pass that writes the output: the input it
+ * reads (the published rows with what the tests need computed once per
+ * row), the expression that hands the cells that could hold a finding to the
+ * scan (an integer, 0, to be evaluated for every row), and the findings
+ * decided in SQL as flags, with what takes their counts.
  */
 export interface ResidualPass {
   readonly input: string;
-  readonly aggregates: readonly string[];
-  take(values: readonly unknown[]): void;
+  readonly calls: string;
+  readonly flags: readonly string[];
+  take(counts: readonly number[]): void;
 }
 
 /**
- * Creates the table of the input's protected values and returns the input
- * with what each row's test needs computed once (lower cases, the words of
- * the protected values, whether each kept cell is a protected value), and
- * the aggregate that runs the scan on the cells that could hold a finding;
- * undefined when nothing is kept.
+ * Whether a cell may start or end with a space JavaScript trims: it starts
+ * with a character of ASCII up to ' ' or beyond ASCII, ends with one of
+ * ASCII's spaces, or holds a character beyond ASCII (which may end it). Most
+ * cells are none of these, and need no trimming (DuckDB's trim with a set of
+ * characters costs 350 ns a cell).
  */
-export async function residualAggregate(
+const maySpace = (c: string) => `(${c} < '!' OR ${c} >= chr(128) OR NOT ${ascii(c)} OR ${[9, 10, 11, 12, 13, 32].map((k) => `ends_with(${c}, chr(${k}))`).join(' OR ')})`;
+
+/**
+ * Creates the table of the input's protected values (of hash, fake, mask and
+ * redact) that some kept cell equals, trimmed, and returns the scan's share
+ * of the pass over `input` (the published input rows); undefined when
+ * nothing is kept.
+ */
+export async function residualPass(
   scan: ResidualScan,
   header: readonly string[],
   input: string,
   exec: (sql: string) => Promise<unknown>,
+  readAll: (sql: string) => Promise<unknown[][]>,
 ): Promise<ResidualPass | undefined> {
   const { kept, protect } = columnsRead(scan, header);
   if (kept.length === 0) return undefined;
@@ -114,15 +130,19 @@ export async function residualAggregate(
   const words = protect.filter((p) => p.byWord);
   const values = words.map((p) => `SELECT ${trim(col(p.index))} AS t FROM ${input} AS i`);
   // The kept cells that are one of the protected values (of 5 to 100 characters as JavaScript counts them: 3 or more
-  // code points first, the exact count on the few that match): found once, by a semi-join, and usually few.
-  const cells = kept.map((k) => `SELECT ${trim(col(k))} AS t FROM ${input} AS i`);
-  await exec(
-    values.length === 0
-      ? 'CREATE TEMP TABLE veil_protected (t VARCHAR)'
-      : `CREATE TEMP TABLE veil_protected AS SELECT t FROM (SELECT DISTINCT c.t FROM (${cells.join(' UNION ALL ')}) AS c SEMI JOIN (SELECT DISTINCT t FROM (${values.join(' UNION ALL ')}) WHERE length(t) BETWEEN 3 AND ${RESIDUAL_MAX_LENGTH}) AS p ON c.t = p.t) WHERE ${jsLength('t')} BETWEEN 5 AND ${RESIDUAL_MAX_LENGTH}`,
-  );
+  // code points first, the exact count on the few that match): found once, by a semi-join, and usually none. A cell as
+  // it is, and trimmed only if it may need it: a protected value is trimmed, so an untrimmed cell that needed trimming
+  // equals none.
+  const cells = kept.flatMap((k) => [`SELECT ${col(k)} AS t FROM ${input} AS i`, `SELECT ${trim(col(k))} AS t FROM ${input} AS i WHERE ${maySpace(col(k))}`]);
+  if (values.length > 0) {
+    await exec(
+      `CREATE TEMP TABLE veil_protected AS SELECT t FROM (SELECT DISTINCT c.t FROM (${cells.join(' UNION ALL ')}) AS c SEMI JOIN (SELECT DISTINCT t FROM (${values.join(' UNION ALL ')}) WHERE length(t) BETWEEN 3 AND ${RESIDUAL_MAX_LENGTH}) AS p ON c.t = p.t) WHERE ${jsLength('t')} BETWEEN 5 AND ${RESIDUAL_MAX_LENGTH}`,
+    );
+  }
+  const found = values.length > 0 && Number((await readAll('SELECT count(*) FROM veil_protected'))[0]![0]) > 0;
+  const inProtected = (c: string) => `coalesce(${c} IN (SELECT t FROM veil_protected) OR (${maySpace(c)} AND ${trim(c)} IN (SELECT t FROM veil_protected)), false)`;
   // Per row, once: each protected value lower-cased and trimmed, whether it is ASCII, the words of 4 or more of a
-  // name-like one; each kept cell lower-cased, and whether it is one of the protected values.
+  // name-like one; whether each kept cell is one of the protected values (no probe when none is).
   const derived: string[] = [];
   protect.forEach((p, a) => {
     const needle = `lower(${trim(col(p.index))})`;
@@ -132,10 +152,10 @@ export async function residualAggregate(
   });
   kept.forEach((k, j) => {
     const c = col(k);
-    derived.push(`lower(${c}) AS veil_kl${j}`, `coalesce(${trim(c)} IN (SELECT t FROM veil_protected), false) AS veil_kr${j}`);
+    derived.push(`${found ? inProtected(c) : 'false'} AS veil_kr${j}`);
     // The whole-cell shape, matched once per cell (1: an SSN, 2: a North American phone, 0: neither), on the cells of
-    // their lengths only: an SSN's 11 characters, a phone's 12.
-    derived.push(`CASE WHEN ${c} IS NULL OR length(${c}) NOT IN (11, 12) THEN 0 WHEN regexp_full_match(${c}, '${SSN_SHAPE}') THEN 1 WHEN regexp_full_match(${c}, '${PHONE_SHAPE}') THEN 2 ELSE 0 END AS veil_ks${j}`);
+    // their lengths only: an SSN's 11 characters, a phone's 12 (ASCII: as many bytes, which strlen counts without a scan).
+    derived.push(`CASE WHEN ${c} IS NULL OR strlen(${c}) NOT IN (11, 12) THEN 0 WHEN regexp_full_match(${c}, '${SSN_SHAPE}') THEN 1 WHEN regexp_full_match(${c}, '${PHONE_SHAPE}') THEN 2 ELSE 0 END AS veil_ks${j}`);
   });
   const protectedArgs = protect.map((p) => toFunction(col(p.index), d));
   const viaScan: string[] = [];
@@ -145,13 +165,16 @@ export async function residualAggregate(
   const patterns = (c: string): string => (screen === undefined ? 'TRUE' : `regexp_matches(${c}, ${d.string(screen)})`);
   // A declared kind may match a cell of the shapes decided here: then every candidate goes to the scan.
   const decided = scan.registry.custom.length === 0;
-  // Per kept cell, once (a second level, over the first's lower cases and words): whether it is one of the input's
-  // protected values or holds the row's own (the whole value, of 5 characters or more, or a word of 4 or more of a
-  // name-like value; other than ASCII, always, as the engines' lower cases differ there). NULL: no protected value.
-  const owned = kept.map((_, j) => {
+  // Per kept cell, once (a second level, over the first's words): whether it is one of the input's protected values or
+  // holds the row's own (the whole value, of 5 characters or more, or a word of 4 or more of a name-like value; other
+  // than ASCII, always, as the engines' lower cases differ there). NULL: no protected value. A cell is lower-cased only
+  // when it is long enough to hold the value: an ASCII cell keeps its bytes when lower-cased, and a cell beyond ASCII
+  // goes to the scan whatever this says.
+  const owned = kept.map((k, j) => {
+    const c = col(k);
     const own = protect.map((p, a) => {
-      const byWord = p.byWord ? ` OR (i.veil_pw${a} IS NOT NULL AND list_bool_or(list_transform(i.veil_pw${a}, lambda w: contains(i.veil_kl${j}, w))))` : '';
-      return `(${col(p.index)} IS NOT NULL AND (NOT i.veil_pa${a} OR (length(i.veil_pn${a}) >= 5 AND contains(i.veil_kl${j}, i.veil_pn${a}))${byWord}))`;
+      const byWord = p.byWord ? ` OR (i.veil_pw${a} IS NOT NULL AND list_bool_or(list_transform(i.veil_pw${a}, lambda w: contains(lower(${c}), w))))` : '';
+      return `(${col(p.index)} IS NOT NULL AND (NOT i.veil_pa${a} OR (length(i.veil_pn${a}) >= 5 AND strlen(${c}) >= strlen(i.veil_pn${a}) AND contains(lower(${c}), i.veil_pn${a}))${byWord}))`;
     });
     return `(i.veil_kr${j}${own.map((o) => ` OR ${o}`).join('')}) AS veil_ko${j}`;
   });
@@ -160,18 +183,20 @@ export async function residualAggregate(
     // A cell that is, whole, one of the shapes below and can hold no protected value: its findings are decided here.
     const plain = `NOT coalesce(i.veil_ko${j}, true)`;
     if (decided) {
-      native.push({ column: header[k]!, kind: 'ssn', sql: `count(*) FILTER (WHERE i.veil_ks${j} = 1 AND ${plain} AND ${SSN_VALID(c)})` });
-      native.push({ column: header[k]!, kind: 'phone', sql: `count(*) FILTER (WHERE i.veil_ks${j} = 2 AND ${plain})` });
+      native.push({ column: header[k]!, kind: 'ssn', sql: `(i.veil_ks${j} = 1 AND ${plain} AND ${SSN_VALID(c)})` });
+      native.push({ column: header[k]!, kind: 'phone', sql: `(i.veil_ks${j} = 2 AND ${plain})` });
     }
-    const candidate = `${c} IS NOT NULL AND length(${c}) >= 2 AND (${patterns(c)} OR NOT ${ascii(c)} OR i.veil_ko${j})`;
+    // Two bytes or more (a cell of one character holds nothing; one of two bytes goes to the scan, which looks again).
+    const candidate = `${c} IS NOT NULL AND strlen(${c}) >= 2 AND (${patterns(c)} OR NOT ${ascii(c)} OR i.veil_ko${j})`;
     const notDecided = decided ? ` AND NOT (i.veil_ks${j} <> 0 AND ${plain})` : '';
-    viaScan.push(`sum(CASE WHEN ${candidate}${notDecided} THEN veil_residual(${j}, ${toFunction(c, d)}, ${[...protectedArgs, `i.veil_kr${j}`].join(', ')}) ELSE 0 END)`);
+    viaScan.push(`CASE WHEN ${candidate}${notDecided} THEN veil_residual(${j}, ${toFunction(c, d)}, ${[...protectedArgs, `i.veil_kr${j}`].join(', ')}) ELSE 0 END`);
   });
   return {
     input: `(SELECT i.*, ${owned.join(', ')} FROM (SELECT i.*, ${derived.join(', ')} FROM ${input} AS i) AS i)`,
-    aggregates: [viaScan.join(' + '), ...native.map((n) => n.sql)],
-    take: (values) => {
-      const found = native.map((n, a) => ({ ...n, count: Number(values[a + 1] ?? 0) })).filter((n) => n.count > 0);
+    calls: `(${viaScan.join(' + ')})`,
+    flags: native.map((n) => n.sql),
+    take: (counts) => {
+      const found = native.map((n, a) => ({ ...n, count: counts[a] ?? 0 })).filter((n) => n.count > 0);
       scan.addFindings(found.map((n) => [n.column, { [n.kind]: n.count }]));
     },
   };
