@@ -165,7 +165,8 @@ export async function residualPass(
   const patterns = (c: string): string => (screen === undefined ? 'TRUE' : `regexp_matches(${c}, ${d.string(screen)})`);
   // A declared kind may match a cell of the shapes decided here: then every candidate goes to the scan.
   const decided = scan.registry.custom.length === 0;
-  // Per kept cell, once (a second level, over the first's words): whether it is one of the input's protected values or
+  // Per kept cell, where a test below needs it (written out in place: a CASE reaches it only for the cells that get
+  // that far, where a column of its own would be computed for every cell): whether it is one of the input's protected values or
   // holds the row's own (the whole value, of 5 characters or more, or a word of 4 or more of a name-like value; other
   // than ASCII, always, as the engines' lower cases differ there). NULL: no protected value. A cell is lower-cased only
   // when it is long enough to hold the value: an ASCII cell keeps its bytes when lower-cased, and a cell beyond ASCII
@@ -174,25 +175,27 @@ export async function residualPass(
     const c = col(k);
     const own = protect.map((p, a) => {
       const byWord = p.byWord ? ` OR (i.veil_pw${a} IS NOT NULL AND list_bool_or(list_transform(i.veil_pw${a}, lambda w: contains(lower(${c}), w))))` : '';
-      return `(${col(p.index)} IS NOT NULL AND (NOT i.veil_pa${a} OR (length(i.veil_pn${a}) >= 5 AND strlen(${c}) >= strlen(i.veil_pn${a}) AND contains(lower(${c}), i.veil_pn${a}))${byWord}))`;
+      return `(${col(p.index)} IS NOT NULL AND (NOT i.veil_pa${a} OR CASE WHEN length(i.veil_pn${a}) >= 5 AND strlen(${c}) >= strlen(i.veil_pn${a}) THEN contains(lower(${c}), i.veil_pn${a}) ELSE false END${byWord}))`;
     });
-    return `(i.veil_kr${j}${own.map((o) => ` OR ${o}`).join('')}) AS veil_ko${j}`;
+    return `(i.veil_kr${j}${own.map((o) => ` OR ${o}`).join('')})`;
   });
   kept.forEach((k, j) => {
     const c = col(k);
     // A cell that is, whole, one of the shapes below and can hold no protected value: its findings are decided here.
-    const plain = `NOT coalesce(i.veil_ko${j}, true)`;
+    const plain = `NOT coalesce(${owned[j]!}, true)`;
     if (decided) {
-      native.push({ column: header[k]!, kind: 'ssn', sql: `(i.veil_ks${j} = 1 AND ${plain} AND ${SSN_VALID(c)})` });
-      native.push({ column: header[k]!, kind: 'phone', sql: `(i.veil_ks${j} = 2 AND ${plain})` });
+      native.push({ column: header[k]!, kind: 'ssn', sql: `CASE WHEN i.veil_ks${j} = 1 THEN ${plain} AND ${SSN_VALID(c)} ELSE false END` });
+      native.push({ column: header[k]!, kind: 'phone', sql: `CASE WHEN i.veil_ks${j} = 2 THEN ${plain} ELSE false END` });
     }
     // Two bytes or more (a cell of one character holds nothing; one of two bytes goes to the scan, which looks again).
-    const candidate = `${c} IS NOT NULL AND strlen(${c}) >= 2 AND (${patterns(c)} OR NOT ${ascii(c)} OR i.veil_ko${j})`;
-    const notDecided = decided ? ` AND NOT (i.veil_ks${j} <> 0 AND ${plain})` : '';
-    viaScan.push(`CASE WHEN ${candidate}${notDecided} THEN veil_residual(${j}, ${toFunction(c, d)}, ${[...protectedArgs, `i.veil_kr${j}`].join(', ')}) ELSE 0 END`);
+    // The cheap tests first: a CASE tests its second condition only on the cells its first leaves (AND and OR test
+    // every cell).
+    const decidedHere = decided ? ` WHEN CASE WHEN i.veil_ks${j} <> 0 THEN ${plain} ELSE false END THEN 0` : '';
+    const candidate = `${patterns(c)} OR NOT ${ascii(c)} OR ${owned[j]!}`;
+    viaScan.push(`CASE WHEN ${c} IS NULL OR strlen(${c}) < 2 THEN 0${decidedHere} WHEN ${candidate} THEN veil_residual(${j}, ${toFunction(c, d)}, ${[...protectedArgs, `i.veil_kr${j}`].join(', ')}) ELSE 0 END`);
   });
   return {
-    input: `(SELECT i.*, ${owned.join(', ')} FROM (SELECT i.*, ${derived.join(', ')} FROM ${input} AS i) AS i)`,
+    input: `(SELECT i.*, ${derived.join(', ')} FROM ${input} AS i)`,
     calls: `(${viaScan.join(' + ')})`,
     flags: native.map((n) => n.sql),
     take: (counts) => {
