@@ -406,3 +406,19 @@ describe("DuckDB's spill files and signals", () => {
     expect(readdirSync(tmpdir()).filter((f) => f.startsWith('veil-duckdb-') && !before.includes(f))).toEqual([]);
   });
 });
+
+describe('DuckDB out of memory', () => {
+  it('is its own coded error (exit 4, nothing written), not an input error that the streaming engine reads again', () => {
+    // k=10 on the 30,162 Adult rows under a 1 MB limit: DuckDB cannot hold what it cannot spill. The streaming engine
+    // would meet the run's bar, but it was not asked: a read error would have handed it the rows.
+    const dir = tempDir();
+    const policy = join(dir, 'k.yaml');
+    writeFileSync(policy, 'version: 1\nunlisted: keep\ncolumns:\n  salary-class: keep\nk_anonymity:\n  k: 10\n  quasi_identifiers: [sex, age, race, marital-status, education, native-country, workclass, occupation]\n');
+    const out = join(dir, 'out.csv');
+    const report = join(dir, 'report.json');
+    const r = spawnSync(process.execPath, [BIN, 'apply', join(REPO, 'fixtures/adult/adult.csv'), '--delimiter', ';', '--policy', policy, '--engine', 'duckdb', '-o', out, '--report', report], { env: { ...env, VEIL_DUCKDB_MEMORY: '1MB' }, encoding: 'utf8' });
+    expect(r.status).toBe(4);
+    expect(r.stderr).toBe('veil: the duckdb engine ran out of memory under its limit of 1MB (what it could not spill): give it more (VEIL_DUCKDB_MEMORY=4GB), or run it with --engine stream, whose memory follows the policy, not the input (docs/engines.md) [ENGINE_OUT_OF_MEMORY]\n');
+    expect(readdirSync(dir).sort()).toEqual(['k.yaml']);
+  });
+});

@@ -78,6 +78,7 @@ const USAGE_TEXT = {
 const IO_TEXT = {
   OUTPUT_WRITE_FAILED: (p) => `cannot write the output ${p.path ?? ''}${p.errno ? ` (${p.errno})` : ''}`,
   REPORT_WRITE_FAILED: (p) => `cannot write the report ${p.path ?? ''}${p.errno ? ` (${p.errno})` : ''}`,
+  ENGINE_OUT_OF_MEMORY: (p) => `the duckdb engine ran out of memory under its limit of ${p.limit ?? '2GB'} (what it could not spill): give it more (VEIL_DUCKDB_MEMORY=4GB), or run it with --engine stream, whose memory follows the policy, not the input (docs/engines.md)`,
   TEMP_WRITE_FAILED: (p) => `cannot write the engine's spill files in ${p.path ?? 'the temporary folder'}${p.errno ? ` (${p.errno})` : ''}: set TMPDIR to a folder with room (docs/engines.md)`,
   INTERNAL: (p) => `internal error${p.errno ? ` (${p.errno})` : ''}; please report it`,
 } satisfies Record<IoCode, (p: IoProblem) => string>;

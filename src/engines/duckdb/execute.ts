@@ -132,6 +132,10 @@ export async function runOnDuckdb(r: DuckdbRun): Promise<DuckdbResult> {
       memory_limit: MEMORY_LIMIT,
       temp_directory: spill.path,
       preserve_insertion_order: 'true',
+      // Every join veil writes has its small side on the right, which DuckDB builds its hash table of (the plan of
+      // k-anonymity's classes, the protected values). Left to choose, DuckDB cannot count a CSV file's rows without its
+      // sniffer and built the table of 4M input rows instead of the 59,456 classes: 1.2 GB and 3x the time.
+      disabled_optimizers: 'build_side_probe_side',
       // No extension is installed or loaded from the network: veil downloads nothing at run time.
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
@@ -326,6 +330,8 @@ export function engineError(e: unknown, at: ErrorContext = {}): Error {
     const line = /CSV Error on Line: (\d+)/.exec(message)?.[1];
     return new VeilError({ kind: 'input', code: 'CSV_RECORD_TOO_LONG', ...(line !== undefined && { line: Number(line) }), expected: `at most ${MAX_LINE_BYTES >> 20} MiB` });
   }
+  // Out of memory is not a read error: the streaming engine is not to read the file again as if it were one.
+  if (/^Out of Memory Error/.test(message)) return new VeilError({ kind: 'io', code: 'ENGINE_OUT_OF_MEMORY', limit: MEMORY_LIMIT });
   const errno = SYSTEM_ERRORS.find(([pattern]) => pattern.test(message))?.[1];
   if (errno !== undefined && at.spill !== undefined && message.includes(at.spill)) return new VeilError({ kind: 'io', code: 'TEMP_WRITE_FAILED', path: at.spill, errno });
   if (errno !== undefined && at.writing !== undefined) return new VeilError({ kind: 'io', code: 'OUTPUT_WRITE_FAILED', path: at.writing, errno });
