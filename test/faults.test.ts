@@ -342,7 +342,8 @@ describe('signals', () => {
 });
 
 describe("DuckDB's spill files and signals", () => {
-  // 1.5M rows under a 64 MB memory limit: the table of published rows spills (raw values among what DuckDB holds).
+  // 1.5M rows under a 96 MB memory limit: what DuckDB holds spills (raw values among it). The one pass that writes
+  // and counts the rows needs more than 64 MB: the order the output keeps holds its chunks while veil's functions run.
   let pq: string;
   let policy: string;
   beforeAll(async () => {
@@ -352,7 +353,7 @@ describe("DuckDB's spill files and signals", () => {
     writeFileSync(policy, 'version: 1\nunlisted: keep\ncolumns:\n  email: { transform: hash }\n');
     await query(`COPY (SELECT i AS id, 'user' || i || '@example.com' AS email, 'note number ' || i || ' for the visit' AS note FROM range(1500000) t(i)) TO '${pq}' (FORMAT parquet)`);
   });
-  const start = (out: string) => spawn(process.execPath, [BIN, 'apply', pq, '--policy', policy, '-o', out, '-q'], { env: { ...env, VEIL_DUCKDB_MEMORY: '64MB' } });
+  const start = (out: string) => spawn(process.execPath, [BIN, 'apply', pq, '--policy', policy, '-o', out, '-q'], { env: { ...env, VEIL_DUCKDB_MEMORY: '96MB' } });
   /** The run's private spill folder once it holds a spill file (or undefined if the run ended first). */
   async function spilling(pid: number, exited: () => boolean): Promise<string | undefined> {
     for (let i = 0; i < 3000 && !exited(); i++) {
@@ -399,7 +400,7 @@ describe("DuckDB's spill files and signals", () => {
   it('a run that ends removes its spill folder, and its output has the mode the umask gives', () => {
     const dir = tempDir();
     const before = readdirSync(tmpdir()).filter((f) => f.startsWith('veil-duckdb-'));
-    const r = spawnSync('sh', ['-c', `umask 022 && exec "${process.execPath}" "${BIN}" apply "${pq}" --policy "${policy}" -o "${join(dir, 'out.parquet')}" -q`], { env: { ...env, VEIL_DUCKDB_MEMORY: '64MB' } });
+    const r = spawnSync('sh', ['-c', `umask 022 && exec "${process.execPath}" "${BIN}" apply "${pq}" --policy "${policy}" -o "${join(dir, 'out.parquet')}" -q`], { env: { ...env, VEIL_DUCKDB_MEMORY: '96MB' } });
     expect(r.stderr.toString()).toMatch(/^(veil: warning: [^\n]*\n)*$/);
     expect(r.status).toBe(0);
     expect(statSync(join(dir, 'out.parquet')).mode & 0o777).toBe(0o644);
