@@ -1,7 +1,7 @@
 // `veil k-classes`: the middle step of k-anonymity on Spark. Reads the
 // quasi-identifier combinations and their rows that the job's --counts phase
 // wrote, makes the classes with the same partitioner and recoding as every
-// other engine (src/privacy/groups.ts), checks what they publish (k, l: exit
+// other engine (src/core/stage-groups.ts), checks what they publish (k, l: exit
 // 1 when not met), and writes the classes file the job's --classes phase
 // joins: each combination with whether its rows are published and the
 // values its class publishes. Both files hold quasi-identifier values of the
@@ -16,7 +16,7 @@ import { openInput, openSink, stageFile, type Staged } from '../io/files.js';
 import { readRows } from '../io/read.js';
 import { csvSerializer } from '../io/write.js';
 import { readPolicy } from '../policy/file.js';
-import { classesOfGroups, type Group } from '../core/stage-groups.js';
+import { GroupCollector } from '../core/stage-groups.js';
 import { kSection, type KStage } from '../core/stage.js';
 import type { Streams } from '../engines/request.js';
 
@@ -36,8 +36,7 @@ async function countFiles(path: string): Promise<string[]> {
   return (await fsp.readdir(path)).filter((f) => f.startsWith('part-') && f.endsWith('.csv')).sort().map((f) => join(path, f));
 }
 
-async function readGroups(files: readonly string[], qis: number, withSensitive: boolean): Promise<Group[]> {
-  const groups: Group[] = [];
+async function readGroups(files: readonly string[], qis: number, withSensitive: boolean, groups: GroupCollector): Promise<void> {
   const strip = (v: unknown): string => cellText(v).slice(1);
   for (const file of files) {
     const input = await openInput(file, false);
@@ -50,14 +49,13 @@ async function readGroups(files: readonly string[], qis: number, withSensitive: 
             continue;
           }
           const r = event.row;
-          groups.push({ values: r.slice(0, qis).map(strip), sensitive: withSensitive ? strip(r[qis]) : undefined, rows: Number(cellText(r[qis + (withSensitive ? 1 : 0)])) });
+          groups.add(r.slice(0, qis).map(strip), withSensitive ? strip(r[qis]) : undefined, Number(cellText(r[qis + (withSensitive ? 1 : 0)])));
         }
       }
     } finally {
       input.close();
     }
   }
-  return groups;
 }
 
 export async function runKClasses(flags: KClassesFlags, io: Streams): Promise<number> {
@@ -65,8 +63,9 @@ export async function runKClasses(flags: KClassesFlags, io: Streams): Promise<nu
   const model = policy.kAnonymity;
   if (!model) throw new VeilError({ kind: 'usage', code: 'USAGE_PLAN', detail: `${flags.policy} has no k_anonymity section` });
   const n = model.quasiIdentifiers.length;
-  const groups = await readGroups(await countFiles(flags.counts), n, model.lDiversity !== undefined);
-  const { stage, rows, removed, combinations } = classesOfGroups(model, groups);
+  const collector = new GroupCollector(model);
+  await readGroups(await countFiles(flags.counts), n, model.lDiversity !== undefined, collector);
+  const { stage, rows, removed, groups, combinations } = collector.classes();
   // What the classes publish, measured from the groups: refused (exit 1) when it falls short of k or l.
   const section = kSection(stage as KStage, rows);
   const csv = csvSerializer(',');
@@ -76,7 +75,7 @@ export async function runKClasses(flags: KClassesFlags, io: Streams): Promise<nu
     await sink.write(csv.header([...model.quasiIdentifiers.map((_, j) => `q${j}`), 'keep', ...model.quasiIdentifiers.map((_, j) => `o${j}`)]));
     const masked = new Array<string>(n).fill(SUPPRESSED);
     let chunk = '';
-    for (const c of combinations) {
+    for (const c of combinations()) {
       const published = c.cls >= 0 || stage.masked;
       const out = c.cls >= 0 ? stage.outputs[c.cls]! : masked;
       chunk += csv.row([...c.values.map((v) => `.${v}`), published ? '1' : '0', ...out.map((v) => `.${v}`)]);
@@ -97,6 +96,6 @@ export async function runKClasses(flags: KClassesFlags, io: Streams): Promise<nu
     throw e;
   }
   const achieved = section.achieved as { k: number; classes: number };
-  io.stderr.write(`veil k-classes: ${rows} rows in ${groups.length} combinations: ${achieved.classes} classes, the smallest of ${achieved.k} rows; ${removed} rows suppressed\n`);
+  io.stderr.write(`veil k-classes: ${rows} rows in ${groups} combinations: ${achieved.classes} classes, the smallest of ${achieved.k} rows; ${removed} rows suppressed\n`);
   return 0;
 }

@@ -11,58 +11,81 @@ import type { KAnonymity } from '../privacy/k-anonymity.js';
 import { QiCollector } from '../privacy/qi-table.js';
 import { recodeTable, type KStage } from './stage.js';
 
-export interface Group {
-  /** The quasi-identifiers' values, in the model's order, as the column transforms left them. */
-  readonly values: readonly string[];
-  readonly sensitive: string | undefined;
-  readonly rows: number;
-}
-
 export interface GroupClasses {
   readonly stage: Omit<KStage, 'rowRandomness'>;
   /** Rows read, and rows the stage removes (suppressed and not masked). */
   readonly rows: number;
   readonly removed: number;
-  /** Each distinct combination of quasi-identifiers with its class (-1: suppressed). */
-  readonly combinations: readonly { readonly values: readonly string[]; readonly cls: number }[];
+  /** The groups added. */
+  readonly groups: number;
+  /** Each distinct combination of quasi-identifiers with its class (-1: suppressed), made as it is asked for. */
+  combinations(): Iterable<{ readonly values: readonly string[]; readonly cls: number }>;
 }
 
 /**
- * The classes of groups met in the order of their first rows (then the codes,
- * and so the classes, are the streaming engine's).
+ * The groups, added in the order of their first rows (then the codes, and so
+ * the classes, are the streaming engine's). A group is kept as its codes
+ * only, so that an engine adds them as it fetches them: memory follows the
+ * distinct values and the combinations' codes, not the groups' text.
  */
-export function classesOfGroups(model: KAnonymity, groups: Iterable<Group>): GroupClasses {
-  const collector = new QiCollector(model.quasiIdentifiers, model.hierarchies, model.lDiversity?.sensitive, true);
-  let rows = 0;
-  for (const g of groups) {
-    rows += g.rows;
+export class GroupCollector {
+  private readonly collector: QiCollector;
+  private rows = 0;
+  private added = 0;
+
+  constructor(private readonly model: KAnonymity) {
+    this.collector = new QiCollector(model.quasiIdentifiers, model.hierarchies, model.lDiversity?.sensitive, true);
+  }
+
+  /** One group: its quasi-identifiers' values in the model's order, as the column transforms left them, with its sensitive value and rows. */
+  add(values: readonly string[], sensitive: string | undefined, rows: number): void {
+    this.rows += rows;
+    this.added++;
     try {
-      collector.add(g.values, g.sensitive, g.rows);
+      this.collector.add(values, sensitive, rows);
     } catch (e) {
       if (!(e instanceof ValueError)) throw e;
-      const name = model.quasiIdentifiers[(e as ValueError & { dimension: number }).dimension]!;
+      const name = this.model.quasiIdentifiers[(e as ValueError & { dimension: number }).dimension]!;
       throw new VeilError({ kind: 'input', code: e.code, columnName: name, expected: e.expected });
     }
   }
-  const table = collector.finish();
-  const stage = recodeTable(table, model);
-  const n = model.quasiIdentifiers.length;
-  const masked = new Array<string>(n).fill(SUPPRESSED);
-  const seen = new Set<string>();
-  const combinations: { values: string[]; cls: number }[] = [];
-  let removed = 0;
-  for (let r = 0; r < table.rows; r++) {
-    const values = table.dims.map((d) => d.values[d.codes[r]!]!);
-    const c = stage.classOf[r]!;
-    const w = table.weights![r]!;
-    const sens = table.sensitive ? table.sensitive.values[table.sensitive.codes[r]!] : undefined;
-    if (c !== -1) stage.published.addRows(c, stage.outputs[c]!, sens, w);
-    else if (stage.masked) stage.published.addRows(stage.published.maskedClass, masked, sens, w);
-    else removed += w;
-    const key = tupleKey(values);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    combinations.push({ values, cls: c });
+
+  /** The classes of the groups added, by the same partitioner and recoding as the streaming engine's, with what they publish. */
+  classes(): GroupClasses {
+    const model = this.model;
+    const table = this.collector.finish();
+    const stage = recodeTable(table, model);
+    const n = model.quasiIdentifiers.length;
+    const masked = new Array<string>(n).fill(SUPPRESSED);
+    const valuesOf = (r: number) => table.dims.map((d) => d.values[d.codes[r]!]!);
+    let removed = 0;
+    for (let r = 0; r < table.rows; r++) {
+      const c = stage.classOf[r]!;
+      const w = table.weights![r]!;
+      const sens = table.sensitive ? table.sensitive.values[table.sensitive.codes[r]!] : undefined;
+      if (c !== -1) stage.published.addRows(c, stage.outputs[c]!, sens, w);
+      else if (stage.masked) stage.published.addRows(stage.published.maskedClass, masked, sens, w);
+      else removed += w;
+    }
+    return {
+      stage,
+      rows: this.rows,
+      removed,
+      groups: this.added,
+      *combinations() {
+        // Without a sensitive value, the groups (an engine's GROUP BY) are the distinct combinations; with one, a
+        // combination is a group for each of its sensitive values, and is given once.
+        const seen = table.sensitive ? new Set<string>() : undefined;
+        for (let r = 0; r < table.rows; r++) {
+          const values = valuesOf(r);
+          if (seen) {
+            const key = tupleKey(values);
+            if (seen.has(key)) continue;
+            seen.add(key);
+          }
+          yield { values, cls: stage.classOf[r]! };
+        }
+      },
+    };
   }
-  return { stage, rows, removed, combinations };
 }

@@ -6,11 +6,16 @@
 //
 //   tupleKey(["30-39", "F"])  ->  "5:30-391:F"
 
-/** The key of a tuple: each value as `<length>:<value>`. */
+/**
+ * The key of a tuple: each value as `<length>:<value>`. Joined, not added up
+ * with `+=`: V8 keeps a sum as a tree of its pieces (about 750 bytes for 8
+ * values) until something flattens it, and the keys of a class table are
+ * kept, not hashed.
+ */
 export function tupleKey(values: readonly string[]): string {
-  let key = '';
-  for (let i = 0; i < values.length; i++) key += `${values[i]!.length}:${values[i]!}`;
-  return key;
+  const parts = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i++) parts[i] = `${values[i]!.length}:${values[i]!}`;
+  return parts.join('');
 }
 
 /** The values of a key made by tupleKey. */

@@ -275,7 +275,11 @@ async function traced<T>(sql: string, how: (sql: string) => Promise<T>): Promise
   try {
     return await how(sql);
   } finally {
-    if (TRACE) process.stderr.write(`veil: trace: ${((performance.now() - t0) / 1000).toFixed(2)} s ${sql.slice(0, TRACE_LENGTH)}\n`);
+    if (TRACE) {
+      const m = process.memoryUsage();
+      const mb = (n: number) => Math.round(n / 2 ** 20);
+      process.stderr.write(`veil: trace: ${((performance.now() - t0) / 1000).toFixed(2)} s (rss ${mb(m.rss)} MB, js ${mb(m.heapUsed + m.external)} MB) ${sql.slice(0, TRACE_LENGTH)}\n`);
+    }
   }
 }
 

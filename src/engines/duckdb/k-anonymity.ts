@@ -13,7 +13,7 @@
 import type * as Api from '@duckdb/node-api';
 import { SUPPRESSED } from '../../lib/numeric.js';
 import type { KAnonymity } from '../../privacy/k-anonymity.js';
-import { classesOfGroups, type Group } from '../../core/stage-groups.js';
+import { GroupCollector } from '../../core/stage-groups.js';
 import type { KStage } from '../../core/stage.js';
 import { fromSql, unsupported, type CompiledSelect } from '../sql/compile.js';
 import { duckdb as dialect, toFunction } from '../sql/dialect.js';
@@ -69,19 +69,24 @@ export async function kPhase(
   const text = (e: string) => `coalesce(${toFunction(e, dialect)}, '')`;
   // In the order of each combination's first row, as the streaming engine meets them: the same codes, the same classes.
   const result = await run(`SELECT ${[...qis, ...(sensitive ? [sensitive] : [])].map(text).join(', ')}, count(*), min(i.${ROW_NUMBER}) AS veil_first ${from} GROUP BY ALL ORDER BY veil_first`);
-  const groups: Group[] = [];
+  // Each group is added as it is fetched, and kept as codes only.
+  const collector = new GroupCollector(model);
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
     for (const row of chunk.getRows()) {
-      groups.push({ values: row.slice(0, qis.length).map((v) => fromSql(String(v))), sensitive: sensitive ? fromSql(String(row[qis.length])) : undefined, rows: Number(row[row.length - 2]) });
+      collector.add(
+        row.slice(0, qis.length).map((v) => fromSql(String(v))),
+        sensitive ? fromSql(String(row[qis.length])) : undefined,
+        Number(row[row.length - 2]),
+      );
     }
   }
-  const { stage, rows, removed, combinations } = classesOfGroups(model, groups);
+  const { stage, rows, removed, combinations } = collector.classes();
   // The combinations with their class, and the published values by class.
   await connection.run(`CREATE TEMP TABLE veil_plan (${[...qis.map((_, j) => `q${j} VARCHAR`), 'cls INTEGER'].join(', ')})`);
   const appender = await connection.createAppender('veil_plan', 'main', 'temp');
-  for (const c of combinations) {
+  for (const c of combinations()) {
     for (const v of c.values) appender.appendVarchar(v);
     appender.appendInteger(c.cls);
     appender.endRow();
