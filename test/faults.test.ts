@@ -11,6 +11,7 @@ import { isUtf8 } from 'node:buffer';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -419,7 +420,90 @@ describe('DuckDB out of memory', () => {
     const report = join(dir, 'report.json');
     const r = spawnSync(process.execPath, [BIN, 'apply', join(REPO, 'fixtures/adult/adult.csv'), '--delimiter', ';', '--policy', policy, '--engine', 'duckdb', '-o', out, '--report', report], { env: { ...env, VEIL_DUCKDB_MEMORY: '1MB' }, encoding: 'utf8' });
     expect(r.status).toBe(4);
-    expect(r.stderr).toBe('veil: the duckdb engine ran out of memory under its limit of 1MB (what it could not spill): give it more (VEIL_DUCKDB_MEMORY=4GB), or run it with --engine stream, whose memory follows the policy, not the input (docs/engines.md) [ENGINE_OUT_OF_MEMORY]\n');
+    expect(r.stderr).toBe('veil: the duckdb engine ran out of memory under its limit of 1MB (what it could not spill): give it more (--memory 4GB), or run it with --engine stream, whose memory follows the policy, not the input (docs/engines.md) [ENGINE_OUT_OF_MEMORY]\n');
     expect(readdirSync(dir).sort()).toEqual(['k.yaml']);
+  });
+});
+
+describe('--memory: a cap on the duckdb engine, DuckDB and veil', () => {
+  const adult = join(REPO, 'fixtures/adult/adult.csv');
+  const kPolicy = (dir: string) => {
+    const policy = join(dir, 'k.yaml');
+    writeFileSync(policy, 'version: 1\nunlisted: keep\ncolumns:\n  salary-class: keep\nk_anonymity:\n  k: 10\n  quasi_identifiers: [sex, age, race, marital-status, education, native-country, workclass, occupation]\n');
+    return policy;
+  };
+  const apply = (args: string[], extra: Record<string, string> = {}) => spawnSync(process.execPath, [BIN, 'apply', ...args], { env: { ...env, ...extra }, encoding: 'utf8' });
+
+  it('stops before writing when the partitioner\'s groups would take more than half of it, and says what would do', () => {
+    // Adult's 8 quasi-identifiers make 18,109 groups: about 19 MB at 128 bytes a value, more than half of 30 MB.
+    const dir = tempDir();
+    const policy = kPolicy(dir);
+    const r = apply([adult, '--delimiter', ';', '--policy', policy, '--engine', 'duckdb', '-o', join(dir, 'out.csv'), '--report', join(dir, 'r.json'), '--memory', '30MB']);
+    expect(r.status).toBe(4);
+    expect(r.stderr).toBe(
+      "veil: k-anonymity's 18,109 groups of quasi-identifier values need about 19MB of memory, more than half of the memory cap of 30MB: nothing was written; give it a cap of at least twice that (--memory), or fewer combinations (coarser quasi-identifiers, hierarchies) (docs/engines.md) [MEMORY_CAP_TOO_SMALL]\n",
+    );
+    expect(readdirSync(dir).sort()).toEqual(['k.yaml']);
+    // Twice that runs, k met, and the report says what capped it; VEIL_DUCKDB_MEMORY is the same cap by its older name.
+    for (const [args, extra, from] of [[['--memory', '60MB'], {}, '--memory'], [[], { VEIL_DUCKDB_MEMORY: '60MB' }, 'VEIL_DUCKDB_MEMORY']] as const) {
+      const ok = apply([adult, '--delimiter', ';', '--policy', policy, '--engine', 'duckdb', '-o', join(dir, 'out.csv'), '--report', join(dir, 'r.json'), '-q', ...args], extra);
+      expect(ok.stderr).toBe('');
+      expect(ok.status).toBe(0);
+      const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
+      expect(report.engine.memory_limit).toBe('60MB');
+      expect(report.engine.memory_cap).toBe(`60MB (${from}): DuckDB's limit and veil's tables`);
+      const sizes = new Map<string, number>();
+      const [head, ...lines] = readFileSync(join(dir, 'out.csv'), 'utf8').trimEnd().split('\n');
+      const cols = head!.split(';');
+      const qi = ['sex', 'age', 'race', 'marital-status', 'education', 'native-country', 'workclass', 'occupation'].map((n) => cols.indexOf(n));
+      for (const line of lines) {
+        const cells = line.split(';');
+        const key = JSON.stringify(qi.map((j) => cells[j]));
+        sizes.set(key, (sizes.get(key) ?? 0) + 1);
+      }
+      expect(lines.length).toBe(30162);
+      expect(Math.min(...sizes.values())).toBeGreaterThanOrEqual(10);
+    }
+  });
+
+  it('holds a CSV record to what its read buffers may take under the cap, and refuses a last record DuckDB would drop', () => {
+    // Under 64MB on two threads a record may take 1 MiB (the cap over 32 a thread). DuckDB 1.4 reads a last record
+    // longer than its read buffer (twice the limit) as no record at all: 1 row in, 1 out, no error. It is refused.
+    const dir = tempDir();
+    const policy = join(dir, 'p.yaml');
+    writeFileSync(policy, 'version: 1\ncolumns:\n  id: keep\n  note: redact\n');
+    const input = join(dir, 'in.csv');
+    writeFileSync(input, `id,note\n1,short\n2,${'x'.repeat(3 << 20)}\n`);
+    const r = apply([input, '--policy', policy, '--engine', 'duckdb', '--threads', '2', '--memory', '64MB', '-o', join(dir, 'out.csv')]);
+    expect(r.stderr).toBe(`veil: ${input}:3: a record is longer than the duckdb engine reads (at most 1 MiB under the memory cap of 64MB): run it with --engine stream, which holds a record whole in memory [CSV_RECORD_TOO_LONG]\n`);
+    expect(r.status).toBe(3);
+    // Without the cap, the record limit is 32 MiB, and the record is read.
+    const ok = apply([input, '--policy', policy, '--engine', 'duckdb', '--threads', '2', '-o', join(dir, 'out.csv'), '-q']);
+    expect(ok.status).toBe(0);
+    expect(readFileSync(join(dir, 'out.csv'), 'utf8')).toBe('id,note\n1,[REDACTED]\n2,[REDACTED]\n');
+    // Past DuckDB's 64 MiB buffer, gzipped (read through to its end): refused, where DuckDB said 1 row.
+    const gz = join(dir, 'big.csv.gz');
+    writeFileSync(gz, gzipSync(Buffer.from(`id,note\n1,short\n2,${'x'.repeat(70 << 20)}\n`)));
+    const big = apply([gz, '--policy', policy, '--engine', 'duckdb', '-o', join(dir, 'big.csv')]);
+    expect(big.stderr).toBe(`veil: ${gz}:3: a record is longer than the duckdb engine reads (at most 32 MiB): run it with --engine stream, which holds a record whole in memory [CSV_RECORD_TOO_LONG]\n`);
+    expect(big.status).toBe(3);
+    expect(readdirSync(dir).sort()).toEqual(['big.csv.gz', 'in.csv', 'out.csv', 'p.yaml']);
+  });
+
+  it('is a size, checked, by either name; the streaming engine says it is not capped', () => {
+    const dir = tempDir();
+    const policy = kPolicy(dir);
+    for (const [args, extra, said] of [
+      [['--memory', 'lots'], {}, '--memory "lots"'],
+      [['--memory', '0.5MB'], {}, '--memory "0.5MB"'],
+      [[], { VEIL_DUCKDB_MEMORY: '4 gigs' }, 'VEIL_DUCKDB_MEMORY "4 gigs"'],
+    ] as const) {
+      const r = apply([adult, '--delimiter', ';', '--policy', policy, '-o', join(dir, 'out.csv'), ...args], extra);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toBe(`veil: invalid ${said}: expected a size of at least 1MB, such as 400MB, 1.5GB or 512MiB [USAGE_MEMORY]\n`);
+    }
+    const r = apply([adult, '--delimiter', ';', '--policy', policy, '--engine', 'stream', '-o', join(dir, 'out.csv'), '--memory', '1GiB']);
+    expect(r.status).toBe(0);
+    expect(r.stderr.split('\n')[0]).toBe('veil: --memory caps the duckdb engine; the streaming engine runs these rows, and its memory follows the policy, not the cap (docs/engines.md)');
   });
 });

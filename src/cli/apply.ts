@@ -38,7 +38,7 @@ export async function runApply(input: string | undefined, flags: ApplyFlags, io:
   const startedAt = new Date();
   const t0 = performance.now();
   const { policy, sha256: policySha, text: policyText } = await readPolicy(flags.policy);
-  const settings = resolveSettings(input, flags, await stdinKind(input), policy.input);
+  const settings = resolveSettings(input, flags, await stdinKind(input), policy.input, io.env);
   const engine = engineOf(settings.input, settings.output, flags.engine);
   await distinctPaths(settings, flags);
   await sweepBefore(settings, flags, io);

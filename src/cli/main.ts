@@ -81,6 +81,7 @@ function program(onCode: (code: number) => void, where: Where): Command {
     .option('--rejects <file>', 'with on_invalid: quarantine, write the rows that break their declared types here (JSONL)')
     .option('--escape-formulas', "CSV output: write cells that start with = + - @ (and are not numbers) after a single quote, so that a spreadsheet does not run them")
     .option('--threads <n>', 'worker threads that transform the rows (default: one per core, at most 4; 1: none); the output is the same bytes')
+    .option('--memory <size>', "duckdb engine: cap its data, DuckDB's and veil's own (400MB, 2GB; also VEIL_DUCKDB_MEMORY); default: DuckDB's limit is 2GB, veil's tables follow the policy")
     .option('-q, --quiet', 'no summary line on stderr')
     .addHelpText('after', APPLY_EXAMPLE)
     .action(async (input: string, flags: ApplyFlags) => {

@@ -60,6 +60,7 @@ const USAGE_TEXT = {
   USAGE_PATHS: (p) => p.detail ?? 'output, report, plan and rejects must be distinct files',
   USAGE_DELIMITER: (p) => `invalid delimiter ${p.detail ?? ''}: expected one character other than a quote or line end (\\t for tab)`,
   USAGE_SEED: (p) => `invalid seed ${p.detail ?? ''}: expected a non-negative integer`,
+  USAGE_MEMORY: (p) => `invalid ${p.detail ?? '--memory'}: expected a size of at least 1MB, such as 400MB, 1.5GB or 512MiB`,
   USAGE_THREADS: (p) => `invalid --threads ${p.detail ?? ''}: expected an integer from 1 to 64 (1: no worker threads)`,
   USAGE_PLAN: (p) => `cannot use the plan: ${p.detail ?? 'invalid plan'}`,
   USAGE_UTILITY: (p) => `cannot measure utility: ${p.detail ?? ''}`,
@@ -78,7 +79,8 @@ const USAGE_TEXT = {
 const IO_TEXT = {
   OUTPUT_WRITE_FAILED: (p) => `cannot write the output ${p.path ?? ''}${p.errno ? ` (${p.errno})` : ''}`,
   REPORT_WRITE_FAILED: (p) => `cannot write the report ${p.path ?? ''}${p.errno ? ` (${p.errno})` : ''}`,
-  ENGINE_OUT_OF_MEMORY: (p) => `the duckdb engine ran out of memory under its limit of ${p.limit ?? '2GB'} (what it could not spill): give it more (VEIL_DUCKDB_MEMORY=4GB), or run it with --engine stream, whose memory follows the policy, not the input (docs/engines.md)`,
+  ENGINE_OUT_OF_MEMORY: (p) => `the duckdb engine ran out of memory under its limit of ${p.limit ?? '2GB'} (what it could not spill): give it more (--memory 4GB), or run it with --engine stream, whose memory follows the policy, not the input (docs/engines.md)`,
+  MEMORY_CAP_TOO_SMALL: (p) => `${p.what ?? 'the run'} need about ${p.needed ?? 'more'} of memory, more than half of the memory cap of ${p.limit ?? '?'}: nothing was written; give it a cap of at least twice that (--memory), or fewer combinations (coarser quasi-identifiers, hierarchies) (docs/engines.md)`,
   TEMP_WRITE_FAILED: (p) => `cannot write the engine's spill files in ${p.path ?? 'the temporary folder'}${p.errno ? ` (${p.errno})` : ''}: set TMPDIR to a folder with room (docs/engines.md)`,
   INTERNAL: (p) => `internal error${p.errno ? ` (${p.errno})` : ''}; please report it`,
 } satisfies Record<IoCode, (p: IoProblem) => string>;

@@ -35,6 +35,12 @@ export function engineOf(input: InputSettings, output: OutputSettings, asked: st
  */
 export async function runEngine(name: EngineName, req: RunRequest): Promise<RunResult> {
   const engine: Engine = ENGINES[name];
+  const streaming = (r: RunRequest): Promise<RunResult> => {
+    const cap = r.settings.memory;
+    if (cap?.from === '--memory' && !r.flags.quiet) r.io.stderr.write(`veil: ${cap.from} caps the duckdb engine; the streaming engine runs these rows, and its memory follows the policy, not the cap (docs/engines.md)\n`);
+    return streamEngine.run(r);
+  };
+  if (name === 'stream') return streaming(req);
   const because = engine.rowsElsewhere?.(req);
   if (because === undefined) {
     try {
@@ -42,11 +48,11 @@ export async function runEngine(name: EngineName, req: RunRequest): Promise<RunR
     } catch (e) {
       const again = engine.readAgain?.(e, req);
       if (again === undefined) throw e;
-      return streamEngine.run({ ...req, rowsBecause: again });
+      return streaming({ ...req, rowsBecause: again });
     }
   }
   if (req.flags.engine === name && !req.flags.quiet) {
     req.io.stderr.write(`veil: the ${name} engine reads and writes the files; the rows go through the streaming engine's transforms, as ${because} is not compiled to SQL\n`);
   }
-  return streamEngine.run({ ...req, rowsBecause: because });
+  return streaming({ ...req, rowsBecause: because });
 }

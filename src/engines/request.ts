@@ -35,6 +35,7 @@ export interface ApplyFlags {
   readonly rejects?: string;
   readonly failOnPii?: boolean;
   readonly threads?: string;
+  readonly memory?: string;
   readonly allowDemoKey?: boolean;
   readonly escapeFormulas?: boolean;
   readonly reportHtml?: string;
@@ -57,6 +58,31 @@ export function seedFlag(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   if (!/^\d{1,15}$/.test(text)) throw usage('USAGE_SEED', text);
   return Number(text);
+}
+
+/** A memory cap as asked: its bytes, and how it was written (and where: the flag or the variable). */
+export interface MemoryCap {
+  readonly bytes: number;
+  readonly text: string;
+  readonly from: '--memory' | 'VEIL_DUCKDB_MEMORY';
+}
+
+const UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
+
+/**
+ * --memory, else VEIL_DUCKDB_MEMORY (its older name): a size as DuckDB
+ * writes one (400MB, 1.5GB: powers of 1000; 512MiB: of 1024), at least 1 MB.
+ * Undefined: no cap.
+ */
+export function memoryFlag(flag: string | undefined, env: NodeJS.ProcessEnv): MemoryCap | undefined {
+  const from = flag !== undefined ? '--memory' : 'VEIL_DUCKDB_MEMORY';
+  const text = flag ?? env.VEIL_DUCKDB_MEMORY;
+  if (text === undefined) return undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = m ? UNITS[(m[2] || 'b').toLowerCase()] : undefined;
+  const bytes = m && unit !== undefined ? Math.floor(Number(m[1]) * unit) : NaN;
+  if (!(bytes >= 1e6)) throw new VeilError({ kind: 'usage', code: 'USAGE_MEMORY', detail: `${from} ${JSON.stringify(text)}` });
+  return { bytes, text: text.trim(), from };
 }
 
 /** --threads: 1 to 64. */
@@ -83,6 +109,8 @@ export interface Settings {
   readonly seed: number | undefined;
   /** --threads, checked; undefined: one per core, at most four. */
   readonly threads: number | undefined;
+  /** --memory (or VEIL_DUCKDB_MEMORY), checked: the duckdb engine's cap on the process's data; undefined: DuckDB's limit is 2 GB and nothing else is capped. */
+  readonly memory: MemoryCap | undefined;
   readonly escapeFormulas: boolean;
   /**
    * Sample rows for the report's utility measures: asked for (--utility, or
@@ -104,7 +132,13 @@ export interface Asked {
  * input's first bytes showed (sniffStdin): gzip, and JSON Lines when no flag,
  * name or policy says the format.
  */
-export function resolveSettings(input: string | undefined, f: ApplyFlags, stdin?: { gzip: boolean; jsonl: boolean; parquet?: boolean }, policyInput: PolicyInput = {}): Settings & Asked {
+export function resolveSettings(
+  input: string | undefined,
+  f: ApplyFlags,
+  stdin?: { gzip: boolean; jsonl: boolean; parquet?: boolean },
+  policyInput: PolicyInput = {},
+  env: NodeJS.ProcessEnv = {},
+): Settings & Asked {
   const i = resolveInput(input, f, policyInput, stdin);
   const o = resolveOutput(f.output, f, i);
   return {
@@ -121,6 +155,7 @@ export function resolveSettings(input: string | undefined, f: ApplyFlags, stdin?
     outputDelimiter: o.delimiter,
     seed: seedFlag(f.seed),
     threads: threadsFlag(f.threads),
+    memory: memoryFlag(f.memory, env),
     escapeFormulas: f.escapeFormulas === true,
     utility: f.utility === true || f.reportHtml !== undefined || f.utilityTarget !== undefined || f.utilityPairs !== undefined,
   };

@@ -47,8 +47,11 @@ export interface IoProblem {
   readonly path?: string;
   /** The system error code (ENOSPC, EACCES), never a message that could quote data. */
   readonly errno?: string;
-  /** ENGINE_OUT_OF_MEMORY: the engine's memory limit. */
+  /** ENGINE_OUT_OF_MEMORY, MEMORY_CAP_TOO_SMALL: the memory limit, as asked. */
   readonly limit?: string;
+  /** MEMORY_CAP_TOO_SMALL: what was to be held, and about how much memory it needs. */
+  readonly what?: string;
+  readonly needed?: string;
 }
 
 /** A privacy requirement that was not met: exit 1. */
@@ -134,9 +137,9 @@ export function missingColumns(header: readonly string[], missing: readonly stri
   });
 }
 
-export type UsageCode = 'USAGE' | 'USAGE_FORMAT' | 'USAGE_FORMAT_NAME' | 'USAGE_PATHS' | 'USAGE_DELIMITER' | 'USAGE_SEED' | 'USAGE_THREADS' | 'USAGE_PLAN' | 'USAGE_CHECK' | 'USAGE_REJECTS' | 'USAGE_UTILITY' | 'USAGE_REPORT' | 'USAGE_ENGINE' | 'USAGE_INPUT_CONFLICT';
+export type UsageCode = 'USAGE' | 'USAGE_FORMAT' | 'USAGE_FORMAT_NAME' | 'USAGE_PATHS' | 'USAGE_DELIMITER' | 'USAGE_SEED' | 'USAGE_THREADS' | 'USAGE_MEMORY' | 'USAGE_PLAN' | 'USAGE_CHECK' | 'USAGE_REJECTS' | 'USAGE_UTILITY' | 'USAGE_REPORT' | 'USAGE_ENGINE' | 'USAGE_INPUT_CONFLICT';
 export type KeyCode = 'KEY_MISSING' | 'KEY_TOO_SHORT' | 'KEY_WEAK' | 'KEY_DEMO' | 'KEY_UNREADABLE';
-export type IoCode = 'OUTPUT_WRITE_FAILED' | 'REPORT_WRITE_FAILED' | 'TEMP_WRITE_FAILED' | 'ENGINE_OUT_OF_MEMORY' | 'INTERNAL';
+export type IoCode = 'OUTPUT_WRITE_FAILED' | 'REPORT_WRITE_FAILED' | 'TEMP_WRITE_FAILED' | 'ENGINE_OUT_OF_MEMORY' | 'MEMORY_CAP_TOO_SMALL' | 'INTERNAL';
 
 /**
  * Thrown across the streaming machinery, where returning is not possible.

@@ -37,8 +37,9 @@ import { noiseFigures, type NoiseFigures } from '../../utility/section.js';
 import { compileSelect, fromSql, inputColumn, outputColumn, outputSelect, type CompiledSelect } from '../sql/compile.js';
 import { outputTree, type OutputNode } from '../../lib/json-paths.js';
 import { onInterrupt, privateFolder } from '../../io/files.js';
-import { csvColumns, inputRelation, MAX_LINE_BYTES, parquetColumns, typedColumn, type EngineInput, type SchemaRow } from './input.js';
+import { checkLastRecord, csvColumns, csvLineBytes, inputRelation, MAX_LINE_BYTES, parquetColumns, recordLimit, typedColumn, type EngineInput, type SchemaRow } from './input.js';
 import type { KStage } from '../../core/stage.js';
+import type { MemoryCap } from '../request.js';
 import { kPhase, ROW_NUMBER } from './k-anonymity.js';
 import { registerResidual, residualPass } from './residual.js';
 import { duckdb as dialect, toFunction } from '../sql/dialect.js';
@@ -62,6 +63,8 @@ export interface DuckdbRun {
   readonly key: SecretKey | undefined;
   readonly seed: number | undefined;
   readonly threads: number | undefined;
+  /** --memory: the cap on DuckDB's memory and the JS side's; undefined: DuckDB's limit is 2 GB. */
+  readonly memory: MemoryCap | undefined;
 }
 
 export interface DuckdbResult {
@@ -106,8 +109,36 @@ function padded(subkey: Buffer): { inner: Uint8Array; outer: Uint8Array } {
   return { inner: Uint8Array.from(block, (b) => b ^ 0x36), outer: Uint8Array.from(block, (b) => b ^ 0x5c) };
 }
 
-/** DuckDB's memory limit: VEIL_DUCKDB_MEMORY, else 2 GB; past it, DuckDB spills to the temporary folder. */
-const MEMORY_LIMIT = process.env.VEIL_DUCKDB_MEMORY ?? '2GB';
+/** DuckDB's memory limit without a cap; past it, DuckDB spills to the temporary folder. */
+const MEMORY_LIMIT = '2GB';
+
+/** The JavaScript side's memory: V8's heap and the buffers outside it (DuckDB's chunks as JS values, the appenders'). */
+const jsBytes = (): number => {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+};
+
+/** What DuckDB is given of a cap at least: below this it cannot read a chunk of rows, and says so as out of memory. */
+const DUCKDB_FLOOR = 16e6;
+
+/**
+ * The statements' hook of a connection: under a cap, DuckDB's memory_limit is
+ * set before each statement to the cap less what the JS side holds then (the
+ * partitioner's groups, the dictionaries, the chunks being handed over).
+ */
+const beforeStatement = new WeakMap<Api.DuckDBConnection, () => Promise<void>>();
+
+function capDuckdb(connection: Api.DuckDBConnection, cap: MemoryCap): void {
+  const start = jsBytes();
+  let set = -1;
+  beforeStatement.set(connection, async () => {
+    const limit = Math.max(Math.min(cap.bytes, DUCKDB_FLOOR), cap.bytes - Math.max(0, jsBytes() - start));
+    // Set again only when it moved by more than 1 MiB.
+    if (Math.abs(limit - set) < 2 ** 20) return;
+    set = limit;
+    await connection.run(`SET memory_limit = '${Math.floor(limit / 2 ** 10)}KiB'`);
+  });
+}
 
 export async function runOnDuckdb(r: DuckdbRun): Promise<DuckdbResult> {
   const duck = api();
@@ -125,11 +156,15 @@ export async function runOnDuckdb(r: DuckdbRun): Promise<DuckdbResult> {
   // Settles once the engine is closed: what a signal waits for after it interrupts the query.
   let closed!: () => void;
   const finished = new Promise<void>((done) => (closed = done));
-  const context: ErrorContext = { spill: spill.path, oneCsv: r.input.format === 'csv' && r.input.files.length === 1 };
+  const cap = r.memory;
+  // Under a cap, a CSV record's read buffers (two of twice its limit a thread) are held to about an eighth of it.
+  const input: EngineInput = cap && r.input.format === 'csv' ? { ...r.input, lineBytes: csvLineBytes(cap, threads) } : r.input;
+  const context: ErrorContext = { spill: spill.path, oneCsv: r.input.format === 'csv' && r.input.files.length === 1, limit: cap?.text, lineBytes: input.lineBytes };
   try {
+    if (input.format === 'csv') for (const file of input.files) await checkLastRecord(file, input.lineBytes ?? MAX_LINE_BYTES, cap?.text);
     instance = await duck.DuckDBInstance.create(':memory:', {
       threads: String(threads),
-      memory_limit: MEMORY_LIMIT,
+      memory_limit: cap ? `${Math.floor(cap.bytes / 2 ** 10)}KiB` : MEMORY_LIMIT,
       temp_directory: spill.path,
       preserve_insertion_order: 'true',
       // Every join veil writes has its small side on the right, which DuckDB builds its hash table of (the plan of
@@ -141,6 +176,7 @@ export async function runOnDuckdb(r: DuckdbRun): Promise<DuckdbResult> {
       autoload_known_extensions: 'false',
     });
     const c = (connection = await instance.connect());
+    if (cap) capDuckdb(c, cap);
     stopInterrupt = onInterrupt(() => {
       c.interrupt();
       return finished;
@@ -149,7 +185,7 @@ export async function runOnDuckdb(r: DuckdbRun): Promise<DuckdbResult> {
     await registerFunctions(duck, c, compiled, r);
     const residual = new ResidualScan(r.columns, new Set(model?.quasiIdentifiers ?? []), r.policy.recognizers);
     registerResidual(duck, c, residual, header);
-    const plain = inputRelation(r.input, shape.typed);
+    const plain = inputRelation(input, shape.typed);
     const keys = compiled.keys.length > 0 ? ' CROSS JOIN veil_keys AS k' : '';
     /** The FROM of the column expressions over an input relation: the keys, and the values computed once per row. */
     const fromOf = (input: string): string => {
@@ -158,7 +194,7 @@ export async function runOnDuckdb(r: DuckdbRun): Promise<DuckdbResult> {
       return from;
     };
     const numbered = `(SELECT *, row_number() OVER () AS ${ROW_NUMBER} FROM ${plain})`;
-    const k = model ? await kPhase(duck, c, model, compiled, fromOf(numbered), plain, (sql) => stream(c, sql), (sql) => run(c, sql)) : undefined;
+    const k = model ? await kPhase(duck, c, model, compiled, fromOf(numbered), plain, (sql) => stream(c, sql), (sql) => run(c, sql), cap) : undefined;
     const rowsFrom = `${fromOf(k ? k.input : plain)} ${k?.where ?? ''}`;
     // A kept column of Parquet to Parquet keeps its type (an integer stays an integer for the model that trains on it).
     const value = (c: CompiledSelect['columns'][number], j: number) => k?.published.get(c.name) ?? (shape.typedAt[j] !== undefined ? `i.${typedColumn(shape.typedAt[j])}` : c.sql);
@@ -194,7 +230,7 @@ export async function runOnDuckdb(r: DuckdbRun): Promise<DuckdbResult> {
       stage: k?.stage,
       residual,
       noise,
-      engine: { name: 'duckdb', version: duck.version(), threads, memory_limit: MEMORY_LIMIT },
+      engine: { name: 'duckdb', version: duck.version(), threads, memory_limit: cap?.text ?? MEMORY_LIMIT, ...(cap && { memory_cap: `${cap.text} (${cap.from}): DuckDB's limit and veil's tables` }) },
     };
   } catch (e) {
     throw engineError(e, context);
@@ -270,7 +306,8 @@ const TRACE = process.env.VEIL_TRACE === '1' || process.env.VEIL_TRACE === 'sql'
 const TRACE_LENGTH = process.env.VEIL_TRACE === 'sql' ? Infinity : 40;
 
 /** Runs one statement through `how`, timed under VEIL_TRACE (its errors are made coded problems by engineError). */
-async function traced<T>(sql: string, how: (sql: string) => Promise<T>): Promise<T> {
+async function traced<T>(connection: Api.DuckDBConnection, sql: string, how: (sql: string) => Promise<T>): Promise<T> {
+  await beforeStatement.get(connection)?.();
   const t0 = performance.now();
   try {
     return await how(sql);
@@ -284,13 +321,13 @@ async function traced<T>(sql: string, how: (sql: string) => Promise<T>): Promise
 }
 
 /** Runs a statement; returns the rows it changed (COPY: wrote). */
-const run = (connection: Api.DuckDBConnection, sql: string): Promise<number> => traced(sql, async (q) => (await connection.run(q)).rowsChanged);
+const run = (connection: Api.DuckDBConnection, sql: string): Promise<number> => traced(connection, sql, async (q) => (await connection.run(q)).rowsChanged);
 
 /** Runs a query and reads its result whole (small: one row of counts). */
-const readAll = (connection: Api.DuckDBConnection, sql: string): Promise<unknown[][]> => traced(sql, async (q) => (await connection.runAndReadAll(q)).getRows());
+const readAll = (connection: Api.DuckDBConnection, sql: string): Promise<unknown[][]> => traced(connection, sql, async (q) => (await connection.runAndReadAll(q)).getRows());
 
 /** Runs a query whose result is read chunk by chunk. */
-const stream = (connection: Api.DuckDBConnection, sql: string): Promise<Api.DuckDBResult> => traced(sql, (q) => connection.stream(q));
+const stream = (connection: Api.DuckDBConnection, sql: string): Promise<Api.DuckDBResult> => traced(connection, sql, (q) => connection.stream(q));
 
 const FUNCTION_ERROR = /veil-problem:(\{.*?\}):end/;
 
@@ -315,6 +352,9 @@ export interface ErrorContext {
   readonly spill?: string;
   /** The input is one CSV file, which the streaming engine can read to find the line. */
   readonly oneCsv?: boolean;
+  /** The memory cap, as asked (else DuckDB's limit is MEMORY_LIMIT), and a CSV record's limit under it. */
+  readonly limit?: string;
+  readonly lineBytes?: number;
 }
 
 /**
@@ -332,10 +372,10 @@ export function engineError(e: unknown, at: ErrorContext = {}): Error {
   const kind = /^([A-Za-z ]+ Error)/.exec(message)?.[1] ?? 'Error';
   if (/Maximum line size of \d+ bytes exceeded/.test(message)) {
     const line = /CSV Error on Line: (\d+)/.exec(message)?.[1];
-    return new VeilError({ kind: 'input', code: 'CSV_RECORD_TOO_LONG', ...(line !== undefined && { line: Number(line) }), expected: `at most ${MAX_LINE_BYTES >> 20} MiB` });
+    return new VeilError({ kind: 'input', code: 'CSV_RECORD_TOO_LONG', ...(line !== undefined && { line: Number(line) }), expected: recordLimit(at.lineBytes ?? MAX_LINE_BYTES, at.limit) });
   }
   // Out of memory is not a read error: the streaming engine is not to read the file again as if it were one.
-  if (/^Out of Memory Error/.test(message)) return new VeilError({ kind: 'io', code: 'ENGINE_OUT_OF_MEMORY', limit: MEMORY_LIMIT });
+  if (/^Out of Memory Error/.test(message)) return new VeilError({ kind: 'io', code: 'ENGINE_OUT_OF_MEMORY', limit: at.limit ?? MEMORY_LIMIT });
   const errno = SYSTEM_ERRORS.find(([pattern]) => pattern.test(message))?.[1];
   if (errno !== undefined && at.spill !== undefined && message.includes(at.spill)) return new VeilError({ kind: 'io', code: 'TEMP_WRITE_FAILED', path: at.spill, errno });
   if (errno !== undefined && at.writing !== undefined) return new VeilError({ kind: 'io', code: 'OUTPUT_WRITE_FAILED', path: at.writing, errno });

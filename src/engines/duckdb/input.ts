@@ -13,6 +13,7 @@
 // struct whole; lists and maps are one value each. A value of a nested type
 // is read as its JSON text, as the streaming engine reads a JSON value.
 
+import { promises as fsp } from 'node:fs';
 import { VeilError } from '../../lib/errors.js';
 import type { JsonPath } from '../../lib/json-paths.js';
 import { openInput } from '../../io/files.js';
@@ -43,6 +44,8 @@ export interface EngineInput {
   readonly nested: readonly JsonPath[];
   /** Columns the files have at the top (Parquet), which the relation renames by position. */
   readonly width: number;
+  /** CSV: the longest record read (else MAX_LINE_BYTES). */
+  readonly lineBytes?: number;
 }
 
 /** The header of the first CSV record of a file (gzipped too), as the streaming engine reads it (a name given twice is refused). */
@@ -169,7 +172,7 @@ export function inputRelation(input: EngineInput, typed = false): string {
   }
   // CSV: every column as text, named by its position.
   const cols = input.header.map((_, j) => `${dialect.string(inputColumn(j))}: 'VARCHAR'`).join(', ');
-  return `read_csv(${files}, header = true, auto_detect = false, all_varchar = true, columns = {${cols}}, delim = ${dialect.string(input.delimiter)}, quote = '"', escape = '"', strict_mode = true, null_padding = false, compression = 'auto', hive_partitioning = false, max_line_size = ${MAX_LINE_BYTES}, buffer_size = ${2 * MAX_LINE_BYTES})`;
+  return `read_csv(${files}, header = true, auto_detect = false, all_varchar = true, columns = {${cols}}, delim = ${dialect.string(input.delimiter)}, quote = '"', escape = '"', strict_mode = true, null_padding = false, compression = 'auto', hive_partitioning = false, max_line_size = ${input.lineBytes ?? MAX_LINE_BYTES}, buffer_size = ${2 * (input.lineBytes ?? MAX_LINE_BYTES)})`;
 }
 
 /**
@@ -180,3 +183,88 @@ export function inputRelation(input: EngineInput, typed = false): string {
  * record whole in memory, reads it (docs/engines.md).
  */
 export const MAX_LINE_BYTES = 32 << 20;
+
+/**
+ * The longest CSV record under a memory cap: DuckDB holds about two read
+ * buffers a thread, each twice the record limit (measured: 4M rows, two
+ * threads, peak RSS 286 MB with 8 MiB buffers, 377 MB with 32 MiB, 482 MB
+ * with 64 MiB), so the limit is the cap over 32 a thread, in whole MiB, from
+ * 1 to 32 MiB: 6 MiB under 400MB on two threads.
+ */
+/**
+ * Refuses a CSV file whose last record is longer than `limit` bytes, as
+ * CSV_RECORD_TOO_LONG: DuckDB (1.4) reads a last record longer than its read
+ * buffer as no record at all, without an error, where a longer record
+ * before it is an error. A record is at least its last line, so the last
+ * line, read from the file's end (a gzipped file is read through), is what
+ * is measured.
+ */
+export async function checkLastRecord(path: string, limit: number, cap: string | undefined): Promise<void> {
+  // The line named is the long last line's (counted only when it is refused).
+  const too = (lines: number) => new VeilError({ kind: 'input', code: 'CSV_RECORD_TOO_LONG', file: path, line: lines, expected: recordLimit(limit, cap) });
+  const countLines = async (): Promise<number> => {
+    const input = await openInput(path, kindOfPath(path).gzip);
+    let breaks = 0;
+    try {
+      for await (const chunk of input.stream as AsyncIterable<Buffer>) for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) breaks++;
+    } finally {
+      input.close();
+    }
+    return breaks;
+  };
+  if (!kindOfPath(path).gzip) {
+    const handle = await fsp.open(path, 'r');
+    try {
+      const { size } = await handle.stat();
+      if (size <= limit) return;
+      const tail = Buffer.alloc(limit + 3);
+      await handle.read(tail, 0, tail.length, size - tail.length);
+      if (lastLine(tail, tail.length) > limit) {
+        const breaks = await countLines();
+        throw too(tail[tail.length - 1] === 10 ? breaks : breaks + 1);
+      }
+    } finally {
+      await handle.close();
+    }
+    return;
+  }
+  // Gzipped: the lengths of the line being read and of the last one ended, as the text goes by.
+  const input = await openInput(path, true);
+  let run = 0;
+  let ended = 0;
+  try {
+    for await (const chunk of input.stream as AsyncIterable<Buffer>) {
+      const at = chunk.lastIndexOf(10);
+      if (at < 0) {
+        run += chunk.length;
+        continue;
+      }
+      const before = at > 0 ? chunk.lastIndexOf(10, at - 1) : -1;
+      ended = before < 0 ? run + at : at - before - 1;
+      run = chunk.length - at - 1;
+    }
+  } finally {
+    input.close();
+  }
+  if ((run > 0 ? run : ended) > limit + 1) throw too(run > 0 ? (await countLines()) + 1 : await countLines());
+}
+
+/** The length of the last line of the first `n` bytes (no line break counted, nor one that ends them). */
+function lastLine(bytes: Buffer, n: number): number {
+  let end = n;
+  if (end > 0 && bytes[end - 1] === 10) end--;
+  if (end === 0) return 0;
+  if (bytes[end - 1] === 13) end--;
+  const at = bytes.lastIndexOf(10, end - 1);
+  return end - at - 1;
+}
+
+/** What CSV_RECORD_TOO_LONG says of the limit. */
+export function recordLimit(limit: number, cap: string | undefined): string {
+  return `at most ${limit >> 20} MiB${cap !== undefined ? ` under the memory cap of ${cap}` : ''}`;
+}
+
+export function csvLineBytes(cap: { readonly bytes: number }, threads: number): number {
+  const mib = Math.floor(cap.bytes / (32 * threads) / 2 ** 20);
+  return Math.min(32, Math.max(1, mib)) << 20;
+}

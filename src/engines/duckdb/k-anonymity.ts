@@ -14,6 +14,7 @@ import type * as Api from '@duckdb/node-api';
 import { SUPPRESSED } from '../../lib/numeric.js';
 import type { KAnonymity } from '../../privacy/k-anonymity.js';
 import { GroupCollector } from '../../core/stage-groups.js';
+import type { MemoryCap } from '../request.js';
 import type { KStage } from '../../core/stage.js';
 import { fromSql, unsupported, type CompiledSelect } from '../sql/compile.js';
 import { duckdb as dialect, toFunction } from '../sql/dialect.js';
@@ -64,13 +65,14 @@ export async function kPhase(
   plain: string,
   run: (sql: string) => Promise<Api.DuckDBResult>,
   exec: (sql: string) => Promise<number>,
+  cap: MemoryCap | undefined,
 ): Promise<KPhase> {
   const { qis, sensitive } = expressions(model, compiled);
   const text = (e: string) => `coalesce(${toFunction(e, dialect)}, '')`;
   // In the order of each combination's first row, as the streaming engine meets them: the same codes, the same classes.
   const result = await run(`SELECT ${[...qis, ...(sensitive ? [sensitive] : [])].map(text).join(', ')}, count(*), min(i.${ROW_NUMBER}) AS veil_first ${from} GROUP BY ALL ORDER BY veil_first`);
   // Each group is added as it is fetched, and kept as codes only.
-  const collector = new GroupCollector(model);
+  const collector = new GroupCollector(model, cap);
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;

@@ -103,6 +103,7 @@ async function runDuckdb(req: RunRequest): Promise<RunResult> {
       key: key?.key,
       seed: s.seed,
       threads: s.threads,
+      memory: s.memory,
     });
     const noise = Object.entries(result.noise);
     const [inDigest, outDigest] = await Promise.all([digestFiles(inputs), digestFiles([temp])]);
