@@ -11,6 +11,7 @@ import { missingColumns, VeilError, type UsageProblem } from '../lib/errors.js';
 import { cellText } from '../lib/cell.js';
 import { SUPPRESSED } from '../lib/numeric.js';
 import { tupleKey, tupleValues } from '../lib/tuple-key.js';
+import { spoolFiles } from '../io/concat.js';
 import { openInput, removeSpool, spoolInput, stageFile } from '../io/files.js';
 import { readRows } from '../io/read.js';
 import { L_VARIANTS, type LVariant } from '../privacy/k-anonymity.js';
@@ -121,9 +122,29 @@ async function checkFile(input: string, f: CheckFlags, req: Requirement, show: n
   const s = resolveInput(input, f, { ...req.input, encoding: undefined }, await stdinKind(input));
   if (s.format === 'parquet' || s.glob) {
     if (s.encoding !== 'utf-8') throw usage(`DuckDB reads Parquet and globs of files as UTF-8 only (--encoding ${s.encoding}): check each file`);
-    if (s.format === 'jsonl') throw new VeilError({ kind: 'usage', code: 'USAGE_ENGINE', detail: 'veil check reads a glob of files with DuckDB, which does not read JSON Lines yet: check each file' });
+    if (s.format === 'jsonl') return checkJsonlFiles(s, req, show);
     return checkOnDuckdb(s, req, show);
   }
+  return checkStream({ ...s, format: s.format }, req, show);
+}
+
+/** A glob of JSON Lines files: our own reader, the files one after the other (src/io/concat.ts), each problem said of its file and line. */
+async function checkJsonlFiles(s: InputSettings, req: Requirement, show: number): Promise<FileVerdict & { read: ReadFacts }> {
+  const names = await engineInputs(s.path!);
+  const spool = await spoolFiles(names, s.encoding);
+  try {
+    const v = await checkStream({ ...s, format: 'jsonl', path: spool.path, gzip: false, encoding: 'utf-8' }, req, show);
+    const digest = await digestFiles(names);
+    return { ...v, read: { sha256: digest.sha256, input: { ...v.read.input, path: s.path ?? null, gzip: s.gzip, encoding: s.encoding, bytes: digest.bytes } } };
+  } catch (e) {
+    throw spool.placeError(e);
+  } finally {
+    spool.remove();
+  }
+}
+
+/** CSV and JSON Lines, read by the streaming readers. */
+async function checkStream(s: InputSettings & { readonly format: 'csv' | 'jsonl' }, req: Requirement, show: number): Promise<FileVerdict & { read: ReadFacts }> {
   const { path, format, gzip, encoding: inputEncoding, delimiter } = s;
 
   const source = await openInput(path, gzip, inputEncoding);

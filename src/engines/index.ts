@@ -15,15 +15,15 @@ export type EngineName = keyof typeof ENGINES;
 
 /**
  * The engine: --engine, else DuckDB for Parquet (in or out) and globs of
- * files, and the streaming engine for the rest (CSV and JSON Lines, stdin:
- * see docs/engines.md for why).
+ * CSV files, and the streaming engine for the rest (CSV and JSON Lines
+ * files, globs of JSON Lines files, stdin: see docs/engines.md for why).
  */
 export function engineOf(input: InputSettings, output: OutputSettings, asked: string | undefined): EngineName {
   if (asked !== undefined) {
     if (!Object.hasOwn(ENGINES, asked)) throw new VeilError({ kind: 'usage', code: 'USAGE_ENGINE', detail: `--engine is ${Object.keys(ENGINES).join(' or ')}, not ${JSON.stringify(asked)}` });
     return asked as EngineName;
   }
-  return input.format === 'parquet' || output.format === 'parquet' || input.glob ? 'duckdb' : 'stream';
+  return input.format === 'parquet' || output.format === 'parquet' || (input.glob && input.format !== 'jsonl') ? 'duckdb' : 'stream';
 }
 
 /**
@@ -52,7 +52,12 @@ export async function runEngine(name: EngineName, req: RunRequest): Promise<RunR
     }
   }
   if (req.flags.engine === name && !req.flags.quiet) {
-    req.io.stderr.write(`veil: the ${name} engine reads and writes the files; the rows go through the streaming engine's transforms, as ${because} is not compiled to SQL\n`);
+    const { input, output } = req.settings;
+    // Who reads and who writes, as it is: DuckDB reads Parquet and globs of CSV files, and writes Parquet; our readers and writers the rest.
+    const reads = input.format === 'parquet' || (input.glob && input.format !== 'jsonl');
+    const writes = output.format === 'parquet';
+    const files = reads && writes ? 'DuckDB reads and writes the files' : reads ? 'DuckDB reads the input' : writes ? 'DuckDB writes the output' : 'the streaming engine reads and writes the files';
+    req.io.stderr.write(`veil: ${files}; the rows go through the streaming engine's transforms, as ${because} is not compiled to SQL\n`);
   }
   return streaming({ ...req, rowsBecause: because });
 }

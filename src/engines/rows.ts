@@ -1,8 +1,10 @@
 // The rows of an input as the commands that read rows without a policy see
-// them (scan, init): CSV and JSON Lines by the streaming readers,
-// Parquet and globs of files by DuckDB (./duckdb/rows.ts), from the one
+// them (scan, init): CSV and JSON Lines by the streaming readers (a glob of
+// JSON Lines files too, one file after the other), Parquet and globs of CSV
+// files by DuckDB (./duckdb/rows.ts), from the one
 // resolved set of input settings (src/io/settings.ts).
 
+import { spoolFiles } from '../io/concat.js';
 import { openInput, removeSpool, spoolInput } from '../io/files.js';
 import { readRows, type InputEvent } from '../io/read.js';
 import type { InputSettings } from '../io/settings.js';
@@ -25,8 +27,26 @@ export async function openRows(s: InputSettings, options: { readonly onMalformed
     const source = await openInput(s.path, s.gzip, s.encoding);
     return { events: readRows(s.format, s.delimiter, source.stream, options.onMalformed), close: async () => source.close() };
   }
+  if (s.format === 'jsonl') {
+    // A glob of JSON Lines files: our own reader, the files one after the other (src/io/concat.ts).
+    const spool = await spoolFiles(await engineInputs(s.path!), s.encoding);
+    const source = await openInput(spool.path, false);
+    const events = readRows('jsonl', s.delimiter, source.stream, options.onMalformed);
+    return {
+      events: (async function* () {
+        try {
+          yield* events;
+        } catch (e) {
+          throw spool.placeError(e);
+        }
+      })(),
+      close: async () => {
+        source.close();
+        spool.remove();
+      },
+    };
+  }
   if (s.encoding !== 'utf-8') throw new VeilError({ kind: 'usage', code: 'USAGE_ENGINE', detail: `DuckDB reads Parquet and globs of files as UTF-8, not ${s.encoding}` });
-  if (s.format === 'jsonl') throw new VeilError({ kind: 'usage', code: 'USAGE_ENGINE', detail: 'a glob of JSON Lines files is not read yet: name each file' });
   const spool = s.path === undefined ? await spoolInput(undefined) : undefined;
   try {
     const files = spool ? [spool] : await engineInputs(s.path!);

@@ -16,6 +16,7 @@ import { UtilitySample } from '../../utility/sample.js';
 import { utilitySection } from '../../utility/section.js';
 import { openInput, openSink, privateFolder, readableTwice, removeSpool, spoolInput, type Sink } from '../../io/files.js';
 import { kindOfPath } from '../../io/formats.js';
+import { spoolFiles, type ConcatSpool } from '../../io/concat.js';
 import { pieces, type Piece } from '../../io/pieces.js';
 import { Progress } from '../../io/progress.js';
 import { utf8 } from '../../io/utf8.js';
@@ -61,11 +62,13 @@ async function runStream(req: RunRequest): Promise<RunResult> {
   const s = asked.utility || !policy.columns.some((col) => col.transform === 'noise') ? asked : { ...asked, utility: true };
   const model = stageModel(policy, plan);
   // Parquet and globs of files are read by DuckDB into a private spool of JSON Lines, which the passes read.
-  const viaDuckdb = s.input.format === 'parquet' || s.input.glob ? await rowsFromDuckdb(s, policy, key?.key) : undefined;
+  // A glob of JSON Lines files is read by our own reader, the files one after the other (src/io/concat.ts).
+  const viaDuckdb = s.input.format === 'parquet' || (s.input.glob && s.input.format !== 'jsonl') ? await rowsFromDuckdb(s, policy, key?.key) : undefined;
+  const files = !viaDuckdb && s.input.glob ? await jsonlFiles(s) : undefined;
   // The k-anonymity stage reads the input twice: stdin or a pipe is spooled to a temporary file first.
-  const spool = !viaDuckdb && model && !(await readableTwice(s.inputPath)) ? await spoolInput(s.inputPath) : undefined;
-  const inputPath = viaDuckdb?.spool ?? spool ?? s.inputPath;
-  const ws = viaDuckdb ? { ...s, inputGzip: false, inputEncoding: 'utf-8' as const } : s;
+  const spool = !viaDuckdb && !files && model && !(await readableTwice(s.inputPath)) ? await spoolInput(s.inputPath) : undefined;
+  const inputPath = viaDuckdb?.spool ?? files?.spool.path ?? spool ?? s.inputPath;
+  const ws = viaDuckdb || files ? { ...s, inputGzip: false, inputEncoding: 'utf-8' as const } : s;
   try {
     let stage: KStage | undefined;
     let firstRead: string | undefined;
@@ -85,11 +88,28 @@ async function runStream(req: RunRequest): Promise<RunResult> {
       firstRead = `${first.tap.bytes} ${first.tap.digest()}`;
     }
     const rowsBecause = req.rowsBecause;
-    const engine = viaDuckdb || s.output.format === 'parquet' || rowsBecause ? { name: 'stream', io: `duckdb ${duckdbVersion()}`, ...(rowsBecause !== undefined && { asked: 'duckdb', rows_through_stream_because: rowsBecause }) } : undefined;
-    return await writePass(req, { s: ws, inputPath, stage, firstRead, input: viaDuckdb?.digest, engine, parquetTypes: viaDuckdb?.types });
+    // `io` only when DuckDB read or writes the files: a single CSV or JSON Lines file, and a glob of JSON Lines files, are read by our readers.
+    const duckIo = viaDuckdb !== undefined || s.output.format === 'parquet';
+    const engine = duckIo || rowsBecause ? { name: 'stream', ...(duckIo && { io: `duckdb ${duckdbVersion()}` }), ...(rowsBecause !== undefined && { asked: 'duckdb', rows_through_stream_because: rowsBecause }) } : undefined;
+    return await writePass(req, { s: ws, inputPath, stage, firstRead, input: viaDuckdb?.digest ?? files?.digest, engine, parquetTypes: viaDuckdb?.types, rejectsOf: files && ((text) => files.spool.placeRejects(text)) });
+  } catch (e) {
+    throw files ? files.spool.placeError(e) : e;
   } finally {
     if (spool) await removeSpool(spool);
     viaDuckdb?.remove();
+    files?.spool.remove();
+  }
+}
+
+/** A glob of JSON Lines files as one spool of their lines, with the files' bytes and digest for the report. */
+async function jsonlFiles(s: Settings & Asked): Promise<{ spool: ConcatSpool; digest: RunResult['input'] }> {
+  const names = await engineInputs(s.inputPath!);
+  const spool = await spoolFiles(names, s.input.encoding);
+  try {
+    return { spool, digest: { ...(await digestFiles(names)), ...(names.length > 1 && { files: names.length }) } };
+  } catch (e) {
+    spool.remove();
+    throw e;
   }
 }
 
@@ -139,6 +159,8 @@ interface PassContext {
   readonly engine?: RunResult['engine'];
   /** Parquet to Parquet: the input columns' types, kept by the columns published as they are. */
   readonly parquetTypes?: ReadonlyMap<string, string>;
+  /** A glob of JSON Lines files: the rejects said of their files' lines, not the spool's. */
+  readonly rejectsOf?: (text: string) => string;
 }
 
 /** The pass that writes: every row through the pipeline, then the k-anonymity stage's published values or removal. */
@@ -191,7 +213,7 @@ async function writePass(req: RunRequest, c: PassContext): Promise<RunResult> {
           violations.set(name, counts);
         }
         if (r.sample) utility?.absorb(r.sample);
-        if (r.rejects) await rejectsSink!.write(r.rejects);
+        if (r.rejects) await rejectsSink!.write(c.rejectsOf ? c.rejectsOf(r.rejects) : r.rejects);
         chunk += r.text;
         if (chunk.length >= 1 << 16) {
           await flush();
