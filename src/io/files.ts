@@ -224,7 +224,8 @@ export async function openInput(path: string | undefined, gzip: boolean, encodin
         await handle.close();
         throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
       }
-      source = handle.createReadStream({ highWaterMark: 1 << 16 });
+      // Reads of 1 MiB: with 64 KiB ones, reading 419 MB took 0.46 s of the main thread's time against 0.10 s.
+      source = handle.createReadStream({ highWaterMark: 1 << 20 });
     } catch (e) {
       throw new VeilError({ kind: 'input', code: 'INPUT_UNREADABLE', expected: `a readable file (${errnoText((e as NodeJS.ErrnoException).code)})` });
     }
@@ -301,8 +302,8 @@ export function temporaryFor(path: string): { readonly path: string; release(): 
 
 export interface Sink {
   readonly tap: ByteTap;
-  /** Writes text, waiting while the target has no room; rejects once writing has failed. */
-  write(text: string): Promise<void>;
+  /** Writes text (or its UTF-8 bytes), waiting while the target has no room; rejects once writing has failed. */
+  write(text: string | Uint8Array): Promise<void>;
   /** Ends the stream and waits until every byte is written. */
   end(): Promise<void>;
   /** Moves the temporary file into place. */
@@ -328,7 +329,7 @@ export async function openSink(path: string | undefined, gzip: boolean, stdout: 
     failure = e instanceof VeilError ? e : new VeilError({ kind: 'io', code: 'OUTPUT_WRITE_FAILED', path: named, errno: e.code ?? 'error' });
     rejectFailed(failure);
   };
-  const write = async (text: string): Promise<void> => {
+  const write = async (text: string | Uint8Array): Promise<void> => {
     if (failure) throw failure;
     if (!tap.write(text)) await Promise.race([once(tap, 'drain'), failed]);
     if (failure) throw failure;
