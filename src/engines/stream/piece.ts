@@ -40,8 +40,8 @@ export interface PieceSettings {
 
 export interface PieceResult {
   readonly seq: number;
-  /** The serialized output rows. */
-  readonly text: string;
+  /** The serialized output rows: text, or its UTF-8 bytes (from a worker thread, whose memory moves to the main thread instead of being copied). */
+  readonly text: string | Uint8Array;
   /** Quarantined rows (on_invalid: quarantine), JSON lines. */
   readonly rejects: string;
   readonly rowsIn: number;

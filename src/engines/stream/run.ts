@@ -214,9 +214,14 @@ async function writePass(req: RunRequest, c: PassContext): Promise<RunResult> {
         }
         if (r.sample) utility?.absorb(r.sample);
         if (r.rejects) await rejectsSink!.write(c.rejectsOf ? c.rejectsOf(r.rejects) : r.rejects);
-        chunk += r.text;
-        if (chunk.length >= 1 << 16) {
-          await flush();
+        if (typeof r.text === 'string') chunk += r.text;
+        else {
+          // A worker's rows, as bytes: written as they are, after the text before them.
+          if (chunk.length > 0) await flush();
+          await sink.write(r.text);
+        }
+        if (chunk.length >= 1 << 16 || typeof r.text !== 'string') {
+          if (chunk.length > 0) await flush();
           progress.tick(rowsIn);
         }
       }

@@ -23,12 +23,18 @@ try {
   const writer = await PieceWriter.create(policy, init.header, init.settings, key);
   port.on('message', (piece: Piece) => {
     let reply: WorkerReply;
+    let moved: ArrayBuffer[] = [];
     try {
-      reply = { seq: piece.seq, result: writer.run({ ...piece, bytes: Buffer.from(piece.bytes.buffer, piece.bytes.byteOffset, piece.bytes.byteLength) }) };
+      const result = writer.run({ ...piece, bytes: Buffer.from(piece.bytes.buffer, piece.bytes.byteOffset, piece.bytes.byteLength) });
+      // The rows as bytes, moved to the main thread: a string would be copied there, then encoded again to be written
+      // (0.36 s of each worker's and 0.54 s of the main thread's time on 419 MB).
+      const bytes = new TextEncoder().encode(result.text as string);
+      moved = [bytes.buffer as ArrayBuffer];
+      reply = { seq: piece.seq, result: { ...result, text: bytes } };
     } catch (e) {
       reply = { seq: piece.seq, failure: failure(e) };
     }
-    port.postMessage(reply);
+    port.postMessage(reply, moved);
   });
 } catch (e) {
   // Cannot happen when the main thread compiled the same policy; said for every piece all the same.
