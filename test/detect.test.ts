@@ -10,7 +10,7 @@ import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dictionaries, type Dictionaries } from '../src/detect/dictionaries.js';
 import { BUILT_IN_REGISTRY, piiKinds } from '../src/detect/index.js';
-import { normalize, originalSpan } from '../src/detect/normalize.js';
+import { needsNormalizing, normalize, normalizeEvery, originalSpan } from '../src/detect/normalize.js';
 import { ownValue } from '../src/detect/own.js';
 import { resolve } from '../src/detect/spans.js';
 import { CORPUS, OWN, STRICT, type CorpusKind } from './corpus/recognizers.js';
@@ -40,6 +40,21 @@ describe('the normalization before the recognizers', () => {
     expect(covered).toBe(text.replace('\u200b', ''));
     // Plain text is read as it is.
     expect(normalize('call 617-555-0134').from).toBeUndefined();
+  });
+
+  it('skips a text only when normalizing it would change nothing: every character tried, alone and in the contexts that change text', () => {
+    // Plain ASCII and the Latin letters NFKC keeps (names and notes in French, German, Polish) are skipped; the rest is not.
+    expect(needsNormalizing('Zoë Müller-Łukasiewicz, rue de l’Œuf')).toBe(true); // ’ (U+2019) is outside the letters
+    expect(needsNormalizing('Zoë Müller-Łukasiewicz, Straße, œuvre, Ærø')).toBe(false);
+    for (const odd of ['ĳ', 'ŀ', 'ŉ', 'ſ', 'µ', 'ª', '\u00a0', 'é\u0301', 'ａ', '[at]', '(DoT)', '%40', '1_2']) expect(needsNormalizing(`Zoë ${odd}`), odd).toBe(true);
+    const wrong: string[] = [];
+    for (let c = 0; c <= 0xffff; c++) {
+      const ch = String.fromCharCode(c);
+      for (const text of [`a${ch}b`, `1${ch}_2`, `[${ch}at]`, `%4${ch}`, `${ch}`]) {
+        if (!needsNormalizing(text) && normalizeEvery(text).text !== text) wrong.push(c.toString(16));
+      }
+    }
+    expect(wrong).toEqual([]);
   });
 });
 
