@@ -1,7 +1,8 @@
 // A glob of JSON Lines files read as one input by our own reader. DuckDB's
 // JSON reader is not used for them: it rewrites numbers (1.50 as 1.5, 1e5 as
-// 100000.0), takes a key given twice and a trailing comma, where veil keeps a
-// number's text and refuses the others (docs/engines.md). The files, in the
+// 100000.0) and takes a trailing comma and NaN, where veil keeps a number's
+// text and refuses the others; a key given twice stops its whole read, with
+// a message that quotes the record (docs/engines.md). The files, in the
 // order the glob lists them, are copied as UTF-8 text into a private spool
 // (a gzipped one unpacked, a byte-order mark dropped, a last line ended),
 // and where each file's lines start is kept, so that what the passes say of
