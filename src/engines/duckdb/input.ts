@@ -185,13 +185,6 @@ export function inputRelation(input: EngineInput, typed = false): string {
 export const MAX_LINE_BYTES = 32 << 20;
 
 /**
- * The longest CSV record under a memory cap: DuckDB holds about two read
- * buffers a thread, each twice the record limit (measured: 4M rows, two
- * threads, peak RSS 286 MB with 8 MiB buffers, 377 MB with 32 MiB, 482 MB
- * with 64 MiB), so the limit is the cap over 32 a thread, in whole MiB, from
- * 1 to 32 MiB: 6 MiB under 400MB on two threads.
- */
-/**
  * Refuses a CSV file whose last record is longer than `limit` bytes, as
  * CSV_RECORD_TOO_LONG: DuckDB (1.4) reads a last record longer than its read
  * buffer as no record at all, without an error, where a longer record
@@ -264,6 +257,13 @@ export function recordLimit(limit: number, cap: string | undefined): string {
   return `at most ${limit >> 20} MiB${cap !== undefined ? ` under the memory cap of ${cap}` : ''}`;
 }
 
+/**
+ * The longest CSV record under a memory cap: DuckDB holds about two read
+ * buffers a thread, each twice the record limit (measured: 4M rows, two
+ * threads, peak RSS 286 MB with 8 MiB buffers, 377 MB with 32 MiB, 482 MB
+ * with 64 MiB), so the limit is the cap over 32 a thread, in whole MiB, from
+ * 1 to 32 MiB: 6 MiB under 400MB on two threads.
+ */
 export function csvLineBytes(cap: { readonly bytes: number }, threads: number): number {
   const mib = Math.floor(cap.bytes / (32 * threads) / 2 ** 20);
   return Math.min(32, Math.max(1, mib)) << 20;
