@@ -481,6 +481,18 @@ describe('a glob of JSON Lines files: our reader, one file after the other', () 
     writeFileSync(join(at, 'policy.yaml'), policy);
   });
 
+  it('is checked in the encoding asked for, as one input', () => {
+    const enc = join(at, 'latin1');
+    mkdirSync(enc);
+    writeFileSync(join(enc, 'a.jsonl'), Buffer.from('{"city":"Z\xfcrich"}\n{"city":"Z\xfcrich"}\n', 'latin1'));
+    writeFileSync(join(enc, 'b.jsonl'), Buffer.from('{"city":"Z\xfcrich"}\n{"city":"Bern"}\n', 'latin1'));
+    const r = veil(['check', join(enc, '*.jsonl'), '--qi', 'city', '--k', '3', '--encoding', 'latin1', '--json']);
+    // Read as latin1 (as UTF-8 it would be INPUT_NOT_UTF8, exit 3): three Zürich rows and one Bern row, so k is 1.
+    expect(r.status, r.stderr).toBe(1);
+    expect(JSON.parse(r.stdout).achieved).toMatchObject({ k: 1 });
+    expect(veil(['check', join(enc, '*.jsonl'), '--qi', 'city', '--k', '1']).status).toBe(3);
+  });
+
   it('is scanned as one input', () => {
     const r = veil(['scan', join(at, 'parts', 'part-*'), '--input-format', 'jsonl']);
     expect(r.status, r.stderr).toBe(0);

@@ -18,7 +18,7 @@ import { L_VARIANTS, type LVariant } from '../privacy/k-anonymity.js';
 import { ClassCounter, measure, type Achieved, type RiskOptions } from '../privacy/measures.js';
 import { stdinKind, type Streams } from '../engines/request.js';
 import { describeInput, digestFiles, engineInputs, groupOnDuckdb } from '../engines/duckdb/execute.js';
-import { resolveInput, type InputSettings, type PolicyInput } from '../io/settings.js';
+import { readByDuckdb, resolveInput, type InputSettings, type PolicyInput } from '../io/settings.js';
 import { readPolicy } from '../policy/file.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
 import { problemText } from './messages.js';
@@ -120,22 +120,21 @@ export async function runCheck(inputs: readonly string[], f: CheckFlags, io: Str
 async function checkFile(input: string, f: CheckFlags, req: Requirement, show: number): Promise<FileVerdict & { read: ReadFacts }> {
   // The policy's encoding is its exports'; what check reads is usually apply's output, which is UTF-8: only --encoding says otherwise.
   const s = resolveInput(input, f, { ...req.input, encoding: undefined }, await stdinKind(input));
-  if (s.format === 'parquet' || s.glob) {
-    if (s.encoding !== 'utf-8') throw usage(`DuckDB reads Parquet and globs of files as UTF-8 only (--encoding ${s.encoding}): check each file`);
-    if (s.format === 'jsonl') return checkJsonlFiles(s, req, show);
+  if (readByDuckdb(s)) {
+    if (s.encoding !== 'utf-8') throw usage(`DuckDB reads Parquet and globs of CSV files as UTF-8 only (--encoding ${s.encoding}): check each file`);
     return checkOnDuckdb(s, req, show);
   }
-  return checkStream({ ...s, format: s.format }, req, show);
+  const format = s.format === 'jsonl' ? 'jsonl' : 'csv';
+  return s.glob ? checkJsonlFiles(s, req, show) : checkStream({ ...s, format }, req, show);
 }
 
 /** A glob of JSON Lines files: our own reader, the files one after the other (src/io/concat.ts), each problem said of its file and line. */
 async function checkJsonlFiles(s: InputSettings, req: Requirement, show: number): Promise<FileVerdict & { read: ReadFacts }> {
-  const names = await engineInputs(s.path!);
-  const spool = await spoolFiles(names, s.encoding);
+  const spool = await spoolFiles(await engineInputs(s.path!), s.encoding);
   try {
     const v = await checkStream({ ...s, format: 'jsonl', path: spool.path, gzip: false, encoding: 'utf-8' }, req, show);
-    const digest = await digestFiles(names);
-    return { ...v, read: { sha256: digest.sha256, input: { ...v.read.input, path: s.path ?? null, gzip: s.gzip, encoding: s.encoding, bytes: digest.bytes } } };
+    const { bytes, sha256 } = spool.digest;
+    return { ...v, read: { sha256, input: { ...v.read.input, path: s.path ?? null, gzip: s.gzip, encoding: s.encoding, bytes } } };
   } catch (e) {
     throw spool.placeError(e);
   } finally {

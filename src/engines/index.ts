@@ -4,7 +4,7 @@
 // and no branch in src/cli/. ./finish.ts ends every run the same way.
 
 import { VeilError } from '../lib/errors.js';
-import type { InputSettings, OutputSettings } from '../io/settings.js';
+import { readByDuckdb, type InputSettings, type OutputSettings } from '../io/settings.js';
 import { duckdbEngine } from './duckdb/run.js';
 import type { Engine, RunRequest, RunResult } from './request.js';
 import { streamEngine } from './stream/run.js';
@@ -23,7 +23,7 @@ export function engineOf(input: InputSettings, output: OutputSettings, asked: st
     if (!Object.hasOwn(ENGINES, asked)) throw new VeilError({ kind: 'usage', code: 'USAGE_ENGINE', detail: `--engine is ${Object.keys(ENGINES).join(' or ')}, not ${JSON.stringify(asked)}` });
     return asked as EngineName;
   }
-  return input.format === 'parquet' || output.format === 'parquet' || (input.glob && input.format !== 'jsonl') ? 'duckdb' : 'stream';
+  return readByDuckdb(input) || output.format === 'parquet' ? 'duckdb' : 'stream';
 }
 
 /**
@@ -54,7 +54,7 @@ export async function runEngine(name: EngineName, req: RunRequest): Promise<RunR
   if (req.flags.engine === name && !req.flags.quiet) {
     const { input, output } = req.settings;
     // Who reads and who writes, as it is: DuckDB reads Parquet and globs of CSV files, and writes Parquet; our readers and writers the rest.
-    const reads = input.format === 'parquet' || (input.glob && input.format !== 'jsonl');
+    const reads = readByDuckdb(input);
     const writes = output.format === 'parquet';
     const files = reads && writes ? 'DuckDB reads and writes the files' : reads ? 'DuckDB reads the input' : writes ? 'DuckDB writes the output' : 'the streaming engine reads and writes the files';
     req.io.stderr.write(`veil: ${files}; the rows go through the streaming engine's transforms, as ${because} is not compiled to SQL\n`);

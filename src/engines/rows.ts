@@ -7,7 +7,7 @@
 import { spoolFiles } from '../io/concat.js';
 import { openInput, removeSpool, spoolInput } from '../io/files.js';
 import { readRows, type InputEvent } from '../io/read.js';
-import type { InputSettings } from '../io/settings.js';
+import { readByDuckdb, type InputSettings } from '../io/settings.js';
 import { VeilError } from '../lib/errors.js';
 import { parquetRows } from './duckdb/rows.js';
 import { describeInput, engineInputs } from './duckdb/execute.js';
@@ -23,11 +23,11 @@ export interface OpenRows {
  * left out; `limit`: at most this many rows are read (DuckDB reads no more).
  */
 export async function openRows(s: InputSettings, options: { readonly onMalformed?: () => void; readonly limit?: number } = {}): Promise<OpenRows> {
-  if (s.format !== 'parquet' && !s.glob) {
+  if (!readByDuckdb(s) && !s.glob) {
     const source = await openInput(s.path, s.gzip, s.encoding);
-    return { events: readRows(s.format, s.delimiter, source.stream, options.onMalformed), close: async () => source.close() };
+    return { events: readRows(s.format === 'jsonl' ? 'jsonl' : 'csv', s.delimiter, source.stream, options.onMalformed), close: async () => source.close() };
   }
-  if (s.format === 'jsonl') {
+  if (!readByDuckdb(s)) {
     // A glob of JSON Lines files: our own reader, the files one after the other (src/io/concat.ts).
     const spool = await spoolFiles(await engineInputs(s.path!), s.encoding);
     const source = await openInput(spool.path, false);

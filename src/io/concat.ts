@@ -8,6 +8,7 @@
 // and where each file's lines start is kept, so that what the passes say of
 // a line of the spool is said of its file and line: an error, and a reject.
 
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -26,6 +27,8 @@ export class ConcatSpool {
   constructor(
     readonly path: string,
     readonly files: readonly FileLines[],
+    /** The files' bytes as they are (gzipped ones too) and their SHA-256, as one input: what the report gives. */
+    readonly digest: { readonly bytes: number; readonly sha256: string; readonly files?: number },
     private readonly folder: { remove(): void },
   ) {}
 
@@ -74,10 +77,13 @@ export async function spoolFiles(files: readonly string[], encoding: Encoding): 
   const path = join(folder.path, 'input.jsonl');
   const out = createWriteStream(path, { flags: 'wx', mode: 0o600 });
   const placed: FileLines[] = [];
+  // One digest of the files' bytes, in order, taken as they are copied (not read again for the report).
+  const hash = createHash('sha256');
+  let bytesRead = 0;
   try {
     let first = 1;
     for (const file of files) {
-      const input = await openInput(file, kindOfPath(file).gzip, encoding).catch((e: unknown) => {
+      const input = await openInput(file, kindOfPath(file).gzip, encoding, hash).catch((e: unknown) => {
         throw inFile(e, file);
       });
       let lines = 0;
@@ -96,6 +102,7 @@ export async function spoolFiles(files: readonly string[], encoding: Encoding): 
       } catch (e) {
         throw inFile(e, file);
       } finally {
+        bytesRead += input.tap.bytes;
         input.close();
       }
       if (last !== 0x0a) {
@@ -107,7 +114,8 @@ export async function spoolFiles(files: readonly string[], encoding: Encoding): 
     }
     out.end();
     await once(out, 'finish');
-    return new ConcatSpool(path, placed, folder);
+    const digest = { bytes: bytesRead, sha256: hash.digest('hex'), ...(files.length > 1 && { files: files.length }) };
+    return new ConcatSpool(path, placed, digest, folder);
   } catch (e) {
     out.destroy();
     folder.remove();

@@ -136,8 +136,11 @@ export function privateFolder(purpose: string): { readonly path: string; remove(
 
 /** Counts and hashes the bytes that pass. */
 export class ByteTap extends Transform {
-  readonly hash: Hash = createHash('sha256');
   bytes = 0;
+  /** `hash`: one that other taps feed too (several files digested as one). */
+  constructor(readonly hash: Hash = createHash('sha256')) {
+    super();
+  }
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: (e?: Error | null, data?: Buffer) => void): void {
     this.hash.update(chunk);
     this.bytes += chunk.length;
@@ -211,8 +214,8 @@ export function firstLineOf(path: string, gzip: boolean, encoding: Encoding): st
 }
 
 /** Opens a file (or stdin for undefined or "-"); the tap sees the bytes as stored, before gunzip. */
-export async function openInput(path: string | undefined, gzip: boolean, encoding: Encoding = 'utf-8'): Promise<OpenInput> {
-  const tap = new ByteTap();
+export async function openInput(path: string | undefined, gzip: boolean, encoding: Encoding = 'utf-8', hash?: Hash): Promise<OpenInput> {
+  const tap = new ByteTap(hash);
   let source: Readable;
   if (path === undefined || path === '-') {
     source = process.stdin;

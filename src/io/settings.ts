@@ -38,9 +38,12 @@ export interface InputSettings {
   readonly delimiter: string;
   /** The delimiter came from a flag or the policy, not from the name or the default (scan may then read it from the header). */
   readonly delimiterSaid: boolean;
-  /** A glob of files (read by DuckDB). */
+  /** A glob of files (of Parquet or CSV, read by DuckDB; of JSON Lines, by our reader: src/io/concat.ts). */
   readonly glob: boolean;
 }
+
+/** Whether DuckDB reads the input: Parquet, and globs of CSV files (JSON Lines, globs of it too, are read by our reader). */
+export const readByDuckdb = (input: Pick<InputSettings, 'format' | 'glob'>): boolean => input.format === 'parquet' || (input.glob && input.format !== 'jsonl');
 
 export interface OutputSettings {
   readonly path: string | undefined;

@@ -16,7 +16,8 @@ import { UtilitySample } from '../../utility/sample.js';
 import { utilitySection } from '../../utility/section.js';
 import { openInput, openSink, privateFolder, readableTwice, removeSpool, spoolInput, type Sink } from '../../io/files.js';
 import { kindOfPath } from '../../io/formats.js';
-import { spoolFiles, type ConcatSpool } from '../../io/concat.js';
+import { spoolFiles } from '../../io/concat.js';
+import { readByDuckdb } from '../../io/settings.js';
 import { pieces, type Piece } from '../../io/pieces.js';
 import { Progress } from '../../io/progress.js';
 import { utf8 } from '../../io/utf8.js';
@@ -61,13 +62,13 @@ async function runStream(req: RunRequest): Promise<RunResult> {
   // A noised column is always measured against its spread: noise that dwarfs it is never silent.
   const s = asked.utility || !policy.columns.some((col) => col.transform === 'noise') ? asked : { ...asked, utility: true };
   const model = stageModel(policy, plan);
-  // Parquet and globs of files are read by DuckDB into a private spool of JSON Lines, which the passes read.
-  // A glob of JSON Lines files is read by our own reader, the files one after the other (src/io/concat.ts).
-  const viaDuckdb = s.input.format === 'parquet' || (s.input.glob && s.input.format !== 'jsonl') ? await rowsFromDuckdb(s, policy, key?.key) : undefined;
-  const files = !viaDuckdb && s.input.glob ? await jsonlFiles(s) : undefined;
+  // Parquet and globs of CSV files are read by DuckDB into a private spool of JSON Lines, which the passes read.
+  const viaDuckdb = readByDuckdb(s.input) ? await rowsFromDuckdb(s, policy, key?.key) : undefined;
+  // A glob of JSON Lines files is read by our own reader, from one spool of the files' lines (src/io/concat.ts).
+  const files = !viaDuckdb && s.input.glob ? await spoolFiles(await engineInputs(s.inputPath!), s.input.encoding) : undefined;
   // The k-anonymity stage reads the input twice: stdin or a pipe is spooled to a temporary file first.
   const spool = !viaDuckdb && !files && model && !(await readableTwice(s.inputPath)) ? await spoolInput(s.inputPath) : undefined;
-  const inputPath = viaDuckdb?.spool ?? files?.spool.path ?? spool ?? s.inputPath;
+  const inputPath = viaDuckdb?.spool ?? files?.path ?? spool ?? s.inputPath;
   const ws = viaDuckdb || files ? { ...s, inputGzip: false, inputEncoding: 'utf-8' as const } : s;
   try {
     let stage: KStage | undefined;
@@ -91,25 +92,13 @@ async function runStream(req: RunRequest): Promise<RunResult> {
     // `io` only when DuckDB read or writes the files: a single CSV or JSON Lines file, and a glob of JSON Lines files, are read by our readers.
     const duckIo = viaDuckdb !== undefined || s.output.format === 'parquet';
     const engine = duckIo || rowsBecause ? { name: 'stream', ...(duckIo && { io: `duckdb ${duckdbVersion()}` }), ...(rowsBecause !== undefined && { asked: 'duckdb', rows_through_stream_because: rowsBecause }) } : undefined;
-    return await writePass(req, { s: ws, inputPath, stage, firstRead, input: viaDuckdb?.digest ?? files?.digest, engine, parquetTypes: viaDuckdb?.types, rejectsOf: files && ((text) => files.spool.placeRejects(text)) });
+    return await writePass(req, { s: ws, inputPath, stage, firstRead, input: viaDuckdb?.digest ?? files?.digest, engine, parquetTypes: viaDuckdb?.types, rejectsOf: files && ((text) => files.placeRejects(text)) });
   } catch (e) {
-    throw files ? files.spool.placeError(e) : e;
+    throw files ? files.placeError(e) : e;
   } finally {
     if (spool) await removeSpool(spool);
     viaDuckdb?.remove();
-    files?.spool.remove();
-  }
-}
-
-/** A glob of JSON Lines files as one spool of their lines, with the files' bytes and digest for the report. */
-async function jsonlFiles(s: Settings & Asked): Promise<{ spool: ConcatSpool; digest: RunResult['input'] }> {
-  const names = await engineInputs(s.inputPath!);
-  const spool = await spoolFiles(names, s.input.encoding);
-  try {
-    return { spool, digest: { ...(await digestFiles(names)), ...(names.length > 1 && { files: names.length }) } };
-  } catch (e) {
-    spool.remove();
-    throw e;
+    files?.remove();
   }
 }
 
@@ -214,16 +203,16 @@ async function writePass(req: RunRequest, c: PassContext): Promise<RunResult> {
         }
         if (r.sample) utility?.absorb(r.sample);
         if (r.rejects) await rejectsSink!.write(c.rejectsOf ? c.rejectsOf(r.rejects) : r.rejects);
-        if (typeof r.text === 'string') chunk += r.text;
-        else {
+        if (typeof r.text === 'string') {
+          chunk += r.text;
+          if (chunk.length < 1 << 16) continue;
+          await flush();
+        } else {
           // A worker's rows, as bytes: written as they are, after the text before them.
           if (chunk.length > 0) await flush();
           await sink.write(r.text);
         }
-        if (chunk.length >= 1 << 16 || typeof r.text !== 'string') {
-          if (chunk.length > 0) await flush();
-          progress.tick(rowsIn);
-        }
+        progress.tick(rowsIn);
       }
     }
     const kept = writer?.keptRows ?? 0;
